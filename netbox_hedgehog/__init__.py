@@ -1,0 +1,53 @@
+"""netbox_hedgehog: onboard Hedgehog Open Network Fabric fabrics into GitOps, from NetBox."""
+
+from pathlib import PurePath
+
+from django.core.exceptions import ImproperlyConfigured
+from netbox.plugins import PluginConfig
+
+__version__ = '0.1.0'
+
+
+class HedgehogConfig(PluginConfig):
+    name = 'netbox_hedgehog'
+    verbose_name = 'Hedgehog'
+    description = 'Onboard Hedgehog fabrics into GitOps: validated, one object per file, indexed in NetBox'
+    version = __version__
+    author = 'netbox-hedgehog developers'
+    base_url = 'hedgehog'
+    min_version = '4.7.0'
+    # '4.7' would reject 4.7.3 (4.7.3 > 4.7).
+    max_version = '4.7.99'
+    default_settings = {
+        # Folder under which every fabric's GitOps tree lives. No default on purpose: where the
+        # trees go is an operator's decision, and writing them somewhere surprising is worse
+        # than refusing to start.
+        'gitops_root': None,
+        # Largest YAML file the reader accepts; bigger files become a finding, not a parse.
+        'max_file_bytes': 16 * 1024 * 1024,
+    }
+
+    def ready(self):
+        super().ready()
+        check_settings(self.name)
+        from . import signals  # noqa: F401  (connects the receivers)
+
+
+def check_settings(plugin_name):
+    """Refuse to start with a configuration that would put trees in the wrong place."""
+    from netbox.plugins import get_plugin_config
+
+    root = get_plugin_config(plugin_name, 'gitops_root')
+    setting = f"PLUGINS_CONFIG['{plugin_name}']['gitops_root']"
+    if not root:
+        raise ImproperlyConfigured(f'{setting} is required: the folder under which fabric GitOps trees live.')
+    if not PurePath(root).is_absolute():
+        raise ImproperlyConfigured(f'{setting} must be an absolute path (got {root!r}).')
+    max_bytes = get_plugin_config(plugin_name, 'max_file_bytes')
+    if not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise ImproperlyConfigured(
+            f"PLUGINS_CONFIG['{plugin_name}']['max_file_bytes'] must be a positive integer (got {max_bytes!r})."
+        )
+
+
+config = HedgehogConfig
