@@ -46,7 +46,8 @@ REDIS = {
 SECRET_KEY = env('HEDGEHOG_SECRET_KEY', 'dev-only-secret-key-not-for-production-0123456789abcdefghij')
 API_TOKEN_PEPPERS = {1: env('HEDGEHOG_API_TOKEN_PEPPER', 'dev-only-api-token-pepper-not-for-production-0123456789')}
 
-PLUGINS = ['netbox_hedgehog']
+# scripts/devenv.py migrates the template database with NetBox alone (HEDGEHOG_PLUGINS='').
+PLUGINS = [name for name in env('HEDGEHOG_PLUGINS', 'netbox_hedgehog').split(',') if name]
 PLUGINS_CONFIG = {
     'netbox_hedgehog': {
         'gitops_root': env('HEDGEHOG_GITOPS_ROOT', str(VAR / 'gitops')),
@@ -58,4 +59,3 @@ DEVELOPER = True
 DEBUG = env('HEDGEHOG_DEBUG', '') == '1'
 DEFAULT_PERMISSIONS = {}
 CENSUS_REPORTING_ENABLED = False
-LOGIN_REQUIRED = True

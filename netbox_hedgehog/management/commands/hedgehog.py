@@ -7,9 +7,6 @@ from django.core.management.base import BaseCommand
 
 from netbox_hedgehog.cli import SUBCOMMANDS
 
-# Argparse's own exit code for bad usage; sub-commands use it too (unknown fabric, bad option).
-USAGE_ERROR = 2
-
 
 class Command(BaseCommand):
     help = 'Hedgehog GitOps tools: ' + ', '.join(SUBCOMMANDS)

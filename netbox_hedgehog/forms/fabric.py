@@ -1,0 +1,56 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from netbox.forms import (
+    PrimaryModelBulkEditForm,
+    PrimaryModelFilterSetForm,
+    PrimaryModelForm,
+    PrimaryModelImportForm,
+)
+from utilities.forms.fields import CommentField, TagFilterField
+from utilities.forms.rendering import FieldSet
+
+from netbox_hedgehog.choices import GitOpsStatusChoices
+from netbox_hedgehog.models import HedgehogFabric
+
+__all__ = (
+    'HedgehogFabricBulkEditForm',
+    'HedgehogFabricFilterForm',
+    'HedgehogFabricForm',
+    'HedgehogFabricImportForm',
+)
+
+
+class HedgehogFabricForm(PrimaryModelForm):
+    comments = CommentField()
+
+    fieldsets = (FieldSet('name', 'gitops_path', 'description', 'tags', name=_('Fabric')),)
+
+    class Meta:
+        model = HedgehogFabric
+        fields = ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
+
+
+class HedgehogFabricImportForm(PrimaryModelImportForm):
+    class Meta:
+        model = HedgehogFabric
+        fields = ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
+
+
+class HedgehogFabricBulkEditForm(PrimaryModelBulkEditForm):
+    model = HedgehogFabric
+    description = forms.CharField(label=_('Description'), max_length=200, required=False)
+    comments = CommentField()
+
+    fieldsets = (FieldSet('description'),)
+    nullable_fields = ('description', 'comments')
+
+
+class HedgehogFabricFilterForm(PrimaryModelFilterSetForm):
+    model = HedgehogFabric
+    fieldsets = (
+        FieldSet('q', 'filter_id', 'tag'),
+        FieldSet('gitops_status', name=_('GitOps')),
+        FieldSet('owner_group_id', 'owner_id', name=_('Ownership')),
+    )
+    gitops_status = forms.MultipleChoiceField(label=_('GitOps status'), choices=GitOpsStatusChoices, required=False)
+    tag = TagFilterField(model)

@@ -1,0 +1,54 @@
+"""Helpers shared by the plugin's Django tests."""
+
+import contextlib
+import io
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import get_commands, load_command_class
+from django.test import override_settings
+
+
+class TemporaryGitopsRootMixin:
+    """Each test gets an empty gitops_root of its own, removed afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        self.gitops_root = Path(tempfile.mkdtemp(prefix='hedgehog-gitops-'))
+        self.addCleanup(shutil.rmtree, self.gitops_root, ignore_errors=True)
+        plugins_config = {
+            **settings.PLUGINS_CONFIG,
+            'netbox_hedgehog': {**settings.PLUGINS_CONFIG['netbox_hedgehog'], 'gitops_root': str(self.gitops_root)},
+        }
+        override = override_settings(PLUGINS_CONFIG=plugins_config)
+        override.enable()
+        self.addCleanup(override.disable)
+
+
+def snapshot(root):
+    """Everything under `root`: directories and the bytes of every file, for before/after comparisons."""
+    return {
+        str(path.relative_to(root)): 'dir' if path.is_dir() else path.read_bytes() for path in sorted(root.rglob('*'))
+    }
+
+
+def run_command(name, *argv):
+    """Run `netbox <name> <argv>` in-process as a shell would: returns (exit code, stdout, stderr).
+
+    Like BaseCommand.run_from_argv (argparse errors exit 2, sub-commands exit with their code),
+    minus its closing of every DB connection, which would end the test's transaction.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            command = load_command_class(get_commands()[name], name)
+            command._called_from_command_line = True
+            options = vars(command.create_parser('netbox', name).parse_args(argv))
+            args = options.pop('args', ())
+            command.execute(*args, **options)
+        except SystemExit as exc:
+            code = exc.code or 0
+    return code, out.getvalue(), err.getvalue()
