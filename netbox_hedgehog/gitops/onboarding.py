@@ -73,6 +73,8 @@ class OnboardingResult:
     dry_run: bool = False
     created: list[Path] = field(default_factory=list)
     adopted: list[tuple[Path, Path]] = field(default_factory=list)
+    # Files rewritten in place, with their previous bytes (only a claimed tree's manifest).
+    replaced: list[tuple[Path, bytes]] = field(default_factory=list)
     present: list[Path] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     # raw/ holds files besides .gitkeep after the call: the caller requests an ingestion when True.
@@ -80,7 +82,7 @@ class OnboardingResult:
 
     @property
     def changed(self):
-        return bool(self.created or self.adopted)
+        return bool(self.created or self.adopted or self.replaced)
 
     def as_dict(self):
         return {
@@ -89,20 +91,23 @@ class OnboardingResult:
             'changed': self.changed,
             'created': [str(path) for path in self.created],
             'adopted': [{'from': str(source), 'to': str(target)} for source, target in self.adopted],
+            'replaced': [str(path) for path, _ in self.replaced],
             'present': [str(path) for path in self.present],
             'raw_has_files': self.raw_has_files,
             'findings': [finding.as_dict() for finding in self.findings],
         }
 
 
-def initialize(root, gitops_path, *, fabric_name, fabric_id, dry_run=False):
+def initialize(root, gitops_path, *, fabric_name, fabric_id, dry_run=False, claimable=None):
     """Create or repair the tree `<root>/<gitops_path>` of a fabric; idempotent.
 
     Raises OnboardingError (or a subclass) after undoing its own changes when the tree cannot be
     made complete and writable; `root` (the `gitops_root` setting) must already exist.
+    `claimable(manifest)` may say that a tree whose manifest names another fabric is free to take
+    over (that fabric no longer exists): its manifest is then rewritten for this fabric.
     """
     try:
-        plan = _plan(Path(root), gitops_path, fabric_name, fabric_id)
+        plan = _plan(Path(root), gitops_path, fabric_name, fabric_id, claimable)
     except OSError as exc:
         reason, path = _os_reason(exc), exc.filename or root
         raise OnboardingError(f'cannot inspect {path}: {reason}', path, reason) from exc
@@ -147,10 +152,11 @@ class _Plan:
     result: OnboardingResult
     directories: list[Path] = field(default_factory=list)
     manifest_text: str | None = None
+    replaced_manifest: bytes | None = None
     gitkeeps: list[Path] = field(default_factory=list)
 
 
-def _plan(root, gitops_path, fabric_name, fabric_id):
+def _plan(root, gitops_path, fabric_name, fabric_id, claimable=None):
     try:
         tree = resolve_tree(root, gitops_path)
     except UnsafePathError as exc:
@@ -170,7 +176,7 @@ def _plan(root, gitops_path, fabric_name, fabric_id):
     for directory in layout.directories():
         _plan_directory(plan, directory, report_present=True)
     _plan_adoption(plan, root)
-    _plan_manifest(plan, fabric_name, fabric_id, root)
+    _plan_manifest(plan, fabric_name, fabric_id, root, claimable)
     _plan_gitkeeps(plan)
     plan.result.raw_has_files = bool(plan.result.adopted) or _holds_files(layout.raw)
     return plan
@@ -241,7 +247,7 @@ def _plan_adoption(plan, root):
         )
 
 
-def _plan_manifest(plan, fabric_name, fabric_id, root):
+def _plan_manifest(plan, fabric_name, fabric_id, root, claimable):
     path = plan.layout.manifest
     if not os.path.lexists(path):
         plan.manifest_text = render_manifest(fabric_name, fabric_id)
@@ -256,6 +262,20 @@ def _plan_manifest(plan, fabric_name, fabric_id, root):
         raise OnboardingError(f'cannot read manifest {path}: {reason}', path, reason) from exc
     except ManifestError as exc:
         raise OnboardingError(f'cannot trust manifest {path}: {exc}; it was left as it is', path, str(exc)) from exc
+    if not manifest.belongs_to(fabric_name, fabric_id) and claimable and claimable(manifest):
+        plan.manifest_text = render_manifest(fabric_name, fabric_id)
+        plan.replaced_manifest = path.read_bytes()
+        plan.result.replaced.append((path, plan.replaced_manifest))
+        plan.result.findings.append(
+            Finding(
+                Severity.INFO,
+                'tree-claimed',
+                f'took over the tree of fabric {manifest.fabric_name!r} (id {manifest.fabric_id}), '
+                'which no longer exists',
+                file=str(path.relative_to(root)),
+            )
+        )
+        return
     if not manifest.belongs_to(fabric_name, fabric_id):
         reason = f'it belongs to fabric {manifest.fabric_name!r} (id {manifest.fabric_id})'
         raise ForeignTreeError(
@@ -301,7 +321,9 @@ def _carry_out(plan, done):
         done.created.append(directory)
     for source, target in plan.result.adopted:
         _move(source, target, done)
-    if plan.manifest_text is not None:
+    if plan.replaced_manifest is not None:
+        _write_atomically(plan.layout.manifest, plan.manifest_text.encode(), done, replacing=plan.replaced_manifest)
+    elif plan.manifest_text is not None:
         _write_atomically(plan.layout.manifest, plan.manifest_text.encode(), done)
     for gitkeep in plan.gitkeeps:
         os.close(_create_file(gitkeep, done))
@@ -336,8 +358,11 @@ def _write_all(fd, data):
         data = data[os.write(fd, data) :]
 
 
-def _write_atomically(path, data, done):
-    """Temporary file in the same directory, written, fsynced, then renamed over `path` in one step."""
+def _write_atomically(path, data, done, replacing=None):
+    """Temporary file in the same directory, written, fsynced, then renamed over `path` in one step.
+
+    `replacing` (the previous bytes of `path`) makes the undo put them back instead of removing `path`.
+    """
     temporary = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
     fd = _create_file(temporary, done)
     try:
@@ -346,7 +371,11 @@ def _write_atomically(path, data, done):
     finally:
         os.close(fd)
     _attempt(f'write {path}', path, os.replace, temporary, path)
-    done.created[done.created.index(temporary)] = path
+    if replacing is None:
+        done.created[done.created.index(temporary)] = path
+    else:
+        done.created.remove(temporary)
+        done.replaced.append((path, replacing))
 
 
 def _move(source, target, done):
@@ -377,6 +406,8 @@ def _revert(done):
     """Undo `done`: created files first, then adoption moves, then created directories (each newest first),
     so every directory is empty again by the time it is removed. Returns what could not be undone."""
     leftovers = []
+    for path, previous in reversed(done.replaced):
+        _undo_step(leftovers, f'restore {path}', _restore, path, previous)
     created = list(reversed(done.created))
     directories = [path for path in created if path.is_dir() and not path.is_symlink()]
     for path in created:
@@ -388,6 +419,12 @@ def _revert(done):
     for path in directories:
         _undo_step(leftovers, f'remove directory {path}', os.rmdir, path)
     return leftovers
+
+
+def _restore(path, previous):
+    temporary = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
+    temporary.write_bytes(previous)
+    os.replace(temporary, path)
 
 
 def _undo_step(leftovers, what, call, *args):

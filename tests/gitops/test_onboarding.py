@@ -463,3 +463,32 @@ def test_undo_of_a_dry_run_does_nothing(tmp_path):
 
     assert undo(planned) == []
     assert os.listdir(tmp_path) == []
+
+
+def test_tree_of_a_fabric_that_no_longer_exists_can_be_claimed(tmp_path):
+    onboard(tmp_path, name='dc1', id=7)
+    claimed = onboard(tmp_path, name='dc1', id=8, claimable=lambda manifest: manifest.fabric_id == 7)
+    manifest = TreeLayout(tmp_path / 'dc1').manifest
+    assert manifest.read_text() == render_manifest('dc1', 8)
+    assert [path for path, _ in claimed.replaced] == [manifest]
+    assert claimed.changed
+    assert [f.code for f in claimed.findings] == ['tree-claimed']
+    assert not onboard(tmp_path, name='dc1', id=8).changed
+
+
+def test_tree_claim_refused_by_the_caller_stays_foreign(tmp_path):
+    onboard(tmp_path, name='dc1', id=7)
+    with pytest.raises(ForeignTreeError):
+        onboard(tmp_path, name='dc1', id=8, claimable=lambda manifest: False)
+
+
+@pytest.mark.parametrize('call', ('open', 'replace'))
+def test_failed_claim_puts_the_previous_manifest_back(tmp_path, call):
+    onboard(tmp_path, name='dc1', id=7)
+    (TreeLayout(tmp_path / 'dc1').managed_dir('VPC') / GITKEEP).unlink()
+    before = snapshot(tmp_path)
+    # open #1 is the new manifest's temporary file, #2 the .gitkeep, #3 the first writability probe:
+    # by then the manifest was rewritten. replace #1 is the manifest's own rename.
+    with failing_call(call, at=3 if call == 'open' else 1), pytest.raises(OnboardingError):
+        onboard(tmp_path, name='dc1', id=8, claimable=lambda manifest: True)
+    assert snapshot(tmp_path) == before
