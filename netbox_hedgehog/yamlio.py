@@ -1,0 +1,523 @@
+"""Reading YAML safely: split a file into documents with their lines and exact source text.
+
+Plain Python (PyYAML only). Raw files come from anyone, so nothing here raises or hangs on hostile
+input: size, encoding, nesting depth, alias expansion, duplicate keys and syntax problems all
+become findings with stable codes, and the other documents of the file are still read.
+
+Each document keeps the author's own text (comments included, without its `---` line), because
+ingestion writes that text verbatim into managed/. `clean_text` produces the text a cluster
+accepts (server-side fields removed, legacy apiVersion rewritten) and keeps the author's bytes
+everywhere else.
+"""
+
+import bisect
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import yaml
+
+from .findings import Finding, Severity
+from .kinds import LEGACY_VERSION, SERVED_VERSION
+
+__all__ = (
+    'DEFAULT_MAX_BYTES',
+    'YAML_CODES',
+    'Document',
+    'ReadResult',
+    'clean_data',
+    'clean_text',
+    'compose',
+    'read_documents',
+)
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+# The one place that decides which loader we use: libyaml's C parser when PyYAML was built with
+# it (several times faster), the pure-Python one otherwise. Both build the same objects.
+_BaseLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+
+# Deeper than any Hedgehog object (a VPC reaches 7 levels); libyaml's composer recurses in C and
+# crashes the process somewhere between 10,000 and 100,000 levels, so depth is checked first.
+MAX_DEPTH = 100
+# A document may use anchors and aliases, but once expanded it must stay this small: aliases
+# share objects, and every walk over the data (ours, json, jsonschema) would expand them.
+MAX_EXPANDED_NODES = 100_000
+# Below this bound (brackets + twice the longest line) a document cannot nest deeper than
+# libyaml handles safely, so the exact (slower) event scan is skipped.
+_SAFE_NESTING_BOUND = 2000
+
+YAML_CODES = {
+    'YAML_TOO_LARGE': (
+        Severity.ERROR,
+        'The file is larger than the configured limit (max_file_bytes).',
+        'Split the file, or raise max_file_bytes in the plugin settings.',
+    ),
+    'YAML_BINARY': (
+        Severity.ERROR,
+        'The file contains NUL bytes: it is binary, not YAML.',
+        'Remove the file from raw/; only YAML files belong there.',
+    ),
+    'YAML_ENCODING': (Severity.ERROR, 'The file is not valid UTF-8.', 'Save the file as UTF-8.'),
+    'YAML_SYNTAX': (Severity.ERROR, 'The document is not valid YAML.', 'Fix the YAML syntax at the given line.'),
+    'YAML_TAB': (
+        Severity.ERROR,
+        'A tab is used for indentation; YAML allows only spaces.',
+        'Replace the tabs at the start of the line with spaces.',
+    ),
+    'YAML_TOO_DEEP': (
+        Severity.ERROR,
+        f'The document nests deeper than {MAX_DEPTH} levels.',
+        'No Hedgehog object nests this deep; check the file is what you meant to add.',
+    ),
+    'YAML_ALIAS_BOMB': (
+        Severity.ERROR,
+        f'Anchors and aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb).',
+        'Write the values out instead of nesting aliases.',
+    ),
+    'YAML_DUPLICATE_KEY': (
+        Severity.ERROR,
+        'A mapping repeats a key; Kubernetes rejects duplicate fields.',
+        'Keep one of the entries.',
+    ),
+    'YAML_NOT_MAPPING': (
+        Severity.WARNING,
+        'The document is a list or a scalar, not an object; it is kept as foreign.',
+        'Hedgehog objects are mappings with apiVersion, kind and metadata.',
+    ),
+}
+
+_DOCUMENT_MARKER = re.compile(r'^(?:---|\.\.\.)(?=[ \t\r\n]|$)', re.MULTILINE)
+_CONTENT_LINE = re.compile(r'^[ \t]*[^#\s]', re.MULTILINE)
+_LONG_LINE = re.compile(rf'^[^\n]{{{_SAFE_NESTING_BOUND // 4},}}', re.MULTILINE)
+_NON_UTF8_BOM = (b'\xff\xfe', b'\xfe\xff')
+_NULL_TAG = 'tag:yaml.org,2002:null'
+_STR_TAG = 'tag:yaml.org,2002:str'
+_MAP_TAG = 'tag:yaml.org,2002:map'
+_SEQ_TAG = 'tag:yaml.org,2002:seq'
+_MERGE_TAG = 'tag:yaml.org,2002:merge'
+
+# Fields a cluster adds to an object; `kubectl get -o yaml` output carries them and a GitOps tool
+# must not apply them back.
+SERVER_METADATA_FIELDS = ('uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation')
+LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration'
+
+
+class Document(NamedTuple):
+    """One non-empty YAML document of a file.
+
+    `index` counts non-empty documents from 0 (documents that failed to parse keep their index,
+    so indices match what the author sees); `line` is the 1-based line of the document's first
+    content line and `text_line` the line where `text` starts (right after the `---` line).
+    `text` is the author's exact text; `data` the parsed object (any YAML value).
+    """
+
+    file: str
+    index: int
+    line: int
+    text_line: int
+    text: str
+    data: object
+
+
+@dataclass(slots=True)
+class ReadResult:
+    documents: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    # Non-empty documents seen, including those that could not be parsed.
+    total: int = 0
+
+
+class _Loader(_BaseLoader):
+    """The safe loader, also noting duplicate mapping keys (PyYAML silently keeps the last)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicate_keys = []
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        # Cheap in the common case: only a size mismatch (or a merge key) needs a closer look.
+        if len(mapping) != len(node.value):
+            self._note_duplicates(node)
+        return mapping
+
+    def _note_duplicates(self, node):
+        # Keys merged in with `<<` come from an anchor outside this mapping and may be overridden.
+        start, end = node.start_mark.index, node.end_mark.index
+        seen = set()
+        for key_node, _ in node.value:
+            if not start <= key_node.start_mark.index <= end:
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                self.duplicate_keys.append((key, key_node.start_mark.line))
+            seen.add(key)
+
+    def construct_plain(self, node):
+        """Build a document without aliases faster than PyYAML's generic constructor.
+
+        Strings, mappings and lists (nearly every node of a CRD document) are built directly;
+        every other tag (int, bool, null, timestamp, merge keys, ...) goes through the standard
+        constructor, so the result is the same. Only for documents known to hold no aliases:
+        nodes are not memoised. Recursive, so absurd depth raises RecursionError (callers fall
+        back to the standard constructor).
+        """
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        if tag == _MAP_TAG:
+            mapping = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _STR_TAG:
+                    key = key_node.value
+                elif key_node.tag == _MERGE_TAG:
+                    return self.construct_object(node, deep=True)
+                else:
+                    key = self.construct_plain(key_node)
+                mapping[key] = self.construct_plain(value_node)
+            if len(mapping) != len(node.value):
+                self._note_duplicates(node)
+            return mapping
+        if tag == _SEQ_TAG:
+            return [self.construct_plain(item) for item in node.value]
+        return self.construct_object(node, deep=True)
+
+
+def read_documents(data, file='', max_bytes=DEFAULT_MAX_BYTES):
+    """Split `data` (bytes of one file) into documents; problems become findings, never exceptions."""
+    result = ReadResult()
+    text = _decode(data, file, max_bytes, result.findings)
+    if text is None:
+        return result
+    pieces = []
+    for text_line, chunk in _chunks(text):
+        content = _CONTENT_LINE.search(chunk)
+        if content is None:
+            continue  # empty or comment-only document
+        line = text_line + chunk.count('\n', 0, content.start())
+        pieces.append(_Piece(result.total, line, text_line, chunk))
+        result.total += 1
+    parsed = None
+    if not any(_may_be_hostile(piece.text) for piece in pieces):
+        # One loader over the whole file is the fast path; any surprise falls back to parsing
+        # document by document, which also pins each problem on its own document.
+        parsed = _parse_stream(data if len(data) == len(text) else text, pieces)
+    for position, piece in enumerate(pieces):
+        if parsed is None:
+            document = _parse(file, piece, result.findings)
+        else:
+            document = _document(file, piece, *parsed[position], result.findings)
+        if document is not None:
+            result.documents.append(document)
+    return result
+
+
+class _Piece(NamedTuple):
+    index: int
+    line: int
+    text_line: int
+    text: str
+
+
+def _decode(data, file, max_bytes, findings):
+    def fail(code, line=None):
+        severity, message, hint = YAML_CODES[code]
+        findings.append(Finding(severity, code, message, file=file, line=line, hint=hint))
+
+    if len(data) > max_bytes:
+        fail('YAML_TOO_LARGE')
+        return None
+    if b'\x00' in data:
+        fail('YAML_BINARY', data.count(b'\n', 0, data.index(b'\x00')) + 1)
+        return None
+    if data.startswith(_NON_UTF8_BOM):
+        fail('YAML_ENCODING', 1)
+        return None
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        fail('YAML_ENCODING', data.count(b'\n', 0, exc.start) + 1)
+        return None
+    text = text.removeprefix('\ufeff')
+    if '\r' in text:
+        text = text.replace('\r\n', '\n')
+    return text
+
+
+def _chunks(text):
+    """(line where the text starts, text) per document, split at `---` and `...` lines."""
+    start, line = 0, 1
+    for marker in _DOCUMENT_MARKER.finditer(text):
+        yield line, text[start : marker.start()]
+        line += text.count('\n', start, marker.start())
+        end = text.find('\n', marker.start())
+        end = len(text) if end < 0 else end + 1
+        rest = text[marker.start() + 3 : end]
+        if text.startswith('---', marker.start()) and _CONTENT_LINE.match(rest):
+            # `--- value` starts the document on the marker line itself: keep that line.
+            start = marker.start()
+        else:
+            start, line = end, line + 1
+    yield line, text[start:]
+
+
+def _fail(findings, file, piece, code, line, detail=''):
+    severity, message, hint = YAML_CODES[code]
+    findings.append(Finding(severity, code, message + detail, file=file, line=line, document=piece.index, hint=hint))
+
+
+def _parse_stream(stream, pieces):
+    """(data, duplicate keys) per piece from one pass over the file, or None to parse piecewise."""
+    starts = [piece.text_line - 1 for piece in pieces]  # 0-based, as YAML marks count lines
+    parsed = [None] * len(pieces)
+    loader = _Loader(stream)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if isinstance(node, yaml.ScalarNode) and node.value == '' and node.tag == _NULL_TAG:
+                continue  # an empty document between two markers
+            position = bisect.bisect_right(starts, node.start_mark.line) - 1
+            if position < 0 or parsed[position] is not None:
+                return None
+            seen = len(loader.duplicate_keys)
+            data = loader.construct_plain(node)
+            loader.constructed_objects.clear()
+            offset = pieces[position].text_line - 1
+            duplicates = [(key, line - offset) for key, line in loader.duplicate_keys[seen:]]
+            parsed[position] = (data, duplicates)
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError):
+        return None
+    finally:
+        loader.dispose()
+    return None if None in parsed else parsed
+
+
+def _parse(file, piece, findings):
+    """Parse one document on its own (the careful path, used when the whole-file pass fails)."""
+    if _may_be_hostile(piece.text):
+        problem = _scan_events(piece.text)
+        if problem:
+            _fail(findings, file, piece, problem, piece.line)
+            return None
+    loader = _Loader(piece.text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = piece.text_line + mark.line if mark else piece.line
+        code = 'YAML_TAB' if _is_tab_problem(exc, piece.text, mark) else 'YAML_SYNTAX'
+        _fail(findings, file, piece, code, line, f' {exc.problem or exc.context}.')
+        return None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # Unhashable keys, unconstructible scalars (e.g. a timestamp with day 99), ...
+        _fail(findings, file, piece, 'YAML_SYNTAX', piece.line, f' {exc}.')
+        return None
+    finally:
+        loader.dispose()
+    return _document(file, piece, data, loader.duplicate_keys, findings)
+
+
+def _document(file, piece, data, duplicate_keys, findings):
+    for key, key_line in duplicate_keys:
+        _fail(findings, file, piece, 'YAML_DUPLICATE_KEY', piece.text_line + key_line, f' Key: {key!r}.')
+    if not isinstance(data, dict):
+        what = 'a list' if isinstance(data, list) else f'a scalar ({type(data).__name__})'
+        _fail(findings, file, piece, 'YAML_NOT_MAPPING', piece.line, f' It is {what}.')
+    return Document(file, piece.index, piece.line, piece.text_line, piece.text, data)
+
+
+def _may_be_hostile(chunk):
+    """True when a document could hold aliases or nest deep enough to need the exact scan."""
+    if '*' in chunk:
+        return True
+    bound = chunk.count('[') + chunk.count('{') + chunk.count('\n') // 2
+    return bound > _SAFE_NESTING_BOUND // 2 or _LONG_LINE.search(chunk) is not None
+
+
+def _scan_events(chunk):
+    """Exact nesting depth and expanded size from the event stream (iterative, nothing recursive).
+
+    Returns a finding code, or '' when the document is safe to compose and construct.
+    """
+    anchors = {}
+    stack = []  # per open collection: [anchor, nodes inside so far]
+    total = 0
+    try:
+        for event in yaml.parse(chunk, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    return 'YAML_TOO_DEEP'
+                stack.append([event.anchor, 1])
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                anchor, size = stack.pop()
+            elif isinstance(event, yaml.AliasEvent):
+                anchor, size = None, anchors.get(event.anchor, 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                anchor, size = event.anchor, 1
+            else:
+                continue
+            if anchor is not None:
+                anchors[anchor] = size
+            if stack:
+                stack[-1][1] += size
+            else:
+                total += size
+            if total > MAX_EXPANDED_NODES or (stack and stack[-1][1] > MAX_EXPANDED_NODES):
+                return 'YAML_ALIAS_BOMB'
+    except yaml.YAMLError:
+        return ''  # the parse that follows reports the syntax error with its line
+    return ''
+
+
+def _is_tab_problem(exc, chunk, mark):
+    if '\\t' in str(exc.problem) or "'\\t'" in str(exc):
+        return True
+    if mark is None:
+        return False
+    lines = chunk.split('\n')
+    if mark.line >= len(lines):
+        return False
+    source = lines[mark.line]
+    return '\t' in source[: len(source) - len(source.lstrip(' \t'))]
+
+
+def compose(text):
+    """The node tree of one document's text (marks give lines and offsets), or None if unparseable."""
+    loader = _BaseLoader(text)
+    try:
+        return loader.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
+# --- The text a cluster accepts -------------------------------------------------------------
+
+
+def _cleanup_plan(data):
+    """(paths to remove, new apiVersion or None) for a parsed object."""
+    removals = []
+    if not isinstance(data, dict):
+        return removals, None
+    if 'status' in data:
+        removals.append(('status',))
+    metadata = data.get('metadata')
+    if isinstance(metadata, dict):
+        removals.extend(('metadata', name) for name in SERVER_METADATA_FIELDS if name in metadata)
+        annotations = metadata.get('annotations')
+        if isinstance(annotations, dict) and LAST_APPLIED_ANNOTATION in annotations:
+            if len(annotations) == 1:
+                removals.append(('metadata', 'annotations'))
+            else:
+                removals.append(('metadata', 'annotations', LAST_APPLIED_ANNOTATION))
+    api_version = data.get('apiVersion')
+    new_api = None
+    if isinstance(api_version, str) and api_version.endswith('/' + LEGACY_VERSION):
+        new_api = api_version[: -len(LEGACY_VERSION)] + SERVED_VERSION
+    return removals, new_api
+
+
+def clean_data(data):
+    """A copy of `data` without server-side fields and with a legacy apiVersion rewritten."""
+    removals, new_api = _cleanup_plan(data)
+    if not removals and new_api is None:
+        return data
+    cleaned = copy.deepcopy(data)
+    for path in removals:
+        parent = cleaned
+        for part in path[:-1]:
+            parent = parent[part]
+        del parent[path[-1]]
+    if new_api is not None:
+        cleaned['apiVersion'] = new_api
+    return cleaned
+
+
+def clean_text(document):
+    """The document's text as it should be written to managed/.
+
+    The author's text unchanged when nothing needs removing or rewriting; otherwise the same text
+    with the server-side entries cut out line by line and the apiVersion value replaced, so the
+    author's comments and layout survive. If the text cannot be edited that way (flow style,
+    unusual layout), the cleaned object is dumped instead: correct, but without comments.
+    """
+    removals, new_api = _cleanup_plan(document.data)
+    if not removals and new_api is None:
+        return document.text
+    expected = clean_data(document.data)
+    edited = _edit_text(document.text, removals, new_api)
+    if edited is not None:
+        try:
+            if yaml.load(edited, Loader=_BaseLoader) == expected:
+                return edited
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _edit_text(text, removals, new_api):
+    root = compose(text)
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    spans = []  # (start offset, end offset, replacement)
+    for path in removals:
+        span = _entry_span(text, root, path)
+        if span is None:
+            return None
+        spans.append((*span, ''))
+    if new_api is not None:
+        value = _child(root, 'apiVersion')
+        if value is None:
+            return None
+        spans.append((value[1].start_mark.index, value[1].end_mark.index, new_api))
+    for start, end, replacement in sorted(spans, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _child(node, key):
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return key_node, value_node
+    return None
+
+
+def _entry_span(text, root, path):
+    """Whole lines holding the block-mapping entry at `path`, from its key to the next sibling."""
+    node = root
+    for part in path[:-1]:
+        entry = _child(node, part)
+        if entry is None or not isinstance(entry[1], yaml.MappingNode):
+            return None
+        node = entry[1]
+    if node.flow_style:
+        return None
+    entries = node.value
+    for position, (key_node, value_node) in enumerate(entries):
+        if not (isinstance(key_node, yaml.ScalarNode) and key_node.value == path[-1]):
+            continue
+        start = text.rfind('\n', 0, key_node.start_mark.index) + 1
+        if text[start : key_node.start_mark.index].strip():
+            return None  # something else precedes the key on its line
+        if position + 1 < len(entries):
+            next_key = entries[position + 1][0].start_mark.index
+            end = text.rfind('\n', 0, next_key) + 1
+        else:
+            end = _end_of_value(text, value_node)
+        return start, end
+    return None
+
+
+def _end_of_value(text, value_node):
+    if isinstance(value_node, yaml.CollectionNode) and not value_node.flow_style:
+        # A block collection ends where the next token starts: the start of that line, or the
+        # end of the text when nothing follows.
+        if not text[value_node.end_mark.index :].strip():
+            return len(text)
+        return text.rfind('\n', 0, value_node.end_mark.index) + 1
+    end = text.find('\n', value_node.end_mark.index)
+    return len(text) if end < 0 else end + 1
