@@ -1,0 +1,189 @@
+"""Validation of Hedgehog CRD documents: per document, then across a set. Plain Python, no Django.
+
+Public API (ingestion, health and the `hedgehog validate` command use only these):
+
+- `classify(document) -> Classified`: one of the 12 kinds (maybe legacy) or foreign with a reason;
+- `validate_document(document) -> list[Finding]`: apiVersion/kind, metadata, structure and the
+  kind's semantic rules, after Hedgehog's defaulting;
+- `validate_set(documents) -> list[Finding]`: the above for each document plus the cross-object
+  rules over the whole set (one file, a raw/ folder, raw/ plus managed/);
+- `validate_paths(paths, max_bytes=...) -> Report`: read files and folders (*.yaml, *.yml,
+  recursively) and validate everything read as one set.
+
+Documents are `netbox_hedgehog.yamlio.Document` objects from `read_documents`. Findings are
+`netbox_hedgehog.findings.Finding`; their codes are listed in `validation.codes.CODES`.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import Finding, Severity
+from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
+from .classify import Classified, classify_data
+from .codes import CODES
+from .context import DocumentCheck
+from .crossobject import check_set
+from .defaults import DEFAULT_NAMESPACE, apply_defaults
+from .rules_vpc import VPC_RULES
+from .rules_wiring import WIRING_RULES
+from .structure import STRUCTURAL_CODES, check_structure
+
+__all__ = (
+    'CODES',
+    'STRUCTURAL_CODES',
+    'Classified',
+    'Report',
+    'classify',
+    'validate_document',
+    'validate_paths',
+    'validate_set',
+    'yaml_files',
+)
+
+_NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+_MAX_NAME = 253
+# Hedgehog builds switch-side names (VRFs, route maps) from these, hence the short limit.
+_SHORT_NAME_KINDS = {'VPC': 11, 'IPv4Namespace': 11, 'External': 11}
+_RULES = VPC_RULES | WIRING_RULES
+YAML_SUFFIXES = ('.yaml', '.yml')
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of `validate_paths`: every finding, and per file the documents it holds.
+
+    `files` maps each file read to its number of non-empty documents (including any that failed
+    to parse); `documents` are the parsed documents, in file order.
+    """
+
+    findings: list = field(default_factory=list)
+    files: dict = field(default_factory=dict)
+    documents: list = field(default_factory=list)
+
+    def counts(self):
+        counts = {str(s): 0 for s in Severity}
+        for finding in self.findings:
+            counts[str(finding.severity)] += 1
+        return counts
+
+    def failed(self, strict=False):
+        """True when there are errors (or, with `strict`, warnings)."""
+        failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+        return any(f.severity in failing for f in self.findings)
+
+
+def classify(document):
+    """Classify a Document (or an already parsed object)."""
+    return classify_data(document.data if isinstance(document, Document) else document)
+
+
+def validate_document(document):
+    """Findings of one document on its own (no cross-object rules)."""
+    return _check(document).findings()
+
+
+def validate_set(documents):
+    """Findings of every document plus the cross-object rules over the whole set, in document order."""
+    checked = [_check(document) for document in documents]
+    check_set(checked)
+    return [finding for item in checked for finding in item.findings()]
+
+
+def yaml_files(paths):
+    """The YAML files named by `paths` (files as given, folders searched recursively), sorted per folder.
+
+    Raises FileNotFoundError for a path that does not exist.
+    """
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob('*') if p.suffix in YAML_SUFFIXES and p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(path)
+    return files
+
+
+def validate_paths(paths, max_bytes=DEFAULT_MAX_BYTES):
+    """Read and validate files and folders as one set; see `yaml_files` for which files."""
+    report = Report()
+    read_findings = []
+    for path in yaml_files(paths):
+        name = str(path)
+        result = _read(path, name, max_bytes)
+        read_findings.extend(result.findings)
+        report.files[name] = result.total
+        report.documents.extend(result.documents)
+    validation = validate_set(report.documents)
+    report.findings = _in_file_order(read_findings + validation)
+    return report
+
+
+def _read(path, name, max_bytes):
+    """read_documents for a file, without loading a file over the size limit into memory."""
+
+    def failed(code, detail=''):
+        severity, message, hint = CODES[code]
+        return ReadResult(findings=[Finding(severity, code, message + detail, file=name, hint=hint)])
+
+    try:
+        if path.stat().st_size > max_bytes:
+            return failed('YAML_TOO_LARGE')
+        return read_documents(path.read_bytes(), name, max_bytes)
+    except OSError as exc:
+        return failed('FILE_UNREADABLE', f' {exc}.')
+
+
+def _in_file_order(findings):
+    return sorted(findings, key=lambda f: (f.file, f.document if f.document is not None else -1, f.line or 0))
+
+
+def _check(document):
+    classified = classify_data(document.data)
+    check = DocumentCheck(document, classified)
+    if classified.kind is None:
+        if classified.unknown_version:
+            check.add('UNKNOWN_VERSION', 'apiVersion', f'{classified.kind_name}: {classified.reason}; kept as foreign.')
+        elif isinstance(document.data, dict):
+            check.add('FOREIGN_DOCUMENT', '', f'Foreign document: {classified.reason}.')
+        return check
+    kind = classified.kind.kind
+    if classified.legacy:
+        check.add(
+            'LEGACY_API_VERSION',
+            'apiVersion',
+            f'{classified.api_version} is the legacy version; it is written as {classified.kind.api_version}.',
+        )
+    _check_metadata(kind, document.data.get('metadata'), check.add)
+    check.obj = obj = apply_defaults(kind, document.data)
+    check_structure(kind, obj, check.add)
+    spec = obj.get('spec')
+    if isinstance(spec, dict):
+        _RULES[kind](spec, check.add)
+    return check
+
+
+def _check_metadata(kind, metadata, add):
+    if metadata is None:
+        add('NAME_MISSING', 'metadata', 'metadata with a name is required.')
+        return
+    if not isinstance(metadata, dict):
+        add('METADATA_INVALID', 'metadata', 'metadata must be a mapping.')
+        return
+    name = metadata.get('name')
+    if name is None or name == '':
+        add('NAME_MISSING', 'metadata.name', 'metadata.name is required.')
+    elif not isinstance(name, str) or len(name) > _MAX_NAME or not _NAME.match(name):
+        add('NAME_INVALID', 'metadata.name', f'metadata.name {name!r} is not a lowercase RFC 1123 subdomain.')
+    elif len(name) > _SHORT_NAME_KINDS.get(kind, _MAX_NAME):
+        limit = _SHORT_NAME_KINDS[kind]
+        add('NAME_TOO_LONG', 'metadata.name', f'{kind} name {name!r} has {len(name)} characters; at most {limit}.')
+    namespace = metadata.get('namespace')
+    if namespace not in (None, '', DEFAULT_NAMESPACE):
+        add(
+            'NAMESPACE_INVALID',
+            'metadata.namespace',
+            f'metadata.namespace is {namespace!r}; only "default" is supported.',
+        )

@@ -1,0 +1,62 @@
+"""IPv4 parsing helpers that answer None instead of raising: rules turn None into a finding.
+
+Cached, because a fabric repeats the same prefixes and addresses across many documents.
+"""
+
+import ipaddress
+from functools import lru_cache
+
+__all__ = ('find_overlaps', 'parse_address', 'parse_interface', 'parse_prefix')
+
+
+def parse_prefix(value):
+    """IPv4Network for 'a.b.c.d/n' (host bits allowed, as Go's netip.ParsePrefix), else None."""
+    return _prefix(value) if isinstance(value, str) and '/' in value else None
+
+
+def parse_interface(value):
+    """IPv4Interface for 'a.b.c.d/n' (an address with its prefix length), else None."""
+    return _interface(value) if isinstance(value, str) and '/' in value else None
+
+
+def parse_address(value):
+    """IPv4Address for 'a.b.c.d' (no prefix length), else None."""
+    return _address(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=65536)
+def _prefix(value):
+    try:
+        return ipaddress.IPv4Network(value, strict=False)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _interface(value):
+    try:
+        return ipaddress.IPv4Interface(value)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _address(value):
+    try:
+        return ipaddress.IPv4Address(value)
+    except ValueError:
+        return None
+
+
+def find_overlaps(items):
+    """(label, network, other label, other network) for each network overlapping an earlier one.
+
+    `items` are (label, IPv4Network); sorting first keeps this O(n log n) for large sets.
+    """
+    ordered = sorted(items, key=lambda item: (item[1].network_address, item[1].prefixlen))
+    widest = None  # the (label, network) reaching furthest so far
+    for label, network in ordered:
+        if widest is not None and network.network_address <= widest[1].broadcast_address:
+            yield label, network, widest[0], widest[1]
+        if widest is None or network.broadcast_address > widest[1].broadcast_address:
+            widest = (label, network)
