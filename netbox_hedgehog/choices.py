@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from utilities.choices import Choice, ChoiceSet
 
-__all__ = ('GitOpsStatusChoices',)
+__all__ = ('GitOpsStatusChoices', 'IngestionStatusChoices')
 
 
 class GitOpsStatusChoices(ChoiceSet):
@@ -17,4 +17,18 @@ class GitOpsStatusChoices(ChoiceSet):
         Choice(SYNCED, _('Synced'), color='green', description=_('Tree healthy and ingested')),
         Choice(DEGRADED, _('Degraded'), color='orange', description=_('Tree usable but needs attention')),
         Choice(FAILED, _('Failed'), color='red', description=_('Last initialization or ingestion failed')),
+    )
+
+
+class IngestionStatusChoices(ChoiceSet):
+    RUNNING = 'running'
+    COMPLETED = 'completed'
+    REJECTED = 'rejected'
+    FAILED = 'failed'
+
+    CHOICES = (
+        Choice(RUNNING, _('Running'), color='blue'),
+        Choice(COMPLETED, _('Completed'), color='green', description=_('Every raw file was ingested')),
+        Choice(REJECTED, _('Completed with rejections'), color='orange', description=_('Some raw files stay in raw/')),
+        Choice(FAILED, _('Failed'), color='red', description=_('The run stopped on an error; nothing was lost')),
     )

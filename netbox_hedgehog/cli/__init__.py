@@ -6,7 +6,7 @@ so the management command only dispatches and every sub-command can be tested in
 
 import sys
 
-SUBCOMMANDS = ('onboard',)
+SUBCOMMANDS = ('ingest', 'onboard', 'reindex')
 
 # Argparse's own exit code for bad usage; sub-commands use it too (unknown fabric, bad path).
 USAGE_ERROR = 2
@@ -21,3 +21,18 @@ def find_fabric(name):
     from netbox_hedgehog.models import HedgehogFabric
 
     return HedgehogFabric.objects.filter(name=name).first()
+
+
+def print_findings(findings, out):
+    """Findings as the table every sub-command prints: location, severity, code, field path, message, hint."""
+    rows = [(f.location or '-', str(f.severity).upper(), f.code, f.path or '-', f.message, f.hint) for f in findings]
+    if not rows:
+        return
+    header = ('LOCATION', 'SEVERITY', 'CODE', 'PATH')
+    widths = [max(len(title), *(len(row[column]) for row in rows)) for column, title in enumerate(header)]
+    out.write('  '.join(title.ljust(width) for title, width in zip(header, widths, strict=True)) + '  MESSAGE\n')
+    for *columns, message, hint in rows:
+        out.write('  '.join(value.ljust(width) for value, width in zip(columns, widths, strict=True)))
+        out.write(f'  {message}\n')
+        if hint:
+            out.write(f'    hint: {hint}\n')

@@ -11,7 +11,7 @@ from netbox.models.features import JobsMixin
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.gitops.tree import check_gitops_path, default_gitops_path, paths_overlap
+from netbox_hedgehog.gitops.tree import TreeLayout, check_gitops_path, default_gitops_path, paths_overlap, resolve_tree
 
 __all__ = ('HedgehogFabric',)
 
@@ -74,6 +74,10 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
     def tree_path(self):
         """Absolute folder of this fabric's GitOps tree (not resolved: see gitops.tree for the safety checks)."""
         return gitops_root() / self.gitops_path
+
+    def layout(self):
+        """The fabric's TreeLayout, after the path safety checks (raises UnsafePathError)."""
+        return TreeLayout(resolve_tree(gitops_root(), self.gitops_path))
 
     def clean(self):
         super().clean()

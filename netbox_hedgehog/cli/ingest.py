@@ -1,0 +1,67 @@
+"""`netbox hedgehog ingest <fabric> [--dry-run] [--json]`: move raw/ into managed/ and index it."""
+
+import json
+import sys
+
+from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+
+HELP = "Ingest a fabric's raw/ folder: validated YAML into managed/, foreign YAML into unmanaged/."
+LOCK_HELD = 3
+
+
+def add_arguments(parser):
+    parser.add_argument('fabric', help='fabric name')
+    parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
+    parser.add_argument('--json', action='store_true', help='print the outcome as JSON')
+
+
+def run(options, out):
+    from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest
+
+    fabric = find_fabric(options['fabric'])
+    if fabric is None:
+        return usage_error(f'no fabric named {options["fabric"]!r}')
+    show_progress = not options['json'] and sys.stderr.isatty()
+    try:
+        outcome = ingest(
+            fabric,
+            trigger='command',
+            dry_run=options['dry_run'],
+            progress=_progress_bar if show_progress else None,
+        )
+    except IngestionLocked as exc:
+        sys.stderr.write(f'hedgehog: {exc}\n')
+        return LOCK_HELD
+    if options['json']:
+        out.write(json.dumps(outcome.as_dict(), indent=2, default=str) + '\n')
+    else:
+        _describe(outcome, out)
+    return outcome.exit_code
+
+
+def _progress_bar(step, done, total):
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f'\r{step} [{"#" * filled}{"." * (width - filled)}] {done}/{total}')
+    if done == total:
+        sys.stderr.write('\n')
+    sys.stderr.flush()
+
+
+def _describe(outcome, out):
+    plan = outcome.plan
+    prefix = 'plan (dry run)' if outcome.dry_run else f'run {outcome.run.pk}'
+    out.write(f'fabric {outcome.fabric.name}: {prefix}\n')
+    for file_plan in plan.files:
+        out.write(f'  {file_plan.action:7} {file_plan.path}\n')
+        for document in file_plan.documents:
+            target = f' -> {document.target}' if document.target else ''
+            detail = f' ({document.reason})' if document.reason else ''
+            out.write(f'      {document.action:9} {document.kind} {document.name}{target}{detail}\n')
+    print_findings(plan.findings(), out)
+    counts = plan.counts()
+    files = ', '.join(f'{n} {action}' for action, n in counts['files'].items() if n)
+    documents = ', '.join(f'{n} {action}' for action, n in counts['documents'].items() if n)
+    out.write(f'files: {files or "none"}; documents: {documents or "none"}\n')
+    if not outcome.dry_run:
+        out.write(f'written: {len(outcome.written)}; removed from raw/: {len(outcome.removed)}\n')

@@ -1,0 +1,36 @@
+"""`netbox hedgehog reindex <fabric> [--json]`: rebuild NetBox's index of a fabric from its managed/ files."""
+
+import json
+import sys
+
+from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+
+HELP = "Rebuild a fabric's resource index from managed/ (files are the truth; they are not changed)."
+LOCK_HELD = 3
+
+
+def add_arguments(parser):
+    parser.add_argument('fabric', help='fabric name')
+    parser.add_argument('--json', action='store_true', help='print the result as JSON')
+
+
+def run(options, out):
+    from netbox_hedgehog.gitops.ingestion import IngestionLocked, reindex
+
+    fabric = find_fabric(options['fabric'])
+    if fabric is None:
+        return usage_error(f'no fabric named {options["fabric"]!r}')
+    try:
+        result = reindex(fabric)
+    except IngestionLocked as exc:
+        sys.stderr.write(f'hedgehog: {exc}\n')
+        return LOCK_HELD
+    if options['json']:
+        out.write(json.dumps(result.as_dict(), indent=2) + '\n')
+        return 0
+    print_findings(result.findings, out)
+    out.write(
+        f'fabric {fabric.name}: {len(result.created)} created, {len(result.updated)} updated, '
+        f'{len(result.deleted)} deleted, {result.unchanged} unchanged\n'
+    )
+    return 0

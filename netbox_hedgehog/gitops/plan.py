@@ -1,0 +1,291 @@
+"""The plan of an ingestion: what happens to each raw/ file and to each of its documents. Pure.
+
+The plan is decided before anything is written, from the bytes of the raw files and what the
+managed/ tree holds now; it is what `ingest --dry-run` prints and what apply carries out.
+
+- A raw file is ingested whole or rejected whole: one document with an error keeps the entire
+  file in raw/, untouched, with its findings.
+- Each document of an ingested file is `create`, `update` or `unchanged` (one of the 12 kinds,
+  bound for `managed/<dir>/<name>.yaml`), `duplicate` (an identical copy of a document earlier in
+  the same run), or `foreign` (bound for `unmanaged/`, with the reason).
+- The same kind and name twice in one run with different content is a conflict: both files are
+  rejected, each with a finding naming the other.
+"""
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from netbox_hedgehog.findings import Finding, Severity, has_errors
+from netbox_hedgehog.gitops.tree import MANAGED, UNMANAGED
+from netbox_hedgehog.validation import classify, validate_set
+from netbox_hedgehog.yamlio import clean_data, clean_text, read_documents
+
+__all__ = (
+    'DocumentAction',
+    'DocumentPlan',
+    'FileAction',
+    'FilePlan',
+    'Plan',
+    'RawFile',
+    'make_plan',
+    'managed_target',
+)
+
+CONFLICT = 'INGEST_CONFLICT'
+NOT_YAML = 'INGEST_NOT_YAML'
+
+
+class FileAction(StrEnum):
+    INGEST = 'ingest'
+    REJECT = 'reject'
+    IGNORE = 'ignore'
+
+
+class DocumentAction(StrEnum):
+    CREATE = 'create'
+    UPDATE = 'update'
+    UNCHANGED = 'unchanged'
+    DUPLICATE = 'duplicate'
+    FOREIGN = 'foreign'
+
+
+@dataclass(frozen=True, slots=True)
+class RawFile:
+    """A file found in raw/: `path` relative to the tree (e.g. `raw/wiring.yaml`), and its bytes."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class DocumentPlan:
+    index: int
+    line: int
+    action: DocumentAction
+    kind: str
+    name: str
+    target: str = ''
+    content: bytes = b''
+    sha256: str = ''
+    reason: str = ''
+    # The cleaned object (server-side fields gone, served apiVersion): what the index records.
+    data: object = None
+
+    def as_dict(self):
+        return {
+            'index': self.index,
+            'line': self.line,
+            'action': str(self.action),
+            'kind': self.kind,
+            'name': self.name,
+            'target': self.target,
+            'sha256': self.sha256,
+            'reason': self.reason,
+        }
+
+
+@dataclass(slots=True)
+class FilePlan:
+    path: str
+    action: FileAction
+    sha256: str = ''
+    documents: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+    def as_dict(self):
+        return {
+            'file': self.path,
+            'action': str(self.action),
+            'sha256': self.sha256,
+            'documents': [document.as_dict() for document in self.documents],
+            'findings': [finding.as_dict() for finding in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class Plan:
+    files: list = field(default_factory=list)
+
+    @property
+    def rejected(self):
+        return [file for file in self.files if file.action == FileAction.REJECT]
+
+    @property
+    def ingested(self):
+        return [file for file in self.files if file.action == FileAction.INGEST]
+
+    def counts(self):
+        files = Counter(str(file.action) for file in self.files)
+        documents = Counter(str(document.action) for file in self.ingested for document in file.documents)
+        return {
+            'files': {str(action): files[str(action)] for action in FileAction},
+            'documents': {str(action): documents[str(action)] for action in DocumentAction},
+        }
+
+    def findings(self):
+        return [finding for file in self.files for finding in file.findings]
+
+    def as_dict(self):
+        return {'counts': self.counts(), 'files': [file.as_dict() for file in self.files]}
+
+
+def managed_target(kind, name):
+    """Where the managed file of `kind` (a registry Kind) named `name` lives, relative to the tree."""
+    return f'{MANAGED}/{kind.directory}/{name}.yaml'
+
+
+def make_plan(raw_files, current_sha256, managed_documents=(), *, ignored=(), max_bytes=None):
+    """Decide what ingesting `raw_files` does.
+
+    `current_sha256(target)` gives the SHA-256 of the managed file at `target` (relative to the
+    tree) or None when there is none; `managed_documents` are the objects managed/ holds now (as
+    yamlio Documents), so references from raw/ to them resolve; `ignored` are raw/ entries that
+    are not YAML (listed as info, left alone).
+    """
+    plan = Plan()
+    read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
+    parsed = []
+    for raw in sorted(raw_files, key=lambda raw: raw.path):
+        result = read_documents(raw.data, raw.path, **read_options)
+        file_plan = FilePlan(raw.path, FileAction.INGEST, hashlib.sha256(raw.data).hexdigest())
+        file_plan.findings.extend(result.findings)
+        plan.files.append(file_plan)
+        parsed.append((file_plan, result.documents))
+
+    raw_documents = [document for _, documents in parsed for document in documents]
+    _validate(parsed, raw_documents, managed_documents)
+    entries = _classify(parsed)
+    _note_conflicts(entries)
+    for file_plan, _ in parsed:
+        if has_errors(file_plan.findings):
+            file_plan.action = FileAction.REJECT
+    # Only now, among the files that will really be ingested, does the first copy of an object own it:
+    # a copy in a rejected file must not turn an identical one elsewhere into a skipped duplicate.
+    _plan_documents([entry for entry in entries if entry.file_plan.action == FileAction.INGEST], current_sha256)
+    for path in sorted(ignored):
+        plan.files.append(
+            FilePlan(
+                path,
+                FileAction.IGNORE,
+                findings=[Finding(Severity.INFO, NOT_YAML, 'Not a YAML file: left alone in raw/.', file=path)],
+            )
+        )
+    return plan
+
+
+@dataclass(slots=True)
+class _Entry:
+    file_plan: FilePlan
+    document: object
+    classified: object
+    cleaned: object = None
+
+
+def _classify(parsed):
+    entries = []
+    for file_plan, documents in parsed:
+        for document in documents:
+            classified = classify(document)
+            cleaned = None if classified.is_foreign else clean_data(document.data)
+            entries.append(_Entry(file_plan, document, classified, cleaned))
+    return entries
+
+
+def _validate(parsed, raw_documents, managed_documents):
+    """Validate raw documents as one set with the managed objects they do not replace."""
+    replaced = {_identity(document) for document in raw_documents} - {None}
+    context = [document for document in managed_documents if _identity(document) not in replaced]
+    by_file = {file_plan.path: file_plan for file_plan, _ in parsed}
+    for finding in validate_set(raw_documents + context):
+        if finding.file in by_file:
+            by_file[finding.file].findings.append(finding)
+
+
+def _identity(document):
+    classified = classify(document)
+    return None if classified.is_foreign or not classified.name else (classified.kind.kind, classified.name)
+
+
+def _note_conflicts(entries):
+    """Every definition of an object defined differently twice gets an error naming the others."""
+    definitions = {}
+    for entry in entries:
+        if entry.cleaned is not None and entry.classified.name:
+            definitions.setdefault((entry.classified.kind.kind, entry.classified.name), []).append(entry)
+    for (kind, name), group in definitions.items():
+        first = group[0].cleaned
+        if all(entry.cleaned == first for entry in group[1:]):
+            continue
+        places = [f'{entry.file_plan.path}:{entry.document.line}' for entry in group]
+        for entry in group:
+            others = ', '.join(place for place in places if place != f'{entry.file_plan.path}:{entry.document.line}')
+            entry.file_plan.findings.append(
+                Finding(
+                    Severity.ERROR,
+                    CONFLICT,
+                    f'{kind} {name} is defined differently in {others}; no file defining it is ingested.',
+                    entry.file_plan.path,
+                    entry.document.line,
+                    entry.document.index,
+                    'metadata.name',
+                    'Keep one definition (fix or remove the others), then ingest again.',
+                )
+            )
+
+
+def _plan_documents(entries, current_sha256):
+    owners = {}  # (kind, name) -> where the copy that is written comes from
+    for entry in entries:
+        document, classified, file_plan = entry.document, entry.classified, entry.file_plan
+        if classified.is_foreign:
+            file_plan.documents.append(_foreign(document, classified))
+            continue
+        key = (classified.kind.kind, classified.name)
+        content = _as_file(clean_text(document))
+        sha256 = hashlib.sha256(content).hexdigest()
+        target = managed_target(classified.kind, classified.name)
+        doc_plan = DocumentPlan(
+            document.index, document.line, DocumentAction.CREATE, *key, target, content, sha256, data=entry.cleaned
+        )
+        if owner := owners.get(key):
+            doc_plan.action = DocumentAction.DUPLICATE
+            doc_plan.reason = f'identical to {owner}'
+        else:
+            owners[key] = f'{file_plan.path}:{document.line}'
+            current = current_sha256(target)
+            if current == sha256:
+                doc_plan.action = DocumentAction.UNCHANGED
+            elif current is not None:
+                doc_plan.action = DocumentAction.UPDATE
+        file_plan.documents.append(doc_plan)
+
+
+_UNSAFE = re.compile(r'[^A-Za-z0-9_.-]+')
+
+
+def _foreign(document, classified):
+    # The reason travels with the file, for whoever browses unmanaged/; the author's text follows as is.
+    header = f'# Not a Hedgehog fabric object ({classified.reason}); kept here, not applied.\n'
+    content = _as_file(header + document.text)
+    sha256 = hashlib.sha256(content).hexdigest()
+    label = _UNSAFE.sub('-', f'{classified.kind_name or "document"}-{classified.name or "unnamed"}').strip('-.')
+    return DocumentPlan(
+        document.index,
+        document.line,
+        DocumentAction.FOREIGN,
+        classified.kind_name if isinstance(classified.kind_name, str) else '',
+        classified.name,
+        # The content hash makes the name unique and stable: re-ingesting the same document writes
+        # the same file, and two different documents never overwrite each other.
+        f'{UNMANAGED}/{label[:100].lower()}-{sha256[:12]}.yaml',
+        content,
+        sha256,
+        reason=classified.reason,
+    )
+
+
+def _as_file(text):
+    return (text if text.endswith('\n') else text + '\n').encode()

@@ -1,0 +1,42 @@
+"""Background jobs (NetBox JobRunner on the RQ workers): thin adapters over the GitOps services."""
+
+from core.exceptions import JobFailed
+from netbox.jobs import JobRunner
+
+from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest
+
+__all__ = ('IngestionJob',)
+
+
+class IngestionJob(JobRunner):
+    """Ingest one fabric's raw/ folder; the job's log shows progress, its data the outcome."""
+
+    class Meta:
+        name = 'Hedgehog ingestion'
+
+    def run(self, *args, trigger='job', **kwargs):
+        fabric = self.job.object
+        self.logger.info(f'fabric={fabric.name} event=ingestion_started trigger={trigger}')
+        try:
+            outcome = ingest(fabric, trigger=trigger, user=self.job.user, progress=self._progress())
+        except IngestionLocked as exc:
+            self.logger.error(str(exc))
+            raise JobFailed(str(exc)) from exc
+        self.job.data = outcome.as_dict()
+        counts = outcome.plan.counts()
+        self.logger.info(f'fabric={fabric.name} event=ingestion_finished run={outcome.run.pk} counts={counts}')
+        # Rejected files are an outcome, not a job failure: they stay in raw/ with their findings.
+        for rejected in outcome.plan.rejected:
+            self.logger.warning(f'fabric={fabric.name} event=file_rejected file={rejected.path}')
+
+    def _progress(self):
+        """Log about every tenth of the writes, so a large ingestion shows it is moving."""
+        logged = set()
+
+        def progress(step, done, total):
+            tenth = done * 10 // max(total, 1)
+            if tenth not in logged or done == total:
+                logged.add(tenth)
+                self.logger.info(f'{step}: {done}/{total}')
+
+        return progress

@@ -1,0 +1,48 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from netbox.models import NetBoxModel
+
+from netbox_hedgehog.kinds import KINDS
+
+__all__ = ('HedgehogResource',)
+
+KIND_CHOICES = tuple((kind.kind, kind.kind) for kind in KINDS)
+
+
+class HedgehogResource(NetBoxModel):
+    """The index row of one managed file: `managed/<dir>/<name>.yaml` is the truth, this row mirrors it.
+
+    Rows are written only by ingestion and re-index (rebuilt from the files, never the reverse),
+    so the UI and API offer no way to edit them.
+    """
+
+    fabric = models.ForeignKey(to='netbox_hedgehog.HedgehogFabric', on_delete=models.CASCADE, related_name='resources')
+    kind = models.CharField(verbose_name=_('kind'), max_length=32, choices=KIND_CHOICES)
+    name = models.CharField(verbose_name=_('name'), max_length=253)
+    namespace = models.CharField(verbose_name=_('namespace'), max_length=63, default='default')
+    api_version = models.CharField(verbose_name=_('API version'), max_length=100)
+    spec = models.JSONField(verbose_name=_('spec'), null=True, blank=True)
+    managed_path = models.CharField(verbose_name=_('managed path'), max_length=512)
+    sha256 = models.CharField(verbose_name=_('SHA-256'), max_length=64)
+    last_run = models.ForeignKey(
+        to='netbox_hedgehog.IngestionRun', on_delete=models.SET_NULL, related_name='+', null=True, blank=True
+    )
+    source_file = models.CharField(verbose_name=_('source file'), max_length=512, blank=True)
+    source_document = models.PositiveIntegerField(verbose_name=_('source document'), null=True, blank=True)
+    source_line = models.PositiveIntegerField(verbose_name=_('source line'), null=True, blank=True)
+
+    class Meta:
+        ordering = ('fabric', 'kind', 'name')
+        verbose_name = _('Hedgehog resource')
+        verbose_name_plural = _('Hedgehog resources')
+        constraints = (
+            models.UniqueConstraint(fields=('fabric', 'kind', 'name'), name='%(app_label)s_%(class)s_unique_name'),
+        )
+        indexes = (models.Index(fields=('fabric', 'kind')),)
+
+    def __str__(self):
+        return f'{self.kind}/{self.name}'
+
+    def get_absolute_url(self):
+        return reverse('plugins:netbox_hedgehog:hedgehogresource', args=[self.pk])

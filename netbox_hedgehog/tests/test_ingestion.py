@@ -1,0 +1,324 @@
+"""Ingestion against a real tree, real PostgreSQL: raw/ into managed/, unmanaged/ and the index."""
+
+import json
+import threading
+
+from django.db import connections
+from django.test import TestCase, TransactionTestCase
+
+from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.gitops.ingestion import PROVENANCE_LOG, IngestionLocked, ingest, raw_backlog, reindex
+from netbox_hedgehog.gitops.lock import fabric_lock
+from netbox_hedgehog.jobs import IngestionJob
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
+
+
+class IngestionTestMixin(TemporaryGitopsRootMixin):
+    def setUp(self):
+        super().setUp()
+        self.fabric = HedgehogFabric.objects.create(name='dc1')
+        self.tree = self.gitops_root / 'dc1'
+
+    def drop(self, name, text):
+        path = self.tree / 'raw' / name
+        path.write_text(text)
+        return path
+
+    def managed(self, directory, name):
+        return self.tree / 'managed' / directory / f'{name}.yaml'
+
+    def index(self):
+        return {
+            (row.kind, row.name): (row.managed_path, row.sha256)
+            for row in HedgehogResource.objects.filter(fabric=self.fabric)
+        }
+
+
+class IngestTest(IngestionTestMixin, TestCase):
+    def test_documents_go_one_per_file_with_the_authors_text_and_raw_is_emptied(self):
+        raw = self.drop('wiring.yaml', samples.WIRING)
+        outcome = ingest(self.fabric, trigger='test')
+
+        self.assertEqual(outcome.exit_code, 0)
+        self.assertFalse(raw.exists())
+        switch = self.managed('switches', 'leaf-01').read_text()
+        self.assertTrue(switch.startswith('# Leaf switches of rack 1\napiVersion: wiring.githedgehog.com/v1beta1'))
+        self.assertIn('profile: dell-s5248f-on   # the switch model', switch)
+        self.assertTrue(self.managed('servers', 'server-01').is_file())
+        self.assertTrue(self.managed('connections', 'server-01--unbundled--leaf-01').is_file())
+        self.assertEqual(
+            set(self.index()),
+            {('Switch', 'leaf-01'), ('Server', 'server-01'), ('Connection', 'server-01--unbundled--leaf-01')},
+        )
+        row = HedgehogResource.objects.get(kind='Switch', name='leaf-01')
+        self.assertEqual(row.spec['role'], 'server-leaf')
+        self.assertEqual((row.source_file, row.source_document, row.source_line), ('raw/wiring.yaml', 0, 2))
+        self.assertEqual(row.last_run, outcome.run)
+
+        run = outcome.run
+        self.assertEqual(run.status, IngestionStatusChoices.COMPLETED)
+        self.assertEqual(run.counts['documents']['create'], 3)
+        self.assertEqual(run.counts['files']['ingest'], 1)
+        self.fabric.refresh_from_db()
+        self.assertEqual(self.fabric.gitops_status, GitOpsStatusChoices.SYNCED)
+        self.assertEqual(self.fabric.last_ingested, run.finished)
+
+    def test_provenance_is_appended_to_the_tree_and_kept_on_the_run(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        run = ingest(self.fabric, trigger='test').run
+        (line,) = (self.tree / '.hnp' / PROVENANCE_LOG).read_text().splitlines()
+        record = json.loads(line)
+        self.assertEqual(record['run'], run.pk)
+        entry = record['entries'][2]
+        self.assertEqual(
+            {k: entry[k] for k in ('source', 'document', 'line', 'destination', 'action')},
+            {
+                'source': 'raw/wiring.yaml',
+                'document': 2,
+                'line': 18,
+                'destination': 'managed/connections/server-01--unbundled--leaf-01.yaml',
+                'action': 'create',
+            },
+        )
+        self.assertEqual(len(entry['sha256']), 64)
+        self.assertEqual(run.provenance, record['entries'])
+        self.assertNotIn('run', self.managed('switches', 'leaf-01').read_text())
+
+    def test_foreign_documents_go_to_unmanaged_with_their_reason(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        self.drop('vpcs.yaml', samples.vpc() + '---\n' + samples.ATTACHMENT_AND_GATEWAY)
+        outcome = ingest(self.fabric, trigger='test')
+        (unmanaged,) = (self.tree / 'unmanaged').glob('gateway-gw-1-*.yaml')
+        text = unmanaged.read_text()
+        self.assertTrue(text.startswith('# Not a Hedgehog fabric object ('))
+        self.assertIn('kind: Gateway\nmetadata:\n  name: gw-1\n', text)
+        self.assertEqual(outcome.plan.counts()['documents']['foreign'], 1)
+        self.assertFalse(any((self.tree / 'raw').glob('*.yaml')))
+
+    def test_a_file_with_one_invalid_document_stays_in_raw_whole_with_its_findings(self):
+        raw = self.drop('mixed.yaml', samples.HALF_INVALID)
+        outcome = ingest(self.fabric, trigger='test')
+
+        self.assertEqual(outcome.exit_code, 1)
+        self.assertEqual(raw.read_text(), samples.HALF_INVALID)
+        self.assertFalse(self.managed('switches', 'leaf-02').exists())
+        self.assertEqual(self.index(), {})
+        run = outcome.run
+        self.assertEqual(run.status, IngestionStatusChoices.REJECTED)
+        errors = [f for f in run.findings if f['severity'] == 'error']
+        self.assertTrue(errors)
+        self.assertTrue(all(f['file'] == 'raw/mixed.yaml' for f in errors))
+        self.assertTrue(any(f['line'] and f['line'] >= 9 and 'vlan' in f['path'] for f in errors), errors)
+        (waiting,) = raw_backlog(self.fabric)
+        self.assertEqual(waiting['file'], 'raw/mixed.yaml')
+        self.assertEqual(waiting['findings'], run.findings)
+        self.fabric.refresh_from_db()
+        self.assertEqual(self.fabric.gitops_status, GitOpsStatusChoices.DEGRADED)
+
+    def test_second_run_changes_nothing(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        before, index = snapshot(self.tree / 'managed'), self.index()
+        stat = self.managed('switches', 'leaf-01').stat()
+
+        self.drop('wiring.yaml', samples.WIRING)  # the same input again
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(outcome.plan.counts()['documents']['unchanged'], 3)
+        self.assertEqual(outcome.written, [])
+        self.assertEqual(snapshot(self.tree / 'managed'), before)
+        self.assertEqual(self.index(), index)
+        self.assertEqual(self.managed('switches', 'leaf-01').stat().st_mtime_ns, stat.st_mtime_ns)
+        self.assertFalse((self.tree / 'raw' / 'wiring.yaml').exists())
+
+        empty = ingest(self.fabric, trigger='test')
+        self.assertEqual(empty.plan.files, [])
+        self.assertEqual(snapshot(self.tree / 'managed'), before)
+
+    def test_a_changed_object_is_an_update(self):
+        self.drop('vpc.yaml', samples.vpc(1001))
+        ingest(self.fabric, trigger='test')
+        old_sha = self.index()[('VPC', 'vpc-1')][1]
+        self.drop('vpc.yaml', samples.vpc(1002))
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(outcome.plan.counts()['documents']['update'], 1)
+        self.assertIn('vlan: 1002', self.managed('vpcs', 'vpc-1').read_text())
+        row = HedgehogResource.objects.get(kind='VPC', name='vpc-1')
+        self.assertNotEqual(row.sha256, old_sha)
+        self.assertEqual(row.spec['subnets']['default']['vlan'], 1002)
+
+    def test_same_object_with_different_content_rejects_both_files_naming_both(self):
+        first, second = self.drop('a.yaml', samples.vpc(1001)), self.drop('b.yaml', samples.vpc(1002))
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(len(outcome.plan.rejected), 2)
+        self.assertTrue(first.exists() and second.exists())
+        self.assertFalse(self.managed('vpcs', 'vpc-1').exists())
+        conflicts = [f for f in outcome.run.findings if f['code'] == 'INGEST_CONFLICT']
+        self.assertEqual({f['file'] for f in conflicts}, {'raw/a.yaml', 'raw/b.yaml'})
+        for finding in conflicts:
+            self.assertIn('raw/a.yaml' if finding['file'] == 'raw/b.yaml' else 'raw/b.yaml', finding['message'])
+
+    def test_identical_copies_are_written_once_and_both_files_leave_raw(self):
+        self.drop('a.yaml', samples.vpc())
+        self.drop('b.yaml', '# a copy\n' + samples.vpc())
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0)
+        counts = outcome.plan.counts()['documents']
+        self.assertEqual((counts['create'], counts['duplicate']), (1, 1))
+        self.assertEqual(self.managed('vpcs', 'vpc-1').read_text(), samples.vpc())
+        self.assertEqual(list((self.tree / 'raw').glob('*.yaml')), [])
+
+    def test_a_copy_whose_twin_is_in_a_rejected_file_is_still_written(self):
+        self.drop('a.yaml', samples.HALF_INVALID.replace('leaf-02', 'leaf-01') + '---\n' + samples.vpc())
+        self.drop('b.yaml', samples.vpc())
+        ingest(self.fabric, trigger='test')
+        self.assertTrue(self.managed('vpcs', 'vpc-1').is_file())
+        self.assertTrue((self.tree / 'raw' / 'a.yaml').exists())
+
+    def test_non_yaml_files_are_left_alone_and_listed(self):
+        readme = self.drop('README.md', 'notes\n')
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(readme.read_text(), 'notes\n')
+        (listed,) = outcome.plan.files
+        self.assertEqual((listed.path, str(listed.action)), ('raw/README.md', 'ignore'))
+        self.assertEqual(listed.findings[0].severity, 'info')
+        self.assertEqual(outcome.exit_code, 0)
+
+    def test_legacy_version_is_written_as_served_without_server_side_fields(self):
+        self.drop('legacy.yaml', samples.LEGACY_WITH_SERVER_FIELDS)
+        outcome = ingest(self.fabric, trigger='test')
+        text = self.managed('servers', 'server-09').read_text()
+        self.assertIn('apiVersion: wiring.githedgehog.com/v1beta1', text)
+        for field in ('uid', 'resourceVersion', 'creationTimestamp', 'status'):
+            self.assertNotIn(field, text)
+        self.assertIn('# keep this comment', text)
+        self.assertTrue(any(f['code'].startswith('LEGACY') for f in outcome.run.findings), outcome.run.findings)
+
+    def test_references_resolve_against_objects_already_managed(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        self.drop('vpc.yaml', samples.vpc())
+        ingest(self.fabric, trigger='test')
+        self.drop('attach.yaml', samples.ATTACHMENT_AND_GATEWAY)
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0)
+        dangling = [f for f in outcome.run.findings if 'DANGLING' in f['code']]
+        self.assertEqual(dangling, [])
+
+    def test_dry_run_changes_nothing(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        before = snapshot(self.tree)
+        outcome = ingest(self.fabric, trigger='test', dry_run=True)
+        self.assertEqual(outcome.plan.counts()['documents']['create'], 3)
+        self.assertIsNone(outcome.run)
+        self.assertEqual(snapshot(self.tree), before)
+        self.assertFalse(IngestionRun.objects.exists())
+
+    def test_an_interrupted_run_is_closed_by_the_next_one(self):
+        stale = IngestionRun.objects.create(fabric=self.fabric, started=self.fabric.created, trigger='test')
+        ingest(self.fabric, trigger='test')
+        stale.refresh_from_db()
+        self.assertEqual(stale.status, IngestionStatusChoices.FAILED)
+        self.assertIn('interrupted', stale.error)
+
+
+class ReindexTest(IngestionTestMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+
+    def test_rows_follow_files_deleted_or_edited_by_hand(self):
+        self.managed('servers', 'server-01').unlink()
+        switch = self.managed('switches', 'leaf-01')
+        switch.write_text(switch.read_text().replace('description: leaf 1', 'description: edited'))
+        result = reindex(self.fabric)
+        self.assertEqual(result.deleted, ['managed/servers/server-01.yaml'])
+        self.assertEqual(result.updated, ['managed/switches/leaf-01.yaml'])
+        self.assertEqual(result.unchanged, 1)
+        self.assertFalse(HedgehogResource.objects.filter(kind='Server').exists())
+        self.assertEqual(HedgehogResource.objects.get(kind='Switch').spec['description'], 'edited')
+
+    def test_files_without_rows_are_indexed_and_broken_files_reported_not_indexed(self):
+        HedgehogResource.objects.all().delete()
+        (self.tree / 'managed' / 'vpcs' / 'junk.yaml').write_text('kind: [unclosed\n')
+        result = reindex(self.fabric)
+        self.assertEqual(len(result.created), 3)
+        (finding,) = result.findings
+        self.assertEqual((finding.code, finding.file), ('INDEX_SKIPPED_FILE', 'managed/vpcs/junk.yaml'))
+        self.assertEqual(HedgehogResource.objects.count(), 3)
+
+
+class LockTest(IngestionTestMixin, TransactionTestCase):
+    """The lock lives in PostgreSQL: hold it from another connection, as another process would."""
+
+    def hold_lock_elsewhere(self):
+        held, release = threading.Event(), threading.Event()
+
+        def holder():
+            try:
+                with fabric_lock(self.fabric):
+                    held.set()
+                    release.wait(10)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=holder)
+        thread.start()
+        self.assertTrue(held.wait(10))
+        self.addCleanup(thread.join)
+        self.addCleanup(release.set)
+
+    def test_second_caller_is_told_at_once_and_nothing_changes(self):
+        raw = self.drop('wiring.yaml', samples.WIRING)
+        self.hold_lock_elsewhere()
+        with self.assertRaisesMessage(IngestionLocked, "ingestion of fabric 'dc1' is already running"):
+            ingest(self.fabric, trigger='test')
+        self.assertTrue(raw.exists())
+        self.assertFalse(IngestionRun.objects.exists())
+        code, _, err = run_command('hedgehog', 'ingest', 'dc1')
+        self.assertEqual(code, 3)
+        self.assertIn('already running', err)
+
+
+class IngestCommandTest(IngestionTestMixin, TestCase):
+    def test_exit_codes_and_outputs(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        code, out, _ = run_command('hedgehog', 'ingest', 'dc1', '--dry-run')
+        self.assertEqual(code, 0)
+        self.assertIn('create    Switch leaf-01 -> managed/switches/leaf-01.yaml', out)
+        self.assertTrue((self.tree / 'raw' / 'wiring.yaml').exists())
+
+        code, out, _ = run_command('hedgehog', 'ingest', 'dc1', '--json')
+        self.assertEqual(code, 0)
+        self.assertEqual(json.loads(out)['counts']['documents']['create'], 3)
+
+        self.drop('mixed.yaml', samples.HALF_INVALID)
+        code, out, _ = run_command('hedgehog', 'ingest', 'dc1')
+        self.assertEqual(code, 1)
+        self.assertIn('reject  raw/mixed.yaml', out)
+        self.assertIn('raw/mixed.yaml:', out)
+
+        self.assertEqual(run_command('hedgehog', 'ingest', 'nope')[0], 2)
+        self.assertEqual(run_command('hedgehog', 'ingest')[0], 2)
+
+    def test_reindex_command(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        self.managed('servers', 'server-01').unlink()
+        code, out, _ = run_command('hedgehog', 'reindex', 'dc1', '--json')
+        self.assertEqual(code, 0)
+        self.assertEqual(json.loads(out)['deleted'], ['managed/servers/server-01.yaml'])
+
+
+class IngestionJobTest(IngestionTestMixin, TestCase):
+    def test_job_ingests_and_keeps_the_outcome_and_log(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        job = IngestionJob.enqueue(instance=self.fabric, immediate=True, trigger='test')
+        job.refresh_from_db()
+        self.assertEqual(job.status, 'completed')
+        self.assertEqual(job.data['counts']['documents']['create'], 3)
+        run = IngestionRun.objects.get()
+        self.assertEqual(run.trigger, 'test')
+        self.assertTrue(any('write: 3/3' in entry['message'] for entry in job.log_entries))
+        self.assertTrue(self.managed('switches', 'leaf-01').is_file())
