@@ -129,6 +129,10 @@ class ReadResult:
     total: int = 0
 
 
+class _TooDeep(yaml.YAMLError):
+    """Raised by the fast path; the careful path then reports YAML_TOO_DEEP."""
+
+
 class _Loader(_BaseLoader):
     """The safe loader, also noting duplicate mapping keys (PyYAML silently keeps the last)."""
 
@@ -155,19 +159,20 @@ class _Loader(_BaseLoader):
                 self.duplicate_keys.append((key, key_node.start_mark.line))
             seen.add(key)
 
-    def construct_plain(self, node):
+    def construct_plain(self, node, depth=0):
         """Build a document without aliases faster than PyYAML's generic constructor.
 
         Strings, mappings and lists (nearly every node of a CRD document) are built directly;
         every other tag (int, bool, null, timestamp, merge keys, ...) goes through the standard
         constructor, so the result is the same. Only for documents known to hold no aliases:
-        nodes are not memoised. Recursive, so absurd depth raises RecursionError (callers fall
-        back to the standard constructor).
+        nodes are not memoised. Raises _TooDeep past MAX_DEPTH nested collections.
         """
         tag = node.tag
         if tag == _STR_TAG:
             return node.value
         if tag == _MAP_TAG:
+            if depth >= MAX_DEPTH:
+                raise _TooDeep
             mapping = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _STR_TAG:
@@ -175,13 +180,15 @@ class _Loader(_BaseLoader):
                 elif key_node.tag == _MERGE_TAG:
                     return self.construct_object(node, deep=True)
                 else:
-                    key = self.construct_plain(key_node)
-                mapping[key] = self.construct_plain(value_node)
+                    key = self.construct_plain(key_node, depth + 1)
+                mapping[key] = self.construct_plain(value_node, depth + 1)
             if len(mapping) != len(node.value):
                 self._note_duplicates(node)
             return mapping
         if tag == _SEQ_TAG:
-            return [self.construct_plain(item) for item in node.value]
+            if depth >= MAX_DEPTH:
+                raise _TooDeep
+            return [self.construct_plain(item, depth + 1) for item in node.value]
         return self.construct_object(node, deep=True)
 
 
@@ -229,11 +236,11 @@ def _decode(data, file, max_bytes, findings):
     if len(data) > max_bytes:
         fail('YAML_TOO_LARGE')
         return None
+    if data.startswith(_NON_UTF8_BOM):  # UTF-16/32: NUL bytes, but text in the wrong encoding
+        fail('YAML_ENCODING', 1)
+        return None
     if b'\x00' in data:
         fail('YAML_BINARY', data.count(b'\n', 0, data.index(b'\x00')) + 1)
-        return None
-    if data.startswith(_NON_UTF8_BOM):
-        fail('YAML_ENCODING', 1)
         return None
     try:
         text = data.decode('utf-8')
@@ -296,11 +303,10 @@ def _parse_stream(stream, pieces):
 
 def _parse(file, piece, findings):
     """Parse one document on its own (the careful path, used when the whole-file pass fails)."""
-    if _may_be_hostile(piece.text):
-        problem = _scan_events(piece.text)
-        if problem:
-            _fail(findings, file, piece, problem, piece.line)
-            return None
+    problem = _scan_events(piece.text)
+    if problem:
+        _fail(findings, file, piece, problem, piece.line)
+        return None
     loader = _Loader(piece.text)
     try:
         data = loader.get_single_data()
