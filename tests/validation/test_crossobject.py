@@ -1,0 +1,127 @@
+"""Cross-object rules: dangling references warn, contradicting ones fail; VLANs, subnets, duplicates."""
+
+from helpers import codes, documents, obj
+
+from netbox_hedgehog.validation import validate_set
+
+LINK = {'server': {'port': 'server-1/enp2s1'}, 'switch': {'port': 'leaf-1/E1/1'}}
+UNBUNDLED = obj('Connection', 'server-1--unbundled--leaf-1', {'unbundled': {'link': LINK}})
+EXTERNAL_CONN = obj('Connection', 'border--external--e1', {'external': {'link': {'switch': {'port': 'border/E1/2'}}}})
+VPC_1 = obj('VPC', 'vpc-1', {'subnets': {'default': {'subnet': '10.0.1.0/24', 'vlan': 1001}}})
+VPC_2 = obj('VPC', 'vpc-2', {'subnets': {'default': {'subnet': '10.0.2.0/24', 'vlan': 1002}}})
+ATTACH = obj('VPCAttachment', 'att-1', {'subnet': 'vpc-1/default', 'connection': 'server-1--unbundled--leaf-1'})
+BGP_EXTERNAL = obj('External', 'e1', {'inboundCommunity': '65102:5000', 'outboundCommunity': '5000:65102'})
+BGP_ATTACH = obj(
+    'ExternalAttachment',
+    'border--e1',
+    {
+        'external': 'e1',
+        'connection': 'border--external--e1',
+        'neighbor': {'asn': 65102, 'ip': '100.100.0.6'},
+        'switch': {'ip': '100.100.0.1/24'},
+    },
+)
+
+
+def found(*objects):
+    return [(f.code, f.document, f.path) for f in validate_set(documents(*objects)) if f.code != 'FOREIGN_DOCUMENT']
+
+
+def test_complete_set_has_no_findings():
+    assert found(UNBUNDLED, VPC_1, ATTACH, BGP_EXTERNAL, EXTERNAL_CONN, BGP_ATTACH) == []
+
+
+def test_missing_targets_are_dangling_warnings():
+    assert found(ATTACH) == [
+        ('REF_DANGLING', 0, 'spec.connection'),
+        ('REF_DANGLING', 0, 'spec.subnet'),
+    ]
+    assert found(BGP_ATTACH) == [('REF_DANGLING', 0, 'spec.external'), ('REF_DANGLING', 0, 'spec.connection')]
+
+
+def test_attachment_to_a_missing_subnet_is_a_conflict():
+    attach = obj('VPCAttachment', 'att-1', {'subnet': 'vpc-1/other', 'connection': 'server-1--unbundled--leaf-1'})
+    assert found(UNBUNDLED, VPC_1, attach) == [('REF_CONFLICT', 2, 'spec.subnet')]
+
+
+def test_attachment_to_a_non_server_connection_is_a_conflict():
+    attach = obj('VPCAttachment', 'att-1', {'subnet': 'vpc-1', 'connection': 'border--external--e1'})
+    assert found(EXTERNAL_CONN, VPC_1, attach) == [('REF_CONFLICT', 2, 'spec.connection')]
+
+
+def test_external_attachment_to_a_server_connection_or_other_mode_is_a_conflict():
+    attach = obj(
+        'ExternalAttachment',
+        'border--e1',
+        {
+            'external': 'e1',
+            'connection': 'server-1--unbundled--leaf-1',
+            'static': {'remoteIP': '10.0.0.2', 'ip': '10.0.0.1/30'},
+        },
+    )
+    assert found(BGP_EXTERNAL, UNBUNDLED, attach) == [
+        ('REF_CONFLICT', 2, 'spec.external'),
+        ('REF_CONFLICT', 2, 'spec.connection'),
+    ]
+
+
+def test_peering_subnet_filters_must_exist_and_peers_must_share_namespaces():
+    peering = obj('VPCPeering', 'p', {'permit': [{'vpc-1': {'subnets': ['nope']}, 'vpc-2': {}}]})
+    assert found(VPC_1, VPC_2, peering) == [('REF_CONFLICT', 2, 'spec.permit[0].vpc-1.subnets')]
+    other_ns = obj(
+        'VPC', 'vpc-2', {'ipv4Namespace': 'other', 'subnets': {'default': {'subnet': '10.0.2.0/24', 'vlan': 1002}}}
+    )
+    peering = obj('VPCPeering', 'p', {'permit': [{'vpc-1': {}, 'vpc-2': {}}]})
+    assert found(VPC_1, other_ns, peering) == [('REF_CONFLICT', 2, 'spec.permit')]
+
+
+def test_external_peering_references():
+    peering = obj(
+        'ExternalPeering',
+        'vpc-1--e1',
+        {'permit': {'vpc': {'name': 'vpc-1', 'subnets': ['missing']}, 'external': {'name': 'e1', 'prefixes': []}}},
+    )
+    assert found(VPC_1, peering) == [
+        ('REF_CONFLICT', 1, 'spec.permit.vpc.subnets[0]'),
+        ('REF_DANGLING', 1, 'spec.permit.external.name'),
+    ]
+
+
+def test_switch_groups_resolve_or_dangle():
+    switch = obj(
+        'Switch', 'leaf-1', {'role': 'server-leaf', 'profile': 'vs', 'redundancy': {'group': 'g1', 'type': 'eslag'}}
+    )
+    assert found(switch) == [('REF_DANGLING', 0, 'spec.redundancy.group')]
+    assert found(switch, obj('SwitchGroup', 'g1', {})) == []
+
+
+def test_vlan_reused_by_another_vpc_in_the_namespace_is_an_error():
+    clash = obj('VPC', 'vpc-2', {'subnets': {'default': {'subnet': '10.0.2.0/24', 'vlan': 1001}}})
+    assert found(VPC_1, clash) == [('VLAN_CONFLICT', 1, 'spec.subnets.default.vlan')]
+    other_ns = obj(
+        'VPC', 'vpc-2', {'vlanNamespace': 'b', 'subnets': {'default': {'subnet': '10.0.2.0/24', 'vlan': 1001}}}
+    )
+    assert found(VPC_1, other_ns) == []
+
+
+def test_overlapping_subnets_of_vpcs_in_one_namespace_are_an_error():
+    clash = obj('VPC', 'vpc-2', {'subnets': {'default': {'subnet': '10.0.0.0/16', 'vlan': 1002}}})
+    assert found(VPC_1, clash) == [('SUBNET_CONFLICT', 0, 'spec.subnets.default.subnet')]
+
+
+def test_vpc_subnets_and_vlans_must_fit_their_namespaces_when_present():
+    namespaces = (
+        obj('IPv4Namespace', 'default', {'subnets': ['10.1.0.0/16']}),
+        obj('VLANNamespace', 'default', {'ranges': [{'from': 2000, 'to': 2999}]}),
+    )
+    assert found(*namespaces, VPC_1) == [
+        ('REF_CONFLICT', 2, 'spec.subnets.default.subnet'),
+        ('REF_CONFLICT', 2, 'spec.subnets.default.vlan'),
+    ]
+
+
+def test_duplicates_with_different_content_fail_identical_ones_inform():
+    changed = obj('VPC', 'vpc-1', {'subnets': {'default': {'subnet': '10.0.9.0/24', 'vlan': 1009}}})
+    assert ('DUPLICATE_OBJECT', 1, 'metadata.name') in found(VPC_1, changed)
+    legacy_copy = {**VPC_1, 'apiVersion': 'vpc.githedgehog.com/v1alpha2'}
+    assert codes(validate_set(documents(VPC_1, legacy_copy))) == ['DUPLICATE_IDENTICAL', 'LEGACY_API_VERSION']
