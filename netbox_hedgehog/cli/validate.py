@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 from ..validation import validate_paths
+from . import print_findings, usage_error
 
 HELP = 'Validate Hedgehog CRD YAML files or folders (*.yaml, *.yml, recursively); changes nothing.'
 
-OK, FAILED, USAGE_ERROR = 0, 1, 2
+OK, FAILED = 0, 1
 
 
 def add_arguments(parser):
@@ -24,8 +25,7 @@ def run(options, out):
     paths = options['paths']
     missing = [path for path in paths if not Path(path).exists()]
     if missing:
-        out.write(f'error: no such file or folder: {", ".join(missing)}\n')
-        return USAGE_ERROR
+        return usage_error(f'no such file or folder: {", ".join(missing)}')
     report = validate_paths(paths, max_bytes=_max_file_bytes())
     failed = report.failed(strict=options.get('strict', False))
     if options.get('json'):
@@ -53,19 +53,7 @@ def _write_json(report, failed, out):
 
 
 def _write_table(report, failed, out):
-    rows = [
-        (f.location or '-', str(f.severity).upper(), f.code, f.path or '-', f.message, f.hint) for f in report.findings
-    ]
-    if rows:
-        widths = [max(len(row[column]) for row in rows) for column in range(4)]
-        header = ('LOCATION', 'SEVERITY', 'CODE', 'PATH')
-        widths = [max(width, len(title)) for width, title in zip(widths, header, strict=True)]
-        out.write('  '.join(title.ljust(width) for title, width in zip(header, widths, strict=True)) + '  MESSAGE\n')
-        for *columns, message, hint in rows:
-            out.write('  '.join(value.ljust(width) for value, width in zip(columns, widths, strict=True)))
-            out.write(f'  {message}\n')
-            if hint:
-                out.write(f'    hint: {hint}\n')
+    print_findings(report.findings, out)
     counts = report.counts()
     documents = sum(report.files.values())
     verdict = 'FAILED' if failed else 'OK'
