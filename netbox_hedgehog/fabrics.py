@@ -100,8 +100,12 @@ def mark_failed(fabric, error):
 
 
 def request_ingestion(fabric):
-    """The one hook for "raw/ already holds files": ingestion (a later issue) plugs in here."""
-    logger.info('fabric=%s event=ingestion_requested reason=raw_has_files', fabric.name)
+    """Queue one ingestion of `fabric` (raw/ already holds files); it is enqueued when the save commits."""
+    from netbox_hedgehog.jobs import IngestionJob
+
+    job = IngestionJob.enqueue(instance=fabric, trigger='onboarding')
+    logger.info('fabric=%s event=ingestion_requested reason=raw_has_files job=%s', fabric.name, job.pk)
+    return job
 
 
 def _orphaned_manifest(manifest):

@@ -4,6 +4,7 @@ import json
 import os
 from unittest import mock
 
+from core.models import Job
 from dcim.models import Site
 from django.conf import settings
 from django.db.models.signals import post_save
@@ -15,6 +16,7 @@ from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog import signals
+from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.fabrics import FabricTreeError
 from netbox_hedgehog.gitops.tree import TreeLayout, read_manifest
@@ -101,6 +103,12 @@ class OrmOnboardingTest(TreeAssertionsMixin, TestCase):
         self.assertEqual((folder / 'raw' / 'wiring.yaml').read_text(), 'kind: Switch\n')
         self.assertFalse((folder / 'wiring.yaml').exists())
         request_ingestion.assert_called_once_with(fabric)
+
+    def test_onboarding_with_files_in_raw_queues_one_ingestion_job(self):
+        (self.gitops_root / 'dc1').mkdir()
+        (self.gitops_root / 'dc1' / 'wiring.yaml').write_text('kind: Switch\n')
+        fabric = HedgehogFabric.objects.create(name='dc1')
+        self.assertEqual(Job.objects.filter(object_id=fabric.pk, name=IngestionJob.name).count(), 1)
 
     def test_empty_raw_requests_no_ingestion(self):
         with mock.patch('netbox_hedgehog.fabrics.request_ingestion') as request_ingestion:
