@@ -1,12 +1,15 @@
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import Q
-from netbox.filtersets import PrimaryModelFilterSet
+from django.utils.translation import gettext_lazy as _
+from netbox.filtersets import NetBoxModelFilterSet, PrimaryModelFilterSet
 from utilities.filtersets import register_filterset
 
-from .choices import GitOpsStatusChoices
-from .models import HedgehogFabric
+from .choices import GitOpsStatusChoices, IngestionStatusChoices
+from .models import HedgehogFabric, HedgehogResource, IngestionRun
+from .models.resource import KIND_CHOICES
 
-__all__ = ('HedgehogFabricFilterSet',)
+__all__ = ('HedgehogFabricFilterSet', 'HedgehogResourceFilterSet', 'IngestionRunFilterSet')
 
 
 @register_filterset
@@ -25,4 +28,67 @@ class HedgehogFabricFilterSet(PrimaryModelFilterSet):
             | Q(gitops_path__icontains=value)
             | Q(description__icontains=value)
             | Q(comments__icontains=value)
+        )
+
+
+class FabricFilterMixin(django_filters.FilterSet):
+    """`fabric_id` and `fabric` (by name) filters, the way NetBox filters by a parent object."""
+
+    fabric_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=HedgehogFabric.objects.all(), distinct=False, label=_('Fabric (ID)')
+    )
+    fabric = django_filters.ModelMultipleChoiceFilter(
+        field_name='fabric__name',
+        queryset=HedgehogFabric.objects.all(),
+        distinct=False,
+        to_field_name='name',
+        label=_('Fabric (name)'),
+    )
+
+
+@register_filterset
+class HedgehogResourceFilterSet(FabricFilterMixin, NetBoxModelFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=KIND_CHOICES)
+    last_run_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=IngestionRun.objects.all(), distinct=False, label=_('Last run (ID)')
+    )
+
+    class Meta:
+        model = HedgehogResource
+        fields = ('id', 'name', 'namespace', 'api_version', 'managed_path', 'sha256', 'source_file')
+
+    def search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(kind__icontains=value)
+            | Q(managed_path__icontains=value)
+            | Q(source_file__icontains=value)
+        )
+
+
+@register_filterset
+class IngestionRunFilterSet(FabricFilterMixin, NetBoxModelFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=IngestionStatusChoices)
+    user_id = django_filters.ModelMultipleChoiceFilter(
+        queryset=get_user_model().objects.all(), distinct=False, label=_('User (ID)')
+    )
+    user = django_filters.ModelMultipleChoiceFilter(
+        field_name='user__username',
+        queryset=get_user_model().objects.all(),
+        distinct=False,
+        to_field_name='username',
+        label=_('User name'),
+    )
+
+    class Meta:
+        model = IngestionRun
+        fields = ('id', 'started', 'finished', 'trigger')
+
+    def search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        return queryset.filter(
+            Q(fabric__name__icontains=value) | Q(trigger__icontains=value) | Q(error__icontains=value)
         )

@@ -21,6 +21,17 @@ menu = PluginMenu(
                         ),
                     ),
                 ),
+                # No add buttons below: resources are rebuilt from managed/ files and runs are recorded by ingestion.
+                PluginMenuItem(
+                    link='plugins:netbox_hedgehog:hedgehogresource_list',
+                    link_text=_('Resources'),
+                    permissions=['netbox_hedgehog.view_hedgehogresource'],
+                ),
+                PluginMenuItem(
+                    link='plugins:netbox_hedgehog:ingestionrun_list',
+                    link_text=_('Ingestion runs'),
+                    permissions=['netbox_hedgehog.view_ingestionrun'],
+                ),
             ),
         ),
     ),

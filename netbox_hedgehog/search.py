@@ -1,6 +1,6 @@
 from netbox.search import SearchIndex
 
-from .models import HedgehogFabric
+from .models import HedgehogFabric, HedgehogResource
 
 
 class HedgehogFabricIndex(SearchIndex):
@@ -14,4 +14,14 @@ class HedgehogFabricIndex(SearchIndex):
     display_attrs = ('gitops_status', 'description')
 
 
-indexes = (HedgehogFabricIndex,)
+class HedgehogResourceIndex(SearchIndex):
+    model = HedgehogResource
+    fields = (
+        ('name', 100),
+        ('kind', 200),
+        ('managed_path', 500),
+    )
+    display_attrs = ('fabric', 'kind', 'namespace')
+
+
+indexes = (HedgehogFabricIndex, HedgehogResourceIndex)

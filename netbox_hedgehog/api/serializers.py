@@ -1,10 +1,11 @@
 from netbox.api.fields import ChoiceField
-from netbox.api.serializers import PrimaryModelSerializer
+from netbox.api.serializers import NetBoxModelSerializer, PrimaryModelSerializer
+from users.api.serializers_.users import UserSerializer
 
-from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
-__all__ = ('HedgehogFabricSerializer',)
+__all__ = ('HedgehogFabricSerializer', 'HedgehogResourceSerializer', 'IngestionRunSerializer')
 
 
 class HedgehogFabricSerializer(PrimaryModelSerializer):
@@ -32,3 +33,70 @@ class HedgehogFabricSerializer(PrimaryModelSerializer):
         )
         brief_fields = ('id', 'url', 'display', 'name', 'gitops_status', 'description')
         read_only_fields = ('last_initialized', 'last_ingested')
+
+
+class IngestionRunSerializer(NetBoxModelSerializer):
+    """Read-only: runs are recorded by the ingestion service (the viewset offers no writes)."""
+
+    fabric = HedgehogFabricSerializer(nested=True, read_only=True)
+    status = ChoiceField(choices=IngestionStatusChoices, read_only=True)
+    user = UserSerializer(nested=True, read_only=True)
+
+    class Meta:
+        model = IngestionRun
+        fields = (
+            'id',
+            'url',
+            'display_url',
+            'display',
+            'fabric',
+            'started',
+            'finished',
+            'status',
+            'trigger',
+            'user',
+            'counts',
+            'findings',
+            'provenance',
+            'error',
+            'tags',
+            'custom_fields',
+            'created',
+            'last_updated',
+        )
+        brief_fields = ('id', 'url', 'display', 'started', 'status')
+        read_only_fields = fields
+
+
+class HedgehogResourceSerializer(NetBoxModelSerializer):
+    """Read-only: a resource row mirrors a managed/ file and is rebuilt from it."""
+
+    fabric = HedgehogFabricSerializer(nested=True, read_only=True)
+    last_run = IngestionRunSerializer(nested=True, read_only=True)
+
+    class Meta:
+        model = HedgehogResource
+        fields = (
+            'id',
+            'url',
+            'display_url',
+            'display',
+            'fabric',
+            'kind',
+            'name',
+            'namespace',
+            'api_version',
+            'spec',
+            'managed_path',
+            'sha256',
+            'last_run',
+            'source_file',
+            'source_document',
+            'source_line',
+            'tags',
+            'custom_fields',
+            'created',
+            'last_updated',
+        )
+        brief_fields = ('id', 'url', 'display', 'kind', 'name', 'namespace')
+        read_only_fields = fields

@@ -6,5 +6,7 @@ app_name = 'netbox_hedgehog'
 
 router = NetBoxRouter()
 router.register('fabrics', views.HedgehogFabricViewSet)
+router.register('resources', views.HedgehogResourceViewSet)
+router.register('runs', views.IngestionRunViewSet)
 
 urlpatterns = router.urls

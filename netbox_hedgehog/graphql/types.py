@@ -1,12 +1,31 @@
-from netbox.graphql.types import PrimaryObjectType, register_type
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from netbox.graphql.types import NetBoxObjectType, PrimaryObjectType, register_type
 
 from netbox_hedgehog import models
 
-from .filters import HedgehogFabricFilter
+from .filters import HedgehogFabricFilter, HedgehogResourceFilter, IngestionRunFilter
 
-__all__ = ('HedgehogFabricType',)
+if TYPE_CHECKING:
+    from users.graphql.types import UserType
+
+__all__ = ('HedgehogFabricType', 'HedgehogResourceType', 'IngestionRunType')
 
 
 @register_type(models.HedgehogFabric, fields='__all__', filters=HedgehogFabricFilter, pagination=True)
 class HedgehogFabricType(PrimaryObjectType):
-    pass
+    resources: list[Annotated['HedgehogResourceType', strawberry.lazy('netbox_hedgehog.graphql.types')]]
+    runs: list[Annotated['IngestionRunType', strawberry.lazy('netbox_hedgehog.graphql.types')]]
+
+
+@register_type(models.IngestionRun, fields='__all__', filters=IngestionRunFilter, pagination=True)
+class IngestionRunType(NetBoxObjectType):
+    fabric: HedgehogFabricType
+    user: Annotated['UserType', strawberry.lazy('users.graphql.types')] | None
+
+
+@register_type(models.HedgehogResource, fields='__all__', filters=HedgehogResourceFilter, pagination=True)
+class HedgehogResourceType(NetBoxObjectType):
+    fabric: HedgehogFabricType
+    last_run: IngestionRunType | None

@@ -1,1 +1,3 @@
 from .fabric import *
+from .resource import *
+from .run import *

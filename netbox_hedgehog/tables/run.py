@@ -1,0 +1,73 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+from netbox.tables import NetBoxTable, columns
+
+from netbox_hedgehog.models import IngestionRun
+
+__all__ = ('IngestionRunTable', 'counts_summary', 'flatten_counts')
+
+
+def flatten_counts(counts):
+    """[(label, number)] from a run's counts, groups spelled out (`documents create`) and listed first.
+
+    Sorted by name: PostgreSQL's jsonb does not keep the order the service wrote the keys in.
+    """
+    groups = sorted((key, value) for key, value in (counts or {}).items() if isinstance(value, dict))
+    totals = sorted((key, value) for key, value in (counts or {}).items() if not isinstance(value, dict))
+    rows = [(f'{group} {action}', number) for group, actions in groups for action, number in sorted(actions.items())]
+    return rows + totals
+
+
+def counts_summary(counts):
+    """`documents create 5 · files ingest 2 · written 5`: the non-zero counts of a run."""
+    return ' · '.join(f'{label} {number}' for label, number in flatten_counts(counts) if number)
+
+
+class IngestionRunTable(NetBoxTable):
+    id = tables.Column(verbose_name=_('ID'), linkify=True)
+    fabric = tables.Column(verbose_name=_('Fabric'), linkify=True)
+    started = columns.DateTimeColumn(verbose_name=_('Started'), linkify=True)
+    finished = columns.DateTimeColumn(verbose_name=_('Finished'))
+    status = columns.ChoiceFieldColumn(verbose_name=_('Status'))
+    trigger = tables.Column(verbose_name=_('Trigger'))
+    user = tables.Column(verbose_name=_('User'))
+    counts = tables.Column(verbose_name=_('Counts'), orderable=False)
+    # Annotated by the views (jsonb_array_length), so lists never load the findings themselves.
+    findings_count = tables.Column(verbose_name=_('Findings'))
+    tags = columns.TagColumn(url_name='plugins:netbox_hedgehog:ingestionrun_list')
+    # A run is history, not truth: it may be deleted, never edited.
+    actions = columns.ActionsColumn(actions=('delete',))
+
+    class Meta(NetBoxTable.Meta):
+        model = IngestionRun
+        fields = (
+            'pk',
+            'id',
+            'fabric',
+            'started',
+            'finished',
+            'status',
+            'trigger',
+            'user',
+            'counts',
+            'findings_count',
+            'error',
+            'tags',
+            'created',
+            'last_updated',
+        )
+        default_columns = (
+            'pk',
+            'id',
+            'fabric',
+            'started',
+            'finished',
+            'status',
+            'trigger',
+            'user',
+            'counts',
+            'findings_count',
+        )
+
+    def render_counts(self, value):
+        return counts_summary(value) or '—'
