@@ -1,15 +1,34 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.db.models import F, Func, IntegerField
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
+from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
 from netbox.ui import layout
-from netbox.ui.panels import CommentsPanel
+from netbox.ui.panels import CommentsPanel, JSONPanel
 from netbox.views import generic
+from netbox.views.generic.base import BaseObjectView
 from utilities.forms import DeleteForm
 from utilities.htmx import htmx_partial
-from utilities.views import get_action_url, register_model_view
+from utilities.permissions import get_permission_for_model
+from utilities.views import GetReturnURLMixin, get_action_url, register_model_view
 
 from . import filtersets, forms, tables
-from .models import HedgehogFabric
-from .ui.panels import HedgehogFabricPanel
+from .jobs import IngestionJob
+from .models import HedgehogFabric, HedgehogResource, IngestionRun
+from .ui.panels import (
+    HedgehogFabricPanel,
+    HedgehogResourcePanel,
+    IngestionRunPanel,
+    LastRunPanel,
+    ManagedFilePanel,
+    RawBacklogPanel,
+    ResourceCountsPanel,
+    ResourceProvenancePanel,
+    RunCountsPanel,
+    RunFindingsPanel,
+    RunProvenancePanel,
+)
 
 #
 # Fabrics
@@ -28,8 +47,9 @@ class HedgehogFabricListView(generic.ObjectListView):
 class HedgehogFabricView(generic.ObjectView):
     queryset = HedgehogFabric.objects.all()
     layout = layout.SimpleLayout(
-        left_panels=[HedgehogFabricPanel(), TagsPanel(), CommentsPanel()],
-        right_panels=[CustomFieldsPanel()],
+        left_panels=[HedgehogFabricPanel(), LastRunPanel(), TagsPanel(), CommentsPanel()],
+        right_panels=[ResourceCountsPanel(), CustomFieldsPanel()],
+        bottom_panels=[RawBacklogPanel()],
     )
 
 
@@ -83,3 +103,100 @@ class HedgehogFabricBulkDeleteView(generic.BulkDeleteView):
     queryset = HedgehogFabric.objects.all()
     filterset = filtersets.HedgehogFabricFilterSet
     table = tables.HedgehogFabricTable
+
+
+#
+# Ingestion entry point (a thin adapter: the job calls the ingestion service)
+#
+
+
+@register_model_view(HedgehogFabric, 'ingest', path='ingest')
+class HedgehogFabricIngestView(GetReturnURLMixin, BaseObjectView):
+    """The fabric page's Ingest button: enqueue an ingestion job and show it."""
+
+    queryset = HedgehogFabric.objects.all()
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'change')
+
+    def get(self, request, pk):
+        return redirect(self.get_object(pk=pk).get_absolute_url())
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='ui')
+        messages.success(request, _('Queued ingestion job #{id} for fabric {fabric}.').format(id=job.pk, fabric=fabric))
+        if request.user.has_perm('core.view_job'):
+            return redirect(job.get_absolute_url())
+        return redirect(self.get_return_url(request, fabric))
+
+
+#
+# Resources: read-only, rows are rebuilt from managed/ files
+#
+
+
+@register_model_view(HedgehogResource, 'list', path='', detail=False)
+class HedgehogResourceListView(generic.ObjectListView):
+    queryset = HedgehogResource.objects.defer('spec').select_related('fabric', 'last_run')
+    filterset = filtersets.HedgehogResourceFilterSet
+    filterset_form = forms.HedgehogResourceFilterForm
+    table = tables.HedgehogResourceTable
+    actions = (BulkExport,)
+
+
+@register_model_view(HedgehogResource)
+class HedgehogResourceView(generic.ObjectView):
+    queryset = HedgehogResource.objects.select_related('fabric', 'last_run__fabric')
+    template_name = 'generic/object.html'
+    actions = ()
+    layout = layout.SimpleLayout(
+        left_panels=[HedgehogResourcePanel(), ResourceProvenancePanel(), TagsPanel()],
+        right_panels=[ManagedFilePanel()],
+        bottom_panels=[JSONPanel('spec', title=_('Spec')), CustomFieldsPanel()],
+    )
+
+
+#
+# Ingestion runs: recorded by the service; history, so they may be deleted
+#
+
+# Lists never load findings or provenance (they can be large): only the number of findings.
+runs_for_lists = (
+    IngestionRun.objects.defer('findings', 'provenance')
+    .select_related('fabric', 'user')
+    .annotate(findings_count=Func(F('findings'), function='jsonb_array_length', output_field=IntegerField()))
+)
+
+
+@register_model_view(IngestionRun, 'list', path='', detail=False)
+class IngestionRunListView(generic.ObjectListView):
+    queryset = runs_for_lists
+    filterset = filtersets.IngestionRunFilterSet
+    filterset_form = forms.IngestionRunFilterForm
+    table = tables.IngestionRunTable
+    actions = (BulkExport, BulkDelete)
+
+
+@register_model_view(IngestionRun)
+class IngestionRunView(generic.ObjectView):
+    queryset = IngestionRun.objects.select_related('fabric', 'user')
+    template_name = 'generic/object.html'
+    actions = (DeleteObject,)
+    layout = layout.SimpleLayout(
+        left_panels=[IngestionRunPanel(), TagsPanel()],
+        right_panels=[RunCountsPanel(), CustomFieldsPanel()],
+        bottom_panels=[RunFindingsPanel(), RunProvenancePanel()],
+    )
+
+
+@register_model_view(IngestionRun, 'delete')
+class IngestionRunDeleteView(generic.ObjectDeleteView):
+    queryset = IngestionRun.objects.all()
+
+
+@register_model_view(IngestionRun, 'bulk_delete', path='delete', detail=False)
+class IngestionRunBulkDeleteView(generic.BulkDeleteView):
+    queryset = runs_for_lists
+    filterset = filtersets.IngestionRunFilterSet
+    table = tables.IngestionRunTable

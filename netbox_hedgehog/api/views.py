@@ -1,12 +1,86 @@
-from netbox.api.viewsets import NetBoxModelViewSet
+from core.api.serializers_.jobs import JobSerializer
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from netbox.api.authentication import TokenPermissions
+from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from netbox_hedgehog import filtersets
-from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
+from netbox_hedgehog.jobs import IngestionJob
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
 from . import serializers
+
+TRUE_VALUES = ('1', 'true', 'yes', 'on')
+
+
+class TokenChangePermission(TokenPermissions):
+    """Ingest and re-index change what a fabric holds: they need its change permission, not the add of POST."""
+
+    perms_map = {**TokenPermissions.perms_map, 'POST': ['%(app_label)s.change_%(model_name)s']}
 
 
 class HedgehogFabricViewSet(NetBoxModelViewSet):
     queryset = HedgehogFabric.objects.all()
     serializer_class = serializers.HedgehogFabricSerializer
     filterset_class = filtersets.HedgehogFabricFilterSet
+
+    def get_permissions(self):
+        if self.action in ('ingest', 'reindex'):
+            return [TokenChangePermission()]
+        return super().get_permissions()
+
+    def _fabric_to_change(self, request, pk):
+        # initial() restricted self.queryset for 'add' (what POST means elsewhere): start again from 'change'.
+        return get_object_or_404(HedgehogFabric.objects.restrict(request.user, 'change'), pk=pk)
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter('sync', OpenApiTypes.BOOL, description='Run inline and answer with the outcome')],
+        responses={202: JobSerializer, 200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=['post'])
+    def ingest(self, request, pk):
+        """Ingest the fabric's raw/ folder: enqueue a job (202), or with `?sync=true` run now (200, the outcome)."""
+        fabric = self._fabric_to_change(request, pk)
+        if request.query_params.get('sync', '').lower() not in TRUE_VALUES:
+            job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='api')
+            return Response(JobSerializer(job, context={'request': request}).data, status=status.HTTP_202_ACCEPTED)
+        try:
+            outcome = ingest(fabric, trigger='api', user=request.user)
+        except IngestionLocked as exc:
+            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(outcome.as_dict())
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=['post'])
+    def reindex(self, request, pk):
+        """Rebuild the fabric's index rows from its managed/ files (rows follow files; files are never touched)."""
+        fabric = self._fabric_to_change(request, pk)
+        try:
+            result = reindex(fabric)
+        except IngestionLocked as exc:
+            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(result.as_dict())
+
+
+class HedgehogResourceViewSet(NetBoxReadOnlyModelViewSet):
+    """Read-only: resource rows are rebuilt from managed/ files by ingestion and re-index."""
+
+    queryset = HedgehogResource.objects.all()
+    serializer_class = serializers.HedgehogResourceSerializer
+    filterset_class = filtersets.HedgehogResourceFilterSet
+    # A nested run is displayed with its fabric's name: without this, one query per row.
+    field_prefetches = {('last_run',): ('last_run__fabric',)}
+
+
+class IngestionRunViewSet(NetBoxReadOnlyModelViewSet):
+    """Read-only: runs are recorded by the ingestion service (the UI lets people delete old ones)."""
+
+    queryset = IngestionRun.objects.all()
+    serializer_class = serializers.IngestionRunSerializer
+    filterset_class = filtersets.IngestionRunFilterSet

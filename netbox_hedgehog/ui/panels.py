@@ -1,5 +1,39 @@
+"""Panels of the plugin's object pages.
+
+Panels that show more than model attributes (file contents, counts, backlog, findings) compute
+their rows here, in Python, so the templates only lay them out.
+"""
+
+import hashlib
+import os
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
+
+from netbox_hedgehog.findings import Finding
+from netbox_hedgehog.gitops.ingestion import raw_backlog
+from netbox_hedgehog.gitops.tree import UnsafePathError
+from netbox_hedgehog.kinds import KINDS
+from netbox_hedgehog.models import HedgehogResource, IngestionRun
+from netbox_hedgehog.tables.run import counts_summary, flatten_counts
+
+SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
+
+
+def finding_rows(findings):
+    """Finding dicts as the templates show them: badge colour and `file:line` added."""
+    return [
+        {**finding, 'color': SEVERITY_COLORS.get(finding['severity']), 'location': Finding.from_dict(finding).location}
+        for finding in findings
+    ]
+
+
+#
+# Fabric
+#
 
 
 class HedgehogFabricPanel(panels.ObjectAttributesPanel):
@@ -10,3 +44,183 @@ class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     last_initialized = attrs.DateTimeAttr('last_initialized', label=_('Last initialized'))
     last_ingested = attrs.DateTimeAttr('last_ingested', label=_('Last ingested'))
     description = attrs.TextAttr('description')
+
+
+class ResourceCountsPanel(panels.ObjectPanel):
+    """Resources per kind, counted from the index in one query: every registered kind, zero included."""
+
+    template_name = 'netbox_hedgehog/panels/resource_counts.html'
+    title = _('Resources')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        fabric = ctx['object']
+        counted = dict(
+            HedgehogResource.objects.restrict(ctx['request'].user, 'view')
+            .filter(fabric=fabric)
+            .order_by()
+            .values_list('kind')
+            .annotate(count=Count('pk'))
+        )
+        list_url = reverse('plugins:netbox_hedgehog:hedgehogresource_list')
+        rows = [
+            {
+                'kind': kind.kind,
+                'count': counted.get(kind.kind, 0),
+                'url': f'{list_url}?{urlencode({"fabric_id": fabric.pk, "kind": kind.kind})}',
+            }
+            for kind in KINDS
+        ]
+        return {
+            **ctx,
+            'rows': rows,
+            'total': sum(counted.values()),
+            'total_url': f'{list_url}?{urlencode({"fabric_id": fabric.pk})}',
+        }
+
+    def should_render(self, context):
+        return context['request'].user.has_perm('netbox_hedgehog.view_hedgehogresource')
+
+
+class LastRunPanel(panels.ObjectPanel):
+    template_name = 'netbox_hedgehog/panels/last_run.html'
+    title = _('Last ingestion run')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        fabric = ctx['object']
+        run = (
+            IngestionRun.objects.restrict(ctx['request'].user, 'view')
+            .filter(fabric=fabric)
+            .defer('findings', 'provenance')
+            .order_by('-started', '-pk')
+            .first()
+        )
+        runs_url = f'{reverse("plugins:netbox_hedgehog:ingestionrun_list")}?{urlencode({"fabric_id": fabric.pk})}'
+        return {**ctx, 'run': run, 'counts': counts_summary(run.counts) if run else '', 'runs_url': runs_url}
+
+    def should_render(self, context):
+        return context['request'].user.has_perm('netbox_hedgehog.view_ingestionrun')
+
+
+class RawBacklogPanel(panels.ObjectPanel):
+    """The files waiting in raw/ now, each with what the last run found wrong with it."""
+
+    template_name = 'netbox_hedgehog/panels/raw_backlog.html'
+    title = _('Waiting in raw/')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        try:
+            backlog, problem = raw_backlog(ctx['object']), None
+        except (UnsafePathError, OSError) as exc:
+            backlog, problem = [], str(exc)
+        files = [{**entry, 'findings': finding_rows(entry['findings'])} for entry in backlog]
+        return {**ctx, 'files': files, 'problem': problem}
+
+
+#
+# Resources
+#
+
+
+class HedgehogResourcePanel(panels.ObjectAttributesPanel):
+    fabric = attrs.RelatedObjectAttr('fabric', linkify=True)
+    kind = attrs.TextAttr('kind')
+    name = attrs.TextAttr('name', copy_button=True)
+    namespace = attrs.TextAttr('namespace')
+    api_version = attrs.TextAttr('api_version', label=_('API version'), style='font-monospace')
+    managed_path = attrs.TextAttr('managed_path', label=_('Managed path'), style='font-monospace', copy_button=True)
+    sha256 = attrs.TextAttr('sha256', label=_('SHA-256'), style='font-monospace', copy_button=True)
+
+
+class ResourceProvenancePanel(panels.ObjectAttributesPanel):
+    title = _('Provenance')
+
+    source_file = attrs.TextAttr('source_file', label=_('Source file'), style='font-monospace')
+    source_document = attrs.NumericAttr('source_document', label=_('Document'))
+    source_line = attrs.NumericAttr('source_line', label=_('Line'))
+    last_run = attrs.RelatedObjectAttr('last_run', label=_('Last run'), linkify=True)
+
+
+def read_managed_file(resource):
+    """(text, problem) for the resource's managed file; problem says why the text is missing.
+
+    The path comes from the index, so it is checked to stay inside the fabric's tree before reading.
+    """
+    try:
+        tree = resource.fabric.layout().path
+    except UnsafePathError as exc:
+        return None, str(exc)
+    path = tree / resource.managed_path
+    if not os.path.realpath(path).startswith(os.path.realpath(tree) + os.sep):
+        return None, _('{path} leads outside the fabric tree; not read.').format(path=resource.managed_path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, _('{path} is missing from the tree. Re-index the fabric to drop this row.').format(
+            path=resource.managed_path
+        )
+    except OSError as exc:
+        return None, _('{path} cannot be read: {error}').format(path=resource.managed_path, error=exc.strerror)
+    if hashlib.sha256(data).hexdigest() != resource.sha256:
+        return data.decode('utf-8', 'replace'), _(
+            'The file changed since it was indexed. Re-index the fabric to update this row.'
+        )
+    return data.decode('utf-8', 'replace'), None
+
+
+class ManagedFilePanel(panels.ObjectPanel):
+    """The managed file itself, read from disk: the truth this row mirrors."""
+
+    template_name = 'netbox_hedgehog/panels/managed_file.html'
+    title = _('Managed file')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        text, problem = read_managed_file(ctx['object'])
+        return {**ctx, 'text': text, 'problem': problem}
+
+
+#
+# Ingestion runs
+#
+
+
+class IngestionRunPanel(panels.ObjectAttributesPanel):
+    fabric = attrs.RelatedObjectAttr('fabric', linkify=True)
+    status = attrs.ChoiceAttr('status')
+    trigger = attrs.TextAttr('trigger')
+    user = attrs.RelatedObjectAttr('user')
+    started = attrs.DateTimeAttr('started')
+    finished = attrs.DateTimeAttr('finished')
+    error = attrs.TextAttr('error', style='font-monospace')
+
+
+class RunCountsPanel(panels.ObjectPanel):
+    template_name = 'netbox_hedgehog/panels/run_counts.html'
+    title = _('Counts')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        return {**ctx, 'rows': flatten_counts(ctx['object'].counts)}
+
+
+class RunFindingsPanel(panels.ObjectPanel):
+    template_name = 'netbox_hedgehog/panels/findings.html'
+    title = _('Findings')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        return {**ctx, 'findings': finding_rows(ctx['object'].findings)}
+
+
+class RunProvenancePanel(panels.ObjectPanel):
+    """Where each ingested document came from and where it went, as the run recorded it."""
+
+    template_name = 'netbox_hedgehog/panels/run_provenance.html'
+    title = _('Provenance')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        return {**ctx, 'entries': ctx['object'].provenance}

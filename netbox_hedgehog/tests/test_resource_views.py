@@ -1,0 +1,167 @@
+"""The resource index pages: read-only list and detail (the detail shows the managed file from disk)."""
+
+import hashlib
+
+from django.urls import reverse
+from django.utils import timezone
+from utilities.testing import TestCase, ViewTestCases
+
+from netbox_hedgehog.filtersets import HedgehogResourceFilterSet
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+
+from .utils import TemporaryGitopsRootMixin
+
+VPC_YAML = b'apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: vpc-1  # the first\nspec: {}\n'
+
+
+def resource(fabric, kind, name, directory, **fields):
+    return HedgehogResource(
+        fabric=fabric,
+        kind=kind,
+        name=name,
+        api_version='vpc.githedgehog.com/v1beta1' if kind == 'VPC' else 'wiring.githedgehog.com/v1beta1',
+        managed_path=f'managed/{directory}/{name}.yaml',
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
+        spec={'name': name},
+        **fields,
+    )
+
+
+class HedgehogResourceViewTestCase(
+    ViewTestCases.GetObjectViewTestCase,
+    ViewTestCases.GetObjectChangelogViewTestCase,
+    ViewTestCases.ListObjectsViewTestCase,
+):
+    model = HedgehogResource
+
+    def _get_base_url(self):
+        return 'plugins:netbox_hedgehog:hedgehogresource_{}'
+
+    @classmethod
+    def setUpTestData(cls):
+        (fabric,) = HedgehogFabric.objects.bulk_create((HedgehogFabric(name='fabric-1', gitops_path='fabric-1'),))
+        run = IngestionRun.objects.create(fabric=fabric, started=timezone.now(), trigger='test')
+        HedgehogResource.objects.bulk_create(
+            (
+                resource(fabric, 'VPC', 'vpc-1', 'vpcs', last_run=run, source_file='raw/a.yaml', source_line=3),
+                resource(fabric, 'VPC', 'vpc-2', 'vpcs', last_run=run),
+                resource(fabric, 'Switch', 'leaf-1', 'switches'),
+            )
+        )
+
+    def test_no_add_edit_import_or_delete_views(self):
+        # Rows are rebuilt from managed/ files: the UI offers no way to write them.
+        registered = {
+            name for name in ('add', 'edit', 'delete', 'bulk_import', 'bulk_edit', 'bulk_delete') if self._has_url(name)
+        }
+        self.assertEqual(registered, set())
+
+    def _has_url(self, action):
+        from django.urls import NoReverseMatch
+
+        try:
+            self._get_url(action, HedgehogResource.objects.first())
+        except NoReverseMatch:
+            return False
+        return True
+
+
+class ResourceDetailFileTestCase(TemporaryGitopsRootMixin, TestCase):
+    """The detail page reads the managed file from the fabric's tree and says when it is missing or stale."""
+
+    user_permissions = ('netbox_hedgehog.view_hedgehogresource',)
+
+    def setUp(self):
+        super().setUp()
+        self.fabric = HedgehogFabric.objects.create(name='fabric-1')
+        self.row = HedgehogResource.objects.create(
+            fabric=self.fabric,
+            kind='VPC',
+            name='vpc-1',
+            api_version='vpc.githedgehog.com/v1beta1',
+            managed_path='managed/vpcs/vpc-1.yaml',
+            sha256=hashlib.sha256(VPC_YAML).hexdigest(),
+            spec={'subnets': {'default': {'subnet': '10.0.0.0/24'}}},
+            source_file='raw/vpcs.yaml',
+            source_document=1,
+            source_line=7,
+        )
+        self.path = self.fabric.tree_path / self.row.managed_path
+
+    def page(self):
+        response = self.client.get(self.row.get_absolute_url())
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    def test_shows_file_text_provenance_and_spec(self):
+        self.path.write_bytes(VPC_YAML)
+        content = self.page()
+        self.assertIn('name: vpc-1  # the first', content)
+        self.assertIn('raw/vpcs.yaml', content)
+        self.assertIn('10.0.0.0/24', content)
+        self.assertNotIn('missing', content)
+        self.assertNotIn('changed since it was indexed', content)
+
+    def test_says_when_the_file_is_missing(self):
+        content = self.page()
+        self.assertIn('managed/vpcs/vpc-1.yaml is missing from the tree', content)
+
+    def test_says_when_the_file_changed_since_indexing(self):
+        self.path.write_bytes(VPC_YAML + b'# edited by hand\n')
+        content = self.page()
+        self.assertIn('# edited by hand', content)
+        self.assertIn('changed since it was indexed', content)
+
+    def test_refuses_a_path_leaving_the_tree(self):
+        outside = self.fabric.tree_path.parent / 'secret.yaml'
+        outside.write_text('password: hunter2\n')
+        HedgehogResource.objects.filter(pk=self.row.pk).update(managed_path='../secret.yaml')
+        content = self.page()
+        self.assertNotIn('hunter2', content)
+        self.assertIn('leads outside the fabric tree', content)
+
+
+class HedgehogResourceFilterSetTestCase(TestCase):
+    queryset = HedgehogResource.objects.all()
+
+    @classmethod
+    def setUpTestData(cls):
+        fabrics = HedgehogFabric.objects.bulk_create(
+            (HedgehogFabric(name='fabric-1', gitops_path='fabric-1'), HedgehogFabric(name='fabric-2', gitops_path='f2'))
+        )
+        HedgehogResource.objects.bulk_create(
+            (
+                resource(fabrics[0], 'VPC', 'vpc-1', 'vpcs'),
+                resource(fabrics[0], 'Switch', 'leaf-1', 'switches', namespace='default'),
+                resource(fabrics[1], 'VPC', 'vpc-1', 'vpcs'),
+                resource(fabrics[1], 'Server', 'server-1', 'servers', namespace='other'),
+            )
+        )
+        cls.fabrics = fabrics
+
+    def count(self, **params):
+        return HedgehogResourceFilterSet(params, self.queryset).qs.count()
+
+    def test_fabric(self):
+        self.assertEqual(self.count(fabric_id=[self.fabrics[0].pk]), 2)
+        self.assertEqual(self.count(fabric=['fabric-2']), 2)
+
+    def test_kind_takes_several(self):
+        self.assertEqual(self.count(kind=['VPC']), 2)
+        self.assertEqual(self.count(kind=['VPC', 'Server']), 3)
+
+    def test_name_and_namespace(self):
+        self.assertEqual(self.count(name=['vpc-1']), 2)
+        self.assertEqual(self.count(namespace=['other']), 1)
+
+    def test_q_searches_names_and_kinds(self):
+        self.assertEqual(self.count(q='leaf'), 1)
+        self.assertEqual(self.count(q='server'), 1)
+        self.assertEqual(self.count(q='vpc'), 2)
+
+    def test_list_link_from_the_fabric_page_filters_by_fabric_and_kind(self):
+        self.add_permissions('netbox_hedgehog.view_hedgehogresource')
+        url = reverse('plugins:netbox_hedgehog:hedgehogresource_list')
+        response = self.client.get(url, {'fabric_id': self.fabrics[1].pk, 'kind': 'VPC'})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(response.context['table'].rows), 1)
