@@ -27,9 +27,10 @@ class IngestionRunViewTestCase(
         IngestionRun.objects.bulk_create(runs(fabric))
 
     def test_no_add_edit_or_import_views(self):
-        for action in ('add', 'edit', 'bulk_import', 'bulk_edit'):
+        run = IngestionRun.objects.first()
+        for action, instance in (('edit', run), ('add', None), ('bulk_import', None), ('bulk_edit', None)):
             with self.subTest(action=action), self.assertRaises(NoReverseMatch):
-                self._get_url(action, IngestionRun.objects.first())
+                self._get_url(action, instance)
 
 
 class IngestionRunDetailTestCase(TestCase):
