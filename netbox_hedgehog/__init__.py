@@ -25,6 +25,16 @@ class HedgehogConfig(PluginConfig):
         'gitops_root': None,
         # Largest YAML file the reader accepts; bigger files become a finding, not a parse.
         'max_file_bytes': 16 * 1024 * 1024,
+        # Minutes between two runs of the scheduled health check of every fabric; 0 turns it off.
+        'health_interval_minutes': 15,
+        # YAML files waiting in raw/ longer than this make a fabric degraded (HEALTH_RAW_STALE).
+        'raw_stale_minutes': 60,
+        # Less free space than this under a fabric's tree makes it unhealthy (HEALTH_DISK_LOW).
+        'min_free_disk_bytes': 1024**3,
+        # Folder for `hedgehog backup` archives (absolute). No default, like gitops_root: inside
+        # gitops_root they could end up in a git commit; best on another disk than the trees.
+        # Without it, `hedgehog backup` needs --to.
+        'backup_root': None,
     }
 
     def ready(self):
@@ -47,6 +57,17 @@ def check_settings(plugin_name):
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ImproperlyConfigured(
             f"PLUGINS_CONFIG['{plugin_name}']['max_file_bytes'] must be a positive integer (got {max_bytes!r})."
+        )
+    for name in ('health_interval_minutes', 'raw_stale_minutes', 'min_free_disk_bytes'):
+        value = get_plugin_config(plugin_name, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ImproperlyConfigured(
+                f"PLUGINS_CONFIG['{plugin_name}']['{name}'] must be an integer >= 0 (got {value!r})."
+            )
+    backup_root = get_plugin_config(plugin_name, 'backup_root')
+    if backup_root is not None and not PurePath(backup_root).is_absolute():
+        raise ImproperlyConfigured(
+            f"PLUGINS_CONFIG['{plugin_name}']['backup_root'] must be an absolute path or None (got {backup_root!r})."
         )
 
 

@@ -1,0 +1,61 @@
+"""`netbox hedgehog health [<fabric> | --all] [--json]`: check fabric trees, change nothing.
+
+Exit codes: 0 healthy, 1 degraded, 2 unhealthy (the worst fabric with --all). Bad usage (no
+fabric and no --all, both, an unknown fabric) also exits 2, as argparse's own usage errors do;
+it prints only to stderr, so a monitoring script tells the two apart by an empty stdout.
+"""
+
+import json
+
+from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+
+HELP = "Check a fabric's GitOps tree (or every fabric's): structure, managed files, index, raw/ backlog, disk."
+
+
+def add_arguments(parser):
+    parser.add_argument('fabric', nargs='?', help='fabric name')
+    parser.add_argument('--all', action='store_true', help='check every fabric')
+    parser.add_argument('--json', action='store_true', help='print the report(s) as JSON')
+
+
+def run(options, out):
+    from netbox_hedgehog.gitops.health import EXIT_CODES, check_fabric, worst
+    from netbox_hedgehog.models import HedgehogFabric
+
+    if bool(options['fabric']) == bool(options['all']):
+        return usage_error('name one fabric, or pass --all')
+    if options['all']:
+        fabrics = list(HedgehogFabric.objects.all())
+    else:
+        fabrics = [find_fabric(options['fabric'])]
+        if fabrics[0] is None:
+            return usage_error(f'no fabric named {options["fabric"]!r}')
+    reports = [check_fabric(fabric) for fabric in fabrics]
+    status = worst(report.status for report in reports)
+    if options['json']:
+        payload = (
+            reports[0].as_dict()
+            if not options['all']
+            else {
+                'status': str(status),
+                'fabrics': [report.as_dict() for report in reports],
+            }
+        )
+        out.write(json.dumps(payload, indent=2) + '\n')
+    else:
+        for report in reports:
+            describe(report, out)
+        if options['all']:
+            out.write(f'{len(reports)} fabric(s): {status}\n')
+    return EXIT_CODES[status]
+
+
+def describe(report, out):
+    """The report as people read it: one summary line, then the findings table."""
+    counts = report.counts()
+    out.write(
+        f'fabric {report.fabric}: {report.status}, score {report.score} '
+        f'({counts["error"]} error(s), {counts["warning"]} warning(s), {counts["info"]} info) '
+        f'in {report.duration:.2f} s\n'
+    )
+    print_findings(report.findings, out)

@@ -1,0 +1,572 @@
+"""Health of a fabric's GitOps tree: is it complete, consistent with NetBox's index, and moving?
+
+`check_fabric(fabric)` runs every check and returns a HealthReport: findings in the one finding
+shape with the stable codes of `CODES` (documented in docs/health.md), a status (healthy,
+degraded, unhealthy), a score 0-100 and the time taken. Every surface (the Health tab, the API,
+`hedgehog health`, the scheduled job, the metrics) reads this one report.
+
+Fast on large trees: managed/ files are read and hashed, and only a file whose hash differs from
+its index row (or that has no row) is parsed and validated. A row is written only for a file that
+held one valid object at the time, and it carries the object's spec, so references between
+managed objects are checked from the index without parsing anything.
+
+The checks are plain functions over paths, bytes and index rows; `check_fabric` gathers their
+inputs (the tree, the index, the last ingestion run, the lock) and adds them up.
+"""
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+from django.utils import timezone
+from netbox.plugins import get_plugin_config
+
+from netbox_hedgehog import kinds
+from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.findings import Finding, Severity, count_by_severity
+from netbox_hedgehog.gitops.plan import managed_target
+from netbox_hedgehog.gitops.tree import ManifestError, UnsafePathError, is_yaml_name, read_manifest
+from netbox_hedgehog.validation import classify, validate_document
+from netbox_hedgehog.validation.classify import Classified
+from netbox_hedgehog.validation.context import DocumentCheck
+from netbox_hedgehog.validation.crossobject import check_set
+from netbox_hedgehog.validation.defaults import apply_defaults
+from netbox_hedgehog.yamlio import Document, read_documents
+
+__all__ = (
+    'CODES',
+    'HealthCode',
+    'HealthReport',
+    'HealthStatus',
+    'IndexRow',
+    'Inspection',
+    'Readiness',
+    'check_fabric',
+    'check_managed',
+    'check_manifest',
+    'check_raw',
+    'check_references',
+    'check_tree',
+    'gitops_status_for',
+    'inspect_managed_file',
+    'readiness',
+    'update_fabric_status',
+)
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+PLUGIN = 'netbox_hedgehog'
+
+
+class HealthCode(NamedTuple):
+    severity: Severity
+    meaning: str
+    hint: str
+    # `hedgehog fix` repairs findings of this code (see gitops/repair.py).
+    fixable: bool = False
+
+
+FIX = 'Run `hedgehog fix <fabric>` (or the Fix button) to repair it.'
+CODES = {
+    # The tree against its spec (gitops/tree.py)
+    'HEALTH_TREE_UNSAFE': HealthCode(E, 'The fabric gitops_path is refused by the path rules.', 'Correct gitops_path.'),
+    'HEALTH_TREE_MISSING': HealthCode(E, 'The fabric tree folder does not exist.', FIX, True),
+    'HEALTH_DIR_MISSING': HealthCode(E, 'A directory of the tree layout is missing.', FIX, True),
+    'HEALTH_DIR_NOT_DIRECTORY': HealthCode(
+        E, 'A file or symbolic link is where a tree directory belongs.', 'Move it away; then run `hedgehog fix`.'
+    ),
+    'HEALTH_DIR_NOT_WRITABLE': HealthCode(
+        E, 'NetBox cannot write in a tree directory.', 'Give the NetBox user write access (owner, mode, mount).'
+    ),
+    'HEALTH_MANIFEST_MISSING': HealthCode(E, 'The manifest .hnp/manifest.yaml is missing.', FIX, True),
+    'HEALTH_MANIFEST_INVALID': HealthCode(
+        E, 'The manifest cannot be read or makes no sense.', 'Restore it from a backup or git; it is never overwritten.'
+    ),
+    'HEALTH_MANIFEST_FOREIGN': HealthCode(
+        E, "The manifest names another fabric: this tree is not this fabric's.", 'Point gitops_path at its own tree.'
+    ),
+    'HEALTH_MANIFEST_OUTDATED': HealthCode(
+        W, 'The manifest names the fabric by an old name or format.', 'Harmless; the manifest is never rewritten.'
+    ),
+    # managed/: one valid object per file, at the path of its kind and name
+    'HEALTH_MANAGED_UNPARSABLE': HealthCode(
+        E, 'A managed file cannot be read or is not valid YAML.', 'Fix the file, or restore it from git.'
+    ),
+    'HEALTH_MANAGED_DOCUMENT_COUNT': HealthCode(
+        E, 'A managed file does not hold exactly one document.', 'Move the file into raw/ and ingest it.'
+    ),
+    'HEALTH_MANAGED_FOREIGN': HealthCode(
+        E, 'A managed file holds no Hedgehog object (another kind, or no kind).', 'Move it into raw/ and ingest it.'
+    ),
+    'HEALTH_MANAGED_INVALID': HealthCode(
+        E, 'A managed file holds an object that does not validate.', 'Fix the object, or ingest a valid one.'
+    ),
+    'HEALTH_MANAGED_WRONG_DIR': HealthCode(
+        W, 'A managed file is in the directory of another kind.', FIX + ' It is moved when its place is free.', True
+    ),
+    'HEALTH_MANAGED_NAME_MISMATCH': HealthCode(
+        W, 'A managed file name is not <metadata.name>.yaml.', FIX + ' It is renamed when the name is free.', True
+    ),
+    'HEALTH_MANAGED_STRAY': HealthCode(
+        W, 'An entry in managed/ that is no YAML file (other file, symbolic link).', 'Move it out of managed/.'
+    ),
+    # The index (HedgehogResource rows) against managed/
+    'HEALTH_INDEX_ROW_ORPHANED': HealthCode(W, 'An index row whose managed file is gone.', FIX, True),
+    'HEALTH_INDEX_FILE_UNINDEXED': HealthCode(W, 'A valid managed file has no index row.', FIX, True),
+    'HEALTH_INDEX_HASH_MISMATCH': HealthCode(W, 'A managed file changed since it was indexed.', FIX, True),
+    'HEALTH_REF_DANGLING': HealthCode(
+        W, 'A managed object references an object that managed/ does not hold.', 'Ingest the referenced object.'
+    ),
+    # Is it moving? raw/, unmanaged/, the last ingestion
+    'HEALTH_RAW_PENDING': HealthCode(INFO, 'Files wait in raw/ for the next ingestion.', ''),
+    'HEALTH_RAW_STALE': HealthCode(
+        W, 'YAML files have waited in raw/ longer than raw_stale_minutes.', 'Ingest; check the RQ workers run.'
+    ),
+    'HEALTH_RAW_REJECTED': HealthCode(
+        W, 'A raw/ file was rejected by the last ingestion and awaits a person.', 'Fix the file, then ingest again.'
+    ),
+    'HEALTH_RAW_IGNORED': HealthCode(
+        INFO, 'Files in raw/ that ingestion leaves alone (not YAML, or hidden).', 'Remove them from raw/.'
+    ),
+    'HEALTH_UNMANAGED_DOCUMENTS': HealthCode(INFO, 'Foreign documents kept in unmanaged/.', ''),
+    'HEALTH_INGESTION_FAILED': HealthCode(
+        W, 'The last ingestion failed; nothing was lost.', 'Read the run error, then ingest again.'
+    ),
+    'HEALTH_INGESTION_RUNNING': HealthCode(INFO, 'An ingestion is running; some findings may be transient.', ''),
+    # The machine
+    'HEALTH_DISK_LOW': HealthCode(
+        E, 'Free disk space under the tree is below min_free_disk_bytes.', 'Free disk space or grow the volume.'
+    ),
+}
+
+
+def _finding(code, message, file='', line=None, path='', hint=None, document=None):
+    known = CODES[code]
+    return Finding(known.severity, code, message, file, line, document, path, known.hint if hint is None else hint)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+class HealthStatus(StrEnum):
+    HEALTHY = 'healthy'
+    DEGRADED = 'degraded'
+    UNHEALTHY = 'unhealthy'
+
+
+# `hedgehog health` exit codes, and the order of badness.
+EXIT_CODES = {HealthStatus.HEALTHY: 0, HealthStatus.DEGRADED: 1, HealthStatus.UNHEALTHY: 2}
+
+
+def status_of(findings):
+    """Unhealthy with any error, degraded with any warning, else healthy (info never counts)."""
+    severities = {finding.severity for finding in findings}
+    if Severity.ERROR in severities:
+        return HealthStatus.UNHEALTHY
+    return HealthStatus.DEGRADED if Severity.WARNING in severities else HealthStatus.HEALTHY
+
+
+def worst(statuses):
+    """The worst of `statuses` (healthy when there are none)."""
+    return max(statuses, key=EXIT_CODES.__getitem__, default=HealthStatus.HEALTHY)
+
+
+def score_of(findings):
+    """0-100 within the status's band: healthy 100, degraded 50-99, unhealthy 0-49.
+
+    Each code costs per finding (error 10, warning 2) up to a cap (error 40, warning 10), so
+    ten thousand copies of one problem do not outweigh three different ones.
+    """
+    per_code = {}
+    for finding in findings:
+        per_code[(finding.code, finding.severity)] = per_code.get((finding.code, finding.severity), 0) + 1
+    costs = {Severity.ERROR: (10, 40), Severity.WARNING: (2, 10), Severity.INFO: (0, 0)}
+    penalty = sum(min(costs[severity][1], costs[severity][0] * n) for (_, severity), n in per_code.items())
+    status = status_of(findings)
+    if status == HealthStatus.HEALTHY:
+        return 100
+    if status == HealthStatus.DEGRADED:
+        return 99 - min(49, penalty)
+    return 49 - min(49, penalty)
+
+
+@dataclass
+class HealthReport:
+    """One health check of one fabric. `duration` is in seconds; `stats` are the measured figures."""
+
+    fabric: str
+    findings: list
+    duration: float
+    checked: object
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def status(self):
+        return status_of(self.findings)
+
+    @property
+    def score(self):
+        return score_of(self.findings)
+
+    @property
+    def exit_code(self):
+        return EXIT_CODES[self.status]
+
+    def counts(self):
+        return count_by_severity(self.findings)
+
+    def as_dict(self):
+        return {
+            'fabric': self.fabric,
+            'status': str(self.status),
+            'score': self.score,
+            'checked': self.checked.isoformat(),
+            'duration': round(self.duration, 4),
+            'counts': self.counts(),
+            'stats': self.stats,
+            'findings': [finding.as_dict() for finding in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The overall status over all fabrics, for monitoring: status only, never details."""
+
+    status: HealthStatus
+
+    @property
+    def http_status(self):
+        """200 while every fabric is healthy or degraded, 503 when any is unhealthy."""
+        return 503 if self.status == HealthStatus.UNHEALTHY else 200
+
+    def as_dict(self):
+        return {'status': str(self.status)}
+
+
+def readiness():
+    """Check every fabric now and answer with the worst status (healthy when there are no fabrics)."""
+    from netbox_hedgehog.models import HedgehogFabric
+
+    return Readiness(worst(check_fabric(fabric).status for fabric in HedgehogFabric.objects.all()))
+
+
+# --- gathering the inputs -----------------------------------------------------------------------
+
+
+class IndexRow(NamedTuple):
+    """What health needs of a HedgehogResource row."""
+
+    path: str
+    sha256: str
+    kind: str
+    name: str
+    spec: object
+
+
+_ROW_FIELDS = ('managed_path', 'sha256', 'kind', 'name', 'spec')
+
+
+def check_fabric(fabric, *, under_lock=False):
+    """Run every check on `fabric` now. `under_lock`: the caller holds the fabric lock (fix, restore),
+    so a held lock does not mean an ingestion is running."""
+    from netbox_hedgehog.gitops.ingestion import raw_backlog
+    from netbox_hedgehog.gitops.lock import is_locked
+
+    started = time.monotonic()
+    now = timezone.now()
+    findings, stats = [], {}
+    running = not under_lock and is_locked(fabric)
+    stats['ingestion_running'] = running
+    if running:
+        findings.append(_finding('HEALTH_INGESTION_RUNNING', f'An ingestion of {fabric.name} is running.'))
+    findings += _check_last_run(fabric, now, stats)
+    try:
+        layout = fabric.layout()
+    except UnsafePathError as exc:
+        findings.append(_finding('HEALTH_TREE_UNSAFE', str(exc)))
+        return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
+    findings += check_tree(layout)
+    findings += check_manifest(layout, fabric.name, fabric.pk)
+    if layout.managed.is_dir():
+        files, strays = managed_files(layout)
+        findings += strays
+        rows = [IndexRow(*values) for values in fabric.resources.values_list(*_ROW_FIELDS)]
+        managed_findings, objects = check_managed(layout.path, files, rows, _setting('max_file_bytes'))
+        findings += managed_findings + check_references(objects)
+        stats.update(managed_files=len(files), indexed=len(rows))
+    if layout.raw.is_dir():
+        findings += check_raw(raw_backlog(fabric), now, _setting('raw_stale_minutes') * 60, stats)
+    if layout.unmanaged.is_dir():
+        findings += check_unmanaged(layout, stats)
+    if layout.path.is_dir():
+        findings += check_disk(layout.path, _setting('min_free_disk_bytes'), stats)
+    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
+
+
+def _setting(name):
+    return get_plugin_config(PLUGIN, name)
+
+
+def _check_last_run(fabric, now, stats):
+    last = fabric.runs.exclude(status=IngestionStatusChoices.RUNNING).order_by('-started', '-pk').first()
+    stats['last_ingestion_age_seconds'] = (
+        round((now - fabric.last_ingested).total_seconds()) if fabric.last_ingested else None
+    )
+    if last is None or last.status != IngestionStatusChoices.FAILED:
+        return []
+    return [
+        _finding('HEALTH_INGESTION_FAILED', f'Ingestion run {last.pk} failed: {last.error or "no error recorded"}.')
+    ]
+
+
+# --- the checks: plain functions over paths, bytes and rows --------------------------------------
+
+
+def check_tree(layout):
+    """Every directory of the layout exists, is a real directory and is writable."""
+    if not os.path.lexists(layout.path):
+        return [_finding('HEALTH_TREE_MISSING', f'The tree {layout.path} does not exist.')]
+    findings = []
+    for directory in layout.directories():
+        shown = directory.relative_to(layout.path).as_posix() + '/'
+        if directory.is_symlink() or (os.path.lexists(directory) and not directory.is_dir()):
+            findings.append(_finding('HEALTH_DIR_NOT_DIRECTORY', f'{shown} is not a directory.', file=shown))
+        elif not directory.exists():
+            findings.append(_finding('HEALTH_DIR_MISSING', f'The directory {shown} is missing.', file=shown))
+        elif not os.access(directory, os.W_OK | os.X_OK):
+            findings.append(_finding('HEALTH_DIR_NOT_WRITABLE', f'NetBox cannot write in {shown}.', file=shown))
+    return findings
+
+
+def check_manifest(layout, fabric_name, fabric_id):
+    """The manifest exists, parses, names this fabric, and says what onboarding would write today."""
+    path, shown = layout.manifest, '.hnp/manifest.yaml'
+    if not layout.path.is_dir():
+        return []  # HEALTH_TREE_MISSING says it all
+    if not os.path.lexists(path):
+        return [_finding('HEALTH_MANIFEST_MISSING', 'The tree has no manifest.', file=shown)]
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise ManifestError(f'{shown} is not a regular file')
+        manifest = read_manifest(path)
+    except (OSError, ManifestError) as exc:
+        return [_finding('HEALTH_MANIFEST_INVALID', str(exc), file=shown)]
+    if not manifest.belongs_to(fabric_name, fabric_id):
+        message = f'The manifest names fabric {manifest.fabric_name!r} (id {manifest.fabric_id}), not {fabric_name!r}.'
+        return [_finding('HEALTH_MANIFEST_FOREIGN', message, file=shown)]
+    if not manifest.describes(fabric_name, fabric_id):
+        message = (
+            f'The manifest names {manifest.fabric_name!r} (id {manifest.fabric_id}, format '
+            f'{manifest.format_version}); the fabric is {fabric_name!r} (id {fabric_id}).'
+        )
+        return [_finding('HEALTH_MANIFEST_OUTDATED', message, file=shown)]
+    return []
+
+
+def managed_files(layout):
+    """(the files under managed/ as tree-relative paths, findings for entries that are no files).
+
+    Hidden entries (`.gitkeep`, temporaries of a running ingestion, editor files) are skipped.
+    """
+    files, strays = [], []
+    pending = [(str(layout.managed), 'managed')]
+    while pending:
+        folder, relative = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith('.'):
+                    continue
+                shown = f'{relative}/{entry.name}'
+                if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
+                    strays.append(_finding('HEALTH_MANAGED_STRAY', f'{shown} is not a regular file.', file=shown))
+                elif entry.is_dir():
+                    pending.append((entry.path, shown))
+                elif is_yaml_name(entry.name):
+                    files.append(shown)
+                else:
+                    strays.append(_finding('HEALTH_MANAGED_STRAY', f'{shown} is not a YAML file.', file=shown))
+    files.sort()
+    return files, strays
+
+
+def check_managed(tree, files, rows, max_bytes):
+    """Managed files against their index rows: (findings, objects).
+
+    A file whose SHA-256 equals its row's is the object the row describes (rows are written only
+    for valid files) and is not parsed; any other file is inspected. `objects` are
+    (path, kind, name, spec) of every valid object at its own path, for the reference check.
+    """
+    by_path = {row.path: row for row in rows}
+    findings, objects = [], []
+    for relative in files:
+        row = by_path.get(relative)
+        try:
+            with open(os.path.join(tree, relative), 'rb') as handle:
+                data = handle.read()
+        except OSError as exc:
+            findings.append(_finding('HEALTH_MANAGED_UNPARSABLE', f'{relative} cannot be read: {exc}.', file=relative))
+            continue
+        sha256 = hashlib.sha256(data).hexdigest()
+        if row is not None and row.sha256 == sha256:
+            objects.append((relative, row.kind, row.name, row.spec))
+            continue
+        inspection = inspect_managed_file(relative, data, max_bytes)
+        findings += inspection.findings
+        found = inspection.object
+        if found is not None:
+            objects.append(found)
+        if row is not None:
+            message = f'{relative} changed since it was indexed (SHA-256 {sha256[:12]}, index {row.sha256[:12]}).'
+            findings.append(_finding('HEALTH_INDEX_HASH_MISMATCH', message, file=relative))
+        elif found is not None:
+            findings.append(_finding('HEALTH_INDEX_FILE_UNINDEXED', f'{relative} is not in the index.', file=relative))
+    present = set(files)
+    for row in rows:
+        if row.path not in present:
+            message = f'The index lists {row.kind} {row.name} at {row.path}, which does not exist.'
+            findings.append(_finding('HEALTH_INDEX_ROW_ORPHANED', message, file=row.path))
+    return findings, objects
+
+
+class Inspection(NamedTuple):
+    """What `inspect_managed_file` found: its findings, the object when it is valid at its own path
+    ((path, kind, name, spec)), and `target`, where the file belongs when it holds one valid object."""
+
+    findings: list
+    object: tuple | None = None
+    target: str | None = None
+
+
+def inspect_managed_file(relative, data, max_bytes):
+    """Parse and validate one managed file's bytes: one valid Hedgehog object at `managed_target`?"""
+    read = read_documents(data, relative, max_bytes)
+    errors = [finding for finding in read.findings if finding.severity == Severity.ERROR]
+    if errors:
+        message = f'{relative} is not valid YAML: {errors[0].message}'
+        return Inspection([_finding('HEALTH_MANAGED_UNPARSABLE', message, relative, errors[0].line)])
+    if read.total != 1:
+        message = f'{relative} holds {read.total} documents; a managed file holds exactly one object.'
+        return Inspection([_finding('HEALTH_MANAGED_DOCUMENT_COUNT', message, relative)])
+    document = read.documents[0]
+    classified = classify(document)
+    if classified.is_foreign:
+        message = f'{relative} holds no Hedgehog object: {classified.reason}.'
+        return Inspection([_finding('HEALTH_MANAGED_FOREIGN', message, relative, document.line)])
+    errors = [finding for finding in validate_document(document) if finding.severity == Severity.ERROR]
+    if errors:
+        first = errors[0]
+        message = f'{relative}: {len(errors)} validation error(s); first: {first.code} {first.message}'
+        return Inspection([_finding('HEALTH_MANAGED_INVALID', message, relative, first.line, first.path)])
+    target = managed_target(classified.kind, classified.name)
+    if target == relative:
+        spec = document.data.get('spec')
+        return Inspection([], (relative, classified.kind.kind, classified.name, spec), target)
+    same_dir = target.rpartition('/')[0] == relative.rpartition('/')[0]
+    code = 'HEALTH_MANAGED_NAME_MISMATCH' if same_dir else 'HEALTH_MANAGED_WRONG_DIR'
+    message = f'{relative} holds {classified.kind.kind} {classified.name}, whose place is {target}.'
+    return Inspection([_finding(code, message, relative, document.line)], target=target)
+
+
+def check_references(objects):
+    """REF_DANGLING of the validator's cross-object rules, over (path, kind, name, spec) objects."""
+    checked = []
+    for path, kind, name, spec in objects:
+        document = Document(file=path, index=0, line=1, text_line=1, text='', data=None)
+        obj = apply_defaults(kind, {'spec': spec})
+        checked.append(DocumentCheck(document, Classified(kinds.by_kind(kind), name=name), obj))
+    check_set(checked)
+    findings = []
+    for item in checked:
+        for code, path, message, _ in item.issues:
+            if code == 'REF_DANGLING':
+                label = f'{item.classified.kind.kind} {item.classified.name}'
+                findings.append(_finding('HEALTH_REF_DANGLING', f'{label}: {message}', item.document.file, path=path))
+    return findings
+
+
+def check_raw(backlog, now, stale_after, stats):
+    """raw/ as `raw_backlog` lists it: how much waits, since when, and what the last run rejected."""
+    findings, waiting, ignored = [], [], []
+    for entry in backlog:
+        name = entry['file'].rpartition('/')[2]
+        errors = [f for f in entry['findings'] if f.get('severity') == str(Severity.ERROR)]
+        if errors:
+            message = (
+                f'{entry["file"]} was rejected by the last ingestion: {len(errors)} error(s); '
+                f'first: {errors[0]["message"]}'
+            )
+            findings.append(_finding('HEALTH_RAW_REJECTED', message, file=entry['file'], line=errors[0].get('line')))
+        elif name.startswith('.') or not is_yaml_name(name):
+            ignored.append(entry['file'])
+        else:
+            waiting.append(entry)
+    ages = [(now - entry['modified']).total_seconds() for entry in backlog]
+    stats.update(
+        raw_backlog=len(backlog),
+        raw_rejected=len(backlog) - len(waiting) - len(ignored),
+        raw_oldest_age_seconds=round(max(ages)) if ages else None,
+    )
+    if waiting:
+        oldest = max((now - entry['modified']).total_seconds() for entry in waiting)
+        code = 'HEALTH_RAW_STALE' if oldest > stale_after else 'HEALTH_RAW_PENDING'
+        message = f'{len(waiting)} YAML file(s) wait in raw/; the oldest for {_age(oldest)}.'
+        findings.append(_finding(code, message, file='raw/'))
+    if ignored:
+        message = f'{len(ignored)} file(s) in raw/ are never ingested: {", ".join(ignored[:5])}.'
+        findings.append(_finding('HEALTH_RAW_IGNORED', message, file='raw/'))
+    return findings
+
+
+def _age(seconds):
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f'{minutes} min'
+    return f'{minutes // 60} h {minutes % 60} min' if minutes < 48 * 60 else f'{minutes // 1440} days'
+
+
+def check_unmanaged(layout, stats):
+    count = sum(1 for _, _, names in os.walk(layout.unmanaged) for name in names if not name.startswith('.'))
+    stats['unmanaged_files'] = count
+    if not count:
+        return []
+    return [_finding('HEALTH_UNMANAGED_DOCUMENTS', f'{count} foreign document(s) kept in unmanaged/.', 'unmanaged/')]
+
+
+def check_disk(path, minimum, stats):
+    free = shutil.disk_usage(path).free
+    stats['free_bytes'] = free
+    if free >= minimum:
+        return []
+    message = f'{free // 2**20} MiB free under the tree; the minimum is {minimum // 2**20} MiB.'
+    return [_finding('HEALTH_DISK_LOW', message)]
+
+
+# --- what the fabric's GitOps status becomes ----------------------------------------------------
+
+
+def gitops_status_for(report, fabric):
+    """The fabric's GitOps status after `report`: healthy -> synced (initialized before any ingestion),
+    degraded -> degraded, unhealthy -> failed (the tree is not usable as it is). None: leave it, because
+    an ingestion was running and owns the status."""
+    if report.stats.get('ingestion_running'):
+        return None
+    if report.status == HealthStatus.UNHEALTHY:
+        return GitOpsStatusChoices.FAILED
+    if report.status == HealthStatus.DEGRADED:
+        return GitOpsStatusChoices.DEGRADED
+    return GitOpsStatusChoices.SYNCED if fabric.last_ingested else GitOpsStatusChoices.INITIALIZED
+
+
+def update_fabric_status(fabric, report):
+    """Store the status `gitops_status_for` gives; returns it (None when unchanged or left alone)."""
+    from netbox_hedgehog.models import HedgehogFabric
+
+    status = gitops_status_for(report, fabric)
+    if status is None or status == fabric.gitops_status:
+        return None
+    HedgehogFabric.objects.filter(pk=fabric.pk).update(gitops_status=status)
+    fabric.gitops_status = status
+    return status

@@ -1,0 +1,186 @@
+"""A healthy ingested fabric, and the ways to break its tree, shared by the health and repair tests."""
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.test import override_settings
+
+from netbox_hedgehog.choices import IngestionStatusChoices
+from netbox_hedgehog.gitops.health import check_fabric
+from netbox_hedgehog.gitops.ingestion import ingest
+from netbox_hedgehog.gitops.tree import render_manifest
+from netbox_hedgehog.models import HedgehogFabric, IngestionRun
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
+
+ATTACHMENT = """\
+apiVersion: vpc.githedgehog.com/v1beta1
+kind: VPCAttachment
+metadata:
+  name: vpc-1--server-01
+spec:
+  connection: server-01--unbundled--leaf-01
+  subnet: vpc-1/default
+"""
+
+
+def vpc(name, vlan=1010, subnet='10.0.10.0/24'):
+    return samples.VPC.replace('vpc-1', name).replace('10.0.1.0/24', subnet).format(vlan=vlan)
+
+
+def files(tree):
+    """{relative path: bytes} of every file under `tree` (the user's content, for byte comparisons)."""
+    return {
+        path.relative_to(tree).as_posix(): path.read_bytes()
+        for path in sorted(Path(tree).rglob('*'))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+class HealthyFabricMixin(TemporaryGitopsRootMixin):
+    """Fabric dc1 with switch, server, connection, VPC and attachment ingested: a healthy tree."""
+
+    def setUp(self):
+        super().setUp()
+        self.fabric = HedgehogFabric.objects.create(name='dc1')
+        self.tree = self.gitops_root / 'dc1'
+        self.drop('wiring.yaml', samples.WIRING)
+        self.drop('vpcs.yaml', samples.vpc() + '---\n' + ATTACHMENT)
+        ingest(self.fabric, trigger='test')
+        self.fabric.refresh_from_db()
+
+    def drop(self, name, text):
+        path = self.tree / 'raw' / name
+        path.write_text(text)
+        return path
+
+    def write(self, relative, text):
+        path = self.tree / relative
+        path.write_text(text)
+        return path
+
+    def report(self):
+        return check_fabric(self.fabric)
+
+    def codes(self):
+        return {finding.code for finding in self.report().findings}
+
+    def plugin_settings(self, **values):
+        config = {**settings.PLUGINS_CONFIG['netbox_hedgehog'], **values}
+        override = override_settings(PLUGINS_CONFIG={**settings.PLUGINS_CONFIG, 'netbox_hedgehog': config})
+        override.enable()
+        self.addCleanup(override.disable)
+
+    def make_read_only(self, directory):
+        """Read-only even for root: chattr +i (root ignores mode bits), chmod for anyone else."""
+        if os.geteuid() != 0:
+            directory.chmod(0o555)
+            self.addCleanup(directory.chmod, 0o755)
+            return
+        if subprocess.run(['chattr', '+i', str(directory)], capture_output=True).returncode:
+            self.skipTest('chattr +i is not available here')
+        self.addCleanup(subprocess.run, ['chattr', '-i', str(directory)], check=True)
+
+    # --- one way to break the tree per finding code; each test starts from the healthy tree -------
+
+    def break_HEALTH_TREE_UNSAFE(self):
+        HedgehogFabric.objects.filter(pk=self.fabric.pk).update(gitops_path='dc1/../elsewhere')
+        self.fabric.refresh_from_db()
+
+    def break_HEALTH_TREE_MISSING(self):
+        shutil.rmtree(self.tree)
+
+    def break_HEALTH_DIR_MISSING(self):
+        shutil.rmtree(self.tree / 'managed' / 'externals')
+        shutil.rmtree(self.tree / 'unmanaged')
+
+    def break_HEALTH_DIR_NOT_DIRECTORY(self):
+        shutil.rmtree(self.tree / 'unmanaged')
+        self.write('unmanaged', 'a file where a directory belongs')
+
+    def break_HEALTH_DIR_NOT_WRITABLE(self):
+        self.make_read_only(self.tree / 'raw')
+
+    def break_HEALTH_MANIFEST_MISSING(self):
+        (self.tree / '.hnp' / 'manifest.yaml').unlink()
+
+    def break_HEALTH_MANIFEST_INVALID(self):
+        self.write('.hnp/manifest.yaml', 'format_version: [unclosed\n')
+
+    def break_HEALTH_MANIFEST_FOREIGN(self):
+        self.write('.hnp/manifest.yaml', render_manifest('other', self.fabric.pk + 1000))
+
+    def break_HEALTH_MANIFEST_OUTDATED(self):
+        self.write('.hnp/manifest.yaml', render_manifest('old-name', self.fabric.pk))
+
+    def break_HEALTH_MANAGED_UNPARSABLE(self):
+        self.write('managed/vpcs/broken.yaml', 'apiVersion: [unclosed\n')
+
+    def break_HEALTH_MANAGED_DOCUMENT_COUNT(self):
+        self.write('managed/vpcs/two.yaml', vpc('vpc-2') + '---\n' + vpc('vpc-3', 1030, '10.0.30.0/24'))
+
+    def break_HEALTH_MANAGED_FOREIGN(self):
+        self.write('managed/vpcs/gw.yaml', 'apiVersion: gateway.githedgehog.com/v1alpha1\nkind: Gateway\n')
+
+    def break_HEALTH_MANAGED_INVALID(self):
+        self.write('managed/vpcs/vpc-2.yaml', vpc('vpc-2', vlan=5000))
+
+    def break_HEALTH_MANAGED_WRONG_DIR(self):
+        self.write('managed/switches/vpc-3.yaml', vpc('vpc-3', 1030, '10.0.30.0/24'))
+
+    def break_HEALTH_MANAGED_NAME_MISMATCH(self):
+        self.write('managed/vpcs/my-vpc.yaml', vpc('vpc-4', 1040, '10.0.40.0/24'))
+
+    def break_HEALTH_MANAGED_STRAY(self):
+        self.write('managed/README.md', '# notes of the team\n')
+
+    def break_HEALTH_INDEX_ROW_ORPHANED(self):
+        (self.tree / 'managed' / 'servers' / 'server-01.yaml').unlink()
+
+    def break_HEALTH_INDEX_FILE_UNINDEXED(self):
+        self.write('managed/vpcs/vpc-5.yaml', vpc('vpc-5', 1050, '10.0.50.0/24'))
+
+    def break_HEALTH_INDEX_HASH_MISMATCH(self):
+        path = self.tree / 'managed' / 'switches' / 'leaf-01.yaml'
+        path.write_text(path.read_text() + '# edited by hand\n')
+
+    def break_HEALTH_REF_DANGLING(self):
+        # Ingestion accepts a dangling reference (a warning): health sees it in the index, unparsed.
+        self.drop('late.yaml', ATTACHMENT.replace('vpc-1--server-01', 'vpc-9--server-01').replace('vpc-1/', 'vpc-9/'))
+        ingest(self.fabric, trigger='test')
+
+    def break_HEALTH_RAW_PENDING(self):
+        self.drop('new.yaml', vpc('vpc-6', 1060, '10.0.60.0/24'))
+
+    def break_HEALTH_RAW_STALE(self):
+        path = self.drop('old.yaml', vpc('vpc-7', 1070, '10.0.70.0/24'))
+        two_hours_ago = time.time() - 7200
+        os.utime(path, (two_hours_ago, two_hours_ago))
+
+    def break_HEALTH_RAW_REJECTED(self):
+        self.drop('mixed.yaml', samples.HALF_INVALID)
+        ingest(self.fabric, trigger='test')
+
+    def break_HEALTH_RAW_IGNORED(self):
+        self.drop('notes.txt', 'not YAML')
+
+    def break_HEALTH_UNMANAGED_DOCUMENTS(self):
+        self.drop('gw.yaml', samples.ATTACHMENT_AND_GATEWAY)
+        ingest(self.fabric, trigger='test')
+
+    def break_HEALTH_INGESTION_FAILED(self):
+        IngestionRun.objects.create(
+            fabric=self.fabric,
+            started=self.fabric.last_ingested,
+            finished=self.fabric.last_ingested,
+            trigger='test',
+            status=IngestionStatusChoices.FAILED,
+            error='OSError: disk on fire',
+        )
+
+    def break_HEALTH_DISK_LOW(self):
+        self.plugin_settings(min_free_disk_bytes=2**62)
