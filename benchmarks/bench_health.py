@@ -1,0 +1,83 @@
+"""Benchmark: the health check of a large ingested fabric against a CSafeLoader parse of its bytes.
+
+    .venv/bin/python benchmarks/bench_health.py [--size large] [--seed N] [--repeat N]
+
+Generates a fabric (generate_fabric.py) into raw/ of a new fabric in a temporary gitops_root,
+ingests it through `ingest` (one managed file per object: >= 10,000 files for `large`), then
+times, best of --repeat runs each, in this one process:
+
+- health: `check_fabric` (read and hash every managed file, index, references, raw/, disk);
+- parse:  yaml.load_all with CSafeLoader over the bytes of the same managed files, already in memory.
+
+Prints both and their ratio (target: health <= 0.5x parse). Run after `make setup`; the database
+rows are rolled back and the temporary tree removed.
+"""
+
+import argparse
+import gc
+import tempfile
+import time
+
+import yaml
+from django_setup import setup
+
+
+def best_of(repeat, action):
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--size', default='large')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--repeat', type=int, default=5)
+    args = parser.parse_args()
+    setup()
+    from django.conf import settings
+    from django.db import transaction
+    from django.test import override_settings
+    from generate_fabric import write_fabric
+
+    from netbox_hedgehog.gitops.health import check_fabric
+    from netbox_hedgehog.gitops.ingestion import ingest
+    from netbox_hedgehog.models import HedgehogFabric
+
+    with tempfile.TemporaryDirectory(prefix='bench-health-') as root:
+        config = {**settings.PLUGINS_CONFIG['netbox_hedgehog'], 'gitops_root': root}
+        with override_settings(PLUGINS_CONFIG={**settings.PLUGINS_CONFIG, 'netbox_hedgehog': config}):
+            with transaction.atomic():
+                fabric = HedgehogFabric.objects.create(name='bench-health')
+                layout = fabric.layout()
+                stats = write_fabric(layout.raw, args.size, args.seed)
+                started = time.perf_counter()
+                outcome = ingest(fabric, trigger='benchmark')
+                ingest_time = time.perf_counter() - started
+                assert not outcome.plan.rejected, 'the generated fabric must ingest whole'
+                files = sorted(layout.managed.rglob('*.yaml'))
+                data = [path.read_bytes() for path in files]
+
+                def parse():
+                    return sum(1 for blob in data for _ in yaml.load_all(blob, Loader=yaml.CSafeLoader))
+
+                health_time, report = best_of(args.repeat, lambda: check_fabric(fabric))
+                parse_time, documents = best_of(args.repeat, parse)
+                transaction.set_rollback(True)
+
+    print(f'fabric:        {args.size} (seed {args.seed}): {stats.files} raw files, {stats.documents} documents')
+    print(f'ingested:      {len(files)} managed files, {sum(map(len, data))} bytes in {ingest_time:.1f} s')
+    print(
+        f'health:        {health_time:.3f} s  (best of {args.repeat}; {report.status}, score {report.score}, '
+        f'{len(report.findings)} findings)'
+    )
+    print(f'parse:         {parse_time:.3f} s  (CSafeLoader, {documents} documents, best of {args.repeat})')
+    print(f'health/parse:  {health_time / parse_time:.2f}x  (target <= 0.50x)')
+
+
+if __name__ == '__main__':
+    main()
