@@ -6,7 +6,7 @@ so the management command only dispatches and every sub-command can be tested in
 
 import sys
 
-SUBCOMMANDS = ('ingest', 'onboard', 'reindex', 'validate')
+SUBCOMMANDS = ('backup', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
 
 # Argparse's own exit code for bad usage; sub-commands use it too (unknown fabric, bad path).
 USAGE_ERROR = 2

@@ -1,0 +1,53 @@
+"""`netbox hedgehog fix <fabric> [--dry-run] [--json]`: repair what is safe in a fabric's tree.
+
+Exit codes: 0 every repair made (or, with --dry-run, possible), 1 a repair was refused or
+failed (it needs a person), 2 bad usage, 3 an ingestion holds the fabric.
+"""
+
+import json
+import sys
+
+from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+
+HELP = 'Repair a fabric tree: missing directories and manifest, misplaced managed files, the index. Never deletes.'
+LOCK_HELD = 3
+
+
+def add_arguments(parser):
+    parser.add_argument('fabric', help='fabric name')
+    parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
+    parser.add_argument('--json', action='store_true', help='print the result as JSON')
+
+
+def run(options, out):
+    from netbox_hedgehog.gitops.lock import FabricLocked
+    from netbox_hedgehog.gitops.repair import fix
+
+    fabric = find_fabric(options['fabric'])
+    if fabric is None:
+        return usage_error(f'no fabric named {options["fabric"]!r}')
+    try:
+        result = fix(fabric, dry_run=options['dry_run'])
+    except FabricLocked as exc:
+        sys.stderr.write(f'hedgehog: {exc}\n')
+        return LOCK_HELD
+    if options['json']:
+        out.write(json.dumps(result.as_dict(), indent=2) + '\n')
+    else:
+        _describe(result, out)
+    return result.exit_code
+
+
+def _describe(result, out):
+    would = 'would ' if result.dry_run else ''
+    out.write(f'fabric {result.fabric}: {"plan (dry run)" if result.dry_run else "repair"}\n')
+    for change in result.changes:
+        detail = f' ({change.detail})' if change.detail else ''
+        out.write(f'  {would}{change.action:8} {change.path}{detail}\n')
+    for reason in result.refused:
+        out.write(f'  refused  {reason}\n')
+    if not result.changes and not result.refused:
+        out.write('  nothing to repair\n')
+    report = result.after or result.before
+    out.write(f'health {"after" if result.after else "now"}: {report.status}, score {report.score}\n')
+    print_findings(report.findings, out)

@@ -1,0 +1,390 @@
+"""Repair tools for a fabric's tree: `fix` what is safe, `backup` it, `restore` a backup.
+
+`fix` repairs structure and index only (ARCHITECTURE.md section 3, rule 5): missing directories
+and manifest (through onboarding, the one writer of the tree spec), a valid managed file at the
+wrong path moved to its own path when that is free and no other file wants it, and the index
+rebuilt from managed/. It never deletes or overwrites a file: moves are a hard link under the new
+name (which fails if the name is taken) and then the removal of the old name.
+
+`backup` writes the tree to `<folder>/<fabric>/<fabric>-<UTC time>.tar.gz` with a `.sha256`
+file beside it (`sha256sum -c` reads it). `restore` verifies that checksum, unpacks the archive
+next to the tree, backs the current tree up, swaps the two directories in one rename
+(`renameat2(RENAME_EXCHANGE)`; two renames where the file system lacks it), removes the old tree
+(now safe in its backup) and re-indexes. Backup and restore hold the fabric's lock, so neither
+runs during an ingestion.
+"""
+
+import ctypes
+import errno
+import hashlib
+import os
+import re
+import shutil
+import tarfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils import timezone
+from netbox.plugins import get_plugin_config
+
+from netbox_hedgehog.gitops import onboarding
+from netbox_hedgehog.gitops.health import HealthReport, check_fabric, inspect_managed_file, update_fabric_status
+from netbox_hedgehog.gitops.ingestion import reindex
+from netbox_hedgehog.gitops.lock import fabric_lock
+from netbox_hedgehog.gitops.tree import ManifestError, TreeLayout, read_manifest
+from netbox_hedgehog.models.fabric import gitops_root
+
+__all__ = (
+    'BackupError',
+    'BackupResult',
+    'Change',
+    'RepairResult',
+    'RestoreError',
+    'RestoreResult',
+    'backup',
+    'fix',
+    'restore',
+)
+
+PLUGIN = 'netbox_hedgehog'
+STRUCTURE_CODES = {'HEALTH_TREE_MISSING', 'HEALTH_DIR_MISSING', 'HEALTH_MANIFEST_MISSING'}
+MISPLACED_CODES = {'HEALTH_MANAGED_WRONG_DIR', 'HEALTH_MANAGED_NAME_MISMATCH'}
+INDEX_CODES = {'HEALTH_INDEX_ROW_ORPHANED', 'HEALTH_INDEX_FILE_UNINDEXED', 'HEALTH_INDEX_HASH_MISMATCH'}
+
+
+# --- fix ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change `fix` made (or, in a dry run, would make); paths are relative to the tree."""
+
+    action: str  # create | adopt | move | reindex
+    path: str
+    detail: str = ''
+
+    def as_dict(self):
+        return {'action': self.action, 'path': self.path, 'detail': self.detail}
+
+
+@dataclass
+class RepairResult:
+    fabric: str
+    dry_run: bool
+    before: HealthReport
+    changes: list = field(default_factory=list)
+    # Repairs refused or failed, each with its reason: these need a person.
+    refused: list = field(default_factory=list)
+    after: HealthReport | None = None
+
+    @property
+    def exit_code(self):
+        """0 when every repair was (or would be) made, 1 when one was refused or failed."""
+        return 1 if self.refused else 0
+
+    def as_dict(self):
+        return {
+            'fabric': self.fabric,
+            'dry_run': self.dry_run,
+            'changes': [change.as_dict() for change in self.changes],
+            'refused': self.refused,
+            'before': self.before.as_dict(),
+            'after': self.after.as_dict() if self.after else None,
+        }
+
+
+def fix(fabric, *, dry_run=False):
+    """Repair what health found that is safe to repair; with `dry_run`, only the plan.
+
+    Raises FabricLocked when an ingestion (or another repair) holds the fabric; a dry run takes no
+    lock, as it changes nothing.
+    """
+    if dry_run:
+        return _fix(fabric, check_fabric(fabric), dry_run=True)
+    with fabric_lock(fabric, 'repair'):
+        result = _fix(fabric, check_fabric(fabric, under_lock=True), dry_run=False)
+        result.after = check_fabric(fabric, under_lock=True)
+    update_fabric_status(fabric, result.after)
+    return result
+
+
+def _fix(fabric, before, dry_run):
+    result = RepairResult(fabric.name, dry_run, before)
+    current = before
+    if {finding.code for finding in before.findings} & STRUCTURE_CODES:
+        _repair_structure(fabric, result)
+        if not dry_run:  # a directory that was missing (managed/, say) can now be checked
+            current = check_fabric(fabric, under_lock=True)
+    moved = _move_misplaced(fabric, result, [f for f in current.findings if f.code in MISPLACED_CODES])
+    if {finding.code for finding in current.findings} & INDEX_CODES or moved:
+        _reindex(fabric, result, current)
+    return result
+
+
+def _repair_structure(fabric, result):
+    try:
+        done = onboarding.initialize(
+            gitops_root(), fabric.gitops_path, fabric_name=fabric.name, fabric_id=fabric.pk, dry_run=result.dry_run
+        )
+    except onboarding.OnboardingError as exc:
+        result.refused.append(f'tree structure: {exc}')
+        return
+    tree = done.tree
+    result.changes += [Change('create', _shown(path, tree)) for path in done.created]
+    result.changes += [
+        Change('adopt', _shown(target, tree), f'from {_shown(src, tree)}') for src, target in done.adopted
+    ]
+
+
+def _shown(path, tree):
+    return path.relative_to(tree).as_posix() if path.is_relative_to(tree) else str(path)
+
+
+def _move_misplaced(fabric, result, findings):
+    """Move each misplaced valid file to its own path when that is free and wanted by no other file."""
+    tree = fabric.layout().path
+    max_bytes = get_plugin_config(PLUGIN, 'max_file_bytes')
+    wanted = {}
+    for finding in findings:
+        try:
+            target = inspect_managed_file(finding.file, (tree / finding.file).read_bytes(), max_bytes).target
+        except OSError as exc:
+            result.refused.append(f'{finding.file}: cannot read it ({exc})')
+            continue
+        if target is not None:
+            wanted.setdefault(target, []).append(finding.file)
+    moved = 0
+    for target, sources in sorted(wanted.items()):
+        if len(sources) > 1:
+            result.refused.append(f'{", ".join(sources)}: all belong at {target}; keep one, remove the others')
+        elif os.path.lexists(tree / target):
+            result.refused.append(f'{sources[0]}: {target} already exists (never overwritten); compare and keep one')
+        elif result.dry_run:
+            result.changes.append(Change('move', target, f'from {sources[0]}'))
+        else:
+            try:
+                os.link(tree / sources[0], tree / target)  # fails if the name is taken: never overwrites
+                os.unlink(tree / sources[0])
+            except OSError as exc:
+                result.refused.append(f'{sources[0]}: cannot move it to {target} ({exc})')
+                continue
+            result.changes.append(Change('move', target, f'from {sources[0]}'))
+            moved += 1
+    return moved
+
+
+def _reindex(fabric, result, report):
+    if result.dry_run:
+        for finding in report.findings:
+            if finding.code in INDEX_CODES:
+                result.changes.append(Change('reindex', finding.file, finding.message))
+        if any(change.action == 'move' for change in result.changes):
+            result.changes.append(Change('reindex', 'managed/', 'the moved files'))
+        return
+    done = reindex(fabric)
+    for action, paths in (('row created', done.created), ('row updated', done.updated), ('row deleted', done.deleted)):
+        result.changes += [Change('reindex', path, action) for path in paths]
+
+
+# --- backup -------------------------------------------------------------------------------------
+
+
+class BackupError(Exception):
+    """No backup was written (no folder configured, no tree, a file system failure)."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    archive: Path
+    sha256: str
+    size: int
+    members: int
+
+    def as_dict(self):
+        return {'archive': str(self.archive), 'sha256': self.sha256, 'size': self.size, 'members': self.members}
+
+
+def backup(fabric, folder=None):
+    """Archive `fabric`'s tree under `folder` (default: the backup_root setting)/<fabric name>/.
+
+    Raises BackupError, or FabricLocked while an ingestion runs (the archive must be one moment).
+    """
+    folder = folder or get_plugin_config(PLUGIN, 'backup_root')
+    if not folder:
+        raise BackupError('no backup folder: set the plugin setting backup_root, or pass one (--to)')
+    tree = fabric.layout().path
+    if not tree.is_dir():
+        raise BackupError(f'the tree {tree} does not exist: nothing to back up')
+    with fabric_lock(fabric, 'backup'):
+        return _write_archive(tree, Path(folder) / fabric.name, fabric.name)
+
+
+def _write_archive(tree, folder, label):
+    """tree -> <folder>/<label>-<UTC time>.tar.gz, fsynced, then its .sha256; never replaces a file."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = timezone.now().strftime('%Y%m%dT%H%M%SZ')
+        archive = folder / f'{label}-{stamp}.tar.gz'
+        number = 1
+        while os.path.lexists(archive) or os.path.lexists(_checksum_path(archive)):
+            number += 1
+            archive = folder / f'{label}-{stamp}-{number}.tar.gz'
+        temporary = folder / f'.{archive.name}.{uuid.uuid4().hex}.tmp'
+        try:
+            with open(temporary, 'xb') as handle:
+                with tarfile.open(fileobj=handle, mode='w:gz', compresslevel=6) as tar:
+                    tar.add(tree, arcname='.')
+                    members = len(tar.getmembers())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temporary, archive)
+        finally:
+            temporary.unlink(missing_ok=True)
+        digest = _sha256_file(archive)
+        _write_new(_checksum_path(archive), f'{digest}  {archive.name}\n'.encode())
+    except OSError as exc:
+        raise BackupError(f'cannot write a backup of {tree} into {folder}: {exc}') from exc
+    return BackupResult(archive, digest, archive.stat().st_size, members)
+
+
+def _checksum_path(archive):
+    return archive.with_name(archive.name + '.sha256')
+
+
+def _sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_new(path, data):
+    with open(path, 'xb') as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+# --- restore ------------------------------------------------------------------------------------
+
+
+class RestoreError(Exception):
+    """The restore was refused or failed before the swap: the tree is as it was."""
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    archive: Path
+    tree: Path
+    # The tree as it was before the restore (None when there was no tree).
+    previous: BackupResult | None
+    reindexed: object
+
+    def as_dict(self):
+        return {
+            'archive': str(self.archive),
+            'tree': str(self.tree),
+            'previous': self.previous.as_dict() if self.previous else None,
+            'reindexed': self.reindexed.as_dict(),
+        }
+
+
+_CHECKSUM_LINE = re.compile(r'^([0-9a-f]{64}) [ *](.+)$')
+
+
+def restore(fabric, archive):
+    """Replace `fabric`'s tree with the backup `archive` (checked against its .sha256 first).
+
+    The current tree is first backed up beside `archive`; it is removed only once the swap has
+    succeeded. Raises RestoreError (nothing changed) or FabricLocked (while an ingestion runs).
+    """
+    archive = Path(archive)
+    expected = _expected_checksum(archive)
+    try:
+        actual = _sha256_file(archive)
+    except OSError as exc:
+        raise RestoreError(f'cannot read {archive}: {exc}; nothing was changed') from exc
+    if actual != expected:
+        raise RestoreError(f'{archive.name}: SHA-256 is {actual}, its .sha256 says {expected}; nothing was changed')
+    tree = fabric.layout().path
+    with fabric_lock(fabric, 'restore'):
+        tree.parent.mkdir(parents=True, exist_ok=True)
+        staging = tree.with_name(f'.{tree.name}.restore-{uuid.uuid4().hex}')
+        try:
+            _unpack(archive, staging, fabric)
+            previous = _back_up_previous(tree, archive.parent, fabric.name)
+            os.sync()  # the unpacked tree and the previous tree's archive are durable before the swap
+            _swap(staging, tree)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # after a swap: the previous tree, safe in `previous`
+        reindexed = reindex(fabric)
+    return RestoreResult(archive, tree, previous, reindexed)
+
+
+def _back_up_previous(tree, folder, label):
+    if not tree.is_dir():
+        return None
+    try:
+        return _write_archive(tree, folder, label)
+    except BackupError as exc:
+        raise RestoreError(f'{exc}; the current tree must be backed up first, so nothing was changed') from exc
+
+
+def _expected_checksum(archive):
+    try:
+        line = _checksum_path(archive).read_text(encoding='utf-8').strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RestoreError(f'cannot read the checksum file of {archive.name}: {exc}; nothing was changed') from exc
+    match = _CHECKSUM_LINE.match(line)
+    if not match or match.group(2) != archive.name:
+        raise RestoreError(f'{_checksum_path(archive).name} is not "<sha256>  {archive.name}"; nothing was changed')
+    return match.group(1)
+
+
+def _unpack(archive, staging, fabric):
+    """Unpack into `staging`; tarfile's `data` filter refuses absolute paths, `..` and links leaving it."""
+    try:
+        with tarfile.open(archive, mode='r:gz') as tar:
+            tar.extractall(staging, filter='data')
+    except (OSError, tarfile.TarError) as exc:
+        raise RestoreError(f'cannot unpack {archive.name}: {exc}; nothing was changed') from exc
+    manifest = TreeLayout(staging).manifest
+    try:
+        owner = read_manifest(manifest)
+    except (OSError, ManifestError) as exc:
+        raise RestoreError(f'{archive.name} holds no readable tree manifest ({exc}); nothing was changed') from exc
+    if not owner.belongs_to(fabric.name, fabric.pk):
+        raise RestoreError(
+            f'{archive.name} is the tree of fabric {owner.fabric_name!r} (id {owner.fabric_id}), '
+            f'not of {fabric.name!r} (id {fabric.pk}); nothing was changed'
+        )
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap(staging, tree):
+    """Put `staging` at `tree`; afterwards `staging` holds the previous tree (if there was one)."""
+    if not os.path.lexists(tree):
+        os.rename(staging, tree)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, 'renameat2', None)
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(staging), _AT_FDCWD, os.fsencode(tree), _RENAME_EXCHANGE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise OSError(code, os.strerror(code), str(tree))
+    # No atomic exchange here: the tree is absent between the two renames, and put back on failure.
+    aside = tree.with_name(f'.{tree.name}.previous-{uuid.uuid4().hex}')
+    os.rename(tree, aside)
+    try:
+        os.rename(staging, tree)
+    except BaseException:
+        os.rename(aside, tree)
+        raise
+    os.rename(aside, staging)
