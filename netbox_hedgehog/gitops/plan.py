@@ -68,7 +68,8 @@ class DocumentPlan:
     kind: str
     name: str
     target: str = ''
-    content: bytes = b''
+    # The bytes to put at `target`; None for a document of a settled file (its output is in place).
+    content: bytes | None = None
     sha256: str = ''
     reason: str = ''
     # The cleaned object (server-side fields gone, served apiVersion): what the index records.
@@ -78,7 +79,7 @@ class DocumentPlan:
         return {
             'index': self.index,
             'line': self.line,
-            'action': str(self.action),
+            'action': self.action.value,
             'kind': self.kind,
             'name': self.name,
             'target': self.target,
@@ -137,27 +138,47 @@ def managed_target(kind, name):
     return f'{MANAGED}/{kind.directory}/{name}.yaml'
 
 
-def make_plan(raw_files, current_sha256, managed_documents=(), *, ignored=(), max_bytes=None):
+def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), max_bytes=None, known_files=None):
     """Decide what ingesting `raw_files` does.
 
-    `current_sha256(target)` gives the SHA-256 of the managed file at `target` (relative to the
-    tree) or None when there is none; `managed_documents` are the objects managed/ holds now (as
-    yamlio Documents), so references from raw/ to them resolve; `ignored` are raw/ entries that
-    are not YAML (listed as info, left alone).
+    `current_sha256(target)` gives the SHA-256 of the file at `target` (relative to the tree) or
+    None when there is none; `managed_documents()` returns the objects managed/ holds now (as
+    yamlio Documents), so references from raw/ to them resolve (called only when something is
+    validated); `ignored` are raw/ entries that are not YAML (listed as info, left alone).
+    `known_files` maps the SHA-256 of raw files ingested before to their documents as recorded
+    then (`DocumentPlan.as_dict()`): a file with those very bytes whose outputs are all still in
+    place is settled without being parsed again.
     """
-    plan = Plan()
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
-    parsed = []
-    for raw in sorted(raw_files, key=lambda raw: raw.path):
+    known_files = known_files or {}
+    raw_files = [(raw, hashlib.sha256(raw.data).hexdigest()) for raw in sorted(raw_files, key=lambda raw: raw.path)]
+    parsed = {}
+
+    def parse(raw, sha256):
         result = read_documents(raw.data, raw.path, **read_options)
-        file_plan = FilePlan(raw.path, FileAction.INGEST, hashlib.sha256(raw.data).hexdigest())
+        file_plan = FilePlan(raw.path, FileAction.INGEST, sha256)
         file_plan.findings.extend(result.findings)
-        plan.files.append(file_plan)
-        parsed.append((file_plan, result.documents))
+        parsed[raw.path] = (file_plan, result.documents)
+
+    for raw, sha256 in raw_files:
+        if sha256 not in known_files:
+            parse(raw, sha256)
+    classify_once = _memoized_classify()
+    claimed = _claimed_targets(parsed.values(), classify_once)
+    settled = []
+    for raw, sha256 in raw_files:
+        if sha256 in known_files:
+            if _still_in_place(known_files[sha256], claimed, current_sha256):
+                settled.append(_settled_file(raw.path, sha256, known_files[sha256]))
+            else:
+                parse(raw, sha256)
+    parsed = [parsed[raw.path] for raw, _ in raw_files if raw.path in parsed]
+    plan = Plan(sorted([file_plan for file_plan, _ in parsed] + settled, key=lambda file_plan: file_plan.path))
 
     raw_documents = [document for _, documents in parsed for document in documents]
-    _validate(parsed, raw_documents, managed_documents)
-    entries = _classify(parsed)
+    if raw_documents:
+        _validate(parsed, raw_documents, managed_documents(), classify_once)
+    entries = _classify(parsed, classify_once)
     _note_conflicts(entries)
     for file_plan, _ in parsed:
         if has_errors(file_plan.findings):
@@ -184,29 +205,70 @@ class _Entry:
     cleaned: object = None
 
 
-def _classify(parsed):
+def _classify(parsed, classify_once):
     entries = []
     for file_plan, documents in parsed:
         for document in documents:
-            classified = classify(document)
+            classified = classify_once(document)
             cleaned = None if classified.is_foreign else clean_data(document.data)
             entries.append(_Entry(file_plan, document, classified, cleaned))
     return entries
 
 
-def _validate(parsed, raw_documents, managed_documents):
-    """Validate raw documents as one set with the managed objects they do not replace."""
-    replaced = {_identity(document) for document in raw_documents} - {None}
-    context = [document for document in managed_documents if _identity(document) not in replaced]
+def _memoized_classify():
+    """Documents are classified once per plan, however many steps ask."""
+    known = {}
+
+    def classify_once(document):
+        key = id(document)
+        if key not in known:
+            known[key] = (document, classify(document))  # the document is kept so its id stays unique
+        return known[key][1]
+
+    return classify_once
+
+
+def _claimed_targets(parsed, classify_once):
+    targets = set()
+    for _, documents in parsed:
+        for document in documents:
+            classified = classify_once(document)
+            if not classified.is_foreign and classified.name:
+                targets.add(managed_target(classified.kind, classified.name))
+    return targets
+
+
+def _still_in_place(documents, claimed, current_sha256):
+    """Every output of a known file is still what it wrote, and no other file of this run touches them."""
+    return all(
+        document['target'] not in claimed and current_sha256(document['target']) == document['sha256']
+        for document in documents
+    )
+
+
+def _settled_file(path, sha256, documents):
+    def settled(document):
+        action = DocumentAction(document['action'])
+        if action in (DocumentAction.CREATE, DocumentAction.UPDATE):
+            action = DocumentAction.UNCHANGED
+        fields = {key: document[key] for key in ('index', 'line', 'kind', 'name', 'target', 'sha256', 'reason')}
+        return DocumentPlan(action=action, **fields)
+
+    return FilePlan(path, FileAction.INGEST, sha256, [settled(document) for document in documents])
+
+
+def _validate(parsed, raw_documents, managed_documents, classify_once):
+    """Validate raw documents as one set, with the managed objects they do not replace as context."""
+
+    def identity(document):
+        classified = classify_once(document)
+        return None if classified.is_foreign or not classified.name else (classified.kind.kind, classified.name)
+
+    replaced = {identity(document) for document in raw_documents} - {None}
+    context = [document for document in managed_documents if identity(document) not in replaced]
     by_file = {file_plan.path: file_plan for file_plan, _ in parsed}
-    for finding in validate_set(raw_documents + context):
-        if finding.file in by_file:
-            by_file[finding.file].findings.append(finding)
-
-
-def _identity(document):
-    classified = classify(document)
-    return None if classified.is_foreign or not classified.name else (classified.kind.kind, classified.name)
+    for finding in validate_set(raw_documents, context=context):
+        by_file[finding.file].findings.append(finding)
 
 
 def _note_conflicts(entries):

@@ -1,3 +1,4 @@
 from .fabric import *
+from .ingested import *
 from .resource import *
 from .run import *

@@ -25,6 +25,9 @@ class HedgehogResource(NetBoxModel):
     spec = models.JSONField(verbose_name=_('spec'), null=True, blank=True)
     managed_path = models.CharField(verbose_name=_('managed path'), max_length=512)
     sha256 = models.CharField(verbose_name=_('SHA-256'), max_length=64)
+    # With the hash, the file's size and modification time let a check trust a stat instead of a read.
+    file_size = models.BigIntegerField(verbose_name=_('file size'), null=True, blank=True)
+    file_mtime_ns = models.BigIntegerField(verbose_name=_('file modification time (ns)'), null=True, blank=True)
     last_run = models.ForeignKey(
         to='netbox_hedgehog.IngestionRun', on_delete=models.SET_NULL, related_name='+', null=True, blank=True
     )

@@ -2,6 +2,7 @@
 
 import json
 import threading
+from unittest import mock
 
 from django.db import connections
 from django.test import TestCase, TransactionTestCase
@@ -123,8 +124,10 @@ class IngestTest(IngestionTestMixin, TestCase):
         before, index = snapshot(self.tree / 'managed'), self.index()
         stat = self.managed('switches', 'leaf-01').stat()
 
-        self.drop('wiring.yaml', samples.WIRING)  # the same input again
-        outcome = ingest(self.fabric, trigger='test')
+        self.drop('wiring.yaml', samples.WIRING)  # the same input again: settled from its hash, not parsed
+        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+            outcome = ingest(self.fabric, trigger='test')
+        read_documents.assert_not_called()
         self.assertEqual(outcome.plan.counts()['documents']['unchanged'], 3)
         self.assertEqual(outcome.written, [])
         self.assertEqual(snapshot(self.tree / 'managed'), before)
@@ -135,6 +138,18 @@ class IngestTest(IngestionTestMixin, TestCase):
         empty = ingest(self.fabric, trigger='test')
         self.assertEqual(empty.plan.files, [])
         self.assertEqual(snapshot(self.tree / 'managed'), before)
+
+    def test_known_file_whose_output_was_edited_is_parsed_and_ingested_again(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        switch = self.managed('switches', 'leaf-01')
+        original = switch.read_text()
+        switch.write_text(original.replace('leaf 1', 'edited by hand'))
+        self.drop('wiring.yaml', samples.WIRING)
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(outcome.plan.counts()['documents']['update'], 1)
+        self.assertEqual(switch.read_text(), original)
+        self.assertEqual(self.index()[('Switch', 'leaf-01')][1], outcome.plan.files[0].documents[0].sha256)
 
     def test_a_changed_object_is_an_update(self):
         self.drop('vpc.yaml', samples.vpc(1001))

@@ -16,10 +16,10 @@ from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog import signals
-from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.fabrics import FabricTreeError
 from netbox_hedgehog.gitops.tree import TreeLayout, read_manifest
+from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
 

@@ -83,10 +83,14 @@ def validate_document(document):
     return _check(document).findings()
 
 
-def validate_set(documents):
-    """Findings of every document plus the cross-object rules over the whole set, in document order."""
+def validate_set(documents, context=()):
+    """Findings of every document plus the cross-object rules over the whole set, in document order.
+
+    `context` holds documents already accepted elsewhere (what managed/ holds): references resolve
+    to them and clashes with them are found, but they are not validated again and get no findings.
+    """
     checked = [_check(document) for document in documents]
-    check_set(checked)
+    check_set(checked, [_context(document) for document in context])
     return [finding for item in checked for finding in item.findings()]
 
 
@@ -162,6 +166,14 @@ def _check(document):
     spec = obj.get('spec')
     if isinstance(spec, dict):
         _RULES[kind](spec, check.add)
+    return check
+
+
+def _context(document):
+    classified = classify_data(document.data)
+    check = DocumentCheck(document, classified)
+    if classified.kind is not None:
+        check.obj = apply_defaults(classified.kind.kind, document.data)
     return check
 
 

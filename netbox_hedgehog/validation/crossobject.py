@@ -56,9 +56,10 @@ def _where(item):
     return f'{document.file or "document"}:{document.line}'
 
 
-def check_set(checked):
-    """Add the cross-object findings of `checked` (validated documents) to their own checks."""
-    index = _Index(checked)
+def check_set(checked, context=()):
+    """Add the cross-object findings of `checked` (validated documents) to their own checks; `context`
+    (checks of documents accepted earlier) takes part in the index and in clashes, not in the rules."""
+    index = _Index([*context, *checked])  # context first: a clash is reported on the newcomer
     for item in checked:
         if item.obj is None:
             continue
@@ -240,12 +241,18 @@ def _check_vpc_namespaces(index):
             if network is not None:
                 networks.setdefault(spec.get('ipv4Namespace'), []).append(((item, name, path), network))
     for namespace, entries in networks.items():
-        for (item, name, path), network, (_, other_name, other_path), other in find_overlaps(entries):
-            if other_name != name:  # overlaps inside one VPC are that VPC's own finding
+        for first, network, second, other in find_overlaps(entries):
+            if first[1] == second[1]:
+                continue  # overlaps inside one VPC are that VPC's own finding
+            # Both sides hear of it: either may be the newcomer (the other from context, say).
+            for (item, _, path), mine, (_, other_name, other_path), theirs in (
+                (first, network, second, other),
+                (second, other, first, network),
+            ):
                 item.add(
                     'SUBNET_CONFLICT',
                     f'{path}.subnet',
-                    f'{network} overlaps VPC {other_name} {other_path.rpartition(".")[2]} {other} '
+                    f'{mine} overlaps VPC {other_name} {other_path.rpartition(".")[2]} {theirs} '
                     f'(IPv4Namespace {namespace}).',
                 )
 

@@ -106,7 +106,18 @@ def test_vlan_reused_by_another_vpc_in_the_namespace_is_an_error():
 
 def test_overlapping_subnets_of_vpcs_in_one_namespace_are_an_error():
     clash = obj('VPC', 'vpc-2', {'subnets': {'default': {'subnet': '10.0.0.0/16', 'vlan': 1002}}})
-    assert found(VPC_1, clash) == [('SUBNET_CONFLICT', 0, 'spec.subnets.default.subnet')]
+    # Each side is told, naming the other: either may be the one to fix.
+    assert found(VPC_1, clash) == [
+        ('SUBNET_CONFLICT', 0, 'spec.subnets.default.subnet'),
+        ('SUBNET_CONFLICT', 1, 'spec.subnets.default.subnet'),
+    ]
+
+
+def test_a_clash_with_an_accepted_object_is_reported_on_the_newcomer():
+    accepted = obj('VPC', 'vpc-2', {'subnets': {'default': {'subnet': '10.0.0.0/16', 'vlan': 1001}}})
+    findings = validate_set(documents(VPC_1), context=documents(accepted, file='managed.yaml'))
+    assert codes(findings, 'error') == ['SUBNET_CONFLICT', 'VLAN_CONFLICT']
+    assert {f.file for f in findings} == {'test.yaml'}
 
 
 def test_vpc_subnets_and_vlans_must_fit_their_namespaces_when_present():

@@ -1,0 +1,26 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ('IngestedFile',)
+
+
+class IngestedFile(models.Model):
+    """A raw file (by the SHA-256 of its bytes) a fabric ingested, and the outputs it produced.
+
+    When the same bytes are dropped into raw/ again and every output is still what it wrote, the
+    file is settled without parsing it: re-ingesting unchanged input costs a hash and some stats.
+    """
+
+    fabric = models.ForeignKey(to='netbox_hedgehog.HedgehogFabric', on_delete=models.CASCADE, related_name='+')
+    sha256 = models.CharField(verbose_name=_('SHA-256'), max_length=64)
+    # [{index, line, kind, name, target, sha256, action}, ...] for every document of the file
+    documents = models.JSONField(verbose_name=_('documents'), default=list)
+    run = models.ForeignKey(to='netbox_hedgehog.IngestionRun', on_delete=models.SET_NULL, related_name='+', null=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=('fabric', 'sha256'), name='%(app_label)s_%(class)s_unique_sha256'),
+        )
+
+    def __str__(self):
+        return self.sha256
