@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+from core.models import ObjectType
 from django.db import connection, transaction
 from django.utils import timezone
+from extras.models import CachedValue
 from netbox.plugins import get_plugin_config
+from netbox.search.backends import search_backend
 from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
@@ -43,6 +46,7 @@ WRITTEN = (DocumentAction.CREATE, DocumentAction.UPDATE, DocumentAction.UNCHANGE
 CRASH_AFTER_ENV = 'HEDGEHOG_TEST_CRASH_AFTER_FS_OPS'
 TEMPORARY_SUFFIX = '.hnp-tmp'
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_SEARCHED = ('id', 'fabric_id', 'kind', 'name', 'namespace', 'managed_path')
 
 
 @dataclass
@@ -329,6 +333,23 @@ def _update_index(fabric, layout, plan, rows, stats, run):
                 updates.append((row.pk, fields))
     _insert_rows(fabric, creates)
     _update_rows(updates)
+    _refresh_search(fabric, [fields['managed_path'] for fields in creates] + [f['managed_path'] for _, f in updates])
+
+
+def _refresh_search(fabric, paths, deleted_ids=()):
+    """NetBox's global search cache for rows written in bulk (bulk writes skip the signals that keep it).
+
+    One DELETE for all stale entries, then one bulk insert, instead of the backend's per-object removal.
+    """
+    object_type = ObjectType.objects.get_for_model(HedgehogResource)
+    rows = (
+        list(HedgehogResource.objects.filter(fabric=fabric, managed_path__in=paths).only(*_SEARCHED)) if paths else []
+    )
+    CachedValue.objects.filter(
+        object_type=object_type, object_id__in=[*deleted_ids, *(row.pk for row in rows)]
+    ).delete()
+    if rows:
+        search_backend.cache(rows, remove_existing=False)
 
 
 def _insert_rows(fabric, rows):
@@ -489,6 +510,7 @@ def _reindex(fabric):
         HedgehogResource.objects.filter(fabric=fabric, managed_path__in=result.deleted).delete()
         _insert_rows(fabric, creates)
         _update_rows(updates)
+        _refresh_search(fabric, [*result.created, *result.updated], [rows[path].pk for path in result.deleted])
         _update_rows(restamped)
     return result
 

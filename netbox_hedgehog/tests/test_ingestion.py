@@ -6,6 +6,7 @@ from unittest import mock
 
 from django.db import connections
 from django.test import TestCase, TransactionTestCase
+from extras.models import CachedValue
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.gitops.ingestion import PROVENANCE_LOG, IngestionLocked, ingest, raw_backlog, reindex
@@ -65,6 +66,16 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.fabric.refresh_from_db()
         self.assertEqual(self.fabric.gitops_status, GitOpsStatusChoices.SYNCED)
         self.assertEqual(self.fabric.last_ingested, run.finished)
+
+    def test_ingested_and_reindexed_resources_are_in_netbox_search(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        row = HedgehogResource.objects.get(kind='Switch', name='leaf-01')
+        cached = CachedValue.objects.filter(object_id=row.pk, object_type__model='hedgehogresource')
+        self.assertEqual(set(cached.values_list('value', flat=True)), {'leaf-01', 'Switch', row.managed_path})
+        self.managed('switches', 'leaf-01').unlink()
+        reindex(self.fabric)
+        self.assertFalse(cached.exists())
 
     def test_provenance_is_appended_to_the_tree_and_kept_on_the_run(self):
         self.drop('wiring.yaml', samples.WIRING)
