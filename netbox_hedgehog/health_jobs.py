@@ -1,0 +1,85 @@
+"""The scheduled health check: every fabric's health recorded periodically, its status kept current.
+
+`HealthCheckJob` is a NetBox system job (run by `netbox rqworker` every `health_interval_minutes`;
+0 turns it off). Each run checks every fabric, records a summary per fabric in the job's data
+(NetBox keeps jobs for JOB_RETENTION days: that is the history, and the metrics read the latest),
+updates each fabric's GitOps status (see `health.gitops_status_for`) and logs one key=value line
+per fabric. `register()` hooks the job and the Prometheus collector into NetBox; the plugin's
+`ready()` calls it.
+"""
+
+import logging
+
+from core.choices import JobStatusChoices
+from core.models import Job
+from netbox.jobs import JobRunner, system_job
+from netbox.plugins import get_plugin_config
+
+from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
+
+__all__ = ('HealthCheckJob', 'latest_summaries', 'record', 'register', 'summary')
+
+logger = logging.getLogger('netbox_hedgehog.health')
+
+
+class HealthCheckJob(JobRunner):
+    class Meta:
+        name = 'Hedgehog health check'
+
+    def run(self, *args, **kwargs):
+        from netbox_hedgehog.models import HedgehogFabric
+
+        summaries = {}
+        for fabric in HedgehogFabric.objects.all():
+            try:
+                summaries[fabric.name] = summary(record(fabric, self.logger))
+            except Exception as exc:  # one broken fabric must not hide the others' health
+                self.logger.error(f'fabric={fabric.name} event=health_check_failed error={type(exc).__name__}: {exc}')
+                summaries[fabric.name] = {'error': f'{type(exc).__name__}: {exc}'}
+        self.job.data = {'fabrics': summaries}
+
+
+def record(fabric, log=logger):
+    """Check `fabric`, update its GitOps status, log one line; returns the HealthReport."""
+    report = check_fabric(fabric)
+    changed = update_fabric_status(fabric, report)
+    counts = report.counts()
+    codes = {}
+    for finding in report.findings:
+        codes[finding.code] = codes.get(finding.code, 0) + 1
+    log.info(
+        f'fabric={fabric.name} event=health status={report.status} score={report.score} '
+        f'errors={counts["error"]} warnings={counts["warning"]} info={counts["info"]} '
+        f'duration_ms={report.duration * 1000:.0f} gitops_status={fabric.gitops_status} '
+        f'status_changed={"yes" if changed else "no"} raw_backlog={report.stats.get("raw_backlog", 0)} '
+        f'codes={",".join(f"{code}:{n}" for code, n in sorted(codes.items())) or "-"}'
+    )
+    return report
+
+
+def summary(report):
+    """What a job records per fabric: the report without its findings (those can be thousands)."""
+    data = report.as_dict()
+    del data['findings']
+    return data
+
+
+def latest_summaries():
+    """{fabric name: summary} of the latest completed health check job, {} when none has run."""
+    job = (
+        Job.objects.filter(name=HealthCheckJob.name, status=JobStatusChoices.STATUS_COMPLETED)
+        .order_by('-completed')
+        .only('data')
+        .first()
+    )
+    return (job.data or {}).get('fabrics', {}) if job else {}
+
+
+def register():
+    """Schedule the system job (unless health_interval_minutes is 0) and export the metrics."""
+    from netbox_hedgehog import metrics
+
+    interval = get_plugin_config('netbox_hedgehog', 'health_interval_minutes')
+    if interval:
+        system_job(interval=interval)(HealthCheckJob)
+    metrics.register()

@@ -1,0 +1,96 @@
+"""Prometheus metrics of every fabric on NetBox's /metrics (METRICS_ENABLED = True).
+
+A collector, asked at each scrape: health status, score and findings by severity come from the
+latest scheduled health check (`health_jobs.latest_summaries`), so a scrape never walks a large
+tree; the raw/ backlog and the age of the last ingestion are read live (a directory listing and
+a column). With prometheus_client's multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`), django-
+prometheus exports only the multiprocess registry and these metrics are not shown.
+"""
+
+import logging
+import os
+from datetime import datetime
+
+from django.utils import timezone
+from prometheus_client import REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from netbox_hedgehog.choices import GitOpsStatusChoices
+from netbox_hedgehog.gitops.health import EXIT_CODES, HealthStatus
+from netbox_hedgehog.gitops.tree import GITKEEP
+
+__all__ = ('HedgehogCollector', 'register')
+
+logger = logging.getLogger('netbox_hedgehog.metrics')
+
+
+class HedgehogCollector(Collector):
+    def collect(self):
+        try:
+            families = self._families()
+        except Exception:  # a scrape must still show NetBox's own metrics
+            logger.exception('event=metrics_failed')
+            return
+        yield from families
+
+    def _families(self):
+        from netbox_hedgehog.health_jobs import latest_summaries
+        from netbox_hedgehog.models import HedgehogFabric
+
+        health = GaugeMetricFamily(
+            'hedgehog_fabric_health', 'Health of the fabric tree: 0 healthy, 1 degraded, 2 unhealthy', labels=['fabric']
+        )
+        score = GaugeMetricFamily('hedgehog_fabric_health_score', 'Health score 0-100', labels=['fabric'])
+        findings = GaugeMetricFamily(
+            'hedgehog_fabric_health_findings', 'Findings of the last health check', labels=['fabric', 'severity']
+        )
+        checked = GaugeMetricFamily(
+            'hedgehog_fabric_health_checked_timestamp_seconds', 'When the last health check ran', labels=['fabric']
+        )
+        gitops = GaugeMetricFamily(
+            'hedgehog_fabric_gitops_status',
+            'GitOps status of the fabric (1 for the current one)',
+            labels=['fabric', 'status'],
+        )
+        backlog = GaugeMetricFamily('hedgehog_fabric_raw_backlog_files', 'Files waiting in raw/', labels=['fabric'])
+        age = GaugeMetricFamily(
+            'hedgehog_fabric_last_ingestion_age_seconds', 'Seconds since the last ingestion finished', labels=['fabric']
+        )
+        summaries = latest_summaries()
+        now = timezone.now()
+        for fabric in HedgehogFabric.objects.all():
+            name = fabric.name
+            for status in GitOpsStatusChoices.values():
+                gitops.add_metric([name, status], 1 if fabric.gitops_status == status else 0)
+            if fabric.last_ingested:
+                age.add_metric([name], (now - fabric.last_ingested).total_seconds())
+            backlog.add_metric([name], _raw_files(fabric))
+            recorded = summaries.get(name)
+            if not recorded or 'status' not in recorded:
+                continue
+            health.add_metric([name], EXIT_CODES[HealthStatus(recorded['status'])])
+            score.add_metric([name], recorded['score'])
+            for severity, count in recorded['counts'].items():
+                findings.add_metric([name, severity], count)
+            checked.add_metric([name], datetime.fromisoformat(recorded['checked']).timestamp())
+        return [health, score, findings, checked, gitops, backlog, age]
+
+
+def _raw_files(fabric):
+    try:
+        raw = fabric.layout().raw
+        return sum(1 for _, _, names in os.walk(raw) for name in names if name != GITKEEP)
+    except (OSError, ValueError):
+        return 0
+
+
+_collector = HedgehogCollector()
+_registered = []
+
+
+def register(registry=REGISTRY):
+    """Add the collector to `registry` once (NetBox's /metrics exports the default registry)."""
+    if not any(done is registry for done in _registered):
+        registry.register(_collector)
+        _registered.append(registry)
