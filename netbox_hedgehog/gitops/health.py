@@ -38,22 +38,33 @@ from netbox_hedgehog.yamlio import read_documents
 
 __all__ = (
     'CODES',
+    'EXIT_CODES',
+    'REFERRING_KINDS',
     'HealthCode',
     'HealthReport',
     'HealthStatus',
     'IndexRow',
     'Inspection',
     'Readiness',
+    'check_disk',
     'check_fabric',
+    'check_last_run',
     'check_managed',
     'check_manifest',
     'check_raw',
     'check_references',
     'check_tree',
+    'check_unmanaged',
     'gitops_status_for',
+    'index_rows',
     'inspect_managed_file',
+    'managed_files',
+    'raw_files',
     'readiness',
+    'score_of',
+    'status_of',
     'update_fabric_status',
+    'worst',
 )
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
