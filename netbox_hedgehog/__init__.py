@@ -41,6 +41,9 @@ class HedgehogConfig(PluginConfig):
         super().ready()
         check_settings(self.name)
         from . import signals  # noqa: F401  (connects the receivers)
+        from .health_jobs import register
+
+        register()
 
 
 def check_settings(plugin_name):

@@ -11,9 +11,13 @@ from netbox.views.generic.base import BaseObjectView
 from utilities.forms import DeleteForm
 from utilities.htmx import htmx_partial
 from utilities.permissions import get_permission_for_model
-from utilities.views import GetReturnURLMixin, get_action_url, register_model_view
+from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register_model_view
 
 from . import filtersets, forms, tables
+from .gitops.health import CODES as health_codes
+from .gitops.health import check_fabric
+from .gitops.lock import FabricLocked
+from .gitops.repair import fix
 from .jobs import IngestionJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .ui.panels import (
@@ -28,6 +32,7 @@ from .ui.panels import (
     RunCountsPanel,
     RunFindingsPanel,
     RunProvenancePanel,
+    finding_rows,
 )
 
 #
@@ -129,6 +134,60 @@ class HedgehogFabricIngestView(GetReturnURLMixin, BaseObjectView):
         if request.user.has_perm('core.view_job'):
             return redirect(job.get_absolute_url())
         return redirect(self.get_return_url(request, fabric))
+
+
+HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
+
+
+@register_model_view(HedgehogFabric, 'health', path='health')
+class HedgehogFabricHealthView(generic.ObjectView):
+    """The Health tab: the health service's report, checked when the tab is opened."""
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_health.html'
+    tab = ViewTab(label=_('Health'), weight=600)
+
+    def get_extra_context(self, request, instance):
+        report = check_fabric(instance)
+        findings = [
+            {**row, 'fixable': health_codes[row['code']].fixable if row['code'] in health_codes else False}
+            for row in finding_rows([finding.as_dict() for finding in report.findings])
+        ]
+        return {
+            'report': report,
+            'status_color': HEALTH_COLORS[str(report.status)],
+            'findings': findings,
+            'fixable': sum(finding['fixable'] for finding in findings),
+            'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),
+        }
+
+
+@register_model_view(HedgehogFabric, 'fix', path='fix')
+class HedgehogFabricFixView(GetReturnURLMixin, BaseObjectView):
+    """The Health tab's Fix button: repair what is safe, then show the tab again with what was done."""
+
+    queryset = HedgehogFabric.objects.all()
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'change')
+
+    def get(self, request, pk):
+        return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        try:
+            result = fix(fabric)
+        except FabricLocked as exc:
+            messages.error(request, str(exc))
+        else:
+            for change in result.changes:
+                messages.success(request, f'{change.action}: {change.path} {change.detail}'.strip())
+            for refusal in result.refused:
+                messages.warning(request, str(refusal))
+            if not result.changes and not result.refused:
+                messages.info(request, _('Nothing to fix.'))
+        return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
 
 
 #

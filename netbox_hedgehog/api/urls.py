@@ -1,3 +1,4 @@
+from django.urls import path
 from netbox.api.routers import NetBoxRouter
 
 from . import views
@@ -9,4 +10,4 @@ router.register('fabrics', views.HedgehogFabricViewSet)
 router.register('resources', views.HedgehogResourceViewSet)
 router.register('runs', views.IngestionRunViewSet)
 
-urlpatterns = router.urls
+urlpatterns = [path('health/', views.ReadinessView.as_view(), name='readiness'), *router.urls]

@@ -6,9 +6,12 @@ from netbox.api.authentication import TokenPermissions
 from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from netbox_hedgehog import filtersets
+from netbox_hedgehog.gitops.health import check_fabric, readiness
 from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
@@ -66,6 +69,27 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         except IngestionLocked as exc:
             return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=['get'])
+    def health(self, request, pk):
+        """The fabric's health: status, score, findings and the time the check took."""
+        return Response(check_fabric(self.get_object()).as_dict())
+
+
+class ReadinessView(APIView):
+    """For monitoring: 200 while every fabric is healthy or degraded, 503 when any is unhealthy.
+
+    Status only, no details, so it is open to callers without view permission (and to probes
+    without a token).
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
+    def get(self, request):
+        result = readiness()
+        return Response(result.as_dict(), status=result.http_status)
 
 
 class HedgehogResourceViewSet(NetBoxReadOnlyModelViewSet):

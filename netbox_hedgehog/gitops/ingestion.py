@@ -551,7 +551,8 @@ def _managed_file_fields(kind, target, data, sha256, findings):
 def raw_backlog(fabric):
     """Files waiting in raw/ now, with the findings the last run recorded for each."""
     layout = fabric.layout()
-    last = fabric.runs.exclude(status=IngestionStatusChoices.RUNNING).order_by('-started', '-pk').first()
+    runs = fabric.runs.exclude(status=IngestionStatusChoices.RUNNING).defer('provenance')
+    last = runs.order_by('-started', '-pk').first()
     findings = {}
     for finding in last.findings if last else ():
         findings.setdefault(finding.get('file'), []).append(finding)

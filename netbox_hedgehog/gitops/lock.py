@@ -43,7 +43,8 @@ def is_locked(fabric):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
-            'AND objsubid = 2 AND granted)',
+            'AND objsubid = 2 AND granted '
+            'AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))',
             [LOCK_NAMESPACE, fabric.pk],
         )
         return cursor.fetchone()[0]
