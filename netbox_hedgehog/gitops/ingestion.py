@@ -407,7 +407,7 @@ def _record_ingested_files(fabric, plan, run):
     """Remember each file ingested from its bytes (settled files are already recorded)."""
     records = [
         IngestedFile(
-            fabric=fabric, sha256=file_plan.sha256, documents=[d.as_dict() for d in file_plan.documents], run=run
+            fabric=fabric, sha256=file_plan.sha256, documents=[d.record() for d in file_plan.documents], run=run
         )
         for file_plan in plan.ingested
         if not _is_settled(file_plan)

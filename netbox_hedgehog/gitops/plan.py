@@ -35,6 +35,8 @@ __all__ = (
 )
 
 CONFLICT = 'INGEST_CONFLICT'
+RECORD_FIELDS = ('index', 'line', 'action', 'kind', 'name', 'target', 'sha256', 'reason')
+_TARGET, _SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
 NOT_YAML = 'INGEST_NOT_YAML'
 
 
@@ -74,6 +76,10 @@ class DocumentPlan:
     reason: str = ''
     # The cleaned object (server-side fields gone, served apiVersion): what the index records.
     data: object = None
+
+    def record(self):
+        """The document as an ingested-file record: a list in RECORD_FIELDS order (compact to store and load)."""
+        return [self.index, self.line, self.action.value, self.kind, self.name, self.target, self.sha256, self.reason]
 
     def as_dict(self):
         return {
@@ -146,7 +152,7 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
     yamlio Documents), so references from raw/ to them resolve (called only when something is
     validated); `ignored` are raw/ entries that are not YAML (listed as info, left alone).
     `known_files` maps the SHA-256 of raw files ingested before to their documents as recorded
-    then (`DocumentPlan.as_dict()`): a file with those very bytes whose outputs are all still in
+    then (`DocumentPlan.record()`): a file with those very bytes whose outputs are all still in
     place is settled without being parsed again.
     """
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
@@ -241,20 +247,23 @@ def _claimed_targets(parsed, classify_once):
 def _still_in_place(documents, claimed, current_sha256):
     """Every output of a known file is still what it wrote, and no other file of this run touches them."""
     return all(
-        document['target'] not in claimed and current_sha256(document['target']) == document['sha256']
-        for document in documents
+        record[_TARGET] not in claimed and current_sha256(record[_TARGET]) == record[_SHA256] for record in documents
     )
 
 
-def _settled_file(path, sha256, documents):
-    def settled(document):
-        action = DocumentAction(document['action'])
-        if action in (DocumentAction.CREATE, DocumentAction.UPDATE):
-            action = DocumentAction.UNCHANGED
-        fields = {key: document[key] for key in ('index', 'line', 'kind', 'name', 'target', 'sha256', 'reason')}
-        return DocumentPlan(action=action, **fields)
+# A settled document is in place: what it once created or updated is now simply unchanged.
+_SETTLED_ACTIONS = {action.value: action for action in DocumentAction} | {
+    DocumentAction.CREATE.value: DocumentAction.UNCHANGED,
+    DocumentAction.UPDATE.value: DocumentAction.UNCHANGED,
+}
 
-    return FilePlan(path, FileAction.INGEST, sha256, [settled(document) for document in documents])
+
+def _settled_file(path, sha256, records):
+    documents = [
+        DocumentPlan(index, line, _SETTLED_ACTIONS[action], kind, name, target, None, sha, reason)
+        for index, line, action, kind, name, target, sha, reason in records
+    ]
+    return FilePlan(path, FileAction.INGEST, sha256, documents)
 
 
 def _validate(parsed, raw_documents, managed_documents, classify_once):

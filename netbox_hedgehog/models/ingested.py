@@ -13,7 +13,7 @@ class IngestedFile(models.Model):
 
     fabric = models.ForeignKey(to='netbox_hedgehog.HedgehogFabric', on_delete=models.CASCADE, related_name='+')
     sha256 = models.CharField(verbose_name=_('SHA-256'), max_length=64)
-    # [{index, line, kind, name, target, sha256, action}, ...] for every document of the file
+    # One list per document of the file, in gitops.plan.RECORD_FIELDS order
     documents = models.JSONField(verbose_name=_('documents'), default=list)
     run = models.ForeignKey(to='netbox_hedgehog.IngestionRun', on_delete=models.SET_NULL, related_name='+', null=True)
 
