@@ -6,17 +6,15 @@ import json
 import shutil
 import tarfile
 import tempfile
-import threading
 from pathlib import Path
 
-from django.db import connections
 from django.test import TestCase, TransactionTestCase
 
-from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
+from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import BackupError, RestoreError, backup, restore
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, vpc
-from netbox_hedgehog.tests.utils import run_command, snapshot
+from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
 
 class BackupMixin(HealthyFabricMixin):
@@ -150,21 +148,7 @@ class RestoreLockTest(BackupMixin, TransactionTestCase):
         made = backup(self.fabric)
         (self.tree / 'managed/servers/server-01.yaml').unlink()
         before, index = snapshot(self.tree), self.index()
-        held, release = threading.Event(), threading.Event()
-
-        def holder():
-            try:
-                with fabric_lock(self.fabric):
-                    held.set()
-                    release.wait(10)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=holder)
-        thread.start()
-        self.addCleanup(thread.join)
-        self.addCleanup(release.set)
-        self.assertTrue(held.wait(10))
+        hold_lock_elsewhere(self, self.fabric)
         with self.assertRaises(FabricLocked):
             restore(self.fabric, made.archive)
         with self.assertRaises(FabricLocked):

@@ -1,20 +1,17 @@
 """Ingestion against a real tree, real PostgreSQL: raw/ into managed/, unmanaged/ and the index."""
 
 import json
-import threading
 from unittest import mock
 
-from django.db import connections
 from django.test import TestCase, TransactionTestCase
 from extras.models import CachedValue
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.gitops.ingestion import PROVENANCE_LOG, IngestionLocked, ingest, raw_backlog, reindex
-from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.tests import ingestion_samples as samples
-from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, run_command, snapshot
 
 
 class IngestionTestMixin(TemporaryGitopsRootMixin):
@@ -278,26 +275,9 @@ class ReindexTest(IngestionTestMixin, TestCase):
 class LockTest(IngestionTestMixin, TransactionTestCase):
     """The lock lives in PostgreSQL: hold it from another connection, as another process would."""
 
-    def hold_lock_elsewhere(self):
-        held, release = threading.Event(), threading.Event()
-
-        def holder():
-            try:
-                with fabric_lock(self.fabric):
-                    held.set()
-                    release.wait(10)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=holder)
-        thread.start()
-        self.assertTrue(held.wait(10))
-        self.addCleanup(thread.join)
-        self.addCleanup(release.set)
-
     def test_second_caller_is_told_at_once_and_nothing_changes(self):
         raw = self.drop('wiring.yaml', samples.WIRING)
-        self.hold_lock_elsewhere()
+        hold_lock_elsewhere(self, self.fabric)
         with self.assertRaisesMessage(IngestionLocked, "ingestion of fabric 'dc1' is already running"):
             ingest(self.fabric, trigger='test')
         self.assertTrue(raw.exists())

@@ -2,17 +2,15 @@
 refusals instead of overwriting, a dry run that changes nothing, and the command's exit codes."""
 
 import json
-import threading
 
-from django.db import connections
 from django.test import TestCase, TransactionTestCase
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.gitops.health import CODES, HealthStatus
-from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
+from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import INDEX_CODES, MISPLACED_CODES, STRUCTURE_CODES, fix
 from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, files, vpc
-from netbox_hedgehog.tests.utils import run_command, snapshot
+from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
 FIXABLE = sorted(code for code, known in CODES.items() if known.fixable)
 
@@ -137,21 +135,7 @@ for _code in FIXABLE:
 
 class FixLockTest(HealthyFabricMixin, TransactionTestCase):
     def test_refused_while_an_ingestion_holds_the_fabric(self):
-        held, release = threading.Event(), threading.Event()
-
-        def holder():
-            try:
-                with fabric_lock(self.fabric):
-                    held.set()
-                    release.wait(10)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=holder)
-        thread.start()
-        self.addCleanup(thread.join)
-        self.addCleanup(release.set)
-        self.assertTrue(held.wait(10))
+        hold_lock_elsewhere(self, self.fabric)
         self.break_HEALTH_MANIFEST_MISSING()
         before = snapshot(self.tree)
         with self.assertRaises(FabricLocked):

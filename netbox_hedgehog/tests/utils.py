@@ -4,11 +4,15 @@ import contextlib
 import io
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import get_commands, load_command_class
+from django.db import connections
 from django.test import override_settings
+
+from netbox_hedgehog.gitops.lock import fabric_lock
 
 
 class TemporaryGitopsRootMixin:
@@ -52,3 +56,25 @@ def run_command(name, *argv):
         except SystemExit as exc:
             code = exc.code or 0
     return code, out.getvalue(), err.getvalue()
+
+
+def hold_lock_elsewhere(test, fabric):
+    """Hold the fabric's lock from another database session (as another process would) until the test ends.
+
+    For TransactionTestCase tests: the holder's session must see the committed fabric.
+    """
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with fabric_lock(fabric):
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    test.addCleanup(thread.join)
+    test.addCleanup(release.set)
+    test.assertTrue(held.wait(10))
