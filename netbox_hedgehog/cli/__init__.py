@@ -10,11 +10,18 @@ SUBCOMMANDS = ('backup', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'resto
 
 # Argparse's own exit code for bad usage; sub-commands use it too (unknown fabric, bad path).
 USAGE_ERROR = 2
+# Another ingestion, fix or restore of the fabric holds its lock: try again later.
+LOCK_HELD = 3
 
 
 def usage_error(message):
     sys.stderr.write(f'hedgehog: {message}\n')
     return USAGE_ERROR
+
+
+def lock_held(error):
+    sys.stderr.write(f'hedgehog: {error}\n')
+    return LOCK_HELD
 
 
 def find_fabric(name):

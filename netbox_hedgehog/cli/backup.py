@@ -6,10 +6,10 @@ Exit codes: 0 written, 1 failed (nothing written), 2 bad usage, 3 an ingestion h
 import json
 import sys
 
-from netbox_hedgehog.cli import find_fabric, usage_error
+from netbox_hedgehog.cli import find_fabric, lock_held, usage_error
 
 HELP = "Write a fabric's tree to <backup_root>/<fabric>/<fabric>-<UTC time>.tar.gz and a .sha256 beside it."
-FAILED, LOCK_HELD = 1, 3
+FAILED = 1
 
 
 def add_arguments(parser):
@@ -28,8 +28,7 @@ def run(options, out):
     try:
         result = backup(fabric, options['to'])
     except FabricLocked as exc:
-        sys.stderr.write(f'hedgehog: {exc}\n')
-        return LOCK_HELD
+        return lock_held(exc)
     except BackupError as exc:
         sys.stderr.write(f'hedgehog: backup of {fabric.name} failed: {exc}\n')
         return FAILED

@@ -5,12 +5,10 @@ failed (it needs a person), 2 bad usage, 3 an ingestion holds the fabric.
 """
 
 import json
-import sys
 
-from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+from netbox_hedgehog.cli import find_fabric, lock_held, print_findings, usage_error
 
 HELP = 'Repair a fabric tree: missing directories and manifest, misplaced managed files, the index. Never deletes.'
-LOCK_HELD = 3
 
 
 def add_arguments(parser):
@@ -29,8 +27,7 @@ def run(options, out):
     try:
         result = fix(fabric, dry_run=options['dry_run'])
     except FabricLocked as exc:
-        sys.stderr.write(f'hedgehog: {exc}\n')
-        return LOCK_HELD
+        return lock_held(exc)
     if options['json']:
         out.write(json.dumps(result.as_dict(), indent=2) + '\n')
     else:

@@ -3,10 +3,9 @@
 import json
 import sys
 
-from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+from netbox_hedgehog.cli import find_fabric, lock_held, print_findings, usage_error
 
 HELP = "Ingest a fabric's raw/ folder: validated YAML into managed/, foreign YAML into unmanaged/."
-LOCK_HELD = 3
 
 
 def add_arguments(parser):
@@ -30,8 +29,7 @@ def run(options, out):
             progress=_progress_bar if show_progress else None,
         )
     except IngestionLocked as exc:
-        sys.stderr.write(f'hedgehog: {exc}\n')
-        return LOCK_HELD
+        return lock_held(exc)
     if options['json']:
         out.write(json.dumps(outcome.as_dict(), indent=2, default=str) + '\n')
     else:

@@ -1,12 +1,10 @@
 """`netbox hedgehog reindex <fabric> [--json]`: rebuild NetBox's index of a fabric from its managed/ files."""
 
 import json
-import sys
 
-from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+from netbox_hedgehog.cli import find_fabric, lock_held, print_findings, usage_error
 
 HELP = "Rebuild a fabric's resource index from managed/ (files are the truth; they are not changed)."
-LOCK_HELD = 3
 
 
 def add_arguments(parser):
@@ -23,8 +21,7 @@ def run(options, out):
     try:
         result = reindex(fabric)
     except IngestionLocked as exc:
-        sys.stderr.write(f'hedgehog: {exc}\n')
-        return LOCK_HELD
+        return lock_held(exc)
     if options['json']:
         out.write(json.dumps(result.as_dict(), indent=2) + '\n')
         return 0

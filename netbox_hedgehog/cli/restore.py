@@ -7,10 +7,10 @@ fabric's archive, ...), 2 bad usage, 3 an ingestion holds the fabric.
 import json
 import sys
 
-from netbox_hedgehog.cli import find_fabric, usage_error
+from netbox_hedgehog.cli import find_fabric, lock_held, usage_error
 
 HELP = "Restore a fabric's tree from a backup archive: checksum verified, current tree backed up, swapped atomically."
-FAILED, LOCK_HELD = 1, 3
+FAILED = 1
 
 
 def add_arguments(parser):
@@ -29,8 +29,7 @@ def run(options, out):
     try:
         result = restore(fabric, options['archive'])
     except FabricLocked as exc:
-        sys.stderr.write(f'hedgehog: {exc}\n')
-        return LOCK_HELD
+        return lock_held(exc)
     except RestoreError as exc:
         sys.stderr.write(f'hedgehog: restore of {fabric.name} refused: {exc}\n')
         return FAILED
