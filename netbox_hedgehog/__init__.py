@@ -35,6 +35,11 @@ class HedgehogConfig(PluginConfig):
         # gitops_root they could end up in a git commit; best on another disk than the trees.
         # Without it, `hedgehog backup` needs --to.
         'backup_root': None,
+        # Seconds a git network operation (fetch, push, ls-remote) may take before it is stopped.
+        'git_timeout_seconds': 60,
+        # Seconds a background ingestion waits for another one of the same fabric (another worker,
+        # say) to finish before it gives up; the command and the API never wait.
+        'lock_wait_seconds': 120,
     }
 
     def ready(self):
@@ -61,7 +66,13 @@ def check_settings(plugin_name):
         raise ImproperlyConfigured(
             f"PLUGINS_CONFIG['{plugin_name}']['max_file_bytes'] must be a positive integer (got {max_bytes!r})."
         )
-    for name in ('health_interval_minutes', 'raw_stale_minutes', 'min_free_disk_bytes'):
+    for name in (
+        'health_interval_minutes',
+        'raw_stale_minutes',
+        'min_free_disk_bytes',
+        'git_timeout_seconds',
+        'lock_wait_seconds',
+    ):
         value = get_plugin_config(plugin_name, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ImproperlyConfigured(

@@ -12,7 +12,9 @@ from django.utils import timezone
 from utilities.exceptions import AbortRequest
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.gitops import onboarding
+from netbox_hedgehog.gitops import onboarding, sync
+from netbox_hedgehog.gitops.remote import CredentialsError, read_credentials
+from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import TreeLayout, UnsafePathError, resolve_tree
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.models.fabric import gitops_root
@@ -42,28 +44,62 @@ def precheck(fabric):
     if not os.access(root, os.W_OK | os.X_OK):
         return {None: f'The plugin setting gitops_root ({root}) is not writable by NetBox.'}
     try:
-        resolve_tree(root, fabric.gitops_path)
+        resolve_tree(root, fabric.tree_relative_path)
     except UnsafePathError as exc:
         return {'gitops_path': exc.reason}
-    previous = HedgehogFabric.objects.filter(pk=fabric.pk).values_list('gitops_path', flat=True).first()
-    if previous is not None and previous != fabric.gitops_path and TreeLayout(root / previous).manifest.exists():
-        return {
-            'gitops_path': f'This fabric already has a GitOps tree at {previous!r}; moving a tree is not supported. '
-            'Move the folder by hand and keep the path, or create a new fabric.'
-        }
+    if fabric.has_remote:
+        try:
+            read_credentials(fabric.git_credentials, fabric.git_remote_url)
+        except CredentialsError as exc:
+            return {'git_credentials': str(exc)}
+    previous = HedgehogFabric.objects.filter(pk=fabric.pk).first()
+    if previous is not None and TreeLayout(previous.tree_path).manifest.exists():
+        return _moves_the_tree(previous, fabric)
+    return {}
+
+
+def _moves_the_tree(previous, fabric):
+    """A change of path, or of having a remote, branch or path in the repository, would move an existing tree."""
+    moved = 'This fabric already has a GitOps tree at {where}; moving a tree is not supported. {how}'
+    if previous.gitops_path != fabric.gitops_path:
+        how = 'Move the folder by hand and keep the path, or create a new fabric.'
+        return {'gitops_path': moved.format(where=repr(previous.gitops_path), how=how)}
+    if previous.has_remote != fabric.has_remote:
+        how = (
+            "A remote can only be given to a new fabric: create one with the remote, and drop this tree's "
+            'managed/ files into its raw/.'
+            if fabric.has_remote
+            else 'Its working copy stays; keep the remote, or create a new fabric without one.'
+        )
+        return {'git_remote_url': moved.format(where=repr(str(previous.tree_path)), how=how)}
+    for name in ('git_branch', 'git_path'):
+        if fabric.has_remote and getattr(previous, name) != getattr(fabric, name):
+            how = 'Keep it, or create a new fabric for the other branch or folder.'
+            return {name: moved.format(where=repr(f'{previous.git_branch}:{previous.git_path}'), how=how)}
     return {}
 
 
 def onboard(fabric, *, dry_run=False):
-    """Create or repair `fabric`'s tree; on success mark it initialized. Raises OnboardingError."""
-    result = onboarding.initialize(
-        gitops_root(),
-        fabric.gitops_path,
-        fabric_name=fabric.name,
-        fabric_id=fabric.pk,
-        dry_run=dry_run,
-        claimable=_orphaned_manifest,
-    )
+    """Create or repair `fabric`'s tree; on success mark it initialized. Raises OnboardingError, or
+    GitError for a fabric with a remote whose working copy cannot be cloned or pushed."""
+    copy = None if dry_run else fabric.working_copy()
+    cloned = copy is not None and copy.ensure()
+    try:
+        result = onboarding.initialize(
+            gitops_root(),
+            fabric.tree_relative_path,
+            fabric_name=fabric.name,
+            fabric_id=fabric.pk,
+            dry_run=dry_run,
+            claimable=_orphaned_manifest,
+        )
+        if copy is not None:
+            _publish_tree(fabric, copy)
+    except BaseException:
+        if cloned:
+            # Everything in it came from the remote or from this call: the remote keeps the former.
+            copy.discard()
+        raise
     if dry_run:
         return result
     fields = {'last_initialized': timezone.now()}
@@ -75,6 +111,13 @@ def onboard(fabric, *, dry_run=False):
     if result.raw_has_files:
         request_ingestion(fabric)
     return result
+
+
+def _publish_tree(fabric, copy):
+    """The initial tree as one commit, pushed: a GitOps tool must see the fabric's tree at once."""
+    pushed = sync.publish(fabric, copy, f'hedgehog: onboard fabric {fabric.name}')
+    if pushed.error:
+        raise GitError('rejected', f'the initial commit {pushed.commit[:12]} was not pushed: {pushed.error}')
 
 
 def onboard_new_fabric(fabric):
@@ -89,6 +132,9 @@ def onboard_new_fabric(fabric):
     except onboarding.OnboardingError as exc:
         logger.warning('fabric=%s event=onboarding_failed path=%s reason=%s', fabric.name, exc.path, exc.reason)
         raise FabricTreeError(exc) from exc
+    except GitError as exc:
+        logger.warning('fabric=%s event=onboarding_failed git=%s reason=%s', fabric.name, exc.code, exc)
+        raise FabricTreeError(exc) from None
 
 
 def mark_failed(fabric, error):

@@ -2,8 +2,10 @@
 
 from core.exceptions import JobFailed
 from netbox.jobs import JobRunner
+from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest
+from netbox_hedgehog.gitops.repository import GitError
 
 __all__ = ('IngestionJob',)
 
@@ -18,16 +20,27 @@ class IngestionJob(JobRunner):
         fabric = self.job.object
         self.logger.info(f'fabric={fabric.name} event=ingestion_started trigger={trigger}')
         try:
-            outcome = ingest(fabric, trigger=trigger, user=self.job.user, progress=self._progress())
-        except IngestionLocked as exc:
+            outcome = ingest(
+                fabric,
+                trigger=trigger,
+                user=self.job.user,
+                progress=self._progress(),
+                # Another worker ingesting the same fabric: run after it rather than fail.
+                wait=get_plugin_config('netbox_hedgehog', 'lock_wait_seconds'),
+            )
+        except (IngestionLocked, GitError) as exc:
             self.logger.error(str(exc))
-            raise JobFailed(str(exc)) from exc
+            raise JobFailed(str(exc)) from None
         self.job.data = outcome.as_dict()
         counts = outcome.plan.counts()
         self.logger.info(f'fabric={fabric.name} event=ingestion_finished run={outcome.run.pk} counts={counts}')
         # Rejected files are an outcome, not a job failure: they stay in raw/ with their findings.
         for rejected in outcome.plan.rejected:
             self.logger.warning(f'fabric={fabric.name} event=file_rejected file={rejected.path}')
+        if outcome.git is not None and outcome.git.error:
+            self.logger.warning(f'fabric={fabric.name} event=git_push_failed reason={outcome.git.error}')
+        elif outcome.git is not None and outcome.git.commit:
+            self.logger.info(f'fabric={fabric.name} event=git_pushed commit={outcome.git.commit}')
 
     def _progress(self):
         """Log about every tenth of the writes, so a large ingestion shows it is moving."""

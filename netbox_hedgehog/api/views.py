@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from netbox.api.authentication import TokenPermissions
 from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
+from netbox.plugins import get_plugin_config
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from netbox_hedgehog import filtersets
 from netbox_hedgehog.gitops.health import check_fabric, readiness
 from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
+from netbox_hedgehog.gitops.repository import GitError, check_connection
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
@@ -33,7 +35,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     filterset_class = filtersets.HedgehogFabricFilterSet
 
     def get_permissions(self):
-        if self.action in ('ingest', 'reindex'):
+        if self.action in ('ingest', 'reindex', 'test_connection'):
             return [TokenChangePermission()]
         return super().get_permissions()
 
@@ -57,6 +59,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             outcome = ingest(fabric, trigger='api', user=request.user)
         except IngestionLocked as exc:
             return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+        except GitError as exc:
+            return _git_error_response(exc)
         return Response(outcome.as_dict())
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
@@ -70,11 +74,27 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
 
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=['post'], url_path='test-connection')
+    def test_connection(self, request, pk):
+        """Reach the fabric's git remote with its credentials (`git ls-remote`): `ok` and what was found."""
+        fabric = self._fabric_to_change(request, pk)
+        if not fabric.has_remote:
+            return Response({'detail': 'This fabric has no git remote.'}, status=status.HTTP_400_BAD_REQUEST)
+        timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
+        return Response(check_connection(fabric.remote_settings(), timeout=timeout).as_dict())
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])
     def health(self, request, pk):
         """The fabric's health: status, score, findings and the time the check took."""
         return Response(check_fabric(self.get_object()).as_dict())
+
+
+def _git_error_response(exc):
+    # A diverged history needs a person (409); anything else is the remote failing us (502).
+    code = status.HTTP_409_CONFLICT if exc.code in ('diverged', 'conflict') else status.HTTP_502_BAD_GATEWAY
+    return Response({'detail': str(exc), 'git': exc.code}, status=code)
 
 
 class ReadinessView(APIView):

@@ -1,4 +1,8 @@
-"""`netbox hedgehog ingest <fabric> [--dry-run] [--json]`: move raw/ into managed/ and index it."""
+"""`netbox hedgehog ingest <fabric> [--dry-run] [--json]`: move raw/ into managed/ and index it.
+
+Exit codes: 0 all ingested, 1 some files stay in raw/, 2 usage, 3 lock held, 4 the fabric's git
+remote could not be synchronised (a pull refused before any change, or the run's commit not pushed).
+"""
 
 import json
 import sys
@@ -15,7 +19,8 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest
+    from netbox_hedgehog.gitops.ingestion import EXIT_NOT_PUSHED, IngestionLocked, ingest
+    from netbox_hedgehog.gitops.repository import GitError
 
     fabric = find_fabric(options['fabric'])
     if fabric is None:
@@ -30,6 +35,9 @@ def run(options, out):
         )
     except IngestionLocked as exc:
         return lock_held(exc)
+    except GitError as exc:
+        out.write(f'fabric {fabric.name}: nothing ingested, the git working copy is not up to date: {exc}\n')
+        return EXIT_NOT_PUSHED
     if options['json']:
         out.write(json.dumps(outcome.as_dict(), indent=2, default=str) + '\n')
     else:
@@ -63,3 +71,14 @@ def _describe(outcome, out):
     out.write(f'files: {files or "none"}; documents: {documents or "none"}\n')
     if not outcome.dry_run:
         out.write(f'written: {len(outcome.written)}; removed from raw/: {len(outcome.removed)}\n')
+    if outcome.git is not None:
+        _describe_git(outcome.git, out)
+
+
+def _describe_git(git, out):
+    if git.commit is None:
+        out.write('git: nothing to commit\n')
+    elif git.pushed:
+        out.write(f'git: pushed commit {git.commit[:12]}{" (after a rebase)" if git.retried else ""}\n')
+    else:
+        out.write(f'git: commit {git.commit[:12]} kept locally, not pushed: {git.error}\n')

@@ -17,17 +17,21 @@ def add_arguments(parser):
 def run(options, out):
     from netbox_hedgehog.fabrics import mark_failed, onboard
     from netbox_hedgehog.gitops.onboarding import OnboardingError
+    from netbox_hedgehog.gitops.repository import GitError
 
     fabric = find_fabric(options['fabric'])
     if fabric is None:
         return usage_error(f'no fabric named {options["fabric"]!r}')
     try:
         result = onboard(fabric, dry_run=options['dry_run'])
-    except OnboardingError as exc:
+    except (OnboardingError, GitError) as exc:
         if not options['dry_run']:
             mark_failed(fabric, exc)
         if options['json']:
-            out.write(json.dumps({'fabric': fabric.name, 'ok': False, 'error': str(exc), 'path': exc.path}) + '\n')
+            out.write(
+                json.dumps({'fabric': fabric.name, 'ok': False, 'error': str(exc), 'path': getattr(exc, 'path', None)})
+                + '\n'
+            )
         else:
             out.write(f'onboarding {fabric.name} failed: {exc}\n')
         return FAILED

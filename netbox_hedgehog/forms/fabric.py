@@ -19,21 +19,26 @@ __all__ = (
     'HedgehogFabricImportForm',
 )
 
+GIT_FIELDS = ('git_remote_url', 'git_branch', 'git_path', 'git_credentials')
+
 
 class HedgehogFabricForm(PrimaryModelForm):
     comments = CommentField()
 
-    fieldsets = (FieldSet('name', 'gitops_path', 'description', 'tags', name=_('Fabric')),)
+    fieldsets = (
+        FieldSet('name', 'gitops_path', 'description', 'tags', name=_('Fabric')),
+        FieldSet('git_remote_url', 'git_branch', 'git_path', 'git_credentials', name=_('Git (optional)')),
+    )
 
     class Meta:
         model = HedgehogFabric
-        fields = ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
+        fields = GIT_FIELDS + ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
 
 
 class HedgehogFabricImportForm(PrimaryModelImportForm):
     class Meta:
         model = HedgehogFabric
-        fields = ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
+        fields = GIT_FIELDS + ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
 
 
 class HedgehogFabricBulkEditForm(PrimaryModelBulkEditForm):

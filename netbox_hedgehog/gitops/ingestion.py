@@ -29,15 +29,25 @@ from psycopg.types.json import Jsonb
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.findings import Finding, Severity
+from netbox_hedgehog.gitops import sync
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import DocumentAction, RawFile, make_plan, managed_target
+from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
 
-__all__ = ('IngestionLocked', 'IngestionOutcome', 'ReindexResult', 'ingest', 'raw_backlog', 'reindex')
+__all__ = (
+    'EXIT_NOT_PUSHED',
+    'IngestionLocked',
+    'IngestionOutcome',
+    'ReindexResult',
+    'ingest',
+    'raw_backlog',
+    'reindex',
+)
 
 IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
@@ -46,6 +56,8 @@ WRITTEN = (DocumentAction.CREATE, DocumentAction.UPDATE, DocumentAction.UNCHANGE
 CRASH_AFTER_ENV = 'HEDGEHOG_TEST_CRASH_AFTER_FS_OPS'
 TEMPORARY_SUFFIX = '.hnp-tmp'
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+# `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
+EXIT_NOT_PUSHED = 4
 
 
 @dataclass
@@ -57,9 +69,15 @@ class IngestionOutcome:
     written: list = field(default_factory=list)
     removed: list = field(default_factory=list)
 
+    # With a git remote: the run's commit and whether it reached the remote.
+    git: PushResult | None = None
+
     @property
     def exit_code(self):
-        """0 when every raw file was ingested, 1 when some stay in raw/ (the command's exit code)."""
+        """The command's exit code: 0 when every raw file was ingested (and pushed, with a remote), 1 when
+        some stay in raw/, 4 when the run's commit could not be pushed (it is kept in the working copy)."""
+        if self.git is not None and self.git.error:
+            return EXIT_NOT_PUSHED
         return 1 if self.plan.rejected else 0
 
     def as_dict(self):
@@ -69,14 +87,33 @@ class IngestionOutcome:
             'run': self.run.pk if self.run else None,
             'written': self.written,
             'removed': self.removed,
+            'git': self.git.as_dict() if self.git else None,
             **self.plan.as_dict(),
         }
 
 
-def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None):
-    """Ingest `fabric`'s raw/ folder; raises IngestionLocked when another ingestion holds the fabric."""
-    with fabric_lock(fabric):
-        return _Ingestion(fabric, trigger, user, progress).run(dry_run)
+def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
+    """Ingest `fabric`'s raw/ folder.
+
+    Raises IngestionLocked when another ingestion holds the fabric (at once, or after `wait`
+    seconds), and GitError, before any change, when the fabric's working copy cannot be brought up
+    to date with its remote. A dry run neither pulls nor commits.
+    """
+    with fabric_lock(fabric, wait=wait):
+        copy = None if dry_run else fabric.working_copy()
+        if copy is not None:
+            changed = sync.pull_before_run(fabric, copy)
+            if any('/managed/' in f'/{path}' for path in changed):
+                # Another worker's run (already indexed) or a person's push (not yet): files are the truth.
+                _reindex(fabric)
+        outcome = _Ingestion(fabric, trigger, user, progress).run(dry_run)
+        if copy is not None:
+            message = sync.commit_message(fabric, outcome.run.counts, outcome.run)
+            outcome.git = sync.publish(fabric, copy, message, user)
+            IngestionRun.objects.filter(pk=outcome.run.pk).update(
+                git_commit=outcome.git.commit or '', git_error=outcome.git.error
+            )
+        return outcome
 
 
 class _Ingestion:

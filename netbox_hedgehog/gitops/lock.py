@@ -1,10 +1,11 @@
 """One ingestion (or restore) per fabric at a time, across processes and machines.
 
 A PostgreSQL session-level advisory lock keyed on the fabric: every NetBox process and RQ worker
-shares the database, the lock is never waited for (a second caller is told at once), and it goes
+shares the database, a second caller is told at once (or, for a job, after waiting), and it goes
 away with the connection if the holder dies, so a crash never leaves a fabric locked.
 """
 
+import time
 from contextlib import contextmanager
 
 from django.db import connection
@@ -13,6 +14,7 @@ __all__ = ('FabricLocked', 'fabric_lock')
 
 # First key of the two-int advisory lock space: ours, so fabric ids never collide with other users'.
 LOCK_NAMESPACE = 0x48_4E_50  # 'HNP'
+POLL_SECONDS = 0.2
 
 
 class FabricLocked(Exception):
@@ -24,18 +26,29 @@ class FabricLocked(Exception):
 
 
 @contextmanager
-def fabric_lock(fabric, operation='ingestion'):
-    """Hold the fabric's lock for the block, or raise FabricLocked at once."""
-    with connection.cursor() as cursor:
-        cursor.execute('SELECT pg_try_advisory_lock(%s, %s)', [LOCK_NAMESPACE, fabric.pk])
-        (acquired,) = cursor.fetchone()
-    if not acquired:
-        raise FabricLocked(fabric, operation)
+def fabric_lock(fabric, operation='ingestion', wait=0):
+    """Hold the fabric's lock for the block; raise FabricLocked at once, or after `wait` seconds of trying.
+
+    Waiting is for background jobs: two workers asked to ingest the same fabric run one after the
+    other instead of one failing. It polls rather than blocking in pg_advisory_lock, so the wait is
+    bounded without touching the session's lock_timeout.
+    """
+    deadline = time.monotonic() + wait
+    while not _try_lock(fabric):
+        if time.monotonic() >= deadline:
+            raise FabricLocked(fabric, operation)
+        time.sleep(POLL_SECONDS)
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             cursor.execute('SELECT pg_advisory_unlock(%s, %s)', [LOCK_NAMESPACE, fabric.pk])
+
+
+def _try_lock(fabric):
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT pg_try_advisory_lock(%s, %s)', [LOCK_NAMESPACE, fabric.pk])
+        return cursor.fetchone()[0]
 
 
 def is_locked(fabric):

@@ -34,6 +34,7 @@ __all__ = (
     'OnboardingError',
     'OnboardingResult',
     'initialize',
+    'keep_empty_directories',
     'undo',
 )
 
@@ -306,6 +307,17 @@ def _plan_gitkeeps(plan):
             continue
         plan.gitkeeps.append(directory / GITKEEP)
         plan.result.created.append(directory / GITKEEP)
+
+
+def keep_empty_directories(layout):
+    """Give every empty directory of the tree a .gitkeep before a commit: ingestion empties raw/, and a
+    clone of a commit without it would lack the directory. Returns the files it made."""
+    made = []
+    for directory in layout.directories():
+        if directory.is_dir() and not any(directory.iterdir()):
+            (directory / GITKEEP).touch(exist_ok=True)
+            made.append(directory / GITKEEP)
+    return made
 
 
 def _holds_files(raw):

@@ -11,6 +11,15 @@ from netbox.models.features import JobsMixin
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
+from netbox_hedgehog.gitops.remote import (
+    DEFAULT_BRANCH,
+    RemoteSettings,
+    check_branch,
+    check_credentials_reference,
+    check_remote_url,
+    check_repository_path,
+    default_repository_path,
+)
 from netbox_hedgehog.gitops.tree import TreeLayout, check_gitops_path, default_gitops_path, paths_overlap, resolve_tree
 
 __all__ = ('HedgehogFabric',)
@@ -45,6 +54,32 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
     )
     last_initialized = models.DateTimeField(verbose_name=_('last initialized'), null=True, blank=True, editable=False)
     last_ingested = models.DateTimeField(verbose_name=_('last ingested'), null=True, blank=True, editable=False)
+    # Git (optional): with a remote, <gitops_root>/<gitops_path> is a working copy and the tree is its
+    # folder git_path; without one, that folder is the tree itself.
+    git_remote_url = models.CharField(
+        verbose_name=_('git remote URL'),
+        max_length=500,
+        blank=True,
+        help_text=_('Repository the tree is pushed to (https://, ssh://, git@host:path or a path); no password in it'),
+    )
+    git_branch = models.CharField(
+        verbose_name=_('git branch'), max_length=255, blank=True, default=DEFAULT_BRANCH, help_text=_('Default: main')
+    )
+    git_path = models.CharField(
+        verbose_name=_('path in repository'),
+        max_length=255,
+        blank=True,
+        help_text=_('Folder of the tree inside the repository (default: fabrics/<name>/gitops)'),
+    )
+    git_credentials = models.CharField(
+        verbose_name=_('git credentials reference'),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            'Name of an environment variable, or absolute path of a file, on the NetBox server that holds the '
+            'token (or the SSH private key). Never the secret itself.'
+        ),
+    )
 
     clone_fields = ('description',)
 
@@ -71,23 +106,70 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         return GitOpsStatusChoices.colors.get(self.gitops_status)
 
     @property
+    def has_remote(self):
+        return bool(self.git_remote_url)
+
+    @property
+    def tree_relative_path(self):
+        """The tree's folder relative to gitops_root: inside the working copy when the fabric has a remote."""
+        return f'{self.gitops_path}/{self.git_path}' if self.has_remote else self.gitops_path
+
+    @property
     def tree_path(self):
         """Absolute folder of this fabric's GitOps tree (not resolved: see gitops.tree for the safety checks)."""
-        return gitops_root() / self.gitops_path
+        return gitops_root() / self.tree_relative_path
 
     def layout(self):
         """The fabric's TreeLayout, after the path safety checks (raises UnsafePathError)."""
-        return TreeLayout(resolve_tree(gitops_root(), self.gitops_path))
+        return TreeLayout(resolve_tree(gitops_root(), self.tree_relative_path))
+
+    def remote_settings(self):
+        """The fabric's git remote as RemoteSettings, or None for a fabric kept locally."""
+        if not self.has_remote:
+            return None
+        return RemoteSettings(self.git_remote_url, self.git_branch, self.git_path, self.git_credentials)
+
+    def working_copy(self):
+        """The fabric's git working copy (gitops.repository.WorkingCopy), or None without a remote."""
+        if not self.has_remote:
+            return None
+        from netbox_hedgehog.gitops.repository import WorkingCopy
+
+        folder = resolve_tree(gitops_root(), self.gitops_path)
+        timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
+        return WorkingCopy(folder, self.remote_settings(), timeout=timeout)
+
+    @property
+    def display_remote_url(self):
+        return self.remote_settings().display_url if self.has_remote else ''
 
     def clean(self):
         super().clean()
         if not self.gitops_path and self.name:
             self.gitops_path = default_gitops_path(self.name)
+        self._set_git_defaults()
+        self._check_git_settings()
         if self.gitops_path:
             if problem := check_gitops_path(self.gitops_path):
                 raise ValidationError({'gitops_path': problem})
             self._check_no_overlap()
             self._check_tree_can_be_made()
+
+    def _set_git_defaults(self):
+        if self.has_remote and not self.git_path and self.name:
+            self.git_path = default_repository_path(self.name)
+        if not self.git_branch:
+            self.git_branch = DEFAULT_BRANCH
+
+    def _check_git_settings(self):
+        checks = {
+            'git_remote_url': check_remote_url(self.git_remote_url) if self.git_remote_url else None,
+            'git_branch': check_branch(self.git_branch),
+            'git_path': check_repository_path(self.git_path) if self.has_remote else None,
+            'git_credentials': check_credentials_reference(self.git_credentials),
+        }
+        if problems := {name: problem for name, problem in checks.items() if problem}:
+            raise ValidationError(problems)
 
     def _check_no_overlap(self):
         # One tree inside another would let two fabrics ingest each other's files.
@@ -113,6 +195,7 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         # Saves that skip clean() (ORM, scripts) still get the default path.
         if not self.gitops_path:
             self.gitops_path = default_gitops_path(self.name)
+        self._set_git_defaults()
         # post_save onboarding runs inside this transaction even under autocommit (ORM, shell), so
         # a failed onboarding takes the new row with it.
         with transaction.atomic(using=router.db_for_write(type(self))):

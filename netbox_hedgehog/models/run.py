@@ -33,6 +33,9 @@ class IngestionRun(NetBoxModel):
     findings = models.JSONField(verbose_name=_('findings'), default=list)
     provenance = models.JSONField(verbose_name=_('provenance'), default=list)
     error = models.TextField(verbose_name=_('error'), blank=True)
+    # With a git remote: the run's one commit (none when nothing changed), and why it was not pushed.
+    git_commit = models.CharField(verbose_name=_('git commit'), max_length=64, blank=True)
+    git_error = models.TextField(verbose_name=_('git error'), blank=True)
 
     class Meta:
         ordering = ('-started', '-pk')

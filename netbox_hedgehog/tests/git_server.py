@@ -1,0 +1,110 @@
+"""A real git remote over HTTP with a password, on 127.0.0.1, for the tests of credentials.
+
+git's own `git http-backend` (the CGI program git servers run) serves bare repositories under a
+folder; this wrapper adds HTTP basic authentication, so a test can tell a right token from a wrong
+one, and keeps every Authorization header it saw, so a test can prove where the token went.
+"""
+
+import base64
+import os
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+__all__ = ('GitHttpServer', 'make_bare_repository')
+
+
+def make_bare_repository(path):
+    path = Path(path)
+    subprocess.run(['git', 'init', '--quiet', '--bare', '--initial-branch=main', str(path)], check=True)
+    return path
+
+
+class GitHttpServer:
+    """Serves the bare repositories under `folder` at http://127.0.0.1:<port>/<name>.git to `user`:`token`."""
+
+    def __init__(self, folder, user, token):
+        self.folder = Path(folder)
+        self.expected = 'Basic ' + base64.b64encode(f'{user}:{token}'.encode()).decode()
+        self.authorizations = []
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, name):
+        return f'http://127.0.0.1:{self.server.server_port}/{name}'
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self._serve()
+
+            def do_POST(self):
+                self._serve()
+
+            def _serve(self):
+                authorization = self.headers.get('Authorization')
+                server.authorizations.append(authorization)
+                if authorization != server.expected:
+                    self.send_response(401)
+                    self.send_header('WWW-Authenticate', 'Basic realm="git"')
+                    self.send_header('Content-Length', '0')
+                    self.end_headers()
+                    return
+                path, _, query = self.path.partition('?')
+                environment = {
+                    **os.environ,
+                    'GIT_PROJECT_ROOT': str(server.folder),
+                    'GIT_HTTP_EXPORT_ALL': '1',
+                    'REQUEST_METHOD': self.command,
+                    'PATH_INFO': path,
+                    'QUERY_STRING': query,
+                    'CONTENT_TYPE': self.headers.get('Content-Type', ''),
+                    'REMOTE_USER': 'tester',
+                    'REMOTE_ADDR': '127.0.0.1',
+                }
+                if encoding := self.headers.get('Content-Encoding'):
+                    environment['HTTP_CONTENT_ENCODING'] = encoding
+                if protocol := self.headers.get('Git-Protocol'):
+                    environment['GIT_PROTOCOL'] = protocol
+                body = self._body()
+                environment['CONTENT_LENGTH'] = str(len(body))
+                output = subprocess.run(
+                    ['git', 'http-backend'], input=body, env=environment, capture_output=True, check=False
+                ).stdout
+                head, _, payload = output.partition(b'\r\n\r\n')
+                headers = [line.split(':', 1) for line in head.decode().split('\r\n') if ':' in line]
+                status = next((value.strip() for name, value in headers if name.lower() == 'status'), '200 OK')
+                self.send_response(int(status.split()[0]))
+                for name, value in headers:
+                    if name.lower() != 'status':
+                        self.send_header(name, value.strip())
+                self.send_header('Content-Length', str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _body(self):
+                if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+                    chunks = []
+                    while size := int(self.rfile.readline().strip(), 16):
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                    self.rfile.readline()
+                    return b''.join(chunks)
+                return self.rfile.read(int(self.headers.get('Content-Length') or 0))
+
+        return Handler
