@@ -55,6 +55,7 @@ __all__ = (
     'check_references',
     'check_tree',
     'check_unmanaged',
+    'check_working_copy',
     'gitops_status_for',
     'index_rows',
     'inspect_managed_file',
@@ -146,6 +147,28 @@ CODES = {
         W, 'The last ingestion failed; nothing was lost.', 'Read the run error, then ingest again.'
     ),
     'HEALTH_INGESTION_RUNNING': HealthCode(INFO, 'An ingestion is running; some findings may be transient.', ''),
+    # The git working copy (fabrics with a remote)
+    'HEALTH_GIT_NOT_CLONED': HealthCode(
+        W, 'The fabric has a git remote but no working copy on this server yet.', 'The next ingestion clones it.'
+    ),
+    'HEALTH_GIT_CREDENTIALS': HealthCode(
+        E, 'The git credentials reference leads to no secret, or the remote refuses it.', 'Correct git_credentials.'
+    ),
+    'HEALTH_GIT_UNREACHABLE': HealthCode(
+        W, 'The git remote cannot be reached; commits wait in the working copy.', 'Check the URL and the network.'
+    ),
+    'HEALTH_GIT_DIRTY': HealthCode(
+        W, 'Files under the tree changed without a commit (raw/ aside).', 'The next ingestion commits them.'
+    ),
+    'HEALTH_GIT_AHEAD': HealthCode(
+        W, 'Commits of the working copy are not on the remote yet.', 'Ingest again to push, or check the remote.'
+    ),
+    'HEALTH_GIT_BEHIND': HealthCode(INFO, 'The remote has commits the working copy has not pulled yet.', ''),
+    'HEALTH_GIT_DIVERGED': HealthCode(
+        E,
+        'The working copy and the remote have diverged: ingestion refuses to run.',
+        'Reconcile them by hand in the working copy (rebase or merge), then push.',
+    ),
     # The machine
     'HEALTH_DISK_LOW': HealthCode(
         E, 'Free disk space under the tree is below min_free_disk_bytes.', 'Free disk space or grow the volume.'
@@ -316,6 +339,8 @@ def check_fabric(fabric, *, under_lock=False):
     except UnsafePathError as exc:
         findings.append(_finding('HEALTH_TREE_UNSAFE', str(exc)))
         return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
+    if fabric.has_remote:
+        findings += check_working_copy(fabric, stats)
     findings += check_tree(layout)
     findings += check_manifest(layout, fabric.name, fabric.pk)
     if layout.managed.is_dir():
@@ -605,6 +630,40 @@ def check_unmanaged(layout, stats):
     if not count:
         return []
     return [_finding('HEALTH_UNMANAGED_DOCUMENTS', f'{count} foreign document(s) kept in unmanaged/.', 'unmanaged/')]
+
+
+def check_working_copy(fabric, stats):
+    """The git working copy: cloned, committed, pushed, reachable? Fetches from the remote (no merge)."""
+    from netbox_hedgehog.gitops.repository import GitError
+
+    remote = fabric.display_remote_url
+    try:
+        state = fabric.working_copy().state()
+    except GitError as exc:
+        code = 'HEALTH_GIT_CREDENTIALS' if exc.code == 'credentials' else 'HEALTH_GIT_UNREACHABLE'
+        return [_finding(code, str(exc))]
+    stats.update(git_cloned=state.cloned, git_ahead=state.ahead, git_behind=state.behind, git_dirty=len(state.dirty))
+    if not state.cloned:
+        return [_finding('HEALTH_GIT_NOT_CLONED', f'No working copy of {remote} on this server yet.')]
+    findings = []
+    if state.dirty:
+        listed = ', '.join(state.dirty[:5]) + (', ...' if len(state.dirty) > 5 else '')
+        findings.append(_finding('HEALTH_GIT_DIRTY', f'{len(state.dirty)} file(s) changed without a commit: {listed}.'))
+    if state.reachable is False:
+        code = 'HEALTH_GIT_CREDENTIALS' if state.error_code == 'credentials' else 'HEALTH_GIT_UNREACHABLE'
+        findings.append(_finding(code, state.error))
+    if state.ahead and state.behind:
+        findings.append(
+            _finding(
+                'HEALTH_GIT_DIVERGED',
+                f'{state.ahead} local and {state.behind} remote commits on {fabric.git_branch} since they parted.',
+            )
+        )
+    elif state.ahead:
+        findings.append(_finding('HEALTH_GIT_AHEAD', f'{state.ahead} commit(s) not pushed to {remote}.'))
+    elif state.behind:
+        findings.append(_finding('HEALTH_GIT_BEHIND', f'{state.behind} commit(s) on {remote} not pulled yet.'))
+    return findings
 
 
 def check_disk(path, minimum, stats):

@@ -157,7 +157,8 @@ class _Ingestion:
                 _record_ingested_files(self.fabric, plan, outcome.run)
                 _finish_run(outcome, provenance)
             outcome.removed = self._remove_ingested(plan)
-            self._append_provenance(outcome.run, provenance)
+            if provenance:  # a run that ingested nothing leaves the log (and git) alone
+                self._append_provenance(outcome.run, provenance)
         except BaseException as exc:
             _record_failure(self.fabric, outcome.run, exc)
             raise

@@ -89,6 +89,7 @@ class WorkingCopyState:
     behind: int = 0
     reachable: bool | None = None
     error: str = ''
+    error_code: str = ''
 
 
 @dataclass
@@ -276,7 +277,7 @@ class WorkingCopy:
                 self._fetch()
                 state.reachable = True
             except GitError as exc:
-                state.reachable, state.error = False, str(exc)
+                state.reachable, state.error, state.error_code = False, str(exc), exc.code
         if self._remote_head() is not None and state.head is not None:
             state.ahead, state.behind = self._ahead_behind()
         elif state.head is not None:
