@@ -9,17 +9,26 @@ import logging
 import os
 
 from django.utils import timezone
+from netbox.plugins import get_plugin_config
 from utilities.exceptions import AbortRequest
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.gitops import onboarding, sync
 from netbox_hedgehog.gitops.remote import CredentialsError, read_credentials
-from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.gitops.repository import GitError, check_connection
 from netbox_hedgehog.gitops.tree import TreeLayout, UnsafePathError, resolve_tree
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.models.fabric import gitops_root
 
-__all__ = ('FabricTreeError', 'mark_failed', 'onboard', 'onboard_new_fabric', 'precheck', 'request_ingestion')
+__all__ = (
+    'FabricTreeError',
+    'check_git_connection',
+    'mark_failed',
+    'onboard',
+    'onboard_new_fabric',
+    'precheck',
+    'request_ingestion',
+)
 
 logger = logging.getLogger('netbox_hedgehog.fabrics')
 
@@ -135,6 +144,12 @@ def onboard_new_fabric(fabric):
     except GitError as exc:
         logger.warning('fabric=%s event=onboarding_failed git=%s reason=%s', fabric.name, exc.code, exc)
         raise FabricTreeError(exc) from None
+
+
+def check_git_connection(fabric):
+    """The Test connection action: a real `git ls-remote` of the fabric's remote, with its credentials."""
+    timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
+    return check_connection(fabric.remote_settings(), timeout=timeout)
 
 
 def mark_failed(fabric, error):

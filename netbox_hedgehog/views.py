@@ -14,6 +14,7 @@ from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register_model_view
 
 from . import filtersets, forms, tables
+from .fabrics import check_git_connection
 from .gitops.health import CODES as health_codes
 from .gitops.health import check_fabric
 from .gitops.lock import FabricLocked
@@ -21,6 +22,7 @@ from .gitops.repair import fix
 from .jobs import IngestionJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .ui.panels import (
+    GitRemotePanel,
     HedgehogFabricPanel,
     HedgehogResourcePanel,
     IngestionRunPanel,
@@ -52,7 +54,7 @@ class HedgehogFabricListView(generic.ObjectListView):
 class HedgehogFabricView(generic.ObjectView):
     queryset = HedgehogFabric.objects.all()
     layout = layout.SimpleLayout(
-        left_panels=[HedgehogFabricPanel(), LastRunPanel(), TagsPanel(), CommentsPanel()],
+        left_panels=[HedgehogFabricPanel(), GitRemotePanel(), LastRunPanel(), TagsPanel(), CommentsPanel()],
         right_panels=[ResourceCountsPanel(), CustomFieldsPanel()],
         bottom_panels=[RawBacklogPanel()],
     )
@@ -115,9 +117,8 @@ class HedgehogFabricBulkDeleteView(generic.BulkDeleteView):
 #
 
 
-@register_model_view(HedgehogFabric, 'ingest', path='ingest')
-class HedgehogFabricIngestView(GetReturnURLMixin, BaseObjectView):
-    """The fabric page's Ingest button: enqueue an ingestion job and show it."""
+class FabricActionView(GetReturnURLMixin, BaseObjectView):
+    """A button on the fabric page that POSTs an action; it needs the change permission."""
 
     queryset = HedgehogFabric.objects.all()
 
@@ -127,12 +128,31 @@ class HedgehogFabricIngestView(GetReturnURLMixin, BaseObjectView):
     def get(self, request, pk):
         return redirect(self.get_object(pk=pk).get_absolute_url())
 
+
+@register_model_view(HedgehogFabric, 'ingest', path='ingest')
+class HedgehogFabricIngestView(FabricActionView):
+    """The fabric page's Ingest button: enqueue an ingestion job and show it."""
+
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)
         job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='ui')
         messages.success(request, _('Queued ingestion job #{id} for fabric {fabric}.').format(id=job.pk, fabric=fabric))
         if request.user.has_perm('core.view_job'):
             return redirect(job.get_absolute_url())
+        return redirect(self.get_return_url(request, fabric))
+
+
+@register_model_view(HedgehogFabric, 'test_connection', path='test-connection')
+class HedgehogFabricTestConnectionView(FabricActionView):
+    """The fabric page's Test connection button: a real `git ls-remote` with the fabric's credentials."""
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        if not fabric.has_remote:
+            messages.warning(request, _('Fabric {fabric} has no git remote.').format(fabric=fabric))
+        else:
+            result = check_git_connection(fabric)
+            (messages.success if result.ok else messages.error)(request, result.message)
         return redirect(self.get_return_url(request, fabric))
 
 

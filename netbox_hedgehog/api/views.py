@@ -4,7 +4,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from netbox.api.authentication import TokenPermissions
 from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
-from netbox.plugins import get_plugin_config
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -12,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from netbox_hedgehog import filtersets
+from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.gitops.health import check_fabric, readiness
 from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
-from netbox_hedgehog.gitops.repository import GitError, check_connection
+from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
@@ -81,8 +81,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         fabric = self._fabric_to_change(request, pk)
         if not fabric.has_remote:
             return Response({'detail': 'This fabric has no git remote.'}, status=status.HTTP_400_BAD_REQUEST)
-        timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
-        return Response(check_connection(fabric.remote_settings(), timeout=timeout).as_dict())
+        return Response(check_git_connection(fabric).as_dict())
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])

@@ -196,6 +196,8 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         if not self.gitops_path:
             self.gitops_path = default_gitops_path(self.name)
         self._set_git_defaults()
+        # A script or shell save skips clean(): a secret in the URL must still never reach the database.
+        self._check_git_settings()
         # post_save onboarding runs inside this transaction even under autocommit (ORM, shell), so
         # a failed onboarding takes the new row with it.
         with transaction.atomic(using=router.db_for_write(type(self))):

@@ -6,7 +6,6 @@ pushing raw files the way a network engineer would.
 
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,41 +22,13 @@ from netbox_hedgehog.fabrics import FabricTreeError
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import EXIT_NOT_PUSHED, ingest
 from netbox_hedgehog.gitops.lock import fabric_lock
-from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
-from .git_server import make_bare_repository
+from .git_helpers import Person, git, make_bare_repository
 from .ingestion_samples import HALF_INVALID, WIRING, vpc
 from .utils import TemporaryGitopsRootMixin, run_command
 
 TREE = 'fabrics/dc1/gitops'
-
-
-def git(folder, *args):
-    environment = {**os.environ, 'GIT_AUTHOR_NAME': 'Pat', 'GIT_AUTHOR_EMAIL': 'pat@example.com'}
-    environment.update(GIT_COMMITTER_NAME='Pat', GIT_COMMITTER_EMAIL='pat@example.com')
-    result = subprocess.run(['git', '-C', str(folder), *args], capture_output=True, text=True, env=environment)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-class Person:
-    """A network engineer's own clone of the fabric repository."""
-
-    def __init__(self, remote, folder):
-        self.folder = folder
-        subprocess.run(['git', 'clone', '--quiet', str(remote), str(folder)], check=True, capture_output=True)
-
-    def push(self, files, message='add YAML'):
-        if git(self.folder, 'ls-remote', '--heads', 'origin', 'main'):
-            git(self.folder, 'pull', '--quiet', '--ff-only')
-        for relative, text in files.items():
-            path = self.folder / TREE / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        git(self.folder, 'add', '--all')
-        git(self.folder, 'commit', '--quiet', '-m', message)
-        git(self.folder, 'push', '--quiet', 'origin', 'HEAD:main')
 
 
 class GitRemoteMixin(TemporaryGitopsRootMixin):
@@ -71,7 +42,7 @@ class GitRemoteMixin(TemporaryGitopsRootMixin):
         return HedgehogFabric.objects.create(name='dc1', git_remote_url=str(self.remote), **fields)
 
     def person(self, name='pat'):
-        return Person(self.remote, self.scratch / name)
+        return Person(self.remote, self.scratch / name, TREE)
 
     def remote_log(self):
         return git(self.remote, 'log', '--format=%s', 'main').splitlines()
@@ -357,7 +328,7 @@ class GitEntryPointsTest(GitRemoteMixin, APITestCase):
 
     def test_sync_ingest_answers_409_on_a_diverged_history(self):
         self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
-        Person(self.remote, self.scratch / 'pat').push({'raw/a.yaml': vpc()})
+        Person(self.remote, self.scratch / 'pat', TREE).push({'raw/a.yaml': vpc()})
         copy = self.fabric.working_copy()
         (copy.tree / 'raw' / 'b.yaml').write_text(vpc(1006))
         git(copy.folder, 'add', '--all')
@@ -367,5 +338,25 @@ class GitEntryPointsTest(GitRemoteMixin, APITestCase):
         self.assertHttpStatus(response, status.HTTP_409_CONFLICT)
         self.assertEqual(response.data['git'], 'diverged')
 
-    def test_git_error_is_the_exception_entry_points_catch(self):
-        self.assertTrue(issubclass(GitError, Exception) and not issubclass(GitError, FabricTreeError))
+
+class GitPagesTest(GitRemoteMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        self.fabric = self.create_fabric()
+
+    def test_the_fabric_page_shows_the_remote_and_tests_the_connection(self):
+        self.add_permissions('netbox_hedgehog.view_hedgehogfabric', 'netbox_hedgehog.change_hedgehogfabric')
+        page = self.client.get(self.fabric.get_absolute_url()).content.decode()
+        self.assertIn(str(self.remote), page)
+        self.assertIn(TREE, page)
+        self.assertIn('Test connection', page)
+        url = reverse('plugins:netbox_hedgehog:hedgehogfabric_test_connection', args=[self.fabric.pk])
+        page = self.client.post(url, follow=True).content.decode()
+        self.assertIn(f'branch main is at {self.remote_head()[:12]}', page)
+
+    def test_a_local_fabric_page_has_no_git_panel(self):
+        self.add_permissions('netbox_hedgehog.view_hedgehogfabric', 'netbox_hedgehog.change_hedgehogfabric')
+        local = HedgehogFabric.objects.create(name='local')
+        page = self.client.get(local.get_absolute_url()).content.decode()
+        self.assertNotIn('Test connection', page)
+        self.assertNotIn('Path in repository', page)

@@ -15,6 +15,7 @@ from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.tree import render_manifest
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
 from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.git_helpers import Person, git, make_bare_repository
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 ATTACHMENT = """\
@@ -184,3 +185,47 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
 
     def break_HEALTH_DISK_LOW(self):
         self.plugin_settings(min_free_disk_bytes=2**62)
+
+    # --- the git working copy: these switch the test to fabric dc2, whose tree lives in git ------
+
+    def use_git_fabric(self):
+        """Fabric dc2 with a bare repository as its remote; its working copy and a person's clone."""
+        self.remote = make_bare_repository(self.gitops_root.parent / f'{self.gitops_root.name}-remote.git')
+        self.addCleanup(shutil.rmtree, self.remote, ignore_errors=True)
+        self.fabric = HedgehogFabric.objects.create(name='dc2', git_remote_url=str(self.remote))
+        self.person = Person(self.remote, self.remote.with_suffix('.pat'), self.fabric.git_path)
+        self.addCleanup(shutil.rmtree, self.person.folder, ignore_errors=True)
+        return self.fabric.working_copy()
+
+    def commit_locally(self, copy):
+        (copy.tree / 'raw' / 'local.yaml').write_text(vpc('vpc-local'))
+        git(copy.folder, 'add', '--all')
+        git(copy.folder, 'commit', '--quiet', '-m', 'local, not pushed')
+
+    def break_HEALTH_GIT_NOT_CLONED(self):
+        copy = self.use_git_fabric()
+        shutil.rmtree(copy.folder)
+
+    def break_HEALTH_GIT_CREDENTIALS(self):
+        self.use_git_fabric()
+        HedgehogFabric.objects.filter(pk=self.fabric.pk).update(git_credentials='HEDGEHOG_TEST_UNSET_TOKEN')
+        self.fabric.refresh_from_db()
+
+    def break_HEALTH_GIT_UNREACHABLE(self):
+        self.use_git_fabric()
+        shutil.rmtree(self.remote)
+
+    def break_HEALTH_GIT_DIRTY(self):
+        copy = self.use_git_fabric()
+        (copy.tree / 'managed' / 'vpcs' / 'by-hand.yaml').write_text(vpc('by-hand'))
+
+    def break_HEALTH_GIT_AHEAD(self):
+        self.commit_locally(self.use_git_fabric())
+
+    def break_HEALTH_GIT_BEHIND(self):
+        self.use_git_fabric()
+        self.person.push({'raw/theirs.yaml': vpc('vpc-theirs')})
+
+    def break_HEALTH_GIT_DIVERGED(self):
+        self.break_HEALTH_GIT_BEHIND()
+        self.commit_locally(self.fabric.working_copy())

@@ -46,6 +46,19 @@ class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     description = attrs.TextAttr('description')
 
 
+class GitRemotePanel(panels.ObjectAttributesPanel):
+    """The fabric's git settings; the remote URL as shown to people (never a password)."""
+
+    title = _('Git')
+    display_remote_url = attrs.TextAttr('display_remote_url', label=_('Remote'), style='font-monospace')
+    git_branch = attrs.TextAttr('git_branch', label=_('Branch'))
+    git_path = attrs.TextAttr('git_path', label=_('Path in repository'), style='font-monospace')
+    git_credentials = attrs.TextAttr('git_credentials', label=_('Credentials reference'), style='font-monospace')
+
+    def should_render(self, context):
+        return context['object'].has_remote
+
+
 class ResourceCountsPanel(panels.ObjectPanel):
     """Resources per kind, counted from the index in one query: every registered kind, zero included."""
 
@@ -195,6 +208,8 @@ class IngestionRunPanel(panels.ObjectAttributesPanel):
     started = attrs.DateTimeAttr('started')
     finished = attrs.DateTimeAttr('finished')
     error = attrs.TextAttr('error', style='font-monospace')
+    git_commit = attrs.TextAttr('git_commit', label=_('Git commit'), style='font-monospace', copy_button=True)
+    git_error = attrs.TextAttr('git_error', label=_('Not pushed'), style='font-monospace')
 
 
 class RunCountsPanel(panels.ObjectPanel):

@@ -15,7 +15,7 @@ from netbox_hedgehog.gitops.remote import (
     scrub_url,
 )
 from netbox_hedgehog.gitops.repository import GitError, WorkingCopy, check_connection
-from netbox_hedgehog.tests.git_server import GitHttpServer, make_bare_repository
+from netbox_hedgehog.tests.git_helpers import GitHttpServer, make_bare_repository
 
 TREE = 'fabrics/dc1/gitops'
 TOKEN = 'hh-token-5f1c2e9a7b'
@@ -43,6 +43,16 @@ def write(copy, relative, text):
     path = copy.tree / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def pushed_by_another_clone(remote, folder, files, message):
+    """Another machine's (or person's) commit, on the remote."""
+    other = copy_of(remote, folder)
+    other.ensure()
+    for relative, text in files.items():
+        write(other, relative, text)
+    other.push(other.commit(message))
+    return other
 
 
 @pytest.fixture
@@ -167,10 +177,7 @@ def test_a_clone_that_fails_leaves_nothing_behind(tmp_path):
 
 
 def test_pull_fast_forwards_to_what_another_clone_pushed(first, remote, tmp_path):
-    other = copy_of(remote, tmp_path / 'other')
-    other.ensure()
-    write(other, 'raw/vpc.yaml', 'kind: VPC\n')
-    other.push(other.commit('drop a file'))
+    pushed_by_another_clone(remote, tmp_path / 'other', {'raw/vpc.yaml': 'kind: VPC\n'}, 'drop a file')
     pulled = first.pull()
     assert pulled.commits == 1
     assert pulled.changed == [f'{TREE}/raw/vpc.yaml']
@@ -178,10 +185,7 @@ def test_pull_fast_forwards_to_what_another_clone_pushed(first, remote, tmp_path
 
 
 def test_a_push_rejected_because_another_clone_pushed_in_between_is_retried_after_a_pull(first, remote, tmp_path):
-    other = copy_of(remote, tmp_path / 'other')
-    other.ensure()
-    write(other, 'raw/a.yaml', 'a: 1\n')
-    other.push(other.commit('other run'))
+    pushed_by_another_clone(remote, tmp_path / 'other', {'raw/a.yaml': 'a: 1\n'}, 'other run')
     write(first, 'managed/vpcs/b.yaml', 'b: 2\n')
     result = first.push(first.commit('our run'))
     assert result.pushed and result.retried
@@ -190,10 +194,7 @@ def test_a_push_rejected_because_another_clone_pushed_in_between_is_retried_afte
 
 
 def test_a_rejected_push_that_conflicts_keeps_the_local_commit_and_says_so(first, remote, tmp_path):
-    other = copy_of(remote, tmp_path / 'other')
-    other.ensure()
-    write(other, 'managed/vpcs/a.yaml', 'theirs\n')
-    other.push(other.commit('theirs'))
+    pushed_by_another_clone(remote, tmp_path / 'other', {'managed/vpcs/a.yaml': 'theirs\n'}, 'theirs')
     write(first, 'managed/vpcs/a.yaml', 'ours\n')
     ours = first.commit('ours')
     result = first.push(ours)
@@ -204,10 +205,7 @@ def test_a_rejected_push_that_conflicts_keeps_the_local_commit_and_says_so(first
 
 
 def test_a_diverged_history_is_an_error_and_changes_nothing(first, remote, tmp_path):
-    other = copy_of(remote, tmp_path / 'other')
-    other.ensure()
-    write(other, 'raw/theirs.yaml', 'x: 1\n')
-    other.push(other.commit('theirs'))
+    pushed_by_another_clone(remote, tmp_path / 'other', {'raw/theirs.yaml': 'x: 1\n'}, 'theirs')
     write(first, 'raw/ours.yaml', 'y: 1\n')
     ours = first.commit('ours')  # not pushed: history has diverged
     before = sorted(path.relative_to(first.folder) for path in first.tree.rglob('*'))
@@ -220,10 +218,7 @@ def test_a_diverged_history_is_an_error_and_changes_nothing(first, remote, tmp_p
 
 
 def test_a_pull_that_would_overwrite_an_uncommitted_file_changes_nothing(first, remote, tmp_path):
-    other = copy_of(remote, tmp_path / 'other')
-    other.ensure()
-    write(other, 'raw/same.yaml', 'theirs\n')
-    other.push(other.commit('theirs'))
+    pushed_by_another_clone(remote, tmp_path / 'other', {'raw/same.yaml': 'theirs\n'}, 'theirs')
     write(first, 'raw/same.yaml', 'ours, not committed\n')
     with pytest.raises(GitError) as raised:
         first.pull()
@@ -250,10 +245,7 @@ def test_state_reports_dirty_ahead_and_behind(first, remote, tmp_path):
     state = first.state()
     assert state.dirty == [f'{TREE}/managed/vpcs/hand-edit.yaml']
     first.commit('local')
-    other = copy_of(remote, tmp_path / 'other')
-    other.ensure()
-    write(other, 'raw/b.yaml', 'b\n')
-    other.push(other.commit('remote'))
+    pushed_by_another_clone(remote, tmp_path / 'other', {'raw/b.yaml': 'b\n'}, 'remote')
     state = first.state()
     assert (state.ahead, state.behind, state.reachable) == (1, 1, True)
 

@@ -1,8 +1,9 @@
-"""A real git remote over HTTP with a password, on 127.0.0.1, for the tests of credentials.
+"""Real git for the tests: bare repositories as remotes, a person's own clone, and an HTTP remote.
 
-git's own `git http-backend` (the CGI program git servers run) serves bare repositories under a
-folder; this wrapper adds HTTP basic authentication, so a test can tell a right token from a wrong
-one, and keeps every Authorization header it saw, so a test can prove where the token went.
+GitHttpServer: git's own `git http-backend` (the CGI program git servers run) serves bare
+repositories under a folder; the wrapper adds HTTP basic authentication, so a test can tell a right
+token from a wrong one, and keeps every Authorization header it saw, so a test can prove where the
+token went.
 """
 
 import base64
@@ -12,13 +13,45 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-__all__ = ('GitHttpServer', 'make_bare_repository')
+__all__ = ('GitHttpServer', 'Person', 'git', 'make_bare_repository')
+
+PERSON = {'GIT_AUTHOR_NAME': 'Pat', 'GIT_AUTHOR_EMAIL': 'pat@example.com'}
+PERSON.update(GIT_COMMITTER_NAME='Pat', GIT_COMMITTER_EMAIL='pat@example.com')
 
 
 def make_bare_repository(path):
     path = Path(path)
     subprocess.run(['git', 'init', '--quiet', '--bare', '--initial-branch=main', str(path)], check=True)
     return path
+
+
+def git(folder, *args):
+    """Run git in `folder` as a person would; its output (AssertionError with git's words on failure)."""
+    result = subprocess.run(
+        ['git', '-C', str(folder), *args], capture_output=True, text=True, env={**os.environ, **PERSON}
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+class Person:
+    """A network engineer's own clone of a fabric repository, pushing files under the tree `tree`."""
+
+    def __init__(self, remote, folder, tree):
+        self.folder = folder
+        self.tree = tree
+        subprocess.run(['git', 'clone', '--quiet', str(remote), str(folder)], check=True, capture_output=True)
+
+    def push(self, files, message='add YAML'):
+        if git(self.folder, 'ls-remote', '--heads', 'origin', 'main'):
+            git(self.folder, 'pull', '--quiet', '--ff-only')
+        for relative, text in files.items():
+            path = self.folder / self.tree / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        git(self.folder, 'add', '--all')
+        git(self.folder, 'commit', '--quiet', '-m', message)
+        git(self.folder, 'push', '--quiet', 'origin', 'HEAD:main')
 
 
 class GitHttpServer:
