@@ -32,6 +32,7 @@ from netbox_hedgehog.gitops import onboarding
 from netbox_hedgehog.gitops.health import HealthReport, check_fabric, inspect_managed_file, update_fabric_status
 from netbox_hedgehog.gitops.ingestion import reindex
 from netbox_hedgehog.gitops.lock import fabric_lock
+from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import ManifestError, TreeLayout, read_manifest
 from netbox_hedgehog.models.fabric import gitops_root
 
@@ -124,10 +125,18 @@ def _fix(fabric, before, dry_run):
 
 def _repair_structure(fabric, result):
     try:
+        copy = None if result.dry_run else fabric.working_copy()
+        if copy is not None and copy.ensure():
+            # A fabric with a remote gets its tree back from the remote, not from scratch.
+            result.changes.append(Change('clone', str(copy.folder), f'from {fabric.display_remote_url}'))
         done = onboarding.initialize(
-            gitops_root(), fabric.gitops_path, fabric_name=fabric.name, fabric_id=fabric.pk, dry_run=result.dry_run
+            gitops_root(),
+            fabric.tree_relative_path,
+            fabric_name=fabric.name,
+            fabric_id=fabric.pk,
+            dry_run=result.dry_run,
         )
-    except onboarding.OnboardingError as exc:
+    except (onboarding.OnboardingError, GitError) as exc:
         result.refused.append(f'tree structure: {exc}')
         return
     tree = done.tree

@@ -244,6 +244,16 @@ class WorkingCopyHealthTest(GitRemoteMixin, TestCase):
         shutil.rmtree(self.gitops_root / 'dc1')
         self.assertIn('HEALTH_GIT_NOT_CLONED', self.codes(fabric))
 
+    def test_fix_clones_a_lost_working_copy_and_the_tree_comes_back_from_the_remote(self):
+        fabric = self.create_fabric()
+        self.person().push({'managed/vpcs/vpc-1.yaml': vpc()}, message='a managed file')
+        shutil.rmtree(self.gitops_root / 'dc1')
+        self.assertIn('HEALTH_GIT_NOT_CLONED', self.codes(fabric))
+        code, out, _ = run_command('hedgehog', 'fix', 'dc1')
+        self.assertIn('clone', out)
+        self.assertTrue((fabric.tree_path / 'managed' / 'vpcs' / 'vpc-1.yaml').is_file())
+        self.assertEqual(self.codes(fabric), set())
+
     def test_credentials_that_disappeared_from_the_server(self):
         os.environ['HEDGEHOG_TEST_TOKEN_GONE'] = 'x'
         fabric = self.create_fabric(git_credentials='HEDGEHOG_TEST_TOKEN_GONE')
