@@ -34,29 +34,17 @@ class HedgehogCollector(Collector):
             return
         yield from families
 
+    def describe(self):
+        """The metric names without samples: registering asks for them, and must not query the database
+        (it happens while Django starts)."""
+        return list(_empty_families().values())
+
     def _families(self):
         from netbox_hedgehog.health_jobs import latest_summaries
         from netbox_hedgehog.models import HedgehogFabric
 
-        health = GaugeMetricFamily(
-            'hedgehog_fabric_health', 'Health of the fabric tree: 0 healthy, 1 degraded, 2 unhealthy', labels=['fabric']
-        )
-        score = GaugeMetricFamily('hedgehog_fabric_health_score', 'Health score 0-100', labels=['fabric'])
-        findings = GaugeMetricFamily(
-            'hedgehog_fabric_health_findings', 'Findings of the last health check', labels=['fabric', 'severity']
-        )
-        checked = GaugeMetricFamily(
-            'hedgehog_fabric_health_checked_timestamp_seconds', 'When the last health check ran', labels=['fabric']
-        )
-        gitops = GaugeMetricFamily(
-            'hedgehog_fabric_gitops_status',
-            'GitOps status of the fabric (1 for the current one)',
-            labels=['fabric', 'status'],
-        )
-        backlog = GaugeMetricFamily('hedgehog_fabric_raw_backlog_files', 'Files waiting in raw/', labels=['fabric'])
-        age = GaugeMetricFamily(
-            'hedgehog_fabric_last_ingestion_age_seconds', 'Seconds since the last ingestion finished', labels=['fabric']
-        )
+        families = _empty_families()
+        health, score, findings, checked, gitops, backlog, age = families.values()
         summaries = latest_summaries()
         now = timezone.now()
         for fabric in HedgehogFabric.objects.all():
@@ -74,7 +62,38 @@ class HedgehogCollector(Collector):
             for severity, count in recorded['counts'].items():
                 findings.add_metric([name, severity], count)
             checked.add_metric([name], datetime.fromisoformat(recorded['checked']).timestamp())
-        return [health, score, findings, checked, gitops, backlog, age]
+        return list(families.values())
+
+
+def _empty_families():
+    health = GaugeMetricFamily(
+        'hedgehog_fabric_health', 'Health of the fabric tree: 0 healthy, 1 degraded, 2 unhealthy', labels=['fabric']
+    )
+    score = GaugeMetricFamily('hedgehog_fabric_health_score', 'Health score 0-100', labels=['fabric'])
+    findings = GaugeMetricFamily(
+        'hedgehog_fabric_health_findings', 'Findings of the last health check', labels=['fabric', 'severity']
+    )
+    checked = GaugeMetricFamily(
+        'hedgehog_fabric_health_checked_timestamp_seconds', 'When the last health check ran', labels=['fabric']
+    )
+    gitops = GaugeMetricFamily(
+        'hedgehog_fabric_gitops_status',
+        'GitOps status of the fabric (1 for the current one)',
+        labels=['fabric', 'status'],
+    )
+    backlog = GaugeMetricFamily('hedgehog_fabric_raw_backlog_files', 'Files waiting in raw/', labels=['fabric'])
+    age = GaugeMetricFamily(
+        'hedgehog_fabric_last_ingestion_age_seconds', 'Seconds since the last ingestion finished', labels=['fabric']
+    )
+    return {
+        'health': health,
+        'score': score,
+        'findings': findings,
+        'checked': checked,
+        'gitops': gitops,
+        'backlog': backlog,
+        'age': age,
+    }
 
 
 def _raw_files(fabric):
