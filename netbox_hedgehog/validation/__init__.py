@@ -8,7 +8,9 @@ Public API (ingestion, health and the `hedgehog validate` command use only these
 - `validate_set(documents) -> list[Finding]`: the above for each document plus the cross-object
   rules over the whole set (one file, a raw/ folder, raw/ plus managed/);
 - `validate_paths(paths, max_bytes=...) -> Report`: read files and folders (*.yaml, *.yml,
-  recursively) and validate everything read as one set.
+  recursively) and validate everything read as one set;
+- `references(kind, spec) -> list[(kind, name)]`: the objects an object refers to, as the
+  cross-object rules follow them.
 
 Documents are `netbox_hedgehog.yamlio.Document` objects from `read_documents`. Findings are
 `netbox_hedgehog.findings.Finding`; their codes are listed in `validation.codes.CODES`.
@@ -23,7 +25,7 @@ from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
 from .classify import Classified, classify_data
 from .codes import CODES
 from .context import DocumentCheck
-from .crossobject import check_set
+from .crossobject import check_set, referenced
 from .defaults import DEFAULT_NAMESPACE, apply_defaults
 from .rules_vpc import VPC_RULES
 from .rules_wiring import WIRING_RULES
@@ -35,6 +37,7 @@ __all__ = (
     'Classified',
     'Report',
     'classify',
+    'references',
     'validate_document',
     'validate_paths',
     'validate_set',
@@ -92,6 +95,12 @@ def validate_set(documents, context=()):
     checked = [_check(document) for document in documents]
     check_set(checked, [_context(document) for document in context])
     return [finding for item in checked for finding in item.findings()]
+
+
+def references(kind, spec):
+    """(kind, name) of each object a `kind` object with `spec` refers to, after Hedgehog's defaulting
+    (a VPC refers to the default namespaces when its author named none)."""
+    return referenced(kind, apply_defaults(kind, {'spec': spec}).get('spec'))
 
 
 def yaml_files(paths):

@@ -11,7 +11,7 @@ from .net import find_overlaps, parse_prefix
 from .rules_vpc import attachment_parts, is_static_attachment, peering_vpcs
 from .rules_wiring import SERVER_FACING_TYPES, connection_type
 
-__all__ = ('check_set',)
+__all__ = ('check_set', 'referenced')
 
 
 def _dict(value):
@@ -67,6 +67,29 @@ def check_set(checked, context=()):
         if rule is not None:
             rule(_dict(item.obj.get('spec')), index, item.add)
     _check_vpc_namespaces(index)
+
+
+class _Lookups:
+    """An index holding nothing that remembers what it was asked for: the objects a rule refers to."""
+
+    def __init__(self):
+        self.asked = {}
+
+    def spec(self, kind, name):
+        if isinstance(name, str) and name:
+            self.asked.setdefault((kind, name), None)
+        return None
+
+
+def referenced(kind, spec):
+    """(kind, name) of each object a `kind` object with this defaulted `spec` refers to, in the order its
+    reference rule looks them up: the rules are the one definition of which field names which object."""
+    rule = _REFERENCE_RULES.get(kind)
+    if rule is None:
+        return []
+    lookups = _Lookups()
+    rule(_dict(spec), lookups, lambda *issue: None)
+    return list(lookups.asked)
 
 
 def _dangling(add, path, kind, name):

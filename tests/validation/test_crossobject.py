@@ -2,7 +2,7 @@
 
 from helpers import codes, documents, obj
 
-from netbox_hedgehog.validation import validate_set
+from netbox_hedgehog.validation import references, validate_set
 
 LINK = {'server': {'port': 'server-1/enp2s1'}, 'switch': {'port': 'leaf-1/E1/1'}}
 UNBUNDLED = obj('Connection', 'server-1--unbundled--leaf-1', {'unbundled': {'link': LINK}})
@@ -136,3 +136,26 @@ def test_duplicates_with_different_content_fail_identical_ones_inform():
     assert ('DUPLICATE_OBJECT', 1, 'metadata.name') in found(VPC_1, changed)
     legacy_copy = {**VPC_1, 'apiVersion': 'vpc.githedgehog.com/v1alpha2'}
     assert codes(validate_set(documents(VPC_1, legacy_copy))) == ['DUPLICATE_IDENTICAL', 'LEGACY_API_VERSION']
+
+
+def test_references_are_what_the_rules_look_up():
+    assert references('VPCAttachment', ATTACH['spec']) == [
+        ('Connection', 'server-1--unbundled--leaf-1'),
+        ('VPC', 'vpc-1'),
+    ]
+    assert references('ExternalAttachment', BGP_ATTACH['spec']) == [
+        ('External', 'e1'),
+        ('Connection', 'border--external--e1'),
+    ]
+    peering = obj('VPCPeering', 'vpc-1--vpc-2', {'permit': [{'vpc-1': {}, 'vpc-2': {}}]})
+    assert references('VPCPeering', peering['spec']) == [('VPC', 'vpc-1'), ('VPC', 'vpc-2')]
+
+
+def test_references_follow_hedgehog_defaults():
+    # A VPC naming no namespaces lives in the default ones, so it refers to them.
+    assert references('VPC', VPC_1['spec']) == [('IPv4Namespace', 'default'), ('VLANNamespace', 'default')]
+
+
+def test_kinds_without_reference_rules_refer_to_nothing():
+    assert references('Connection', UNBUNDLED['spec']) == []
+    assert references('VPCAttachment', None) == []
