@@ -7,7 +7,8 @@ last. A crash anywhere leaves every document in its raw file or in a durable out
 re-run reaches the state an uninterrupted run would have: outputs whose bytes are already right
 are not rewritten, the index is rebuilt from what is on disk.
 
-Every entry point (command, job, API, UI, onboarding) calls `ingest`, `reindex` or `raw_backlog`.
+Every entry point (command, job, API, UI, onboarding) calls `ingest`, `reindex` or `raw_backlog`;
+uploads into raw/ are checked with `plan_raw_file`.
 """
 
 import hashlib
@@ -45,6 +46,7 @@ __all__ = (
     'IngestionOutcome',
     'ReindexResult',
     'ingest',
+    'plan_raw_file',
     'raw_backlog',
     'reindex',
 )
@@ -116,6 +118,13 @@ def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
         return outcome
 
 
+def plan_raw_file(fabric, path, data):
+    """The FilePlan ingestion would make for one raw file on its own (an upload, say): its documents and
+    findings against what managed/ holds now. Takes no lock and writes nothing; files waiting beside it
+    in raw/ are not considered (a clash with one of them shows at ingestion)."""
+    return _Ingestion(fabric, trigger=None, user=None, progress=None).plan([RawFile(path, data)]).files[0]
+
+
 class _Ingestion:
     def __init__(self, fabric, trigger, user, progress):
         self.fabric = fabric
@@ -129,16 +138,8 @@ class _Ingestion:
 
     def run(self, dry_run):
         started = timezone.now()
-        self.rows = _index_entries(self.fabric)
         raw_files, ignored = self._read_raw()
-        plan = make_plan(
-            raw_files,
-            self._current_sha256,
-            lambda: _indexed_documents(self.fabric),
-            ignored=ignored,
-            max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
-            known_files=_known_files(self.fabric, raw_files),
-        )
+        plan = self.plan(raw_files, ignored)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
@@ -163,6 +164,17 @@ class _Ingestion:
             _record_failure(self.fabric, outcome.run, exc)
             raise
         return outcome
+
+    def plan(self, raw_files, ignored=()):
+        self.rows = _index_entries(self.fabric)
+        return make_plan(
+            raw_files,
+            self._current_sha256,
+            lambda: _indexed_documents(self.fabric),
+            ignored=ignored,
+            max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
+            known_files=_known_files(self.fabric, raw_files),
+        )
 
     def _read_raw(self):
         raw_files, ignored = [], []

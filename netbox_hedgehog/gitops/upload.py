@@ -1,0 +1,216 @@
+"""Adding a YAML file to a fabric's raw/ folder from NetBox: the upload form and the API call this.
+
+The file lands in raw/ as one copied there from a shell or pulled by git would: ingestion cannot
+tell the difference. Before anything is written, the name must be one plain file name ending in
+.yaml or .yml (no path, not hidden, no control characters) and the bytes must be non-empty UTF-8
+text within `max_file_bytes`; otherwise the upload is refused (UploadRefused) and nothing is
+written. The content is then planned as ingestion would plan it (`plan_raw_file`), so its findings
+are known at once. A file with errors is still written: raw/ is where a person's files wait to be
+fixed, and ingestion rejects such a file whole.
+
+A new file is written as a hidden temporary in raw/ (ingestion skips hidden names), fsynced, and
+hard-linked under its name, which fails instead of overwriting: a taken name makes the upload
+pick the next free one (`name-2.yaml`, ...). No lock is needed: ingestion lists raw/ once, and a
+new name is in that listing whole or not at all.
+
+Replacing a file (to fix a rejected one in place) takes the fabric lock: an ingestion that read
+the old bytes removes the raw file when it is done, and must not remove the new ones. The old
+bytes are kept first, durably, under `.hnp/replaced/`; then the new file is renamed over the old.
+"""
+
+import os
+import stat
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from netbox.plugins import get_plugin_config
+
+from netbox_hedgehog.findings import has_errors
+from netbox_hedgehog.gitops.ingestion import plan_raw_file
+from netbox_hedgehog.gitops.lock import fabric_lock
+from netbox_hedgehog.gitops.plan import FilePlan
+from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
+
+__all__ = ('REPLACED', 'Upload', 'UploadRefused', 'add_raw_file', 'check_name')
+
+# Where the previous bytes of a replaced raw file are kept, relative to the tree.
+REPLACED = f'{HNP}/replaced'
+# `wiring.yaml` taken: `wiring-2.yaml`, ... up to this many, then the upload is refused.
+MAX_NAME_ATTEMPTS = 100
+TEMPORARY_SUFFIX = '.hnp-upload'
+
+
+class UploadRefused(Exception):
+    """The upload itself is unsafe or unusable; nothing was written. The message says why."""
+
+
+@dataclass
+class Upload:
+    """What became of an upload: where it is (relative to the tree) and what ingestion will make of it."""
+
+    requested: str
+    path: str
+    # False when raw/ already held these very bytes under that name: nothing was written.
+    written: bool = True
+    # Where the previous bytes went, when an existing file was replaced.
+    kept_as: str = ''
+    plan: FilePlan | None = None
+
+    @property
+    def findings(self):
+        return self.plan.findings
+
+    @property
+    def ingestible(self):
+        """True when the next ingestion takes the file (no errors); else it stays in raw/ to be fixed."""
+        return not has_errors(self.plan.findings)
+
+    def as_dict(self):
+        return {
+            'requested': self.requested,
+            'path': self.path,
+            'written': self.written,
+            'kept_as': self.kept_as,
+            'ingestible': self.ingestible,
+            'documents': [document.as_dict() for document in self.plan.documents],
+            'findings': [finding.as_dict() for finding in self.plan.findings],
+        }
+
+
+def check_name(name):
+    """Why `name` cannot be the name of a file added to raw/, or None when it can."""
+    if not name:
+        return 'A file name is required.'
+    if '/' in name or '\\' in name:
+        return f'{name!r} is a path; give a plain file name (the file goes straight into raw/).'
+    if name.startswith('.'):
+        return f'{name!r} starts with a dot: hidden files (and . or ..) are not ingested.'
+    if any(ord(character) < 32 or ord(character) == 127 for character in name):
+        return 'The file name contains control characters.'
+    if not is_yaml_name(name):
+        return f'{name!r} does not end in .yaml or .yml; only YAML files are ingested.'
+    if len(name.encode('utf-8', 'surrogatepass')) > NAME_MAX:
+        return f'The file name is longer than {NAME_MAX} bytes.'
+    return None
+
+
+def add_raw_file(fabric, name, data, *, replace=False):
+    """Add `data` to `fabric`'s raw/ as `name` (or the next free name); with `replace`, put it in place of
+    the file of that name. Raises UploadRefused, or FabricLocked when replacing during an ingestion."""
+    _check(name, data)
+    layout = fabric.layout()
+    if layout.raw.is_symlink() or not layout.raw.is_dir():
+        raise UploadRefused(f'{RAW}/ of fabric {fabric.name} is missing; repair the tree (Health tab, Fix) first.')
+    if replace:
+        with fabric_lock(fabric):
+            upload = _replace(layout, name, data)
+    else:
+        upload = _add(layout.raw, name, data)
+    # Planned once the file has its name: the findings point at the file a person will open.
+    upload.plan = plan_raw_file(fabric, upload.path, data)
+    return upload
+
+
+def _check(name, data):
+    if problem := check_name(name):
+        raise UploadRefused(problem)
+    limit = get_plugin_config('netbox_hedgehog', 'max_file_bytes')
+    if len(data) > limit:
+        raise UploadRefused(f'The file has {len(data)} bytes, more than the limit of {limit} (max_file_bytes).')
+    if not data.strip():
+        raise UploadRefused('The file is empty.')
+    if b'\0' in data:
+        raise UploadRefused('The file contains NUL bytes: it is binary, not YAML.')
+    try:
+        data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        line = data.count(b'\n', 0, exc.start) + 1
+        raise UploadRefused(f'The file is not UTF-8 text (line {line}); save it as UTF-8.') from None
+
+
+def _add(raw, name, data):
+    if _holds(raw / name, data):
+        return Upload(name, f'{RAW}/{name}', written=False)
+    written = _write_new(raw, _numbered(name), data)
+    if written is None:
+        raise UploadRefused(f'{RAW}/ already holds {name} and {MAX_NAME_ATTEMPTS - 1} numbered copies of it.')
+    return Upload(name, f'{RAW}/{written}')
+
+
+def _replace(layout, name, data):
+    target = layout.raw / name
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return _add(layout.raw, name, data)
+    if not stat.S_ISREG(mode):
+        raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.')
+    previous = target.read_bytes()
+    if previous == data:
+        return Upload(name, f'{RAW}/{name}', written=False)
+    kept = layout.path / REPLACED
+    kept.mkdir(exist_ok=True)
+    # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
+    kept_name = _write_new(kept, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
+    if kept_name is None:
+        raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
+    os.replace(_write_temporary(layout.raw, data), target)
+    _sync_directory(layout.raw)
+    return Upload(name, f'{RAW}/{name}', kept_as=f'{REPLACED}/{kept_name}')
+
+
+def _write_new(folder, names, data):
+    """Write `data` durably under the first of `names` free in `folder` (never over a file); that name, or None."""
+    temporary = _write_temporary(folder, data)
+    try:
+        for name in names:
+            try:
+                os.link(temporary, folder / name)
+            except FileExistsError:
+                continue
+            return name
+        return None
+    finally:
+        os.unlink(temporary)
+        _sync_directory(folder)
+
+
+def _write_temporary(folder, data):
+    """A hidden new file in `folder` holding `data`, fsynced; its path."""
+    path = folder / f'.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}'
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        os.fsync(descriptor)
+    except BaseException:
+        os.close(descriptor)
+        os.unlink(path)
+        raise
+    os.close(descriptor)
+    return path
+
+
+def _numbered(name):
+    """`name`, then `stem-2.yaml`, `stem-3.yaml`, ..."""
+    stem, dot, suffix = name.rpartition('.')
+    yield name
+    for number in range(2, MAX_NAME_ATTEMPTS + 1):
+        yield f'{stem}-{number}{dot}{suffix}'
+
+
+def _holds(path, data):
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _sync_directory(folder):
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
