@@ -5,9 +5,11 @@ from netbox.jobs import JobRunner
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest
+from netbox_hedgehog.gitops.lock import FabricLocked
+from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
 
-__all__ = ('IngestionJob',)
+__all__ = ('IngestionJob', 'RepairJob')
 
 
 class IngestionJob(JobRunner):
@@ -53,3 +55,30 @@ class IngestionJob(JobRunner):
                 self.logger.info(f'{step}: {done}/{total}')
 
         return progress
+
+
+class RepairJob(JobRunner):
+    """Repair one fabric's tree (the Health tab's Fix button); the log lists each change and each refusal."""
+
+    class Meta:
+        name = 'Hedgehog fix'
+
+    def run(self, *args, **kwargs):
+        fabric = self.job.object
+        self.logger.info(f'fabric={fabric.name} event=fix_started')
+        try:
+            result = fix(fabric)
+        except FabricLocked as exc:
+            self.logger.error(str(exc))
+            raise JobFailed(str(exc)) from None
+        self.job.data = result.as_dict()
+        for change in result.changes:
+            self.logger.info(f'{change.action}: {change.path} {change.detail}'.strip())
+        # A refused repair needs a person, like a rejected raw file: the log says so, the job still completes.
+        for refusal in result.refused:
+            self.logger.warning(f'refused: {refusal}')
+        if not result.changes and not result.refused:
+            self.logger.info('nothing to fix')
+        self.logger.info(
+            f'fabric={fabric.name} event=fix_finished status={result.after.status} score={result.after.score}'
+        )

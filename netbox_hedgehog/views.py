@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.db.models import F, Func, IntegerField
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
 from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
@@ -18,8 +19,9 @@ from .fabrics import check_git_connection
 from .gitops.health import CODES as health_codes
 from .gitops.health import check_fabric
 from .gitops.lock import FabricLocked
-from .gitops.repair import fix
-from .jobs import IngestionJob
+from .gitops.tree import RAW, UnsafePathError
+from .gitops.upload import UploadRefused, add_raw_file, raw_file_text
+from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .ui.panels import (
     GitRemotePanel,
@@ -29,6 +31,7 @@ from .ui.panels import (
     LastRunPanel,
     ManagedFilePanel,
     RawBacklogPanel,
+    RawFileFormPanel,
     ResourceCountsPanel,
     ResourceProvenancePanel,
     RunCountsPanel,
@@ -55,7 +58,7 @@ class HedgehogFabricView(generic.ObjectView):
     queryset = HedgehogFabric.objects.all()
     layout = layout.SimpleLayout(
         left_panels=[HedgehogFabricPanel(), GitRemotePanel(), LastRunPanel(), TagsPanel(), CommentsPanel()],
-        right_panels=[ResourceCountsPanel(), CustomFieldsPanel()],
+        right_panels=[ResourceCountsPanel(), RawFileFormPanel(), CustomFieldsPanel()],
         bottom_panels=[RawBacklogPanel()],
     )
 
@@ -113,7 +116,7 @@ class HedgehogFabricBulkDeleteView(generic.BulkDeleteView):
 
 
 #
-# Ingestion entry point (a thin adapter: the job calls the ingestion service)
+# Actions on a fabric's tree: thin adapters over the services; the long ones run as jobs
 #
 
 
@@ -129,17 +132,88 @@ class FabricActionView(GetReturnURLMixin, BaseObjectView):
         return redirect(self.get_object(pk=pk).get_absolute_url())
 
 
+def show_job(request, job, fallback):
+    """Where to go after queueing `job`: its log, which fills as it runs, for those who may see jobs."""
+    if request.user.has_perm('core.view_job'):
+        return redirect('core:job_log', pk=job.pk)
+    return redirect(fallback)
+
+
 @register_model_view(HedgehogFabric, 'ingest', path='ingest')
 class HedgehogFabricIngestView(FabricActionView):
-    """The fabric page's Ingest button: enqueue an ingestion job and show it."""
+    """The fabric page's Ingest button: queue an ingestion job and show its log."""
 
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)
         job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='ui')
         messages.success(request, _('Queued ingestion job #{id} for fabric {fabric}.').format(id=job.pk, fabric=fabric))
-        if request.user.has_perm('core.view_job'):
-            return redirect(job.get_absolute_url())
-        return redirect(self.get_return_url(request, fabric))
+        return show_job(request, job, self.get_return_url(request, fabric))
+
+
+@register_model_view(HedgehogFabric, 'fix', path='fix')
+class HedgehogFabricFixView(FabricActionView):
+    """The Health tab's Fix button: queue a repair job (safe repairs only) and show its log."""
+
+    def get(self, request, pk):
+        return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        job = RepairJob.enqueue(instance=fabric, user=request.user)
+        messages.success(request, _('Queued fix job #{id} for fabric {fabric}.').format(id=job.pk, fabric=fabric))
+        return show_job(request, job, reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]))
+
+
+@register_model_view(HedgehogFabric, 'upload', path='upload')
+class HedgehogFabricUploadView(generic.ObjectView):
+    """Add YAML to the fabric's raw/: the form, then at once what became of the file and its findings.
+
+    `?file=raw/<name>` fills the form with that waiting file, to correct it and put it back in place.
+    """
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_upload.html'
+    actions = ()
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'change')
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        form, editing = forms.RawFileForm(), request.GET.get('file')
+        if editing:
+            try:
+                name = editing.removeprefix(f'{RAW}/')
+                form = forms.RawFileForm(initial={'name': name, 'text': raw_file_text(fabric, name), 'replace': True})
+            except (UploadRefused, UnsafePathError) as exc:
+                messages.warning(request, str(exc))
+        return self.render(request, fabric, form)
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        form = forms.RawFileForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(request, fabric, form)
+        name, data = form.named_content()
+        try:
+            upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
+        except (UploadRefused, FabricLocked, UnsafePathError) as exc:
+            form.add_error(None, str(exc))
+            return self.render(request, fabric, form)
+        if upload.ingestible:
+            form = forms.RawFileForm()
+        else:  # ready to be corrected in place
+            name = upload.path.removeprefix(f'{RAW}/')
+            form = forms.RawFileForm(initial={'name': name, 'text': data.decode(), 'replace': True})
+        return self.render(request, fabric, form, upload)
+
+    def render(self, request, fabric, form, upload=None):
+        findings = finding_rows([finding.as_dict() for finding in upload.findings]) if upload else []
+        return render(
+            request,
+            self.template_name,
+            {'object': fabric, 'actions': [], 'tab': None, 'form': form, 'upload': upload, 'findings': findings},
+        )
 
 
 @register_model_view(HedgehogFabric, 'test_connection', path='test-connection')
@@ -180,34 +254,6 @@ class HedgehogFabricHealthView(generic.ObjectView):
             'fixable': sum(finding['fixable'] for finding in findings),
             'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),
         }
-
-
-@register_model_view(HedgehogFabric, 'fix', path='fix')
-class HedgehogFabricFixView(GetReturnURLMixin, BaseObjectView):
-    """The Health tab's Fix button: repair what is safe, then show the tab again with what was done."""
-
-    queryset = HedgehogFabric.objects.all()
-
-    def get_required_permission(self):
-        return get_permission_for_model(HedgehogFabric, 'change')
-
-    def get(self, request, pk):
-        return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
-
-    def post(self, request, pk):
-        fabric = self.get_object(pk=pk)
-        try:
-            result = fix(fabric)
-        except FabricLocked as exc:
-            messages.error(request, str(exc))
-        else:
-            for change in result.changes:
-                messages.success(request, f'{change.action}: {change.path} {change.detail}'.strip())
-            for refusal in result.refused:
-                messages.warning(request, str(refusal))
-            if not result.changes and not result.refused:
-                messages.info(request, _('Nothing to fix.'))
-        return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
 
 
 #

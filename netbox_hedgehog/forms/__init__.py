@@ -1,3 +1,4 @@
 from .fabric import *
 from .resource import *
 from .run import *
+from .upload import *

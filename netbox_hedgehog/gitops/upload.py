@@ -32,7 +32,7 @@ from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
 
-__all__ = ('REPLACED', 'Upload', 'UploadRefused', 'add_raw_file', 'check_name')
+__all__ = ('REPLACED', 'Upload', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
 
 # Where the previous bytes of a replaced raw file are kept, relative to the tree.
 REPLACED = f'{HNP}/replaced'
@@ -112,12 +112,29 @@ def add_raw_file(fabric, name, data, *, replace=False):
     return upload
 
 
+def raw_file_text(fabric, name):
+    """The text of raw/<name>, to be corrected and put back with `replace`. Raises UploadRefused when that
+    file could not be put back so (a name an upload cannot have, not a regular file, not UTF-8 text)."""
+    if problem := check_name(name):
+        raise UploadRefused(problem)
+    path = fabric.layout().raw / name
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
+    if not stat.S_ISREG(mode):
+        raise UploadRefused(f'{RAW}/{name} is not a regular file.')
+    data = path.read_bytes()
+    _check(name, data)
+    return data.decode()
+
+
 def _check(name, data):
     if problem := check_name(name):
         raise UploadRefused(problem)
     limit = get_plugin_config('netbox_hedgehog', 'max_file_bytes')
     if len(data) > limit:
-        raise UploadRefused(f'The file has {len(data)} bytes, more than the limit of {limit} (max_file_bytes).')
+        raise UploadRefused(f'The file is larger than the limit of {limit} bytes (max_file_bytes).')
     if not data.strip():
         raise UploadRefused('The file is empty.')
     if b'\0' in data:

@@ -1,13 +1,15 @@
-"""The Health tab, its Fix button and the two health endpoints, with their permissions."""
+"""The Health tab, its Fix button (a repair job) and the two health endpoints, with their permissions."""
 
-from django.test import override_settings
+from core.models import Job
+from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
+from netbox_hedgehog.jobs import RepairJob
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, snapshot
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, snapshot
 
 READINESS_URL = 'plugins-api:netbox_hedgehog-api:readiness'
 
@@ -41,20 +43,56 @@ class HealthTabTest(TemporaryGitopsRootMixin, NetBoxTestCase):
         self.assertIn('fixable', content)
         self.assertNotIn(self.fix_url, content)  # no Fix button without change permission
 
-    def test_fix_button_repairs_and_keeps_user_files(self):
-        self.add_permissions('netbox_hedgehog.view_hedgehogfabric', 'netbox_hedgehog.change_hedgehogfabric')
+    def fix_jobs(self):
+        return Job.objects.filter(object_id=self.fabric.pk, name=RepairJob.name)
+
+    def test_fix_button_queues_a_repair_job_and_shows_its_log(self):
+        self.add_permissions(
+            'netbox_hedgehog.view_hedgehogfabric', 'netbox_hedgehog.change_hedgehogfabric', 'core.view_job'
+        )
         self.break_tree()
         self.assertIn(self.fix_url, self.client.get(self.url).content.decode())
+        response = self.client.post(self.fix_url)
+        job = self.fix_jobs().get()
+        self.assertRedirects(response, reverse('core:job_log', args=[job.pk]), fetch_redirect_response=False)
+        self.assertEqual(job.user, self.user)
+
+    def test_without_job_permission_the_fix_button_goes_back_to_the_tab(self):
+        self.add_permissions('netbox_hedgehog.view_hedgehogfabric', 'netbox_hedgehog.change_hedgehogfabric')
+        response = self.client.post(self.fix_url)
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        self.assertTrue(self.fix_jobs().exists())
+
+    def test_the_repair_job_fixes_keeps_user_files_and_logs_each_change(self):
+        self.break_tree()
         raw = snapshot(self.gitops_root / 'dc1' / 'raw')
-        response = self.client.post(self.fix_url, follow=True)
+        job = RepairJob.enqueue(instance=self.fabric, immediate=True)
+        job.refresh_from_db()
+        self.assertEqual(job.status, 'completed')
         self.assertTrue((self.gitops_root / 'dc1' / 'managed' / 'vpcs').is_dir())
         self.assertEqual(snapshot(self.gitops_root / 'dc1' / 'raw'), raw)
-        self.assertIn('managed/vpcs', response.content.decode())
+        log = [entry['message'] for entry in job.log_entries]
+        self.assertIn('create: managed/vpcs', log)
+        self.assertTrue(log[-1].startswith('fabric=dc1 event=fix_finished status='), log)
+        self.assertEqual(job.data['changes'][0]['path'], 'managed/vpcs')
 
     def test_fix_needs_change_permission(self):
         self.add_permissions('netbox_hedgehog.view_hedgehogfabric')
         self.break_tree()
         self.assertHttpStatus(self.client.post(self.fix_url), 403)
+        self.assertFalse(self.fix_jobs().exists())
+
+
+class RepairJobLockTest(TemporaryGitopsRootMixin, TransactionTestCase):
+    def test_a_fix_during_an_ingestion_fails_cleanly_and_changes_nothing(self):
+        fabric = HedgehogFabric.objects.create(name='dc1')
+        (self.gitops_root / 'dc1' / 'managed' / 'vpcs' / '.gitkeep').unlink()
+        (self.gitops_root / 'dc1' / 'managed' / 'vpcs').rmdir()
+        hold_lock_elsewhere(self, fabric)
+        job = RepairJob.enqueue(instance=fabric, immediate=True)
+        job.refresh_from_db()
+        self.assertEqual(job.status, 'failed')
+        self.assertIn('already running', job.log_entries[-1]['message'])
         self.assertFalse((self.gitops_root / 'dc1' / 'managed' / 'vpcs').exists())
 
 

@@ -85,11 +85,11 @@ class IngestButtonTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertEqual(self.client.post(self.url).status_code, 404)
         self.assertFalse(ingestion_jobs(self.fabric).exists())
 
-    def test_enqueues_a_job_and_shows_it(self):
+    def test_enqueues_a_job_and_shows_its_log(self):
         self.add_permissions('netbox_hedgehog.change_hedgehogfabric', 'core.view_job')
         response = self.client.post(self.url)
         job = ingestion_jobs(self.fabric).get()
-        self.assertRedirects(response, job.get_absolute_url(), fetch_redirect_response=False)
+        self.assertRedirects(response, reverse('core:job_log', args=[job.pk]), fetch_redirect_response=False)
         self.assertEqual(job.user, self.user)
 
     def test_without_job_permission_goes_back_to_the_fabric(self):

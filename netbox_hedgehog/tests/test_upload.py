@@ -65,7 +65,9 @@ class RefusedUploadTest(UploadMixin, TestCase):
         config = settings.PLUGINS_CONFIG
         small = {**config, 'netbox_hedgehog': {**config['netbox_hedgehog'], 'max_file_bytes': 100}}
         with override_settings(PLUGINS_CONFIG=small):
-            self.assertRefused('wiring.yaml', samples.WIRING.encode(), 'more than the limit of 100 (max_file_bytes)')
+            self.assertRefused(
+                'wiring.yaml', samples.WIRING.encode(), 'larger than the limit of 100 bytes (max_file_bytes)'
+            )
 
     def test_missing_raw_folder_is_refused(self):
         (self.raw / '.gitkeep').unlink()

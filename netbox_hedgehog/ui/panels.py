@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
 
 from netbox_hedgehog.findings import Finding
+from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.ingestion import raw_backlog
-from netbox_hedgehog.gitops.tree import UnsafePathError
+from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
+from netbox_hedgehog.gitops.upload import check_name
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 from netbox_hedgehog.tables.run import counts_summary, flatten_counts
@@ -116,20 +118,51 @@ class LastRunPanel(panels.ObjectPanel):
         return context['request'].user.has_perm('netbox_hedgehog.view_ingestionrun')
 
 
+def may_change(context):
+    return context['request'].user.has_perm('netbox_hedgehog.change_hedgehogfabric', context['object'])
+
+
 class RawBacklogPanel(panels.ObjectPanel):
-    """The files waiting in raw/ now, each with what the last run found wrong with it."""
+    """The files waiting in raw/ now, each with what the last run found wrong with it and, for those who may
+    change the fabric, a link to correct it in place."""
 
     template_name = 'netbox_hedgehog/panels/raw_backlog.html'
     title = _('Waiting in raw/')
 
     def get_context(self, context):
         ctx = super().get_context(context)
+        fabric = ctx['object']
         try:
-            backlog, problem = raw_backlog(ctx['object']), None
+            backlog, problem = raw_backlog(fabric), None
         except (UnsafePathError, OSError) as exc:
             backlog, problem = [], str(exc)
-        files = [{**entry, 'findings': finding_rows(entry['findings'])} for entry in backlog]
+        upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
+        editable = may_change(context)
+        files = [
+            {
+                **entry,
+                'findings': finding_rows(entry['findings']),
+                # Files in raw/ itself that an upload could have written can be put back the same way.
+                'edit_url': f'{upload_url}?{urlencode({"file": entry["file"]})}'
+                if editable and check_name(entry['file'].removeprefix(f'{RAW}/')) is None
+                else None,
+            }
+            for entry in backlog
+        ]
         return {**ctx, 'files': files, 'problem': problem}
+
+
+class RawFileFormPanel(panels.ObjectPanel):
+    """The form adding YAML to raw/ (an upload or pasted text), for those who may change the fabric."""
+
+    template_name = 'netbox_hedgehog/panels/raw_file_form.html'
+    title = _('Add YAML to raw/')
+
+    def get_context(self, context):
+        return {**super().get_context(context), 'form': RawFileForm()}
+
+    def should_render(self, context):
+        return may_change(context)
 
 
 #
