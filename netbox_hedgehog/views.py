@@ -32,6 +32,7 @@ from .ui.panels import (
     ManagedFilePanel,
     RawBacklogPanel,
     RawFileFormPanel,
+    ReferencesPanel,
     ResourceCountsPanel,
     ResourceProvenancePanel,
     RunCountsPanel,
@@ -276,7 +277,7 @@ class HedgehogResourceView(generic.ObjectView):
     template_name = 'generic/object.html'
     actions = ()
     layout = layout.SimpleLayout(
-        left_panels=[HedgehogResourcePanel(), ResourceProvenancePanel(), TagsPanel()],
+        left_panels=[HedgehogResourcePanel(), ResourceProvenancePanel(), ReferencesPanel(), TagsPanel()],
         right_panels=[ManagedFilePanel()],
         bottom_panels=[JSONPanel('spec', title=_('Spec')), CustomFieldsPanel()],
     )

@@ -12,9 +12,13 @@ from rest_framework.views import APIView
 
 from netbox_hedgehog import filtersets
 from netbox_hedgehog.fabrics import check_git_connection
+from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import check_fabric, readiness
 from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
+from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.gitops.tree import UnsafePathError
+from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
@@ -24,7 +28,7 @@ TRUE_VALUES = ('1', 'true', 'yes', 'on')
 
 
 class TokenChangePermission(TokenPermissions):
-    """Ingest and re-index change what a fabric holds: they need its change permission, not the add of POST."""
+    """Ingest, re-index and upload change what a fabric holds: they need its change permission, not the add of POST."""
 
     perms_map = {**TokenPermissions.perms_map, 'POST': ['%(app_label)s.change_%(model_name)s']}
 
@@ -35,7 +39,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     filterset_class = filtersets.HedgehogFabricFilterSet
 
     def get_permissions(self):
-        if self.action in ('ingest', 'reindex', 'test_connection'):
+        if self.action in ('ingest', 'reindex', 'test_connection', 'upload'):
             return [TokenChangePermission()]
         return super().get_permissions()
 
@@ -82,6 +86,36 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         if not fabric.has_remote:
             return Response({'detail': 'This fabric has no git remote.'}, status=status.HTTP_400_BAD_REQUEST)
         return Response(check_git_connection(fabric).as_dict())
+
+    @extend_schema(
+        request={'application/json': OpenApiTypes.OBJECT, 'multipart/form-data': OpenApiTypes.OBJECT},
+        responses={
+            201: OpenApiTypes.OBJECT,
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+        },
+    )
+    @action(detail=True, methods=['post'])
+    def upload(self, request, pk):
+        """Add YAML to the fabric's raw/: `file` (multipart) or `text` with `name`, and `replace`, as the UI's form.
+
+        201 with where the file went and its findings (it is written even with errors, as ingestion would keep
+        it in raw/); 200 when raw/ already held these bytes under that name; 400 when refused (nothing
+        written); 409 when replacing during an ingestion.
+        """
+        fabric = self._fabric_to_change(request, pk)
+        form = RawFileForm(data=request.data, files=request.FILES)
+        if not form.is_valid():
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        name, data = form.named_content()
+        try:
+            upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
+        except (UploadRefused, UnsafePathError) as exc:
+            return Response({'detail': str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        except FabricLocked as exc:
+            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(upload.as_dict(), status=status.HTTP_201_CREATED if upload.written else status.HTTP_200_OK)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])

@@ -32,14 +32,13 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.findings import Finding, Severity, count_by_severity
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.tree import GITKEEP, ManifestError, UnsafePathError, is_yaml_name, read_manifest
-from netbox_hedgehog.validation import classify, crossobject, validate_document
+from netbox_hedgehog.validation import REFERRING_KINDS, classify, crossobject, validate_document
 from netbox_hedgehog.validation.defaults import apply_defaults
 from netbox_hedgehog.yamlio import read_documents
 
 __all__ = (
     'CODES',
     'EXIT_CODES',
-    'REFERRING_KINDS',
     'HealthCode',
     'HealthReport',
     'HealthStatus',
@@ -299,13 +298,12 @@ class IndexRow(NamedTuple):
     spec: object = None
 
 
-# The kinds whose cross-object rules read references out of their spec. Every other object is
-# only looked up by kind and name, so its spec is not even fetched (half the rows of a fabric).
-REFERRING_KINDS = frozenset(crossobject._REFERENCE_RULES)
-
-
 def index_rows(fabric):
-    """The fabric's index rows in one query; specs travel as text and are decoded only where read."""
+    """The fabric's index rows in one query; specs travel as text and are decoded only where read.
+
+    Only objects that refer to others carry their spec: every other object is only looked up by kind
+    and name, so its spec is not even fetched (half the rows of a fabric).
+    """
     spec = Case(When(kind__in=REFERRING_KINDS, then=Cast('spec', TextField())), default=None, output_field=TextField())
     rows = fabric.resources.annotate(spec_text=spec).values_list('managed_path', 'sha256', 'kind', 'name', 'spec_text')
     return [IndexRow(path, sha, kind, name, json.loads(text) if text else None) for path, sha, kind, name, text in rows]

@@ -22,8 +22,7 @@ def resource(fabric, kind, name, directory, **fields):
         api_version='vpc.githedgehog.com/v1beta1' if kind == 'VPC' else 'wiring.githedgehog.com/v1beta1',
         managed_path=f'managed/{directory}/{name}.yaml',
         sha256=hashlib.sha256(name.encode()).hexdigest(),
-        spec={'name': name},
-        **fields,
+        **{'spec': {'name': name}, **fields},
     )
 
 
@@ -94,7 +93,9 @@ class ResourceDetailFileTestCase(TemporaryGitopsRootMixin, TestCase):
     def test_shows_file_text_provenance_and_spec(self):
         self.path.write_bytes(VPC_YAML)
         content = self.page()
-        self.assertIn('name: vpc-1  # the first', content)
+        # The file's own text, highlighted: keys and comments in their own spans.
+        self.assertIn('<span class="yaml-nt">name</span>', content)
+        self.assertIn('<span class="yaml-c1"># the first</span>', content)
         self.assertIn('raw/vpcs.yaml', content)
         self.assertIn('10.0.0.0/24', content)
         self.assertNotIn('missing', content)
@@ -117,6 +118,67 @@ class ResourceDetailFileTestCase(TemporaryGitopsRootMixin, TestCase):
         content = self.page()
         self.assertNotIn('hunter2', content)
         self.assertIn('leads outside the fabric tree', content)
+
+
+class ResourceReferencesTestCase(TemporaryGitopsRootMixin, TestCase):
+    """References to and from other objects, as the validator's reference rules follow them, as links."""
+
+    user_permissions = ('netbox_hedgehog.view_hedgehogresource',)
+
+    def setUp(self):
+        super().setUp()
+        fabric, other = HedgehogFabric.objects.create(name='fabric-1'), HedgehogFabric.objects.create(name='fabric-2')
+        rows = HedgehogResource.objects.bulk_create(
+            (
+                resource(fabric, 'VPC', 'vpc-1', 'vpcs', spec={'subnets': {'default': {'subnet': '10.0.1.0/24'}}}),
+                resource(fabric, 'IPv4Namespace', 'default', 'ipv4namespaces', spec={'subnets': ['10.0.0.0/16']}),
+                resource(fabric, 'Connection', 'server-1--unbundled--leaf-1', 'connections', spec={'unbundled': {}}),
+                resource(
+                    fabric,
+                    'VPCAttachment',
+                    'vpc-1--server-1',
+                    'vpcattachments',
+                    spec={'subnet': 'vpc-1/default', 'connection': 'server-1--unbundled--leaf-1'},
+                ),
+                resource(
+                    fabric, 'VPCPeering', 'vpc-1--vpc-2', 'vpcpeerings', spec={'permit': [{'vpc-1': {}, 'vpc-2': {}}]}
+                ),
+                # Same names in another fabric: never linked.
+                resource(other, 'VPCAttachment', 'vpc-1--server-9', 'vpcattachments', spec={'subnet': 'vpc-1/default'}),
+            )
+        )
+        self.rows = {(row.fabric.name, row.kind, row.name): row for row in rows}
+
+    def cell(self, row, cell_id):
+        response = self.client.get(row.get_absolute_url())
+        self.assertEqual(response.status_code, 200)
+        content = response.content.decode()
+        start = content.index(f'id="{cell_id}"')
+        return ' '.join(content[start : content.index('</td>', start)].split())
+
+    def link(self, kind, name):
+        return f'<a href="{self.rows["fabric-1", kind, name].get_absolute_url()}">{name}</a>'
+
+    def test_what_an_object_refers_to_links_where_indexed_and_is_marked_where_not(self):
+        attachment = self.rows['fabric-1', 'VPCAttachment', 'vpc-1--server-1']
+        refers_to = self.cell(attachment, 'refers-to')
+        self.assertIn(self.link('Connection', 'server-1--unbundled--leaf-1'), refers_to)
+        self.assertIn(self.link('VPC', 'vpc-1'), refers_to)
+        peering = self.cell(self.rows['fabric-1', 'VPCPeering', 'vpc-1--vpc-2'], 'refers-to')
+        self.assertIn(self.link('VPC', 'vpc-1'), peering)
+        self.assertRegex(peering, r'vpc-2 <span class="badge[^"]*"[^>]*>not found</span>')
+
+    def test_what_refers_to_an_object_in_its_fabric_through_defaults_too(self):
+        referred_by = self.cell(self.rows['fabric-1', 'VPC', 'vpc-1'], 'referred-by')
+        self.assertIn(self.link('VPCAttachment', 'vpc-1--server-1'), referred_by)
+        self.assertIn(self.link('VPCPeering', 'vpc-1--vpc-2'), referred_by)
+        self.assertNotIn('vpc-1--server-9', referred_by)
+        # The VPC names no namespace: Hedgehog puts it in the default one.
+        namespace = self.cell(self.rows['fabric-1', 'IPv4Namespace', 'default'], 'referred-by')
+        self.assertIn(self.link('VPC', 'vpc-1'), namespace)
+
+    def test_an_object_nothing_refers_to_says_so(self):
+        self.assertIn('No other object', self.cell(self.rows['fabric-1', 'VPCPeering', 'vpc-1--vpc-2'], 'referred-by'))
 
 
 class HedgehogResourceFilterSetTestCase(TestCase):

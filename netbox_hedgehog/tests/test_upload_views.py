@@ -1,15 +1,17 @@
-"""The upload form: on the fabric page and its own page, findings shown at once, files corrected in place."""
+"""The upload form (on the fabric page and its own page) and the API's upload action: findings shown at once,
+files corrected in place, nothing written when refused."""
 
 import html
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from utilities.testing import TestCase
+from rest_framework import status
+from utilities.testing import APITestCase, TestCase
 
 from netbox_hedgehog.gitops.upload import REPLACED
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.tests import ingestion_samples as samples
-from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, snapshot
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, snapshot
 
 FIXED = samples.HALF_INVALID.replace('vlan: 5000', 'vlan: 1005')
 
@@ -127,3 +129,56 @@ class FabricPageUploadTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertIn(f'action="{self.upload_url}" method="post" enctype="multipart/form-data"', content)
         self.assertIn(f'href="{self.upload_url}?file=raw%2Fhalf.yaml"', content)
         self.assertNotIn('?file=raw%2Fnotes.txt', content)  # not a file an upload could put back
+
+
+class UploadAPITestCase(TemporaryGitopsRootMixin, APITestCase):
+    def setUp(self):
+        super().setUp()
+        self.fabric = HedgehogFabric.objects.create(name='dc1')
+        self.raw = self.fabric.tree_path / 'raw'
+        self.url = reverse('plugins-api:netbox_hedgehog-api:hedgehogfabric-upload', args=[self.fabric.pk])
+
+    def post(self, data, format='json'):
+        return self.client.post(self.url, data, format=format, **self.header)
+
+    def test_view_or_add_permission_is_not_enough(self):
+        self.add_permissions('netbox_hedgehog.view_hedgehogfabric', 'netbox_hedgehog.add_hedgehogfabric')
+        response = self.post({'name': 'wiring.yaml', 'text': samples.WIRING})
+        self.assertHttpStatus(response, status.HTTP_403_FORBIDDEN)
+        self.assertFalse((self.raw / 'wiring.yaml').exists())
+
+    def test_text_is_added_with_its_findings(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        response = self.post({'name': 'half.yaml', 'text': samples.HALF_INVALID})
+        self.assertHttpStatus(response, status.HTTP_201_CREATED)
+        self.assertEqual((response.data['path'], response.data['ingestible']), ('raw/half.yaml', False))
+        (error,) = response.data['findings']
+        self.assertEqual((error['file'], error['line'], error['severity']), ('raw/half.yaml', 17, 'error'))
+        self.assertEqual((self.raw / 'half.yaml').read_text(), samples.HALF_INVALID)
+
+    def test_a_file_is_added_and_the_same_bytes_again_change_nothing(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        upload = SimpleUploadedFile('wiring.yaml', samples.WIRING.encode())
+        response = self.post({'file': upload}, format='multipart')
+        self.assertHttpStatus(response, status.HTTP_201_CREATED)
+        self.assertEqual([d['action'] for d in response.data['documents']], ['create'] * 3)
+        again = self.post({'name': 'wiring.yaml', 'text': samples.WIRING})
+        self.assertHttpStatus(again, status.HTTP_200_OK)
+        self.assertFalse(again.data['written'])
+
+    def test_refusals_write_nothing(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        before = snapshot(self.fabric.tree_path)
+        response = self.post({'name': '../escape.yaml', 'text': samples.WIRING})
+        self.assertHttpStatus(response, status.HTTP_400_BAD_REQUEST)
+        self.assertIn('is a path', response.data['detail'])
+        self.assertHttpStatus(self.post({'name': 'empty.yaml'}), status.HTTP_400_BAD_REQUEST)
+        self.assertEqual(snapshot(self.fabric.tree_path), before)
+
+    def test_replacing_during_an_ingestion_answers_409(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        (self.raw / 'wiring.yaml').write_text('# mine\n')
+        hold_lock_elsewhere(self, self.fabric)
+        response = self.post({'name': 'wiring.yaml', 'text': samples.WIRING, 'replace': True})
+        self.assertHttpStatus(response, status.HTTP_409_CONFLICT)
+        self.assertEqual((self.raw / 'wiring.yaml').read_text(), '# mine\n')

@@ -5,13 +5,20 @@ their rows here, in Python, so the templates only lay them out.
 """
 
 import hashlib
+import operator
 import os
+from functools import reduce
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
+from netbox.ui.actions import CopyContent
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import YamlLexer
 
 from netbox_hedgehog.findings import Finding
 from netbox_hedgehog.forms import RawFileForm
@@ -21,6 +28,7 @@ from netbox_hedgehog.gitops.upload import check_name
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 from netbox_hedgehog.tables.run import counts_summary, flatten_counts
+from netbox_hedgehog.validation import REFERRING_KINDS, references
 
 SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
 
@@ -189,6 +197,39 @@ class ResourceProvenancePanel(panels.ObjectAttributesPanel):
     last_run = attrs.RelatedObjectAttr('last_run', label=_('Last run'), linkify=True)
 
 
+class ReferencesPanel(panels.ObjectPanel):
+    """The objects this one refers to and those referring to it, as the validator's reference rules follow
+    them: each a link when the index holds it, else marked as not found (a dangling reference)."""
+
+    template_name = 'netbox_hedgehog/panels/references.html'
+    title = _('References')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        resource = ctx['object']
+        visible = HedgehogResource.objects.restrict(ctx['request'].user, 'view').filter(fabric_id=resource.fabric_id)
+        targets = references(resource.kind, resource.spec)
+        found = {}
+        if targets:
+            wanted = reduce(operator.or_, (Q(kind=kind, name=name) for kind, name in targets))
+            found = {(kind, name): pk for pk, kind, name in visible.filter(wanted).values_list('pk', 'kind', 'name')}
+        refers_to = [_reference(kind, name, found.get((kind, name))) for kind, name in targets]
+        # Any referring object may name this one (a VPC names its namespaces even through defaults), so each
+        # is asked; only their kind, name and spec are read.
+        key = (resource.kind, resource.name)
+        referring = visible.filter(kind__in=REFERRING_KINDS).values_list('pk', 'kind', 'name', 'spec')
+        referred_by = sorted(
+            (_reference(kind, name, pk) for pk, kind, name, spec in referring if key in references(kind, spec)),
+            key=lambda reference: (reference['kind'], reference['name']),
+        )
+        return {**ctx, 'refers_to': refers_to, 'referred_by': referred_by}
+
+
+def _reference(kind, name, pk):
+    url = reverse('plugins:netbox_hedgehog:hedgehogresource', args=[pk]) if pk else None
+    return {'kind': kind, 'name': name, 'url': url}
+
+
 def read_managed_file(resource):
     """(text, problem) for the resource's managed file; problem says why the text is missing.
 
@@ -217,15 +258,26 @@ def read_managed_file(resource):
 
 
 class ManagedFilePanel(panels.ObjectPanel):
-    """The managed file itself, read from disk: the truth this row mirrors."""
+    """The managed file itself, read from disk and highlighted: the truth this row mirrors."""
 
     template_name = 'netbox_hedgehog/panels/managed_file.html'
     title = _('Managed file')
+    actions = [CopyContent('managed_file')]
 
     def get_context(self, context):
         ctx = super().get_context(context)
         text, problem = read_managed_file(ctx['object'])
-        return {**ctx, 'text': text, 'problem': problem}
+        return {**ctx, 'highlighted': None if text is None else highlight_yaml(text), 'problem': problem}
+
+
+# NetBox ships no highlighter for the browser; Pygments marks tokens up on the server (escaping the text),
+# with prefixed classes that cannot clash with NetBox's own and that the panel's template colours.
+YAML_HTML = HtmlFormatter(nowrap=True, classprefix='yaml-')
+
+
+def highlight_yaml(text):
+    """`text` as HTML for a <pre>: every character kept (no newline stripped), YAML tokens in spans."""
+    return mark_safe(highlight(text, YamlLexer(stripnl=False), YAML_HTML))
 
 
 #

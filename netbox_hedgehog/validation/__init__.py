@@ -25,7 +25,7 @@ from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
 from .classify import Classified, classify_data
 from .codes import CODES
 from .context import DocumentCheck
-from .crossobject import check_set, referenced
+from .crossobject import REFERRING_KINDS, check_set, referenced
 from .defaults import DEFAULT_NAMESPACE, apply_defaults
 from .rules_vpc import VPC_RULES
 from .rules_wiring import WIRING_RULES
@@ -33,6 +33,7 @@ from .structure import STRUCTURAL_CODES, check_structure
 
 __all__ = (
     'CODES',
+    'REFERRING_KINDS',
     'STRUCTURAL_CODES',
     'Classified',
     'Report',

@@ -11,7 +11,7 @@ from .net import find_overlaps, parse_prefix
 from .rules_vpc import attachment_parts, is_static_attachment, peering_vpcs
 from .rules_wiring import SERVER_FACING_TYPES, connection_type
 
-__all__ = ('check_set', 'referenced')
+__all__ = ('REFERRING_KINDS', 'check_set', 'referenced')
 
 
 def _dict(value):
@@ -288,3 +288,5 @@ _REFERENCE_RULES = {
     'ExternalPeering': _external_peering,
     'Switch': _switch,
 }
+# The kinds whose objects refer to others (every other object is only ever referred to).
+REFERRING_KINDS = frozenset(_REFERENCE_RULES)
