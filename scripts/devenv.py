@@ -2,7 +2,8 @@
 
 Reads the same testing/configuration.py that NetBox and pytest use, so each connection value
 has one default. Reuses PostgreSQL and Redis when they answer; on a loopback address where they
-do not, installs them from Debian's packages and starts them. NetBox's migrations (~4.5 min)
+do not, installs them from Debian's packages and starts them. Installs Debian's Chromium for the
+browser test when it is missing and apt is there. NetBox's migrations (~4.5 min)
 run once, into a template database; the dev database and every test database are clones of it.
 """
 
@@ -25,6 +26,8 @@ NETBOX_VERSION = '4.7.3'
 # Written on the template only after its migrations finished: a half-migrated template is rebuilt.
 TEMPLATE_MARK = f'netbox {NETBOX_VERSION} migrated'
 LOOPBACK = {'127.0.0.1', 'localhost', '::1'}
+# Where the browser test looks for Chromium (netbox_hedgehog/tests/test_browser.py).
+CHROMIUM = os.environ.get('HEDGEHOG_CHROMIUM', '/usr/bin/chromium')
 
 
 def log(message):
@@ -179,6 +182,16 @@ def ensure_dev_database(admin):
     netbox('migrate', '--no-input', database=name)
 
 
+def ensure_chromium():
+    """Debian's Chromium for the browser test, where apt can install it; without it that test is skipped."""
+    if Path(CHROMIUM).exists() or not shutil.which('apt-get'):
+        return
+    try:
+        apt_install('chromium')
+    except subprocess.CalledProcessError as exc:
+        log(f'chromium could not be installed ({exc}); the browser test will be skipped')
+
+
 def ensure_folders():
     for folder in ('media', 'scripts', 'reports'):
         (REPO / 'var' / 'netbox' / folder).mkdir(parents=True, exist_ok=True)
@@ -189,6 +202,7 @@ def main():
     ensure_folders()
     ensure_postgres()
     ensure_redis()
+    ensure_chromium()
     admin = Admin()
     ensure_role(admin)
     ensure_template(admin)

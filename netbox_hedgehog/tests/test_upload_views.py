@@ -61,7 +61,7 @@ class UploadViewTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertIn('No findings: the file is ready for ingestion.', content)
         self.assertIn('takes it', content)
         self.assertIn(reverse('plugins:netbox_hedgehog:hedgehogfabric_ingest', args=[self.fabric.pk]), content)
-        self.assertIn('create Switch leaf-01', content)
+        self.assertIn('create Switch leaf-01 <span class="text-muted">(line 2)</span>', content)
 
     def test_a_taken_name_is_never_overwritten(self):
         (self.raw / 'wiring.yaml').write_text('# mine\n')

@@ -167,7 +167,9 @@ class RawFileFormPanel(panels.ObjectPanel):
     title = _('Add YAML to raw/')
 
     def get_context(self, context):
-        return {**super().get_context(context), 'form': RawFileForm()}
+        form = RawFileForm()
+        form.fields['text'].widget.attrs['rows'] = 6  # a column of the fabric page, not a page of its own
+        return {**super().get_context(context), 'form': form}
 
     def should_render(self, context):
         return may_change(context)
