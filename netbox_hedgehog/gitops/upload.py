@@ -4,9 +4,9 @@ The file lands in raw/ as one copied there from a shell or pulled by git would: 
 tell the difference. Before anything is written, the name must be one plain file name ending in
 .yaml or .yml (no path, not hidden, no control characters) and the bytes must be non-empty UTF-8
 text within `max_file_bytes`; otherwise the upload is refused (UploadRefused) and nothing is
-written. The content is then planned as ingestion would plan it (`plan_raw_file`), so its findings
-are known at once. A file with errors is still written: raw/ is where a person's files wait to be
-fixed, and ingestion rejects such a file whole.
+written. The file is then planned as ingestion would plan it (`plan_raw_file`), under the name it
+got, so its findings are known at once. A file with errors is still written: raw/ is where a
+person's files wait to be fixed, and ingestion rejects such a file whole.
 
 A new file is written as a hidden temporary in raw/ (ingestion skips hidden names), fsynced, and
 hard-linked under its name, which fails instead of overwriting: a taken name makes the upload
