@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.findings import has_errors
-from netbox_hedgehog.gitops.ingestion import plan_raw_file
+from netbox_hedgehog.gitops.ingestion import TEMPORARY_SUFFIX, plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
@@ -38,7 +38,6 @@ __all__ = ('REPLACED', 'Upload', 'UploadRefused', 'add_raw_file', 'check_name', 
 REPLACED = f'{HNP}/replaced'
 # `wiring.yaml` taken: `wiring-2.yaml`, ... up to this many, then the upload is refused.
 MAX_NAME_ATTEMPTS = 100
-TEMPORARY_SUFFIX = '.hnp-upload'
 
 
 class UploadRefused(Exception):
@@ -194,7 +193,8 @@ def _write_new(folder, names, data):
 
 
 def _write_temporary(folder, data):
-    """A hidden new file in `folder` holding `data`, fsynced; its path."""
+    """A hidden new file in `folder` holding `data`, fsynced; its path. Named like ingestion's temporaries,
+    which a fabric's git working copy never commits."""
     path = folder / f'.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}'
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
