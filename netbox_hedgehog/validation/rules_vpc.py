@@ -198,7 +198,8 @@ def _check_permit(spec, subnets, add):
         names = _list(permit)
         if len(names) < 2:
             add('VPC_PERMIT', path, f'{path} must list at least 2 subnets.')
-        missing = [name for name in names if name not in subnets]
+        # Entries that are not names (a list, say) are the structure check's finding; here they would not hash.
+        missing = [name for name in names if isinstance(name, str) and name not in subnets]
         if missing:
             add('VPC_PERMIT', path, f'{path} names subnets the VPC does not define: {", ".join(map(str, missing))}.')
         if len(set(map(str, names))) != len(names):

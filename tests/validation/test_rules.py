@@ -466,3 +466,10 @@ def test_defaulting_lets_real_shortcuts_pass():
     )
     for document in doc:
         assert codes(validate_document(document), 'error') == [], document.data
+
+
+def test_a_permit_entry_that_is_not_a_name_is_a_type_finding_not_a_crash():
+    # Found by the conformance fuzzer: a list inside a permit list could not be looked up among the subnets.
+    spec = {'subnets': {'a': SUBNET}, 'permit': [[[], 'a']]}
+    (document,) = documents(obj('VPC', 'vpc-1', spec))
+    assert [(f.code, f.path) for f in validate_document(document)] == [('FIELD_TYPE', 'spec.permit[0][0]')]
