@@ -245,12 +245,17 @@ def _check_vpc_namespaces(index):
     for item in index.of_kind('VPC'):
         spec = _dict(item.obj.get('spec'))
         name = item.classified.name
+        # A namespace that is not a name (a list, say) is the structure check's finding; it shares nothing here.
+        vlan_namespace, ipv4_namespace = (
+            value if isinstance(value, str) else None
+            for value in (spec.get('vlanNamespace'), spec.get('ipv4Namespace'))
+        )
         for subnet_name, subnet in _dict(spec.get('subnets')).items():
             subnet = _dict(subnet)
             path = f'spec.subnets.{subnet_name}'
             vlan = subnet.get('vlan')
-            if isinstance(vlan, int) and vlan and not subnet.get('hostBGP'):
-                key = (spec.get('vlanNamespace'), vlan)
+            if vlan_namespace and isinstance(vlan, int) and vlan and not subnet.get('hostBGP'):
+                key = (vlan_namespace, vlan)
                 owner = vlans.get(key)
                 if owner is None:
                     vlans[key] = (name, subnet_name)
@@ -261,8 +266,8 @@ def _check_vpc_namespaces(index):
                         f'VLAN {vlan} is also used by VPC {owner[0]} subnet {owner[1]} (VLANNamespace {key[0]}).',
                     )
             network = parse_prefix(subnet.get('subnet'))
-            if network is not None:
-                networks.setdefault(spec.get('ipv4Namespace'), []).append(((item, name, path), network))
+            if ipv4_namespace and network is not None:
+                networks.setdefault(ipv4_namespace, []).append(((item, name, path), network))
     for namespace, entries in networks.items():
         for first, network, second, other in find_overlaps(entries):
             if first[1] == second[1]:

@@ -159,3 +159,10 @@ def test_references_follow_hedgehog_defaults():
 def test_kinds_without_reference_rules_refer_to_nothing():
     assert references('Connection', UNBUNDLED['spec']) == []
     assert references('VPCAttachment', None) == []
+
+
+def test_a_namespace_that_is_not_a_name_is_a_type_finding_not_a_crash():
+    # Found by the fuzzer: a list as vlanNamespace (or ipv4Namespace) could not key the namespace clash checks.
+    broken = obj('VPC', 'vpc-3', {**VPC_1['spec'], 'vlanNamespace': [None], 'ipv4Namespace': ['x']})
+    expected = [('FIELD_TYPE', 1, 'spec.ipv4Namespace'), ('FIELD_TYPE', 1, 'spec.vlanNamespace')]
+    assert sorted(found(VPC_1, broken)) == expected
