@@ -18,6 +18,7 @@ import shlex
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from git import Git, GitCommandError, Repo
 
@@ -40,7 +41,7 @@ COMMITTER = {'GIT_COMMITTER_NAME': AUTHOR[0], 'GIT_COMMITTER_EMAIL': AUTHOR[1]}
 # so the secret is in no file and on no command line. Written into the working copy's config.
 CREDENTIAL_HELPER = (
     '!f() { test "$1" = get && test -n "$HEDGEHOG_GIT_SECRET" && '
-    'printf "username=%s\\npassword=%s\\n" "${HEDGEHOG_GIT_USERNAME:-git}" "$HEDGEHOG_GIT_SECRET"; }; f'
+    'printf "username=%s\\npassword=%s\\n" "$HEDGEHOG_GIT_USERNAME" "$HEDGEHOG_GIT_SECRET"; }; f'
 )
 # Temporaries of a running ingestion never belong in a commit.
 EXCLUDED = ('.*.hnp-tmp',)
@@ -367,12 +368,18 @@ def _environment(settings):
     secrets = ()
     if credentials.secret:
         environment['HEDGEHOG_GIT_SECRET'] = credentials.secret
+        # The helper answers for the user name too: the URL's, else one any token-based host accepts.
+        environment['HEDGEHOG_GIT_USERNAME'] = _url_username(settings.url) or 'git'
         secrets = (credentials.secret,)
     if credentials.ssh_key_file:
         environment['GIT_SSH_COMMAND'] = (
             f'ssh -i {shlex.quote(credentials.ssh_key_file)} -o IdentitiesOnly=yes -o BatchMode=yes'
         )
     return environment, secrets
+
+
+def _url_username(url):
+    return urlsplit(url).username if '://' in url else None
 
 
 def _run(git, args, environment, secrets, *, timeout=None, check=True):

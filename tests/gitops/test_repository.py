@@ -291,3 +291,13 @@ def test_check_connection_reports_the_branch(first, remote):
     assert result.ok and result.branch_exists and result.head == first.state().head
     result = check_connection(RemoteSettings(str(remote), 'release', TREE))
     assert result.ok and not result.branch_exists and 'does not exist yet' in result.message
+
+
+def test_the_user_name_in_the_url_is_the_one_sent(tmp_path, monkeypatch):
+    make_bare_repository(tmp_path / 'served' / 'fabrics.git')
+    monkeypatch.setenv('HEDGEHOG_TEST_GIT_TOKEN', TOKEN)
+    with GitHttpServer(tmp_path / 'served', 'deploy-bot', TOKEN) as server:
+        url = server.url('fabrics.git').replace('http://', 'http://deploy-bot@')
+        assert check_connection(RemoteSettings(url, 'main', TREE, 'HEDGEHOG_TEST_GIT_TOKEN')).ok
+        plain = RemoteSettings(server.url('fabrics.git'), 'main', TREE, 'HEDGEHOG_TEST_GIT_TOKEN')
+        assert not check_connection(plain).ok  # sent as `git`, which this server does not know
