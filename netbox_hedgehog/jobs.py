@@ -39,6 +39,8 @@ class IngestionJob(JobRunner):
         # Rejected files are an outcome, not a job failure: they stay in raw/ with their findings.
         for rejected in outcome.plan.rejected:
             self.logger.warning(f'fabric={fabric.name} event=file_rejected file={rejected.path}')
+        for path in outcome.changed_during_run:
+            self.logger.warning(f'fabric={fabric.name} event=raw_file_changed_during_run file={path} kept=true')
         if outcome.git is not None and outcome.git.error:
             self.logger.warning(f'fabric={fabric.name} event=git_push_failed reason={outcome.git.error}')
         elif outcome.git is not None and outcome.git.commit:

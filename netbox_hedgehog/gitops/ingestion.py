@@ -70,6 +70,8 @@ class IngestionOutcome:
     run: IngestionRun | None = None
     written: list = field(default_factory=list)
     removed: list = field(default_factory=list)
+    # Raw files ingested as they were read, then changed before their removal: kept in raw/.
+    changed_during_run: list = field(default_factory=list)
 
     # With a git remote: the run's commit and whether it reached the remote.
     git: PushResult | None = None
@@ -89,6 +91,7 @@ class IngestionOutcome:
             'run': self.run.pk if self.run else None,
             'written': self.written,
             'removed': self.removed,
+            'changed_during_run': self.changed_during_run,
             'git': self.git.as_dict() if self.git else None,
             **self.plan.as_dict(),
         }
@@ -135,6 +138,7 @@ class _Ingestion:
         self.tree = str(self.layout.path)
         self.operations = _FileOperations()
         self.stats = {}  # target -> (size, mtime_ns) of the files this run wrote
+        self.raw_identities = {}  # raw path -> _identity() when its bytes were read
 
     def run(self, dry_run):
         started = timezone.now()
@@ -157,7 +161,7 @@ class _Ingestion:
                 _update_index(self.fabric, self.layout, plan, self.rows, self.stats, outcome.run)
                 _record_ingested_files(self.fabric, plan, outcome.run)
                 _finish_run(outcome, provenance)
-            outcome.removed = self._remove_ingested(plan)
+            outcome.removed = self._remove_ingested(plan, outcome)
             if provenance:  # a run that ingested nothing leaves the log (and git) alone
                 self._append_provenance(outcome.run, provenance)
         except BaseException as exc:
@@ -182,10 +186,15 @@ class _Ingestion:
             if not path.is_file() or path.name == GITKEEP or path.name.startswith('.'):
                 continue
             relative = path.relative_to(self.layout.path).as_posix()
-            if is_yaml_name(path.name):
-                raw_files.append(RawFile(relative, path.read_bytes()))
-            else:
+            if not is_yaml_name(path.name):
                 ignored.append(relative)
+                continue
+            before = _identity(path)
+            data = path.read_bytes()
+            if _identity(path) != before:
+                continue  # being written right now: it waits for the next run, whole
+            self.raw_identities[relative] = before
+            raw_files.append(RawFile(relative, data))
         return raw_files, ignored
 
     def _current_sha256(self, target):
@@ -218,10 +227,16 @@ class _Ingestion:
             self.progress('write', number, len(outputs))
         return written
 
-    def _remove_ingested(self, plan):
+    def _remove_ingested(self, plan, outcome):
         removed = []
         for file_plan in plan.ingested:
-            self.operations.unlink(self.layout.path / file_plan.path)
+            path = self.layout.path / file_plan.path
+            if _identity(path) != self.raw_identities[file_plan.path]:
+                # Changed since it was read (an editor, a copy still arriving): what was read is in
+                # managed/ now, the new content stays in raw/ for the next run.
+                outcome.changed_during_run.append(file_plan.path)
+                continue
+            self.operations.unlink(path)
             removed.append(file_plan.path)
         return removed
 
@@ -283,6 +298,15 @@ class _FileOperations:
             handle.flush()
             os.fsync(handle.fileno())
         self._done()
+
+
+def _identity(path):
+    """Which file, of which size, last written when: any change of a raw file changes this."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _stat(path):

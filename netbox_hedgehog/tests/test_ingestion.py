@@ -237,6 +237,20 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(snapshot(self.tree), before)
         self.assertFalse(IngestionRun.objects.exists())
 
+    def test_a_raw_file_changed_during_the_run_is_kept_with_its_new_content(self):
+        raw = self.drop('vpc.yaml', samples.vpc(1001))
+
+        def edit_while_writing(step, done, total):
+            raw.write_text(samples.vpc(1002))  # a person saves the file again mid-run
+
+        outcome = ingest(self.fabric, trigger='test', progress=edit_while_writing)
+        self.assertEqual(outcome.changed_during_run, ['raw/vpc.yaml'])
+        self.assertEqual(raw.read_text(), samples.vpc(1002))  # nothing the person wrote is lost
+        self.assertIn('vlan: 1001', self.managed('vpcs', 'vpc-1').read_text())  # what was read is managed
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual((outcome.changed_during_run, outcome.removed), ([], ['raw/vpc.yaml']))
+        self.assertIn('vlan: 1002', self.managed('vpcs', 'vpc-1').read_text())
+
     def test_an_interrupted_run_is_closed_by_the_next_one(self):
         stale = IngestionRun.objects.create(fabric=self.fabric, started=self.fabric.created, trigger='test')
         ingest(self.fabric, trigger='test')
