@@ -54,7 +54,6 @@ __all__ = (
 
 IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
-WRITTEN = (DocumentAction.CREATE, DocumentAction.UPDATE, DocumentAction.UNCHANGED, DocumentAction.FOREIGN)
 # Crash-safety tests only: kill this process (SIGKILL) after that many file system operations.
 CRASH_AFTER_ENV = 'HEDGEHOG_TEST_CRASH_AFTER_FS_OPS'
 TEMPORARY_SUFFIX = '.hnp-tmp'
@@ -200,7 +199,7 @@ class _Ingestion:
 
     def _current_sha256(self, target):
         """The file's hash: from the index when its size and modification time still match, else read."""
-        path = f'{self.tree}/{target}'
+        path = self._path(target)
         try:
             stat = os.stat(path)
         except FileNotFoundError:
@@ -212,21 +211,29 @@ class _Ingestion:
             return hashlib.sha256(handle.read()).hexdigest()
 
     def _write_outputs(self, plan):
-        outputs = {}
-        for file_plan in plan.ingested:
-            for document in file_plan.documents:
-                if document.action in WRITTEN and document.action != DocumentAction.UNCHANGED and document.content:
-                    outputs[document.target] = document.content
-        for folder in {(self.layout.path / target).parent for target in outputs}:
-            folder.mkdir(parents=True, exist_ok=True)
-        written = []
+        outputs = {
+            document.target: document.content
+            for file_plan in plan.ingested
+            for document in file_plan.documents
+            if self._needs_writing(document)
+        }
+        for folder in {os.path.dirname(self._path(target)) for target in outputs}:
+            os.makedirs(folder, exist_ok=True)
         for number, (target, content) in enumerate(sorted(outputs.items()), start=1):
-            path = self.layout.path / target
-            if not _holds(path, content):
-                self.stats[target] = self.operations.write_atomically(path, content)
-                written.append(target)
+            self.stats[target] = self.operations.write_atomically(self._path(target), content)
             self.progress('write', number, len(outputs))
-        return written
+        return sorted(outputs)
+
+    def _needs_writing(self, document):
+        if document.content is None:
+            return False  # a document of a settled file: its output is in place
+        if document.action in (DocumentAction.CREATE, DocumentAction.UPDATE):
+            return True  # the plan found the target missing or holding other bytes
+        # A foreign document's file is named by its content, so it may be there already.
+        return document.action == DocumentAction.FOREIGN and not _holds(self._path(document.target), document.content)
+
+    def _path(self, target):
+        return f'{self.tree}/{target}'
 
     def _remove_ingested(self, plan, outcome):
         removed = []
@@ -259,6 +266,8 @@ class _FileOperations:
         crash_after = os.environ.get(CRASH_AFTER_ENV)
         self.crash_after = int(crash_after) if crash_after else None
         self.count = 0
+        # Names this run's temporary files; O_EXCL still refuses any name that exists.
+        self.token = uuid.uuid4().hex
 
     def _done(self):
         self.count += 1
@@ -266,8 +275,9 @@ class _FileOperations:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def write_atomically(self, path, content):
-        """Temporary file beside `path`, renamed over it; returns (size, mtime_ns) of what was written."""
-        temporary = f'{path.parent}/.{path.name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}'
+        """Temporary file beside `path` (a str), renamed over it; returns (size, mtime_ns) of what was written."""
+        folder, name = os.path.split(path)
+        temporary = f'{folder}/.{name}.{self.token}{TEMPORARY_SUFFIX}'
         descriptor = os.open(temporary, NEW_FILE, 0o644)
         try:
             while content:
@@ -317,7 +327,8 @@ def _stat(path):
 
 def _holds(path, content):
     try:
-        return path.stat().st_size == len(content) and path.read_bytes() == content
+        with open(path, 'rb') as handle:
+            return os.fstat(handle.fileno()).st_size == len(content) and handle.read() == content
     except FileNotFoundError:
         return False
 
