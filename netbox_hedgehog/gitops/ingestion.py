@@ -61,6 +61,7 @@ PROVENANCE_LOG = 'ingestions.jsonl'
 # Crash-safety tests only: kill this process (SIGKILL) after that many file system operations.
 CRASH_AFTER_ENV = 'HEDGEHOG_TEST_CRASH_AFTER_FS_OPS'
 TEMPORARY_SUFFIX = '.hnp-tmp'
+TEMPORARY_NAME_PREFIX = 100  # characters of the target's name in its temporary's name
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
@@ -304,7 +305,8 @@ class _FileOperations:
     def write_atomically(self, path, content):
         """Temporary file beside `path` (a str), renamed over it; returns (size, mtime_ns) of what was written."""
         folder, name = os.path.split(path)
-        temporary = f'{folder}/.{name}.{self.token}{TEMPORARY_SUFFIX}'
+        # The start of the name tells a person what a stale temporary was; all of it might not fit.
+        temporary = f'{folder}/.{name[:TEMPORARY_NAME_PREFIX]}.{self.token}{TEMPORARY_SUFFIX}'
         descriptor = os.open(temporary, NEW_FILE, 0o644)
         try:
             while content:

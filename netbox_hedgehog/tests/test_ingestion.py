@@ -251,6 +251,13 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual((outcome.changed_during_run, outcome.removed), ([], ['raw/vpc.yaml']))
         self.assertIn('vlan: 1002', self.managed('vpcs', 'vpc-1').read_text())
 
+    def test_an_object_named_near_the_longest_file_name_is_ingested(self):
+        name = f'server-{"a" * 240}'  # managed file name: 252 bytes, a file name holds at most 255
+        self.drop('server.yaml', samples.WIRING.split('---\n')[1].replace('server-01', name))
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0)
+        self.assertTrue(self.managed('servers', name).is_file())
+
     def test_an_interrupted_run_is_closed_by_the_next_one(self):
         stale = IngestionRun.objects.create(fabric=self.fabric, started=self.fabric.created, trigger='test')
         ingest(self.fabric, trigger='test')
