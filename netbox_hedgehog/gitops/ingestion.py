@@ -13,10 +13,12 @@ uploads into raw/ are checked with `plan_raw_file`.
 
 import gc
 import hashlib
+import itertools
 import json
 import os
 import signal
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -476,13 +478,27 @@ def _refresh_search(written, stale_ids=()):
     if stale_ids:
         CachedValue.objects.filter(object_type=object_type, object_id__in=stale_ids).delete()
     now = timezone.now()
+    keys = _time_ordered_uuids()
     entries = (
-        (uuid.uuid4(), now, object_type.pk, pk, field.name, field.type, field.value, field.weight)
+        (next(keys), now, object_type.pk, pk, field.name, field.type, field.value, field.weight)
         for pk, fields in written
         for field in HedgehogResourceIndex.to_cache(_Searchable(**fields), custom_fields=())
     )
     columns = ('id', 'timestamp', 'object_type_id', 'object_id', 'field', 'type', 'value', 'weight')
     _copy(CachedValue._meta.db_table, columns, entries)
+
+
+def _time_ordered_uuids():
+    """Primary keys for new rows, as UUID text in the version 7 layout of RFC 9562: the time in
+    milliseconds, then 74 bits counted up from a random start.
+
+    uuid4() costs microseconds per key, and random keys spread the inserts over every page of
+    the primary-key index; these cost a fraction of that and land side by side.
+    """
+    layout = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | 0b10 << 62
+    start = int.from_bytes(os.urandom(10)) >> 7  # 73 random bits: counting up never overflows 74 bits
+    for counter in itertools.count(start):
+        yield f'{layout | counter >> 62 << 64 | counter & (1 << 62) - 1:032x}'
 
 
 def _insert_rows(fabric, rows):
@@ -504,7 +520,8 @@ def _insert_rows(fabric, rows):
         table,
         columns,
         (
-            (pk, now, now, Jsonb({}), fabric.pk, *(Jsonb(v) if k == 'spec' else v for k, v in fields.items()))
+            # JSON as text: COPY's text format is what the Jsonb adapter would produce, at half the cost.
+            (pk, now, now, '{}', fabric.pk, *(json.dumps(v) if k == 'spec' else v for k, v in fields.items()))
             for pk, fields in created
         ),
     )
