@@ -428,7 +428,8 @@ def _cleanup_plan(data):
 
 
 def clean_data(data):
-    """A copy of `data` without server-side fields and with a legacy apiVersion rewritten."""
+    """A copy of `data` without server-side fields and with a legacy apiVersion rewritten; `data`
+    itself when nothing needs either (so callers can tell, and `clean_text` keeps the author's text)."""
     removals, new_api = _cleanup_plan(data)
     if not removals and new_api is None:
         return data

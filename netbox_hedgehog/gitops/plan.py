@@ -315,7 +315,8 @@ def _plan_documents(entries, current_sha256):
             file_plan.documents.append(_foreign(document, classified))
             continue
         key = (classified.kind.kind, classified.name)
-        content = _as_file(clean_text(document))
+        # clean_data hands back the very object when nothing needs cleaning: the text is then the author's.
+        content = _as_file(document.text if entry.cleaned is document.data else clean_text(document))
         sha256 = hashlib.sha256(content).hexdigest()
         target = managed_target(classified.kind, classified.name)
         doc_plan = DocumentPlan(

@@ -165,6 +165,7 @@ def test_clean_text_keeps_the_authors_bytes_when_nothing_needs_changing():
     text = 'apiVersion: wiring.githedgehog.com/v1beta1   # as written\nkind: Server\nmetadata: {name: s1}\n'
     document = read_documents(text.encode()).documents[0]
     assert clean_text(document) is document.text
+    assert clean_data(document.data) is document.data  # what ingestion checks to skip clean_text
 
 
 def test_clean_text_falls_back_to_a_dump_for_flow_style_metadata():
