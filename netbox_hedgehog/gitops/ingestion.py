@@ -160,7 +160,8 @@ class _Ingestion:
         if dry_run:
             return outcome
         _close_interrupted_runs(self.fabric)
-        self.operations.remove_stale_temporaries(self.layout)
+        if _last_run_failed(self.fabric):  # only a run that did not finish leaves temporary files behind
+            self.operations.remove_stale_temporaries(self.layout)
         outcome.run = IngestionRun.objects.create(
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )
@@ -604,6 +605,11 @@ def _close_interrupted_runs(fabric):
     IngestionRun.objects.filter(fabric=fabric, status=IngestionStatusChoices.RUNNING).update(
         status=IngestionStatusChoices.FAILED, finished=timezone.now(), error='interrupted (the process stopped)'
     )
+
+
+def _last_run_failed(fabric):
+    """True when the fabric's latest run failed or was interrupted (once closed, an interrupted run is failed)."""
+    return fabric.runs.values_list('status', flat=True).first() == IngestionStatusChoices.FAILED
 
 
 def _record_failure(fabric, run, exc):

@@ -7,7 +7,14 @@ from django.test import TestCase, TransactionTestCase
 from extras.models import CachedValue
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
-from netbox_hedgehog.gitops.ingestion import PROVENANCE_LOG, IngestionLocked, ingest, raw_backlog, reindex
+from netbox_hedgehog.gitops.ingestion import (
+    PROVENANCE_LOG,
+    TEMPORARY_SUFFIX,
+    IngestionLocked,
+    ingest,
+    raw_backlog,
+    reindex,
+)
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.tests import ingestion_samples as samples
@@ -258,12 +265,16 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(outcome.exit_code, 0)
         self.assertTrue(self.managed('servers', name).is_file())
 
-    def test_an_interrupted_run_is_closed_by_the_next_one(self):
+    def test_an_interrupted_run_is_closed_by_the_next_one_which_removes_its_temporary_files(self):
         stale = IngestionRun.objects.create(fabric=self.fabric, started=self.fabric.created, trigger='test')
+        temporary = self.tree / 'managed' / 'switches' / f'.leaf-01.yaml.0123abcd{TEMPORARY_SUFFIX}'
+        temporary.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text('kind: Swi')
         ingest(self.fabric, trigger='test')
         stale.refresh_from_db()
         self.assertEqual(stale.status, IngestionStatusChoices.FAILED)
         self.assertIn('interrupted', stale.error)
+        self.assertFalse(temporary.exists())
 
 
 class ReindexTest(IngestionTestMixin, TestCase):
