@@ -16,12 +16,9 @@ import hashlib
 import itertools
 import json
 import os
-import signal
-import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -37,7 +34,7 @@ from psycopg.types.json import Jsonb
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.findings import Finding, Severity
-from netbox_hedgehog.gitops import sync
+from netbox_hedgehog.gitops import fileops, sync
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import DocumentAction, RawFile, make_plan, managed_target
 from netbox_hedgehog.gitops.repository import PushResult
@@ -60,11 +57,6 @@ __all__ = (
 
 IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
-# Crash-safety tests only: kill this process (SIGKILL) after that many file system operations.
-CRASH_AFTER_ENV = 'HEDGEHOG_TEST_CRASH_AFTER_FS_OPS'
-TEMPORARY_SUFFIX = '.hnp-tmp'
-TEMPORARY_NAME_PREFIX = 100  # characters of the target's name in its temporary's name
-NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
 REMOVERS = 8
@@ -144,8 +136,8 @@ class _Ingestion:
         self.progress = progress or (lambda step, done, total: None)
         self.layout = fabric.layout()
         self.tree = str(self.layout.path)
-        self.operations = _FileOperations()
-        self.stats = {}  # target -> (size, mtime_ns) of the files this run wrote
+        self.operations = fileops.FileOperations()
+        self.stats = {}  # target -> (size, mtime_ns) of the files this run writes
         self.raw_identities = {}  # raw path -> _identity() when its bytes were read
 
     def run(self, dry_run):
@@ -161,19 +153,22 @@ class _Ingestion:
             return outcome
         _close_interrupted_runs(self.fabric)
         if _last_run_failed(self.fabric):  # only a run that did not finish leaves temporary files behind
-            self.operations.remove_stale_temporaries(self.layout)
+            self.operations.remove_stale_temporaries((self.layout.managed, self.layout.unmanaged))
         outcome.run = IngestionRun.objects.create(
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )
         try:
-            outcome.written = self._write_outputs(plan)
-            # One barrier for the whole run: every output is durable before any raw file goes.
-            os.sync()
+            outputs = self._outputs(plan)
+            outcome.written = sorted(outputs)
             provenance = _provenance(plan)
             with transaction.atomic():
-                _update_index(self.fabric, self.layout, plan, self.rows, self.stats, outcome.run)
-                _record_ingested_files(self.fabric, plan, outcome.run)
-                _finish_run(outcome, provenance)
+                # The files are written, and made durable by the run's one barrier, while the index is
+                # filled in the open transaction: it commits only after the barrier, so the index never
+                # names a file that is not durable, and no raw file goes before both.
+                with self._writing(outputs):
+                    _update_index(self.fabric, self.layout, plan, self.rows, self.stats, outcome.run)
+                    _record_ingested_files(self.fabric, plan, outcome.run)
+                    _finish_run(outcome, provenance)
             outcome.removed = self._remove_ingested(plan, outcome)
             if provenance:  # a run that ingested nothing leaves the log (and git) alone
                 self._append_provenance(outcome.run, provenance)
@@ -223,19 +218,28 @@ class _Ingestion:
         with open(path, 'rb') as handle:
             return hashlib.sha256(handle.read()).hexdigest()
 
-    def _write_outputs(self, plan):
+    def _outputs(self, plan):
+        """{target: content} of every file this run writes, and the (size, mtime) each will have.
+
+        Every file gets the same modification time, set by the writer, so the index rows can be
+        built before the files exist. A stamp in nanoseconds taken now is also never the tick-aligned
+        time the kernel gives a later edit: a same-size edit is never mistaken for our file.
+        """
         outputs = {
             document.target: document.content
             for file_plan in plan.ingested
             for document in file_plan.documents
             if self._needs_writing(document)
         }
+        self.stamp = time.time_ns()
+        self.stats = {target: (len(content), self.stamp) for target, content in outputs.items()}
+        return outputs
+
+    def _writing(self, outputs):
         for folder in {os.path.dirname(self._path(target)) for target in outputs}:
             os.makedirs(folder, exist_ok=True)
-        for number, (target, content) in enumerate(sorted(outputs.items()), start=1):
-            self.stats[target] = self.operations.write_atomically(self._path(target), content)
-            self.progress('write', number, len(outputs))
-        return sorted(outputs)
+        files = [(self._path(target), content) for target, content in sorted(outputs.items())]
+        return fileops.writing(self.operations, files, self.stamp, self.progress)
 
     def _needs_writing(self, document):
         if document.content is None:
@@ -286,64 +290,6 @@ def _cyclic_collector_paused():
     finally:
         if enabled:
             gc.enable()
-
-
-class _FileOperations:
-    """Every change ingestion makes to the disk, counted so crash tests can stop the process between any two."""
-
-    def __init__(self):
-        crash_after = os.environ.get(CRASH_AFTER_ENV)
-        self.crash_after = int(crash_after) if crash_after else None
-        self.count = 0
-        self.counting = threading.Lock()  # operations may run in several threads
-        # Names this run's temporary files; O_EXCL still refuses any name that exists.
-        self.token = uuid.uuid4().hex
-
-    def _done(self):
-        with self.counting:
-            self.count += 1
-            if self.crash_after is not None and self.count >= self.crash_after:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-    def write_atomically(self, path, content):
-        """Temporary file beside `path` (a str), renamed over it; returns (size, mtime_ns) of what was written."""
-        folder, name = os.path.split(path)
-        # The start of the name tells a person what a stale temporary was; all of it might not fit.
-        temporary = f'{folder}/.{name[:TEMPORARY_NAME_PREFIX]}.{self.token}{TEMPORARY_SUFFIX}'
-        descriptor = os.open(temporary, NEW_FILE, 0o644)
-        try:
-            while content:
-                content = content[os.write(descriptor, content) :]
-            stat = os.fstat(descriptor)
-        except BaseException:
-            os.close(descriptor)
-            os.unlink(temporary)
-            raise
-        os.close(descriptor)
-        self._done()
-        os.replace(temporary, path)
-        self._done()
-        return stat.st_size, stat.st_mtime_ns
-
-    def remove_stale_temporaries(self, layout):
-        """Temporary files of a run that was killed before renaming them: ours, never a user's, so removed."""
-        for folder in (layout.managed, layout.unmanaged):
-            for parent, _, names in os.walk(folder):
-                for name in names:
-                    if name.startswith('.') and name.endswith(TEMPORARY_SUFFIX):
-                        self.unlink(os.path.join(parent, name))
-
-    def unlink(self, path):
-        with suppress(FileNotFoundError):
-            os.unlink(path)
-        self._done()
-
-    def append(self, path, text):
-        with open(path, 'a', encoding='utf-8') as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        self._done()
 
 
 def _identity(path):

@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.findings import has_errors
-from netbox_hedgehog.gitops.ingestion import TEMPORARY_SUFFIX, plan_raw_file
+from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
+from netbox_hedgehog.gitops.ingestion import plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name

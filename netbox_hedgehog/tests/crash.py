@@ -13,7 +13,8 @@ import time
 
 from django.db import connections
 
-from netbox_hedgehog.gitops.ingestion import CRASH_AFTER_ENV, ingest
+from netbox_hedgehog.gitops.fileops import CRASH_AFTER_ENV
+from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.plan import DocumentAction, FileAction, RawFile, make_plan
 from netbox_hedgehog.models import HedgehogResource

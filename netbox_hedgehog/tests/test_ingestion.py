@@ -1,5 +1,6 @@
 """Ingestion against a real tree, real PostgreSQL: raw/ into managed/, unmanaged/ and the index."""
 
+import errno
 import json
 from unittest import mock
 
@@ -7,9 +8,9 @@ from django.test import TestCase, TransactionTestCase
 from extras.models import CachedValue
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.ingestion import (
     PROVENANCE_LOG,
-    TEMPORARY_SUFFIX,
     IngestionLocked,
     ingest,
     raw_backlog,
@@ -264,6 +265,19 @@ class IngestTest(IngestionTestMixin, TestCase):
         outcome = ingest(self.fabric, trigger='test')
         self.assertEqual(outcome.exit_code, 0)
         self.assertTrue(self.managed('servers', name).is_file())
+
+    def test_a_write_that_fails_fails_the_run_and_leaves_raw_and_the_index_alone(self):
+        raw = self.drop('wiring.yaml', samples.WIRING)
+        full = OSError(errno.ENOSPC, 'No space left on device')
+        with mock.patch('os.replace', side_effect=full), self.assertRaises(OSError) as raised:
+            ingest(self.fabric, trigger='test')  # the writer (a forked child) meets the full disk
+        self.assertEqual(raised.exception.errno, errno.ENOSPC)
+        self.assertEqual([path.name for path in (self.tree / 'managed' / 'switches').iterdir()], ['.gitkeep'])
+        self.assertEqual(raw.read_text(), samples.WIRING)
+        self.assertEqual(self.index(), {})  # the index filled meanwhile was rolled back
+        run = IngestionRun.objects.get()
+        self.assertEqual(run.status, IngestionStatusChoices.FAILED)
+        self.assertIn('No space left on device', run.error)
 
     def test_an_interrupted_run_is_closed_by_the_next_one_which_removes_its_temporary_files(self):
         stale = IngestionRun.objects.create(fabric=self.fabric, started=self.fabric.created, trigger='test')

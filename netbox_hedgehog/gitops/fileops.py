@@ -1,0 +1,182 @@
+"""Every change an ingestion makes to the disk, and the writing of a run's output files beside its index work.
+
+The operations are counted, so crash tests can stop the process between any two of them
+(`CRASH_AFTER_ENV`, read only when set). Output files are written atomically: a temporary file
+beside the target, then `os.replace`; one `os.sync()` after the last makes the whole run durable.
+"""
+
+import os
+import pickle
+import signal
+import threading
+import uuid
+from contextlib import contextmanager, suppress
+
+__all__ = ('CRASH_AFTER_ENV', 'TEMPORARY_SUFFIX', 'FileOperations', 'writing')
+
+# Crash-safety tests only: kill the ingesting process (SIGKILL) after that many file system operations.
+CRASH_AFTER_ENV = 'HEDGEHOG_TEST_CRASH_AFTER_FS_OPS'
+TEMPORARY_SUFFIX = '.hnp-tmp'
+TEMPORARY_NAME_PREFIX = 100  # characters of the target's name in its temporary's name
+NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+PROGRESS_REPORTS = 10  # a forked writer reports about every tenth of its files
+
+
+class FileOperations:
+    """The counted file system operations of one run."""
+
+    def __init__(self):
+        crash_after = os.environ.get(CRASH_AFTER_ENV)
+        self.crash_after = int(crash_after) if crash_after else None
+        self.count = 0
+        self.counting = threading.Lock()  # operations may run in several threads
+        self.process = os.getpid()  # the ingesting process, which a crash test kills
+        # Names this run's temporary files; O_EXCL still refuses any name that exists.
+        self.token = uuid.uuid4().hex
+
+    def _done(self):
+        with self.counting:
+            self.count += 1
+            if self.crash_after is not None and self.count >= self.crash_after:
+                if os.getpid() != self.process:  # the forked writer: the ingestion dies with it
+                    os.kill(self.process, signal.SIGKILL)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def write_atomically(self, path, content, mtime_ns):
+        """Temporary file beside `path` (a str), modified at `mtime_ns`, renamed over it."""
+        folder, name = os.path.split(path)
+        # The start of the name tells a person what a stale temporary was; all of it might not fit.
+        temporary = f'{folder}/.{name[:TEMPORARY_NAME_PREFIX]}.{self.token}{TEMPORARY_SUFFIX}'
+        descriptor = os.open(temporary, NEW_FILE, 0o644)
+        try:
+            while content:
+                content = content[os.write(descriptor, content) :]
+            os.utime(descriptor, ns=(mtime_ns, mtime_ns))
+        except BaseException:
+            os.close(descriptor)
+            os.unlink(temporary)
+            raise
+        os.close(descriptor)
+        self._done()
+        try:
+            os.replace(temporary, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temporary)
+            raise
+        self._done()
+
+    def remove_stale_temporaries(self, folders):
+        """Temporary files of a run that was killed before renaming them: ours, never a user's, so removed."""
+        for folder in folders:
+            for parent, _, names in os.walk(folder):
+                for name in names:
+                    if name.startswith('.') and name.endswith(TEMPORARY_SUFFIX):
+                        self.unlink(os.path.join(parent, name))
+
+    def unlink(self, path):
+        with suppress(FileNotFoundError):
+            os.unlink(path)
+        self._done()
+
+    def append(self, path, text):
+        with open(path, 'a', encoding='utf-8') as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._done()
+
+
+@contextmanager
+def writing(operations, files, mtime_ns, progress):
+    """Write `files` ([(path, content)]) and make them durable (`os.sync()`) by the end of the block.
+
+    Creating ten thousand files is system calls, and so is the barrier: while the block runs (the
+    index's work, Python and database) a forked child does them on the other core. A thread would
+    not: it waits for the interpreter's lock behind the block's Python code. A process running other
+    threads writes before the block instead, because a fork copies the locks those threads hold
+    without the threads that would release them.
+
+    The writer's exception is raised at the end of the block; an exception of the block waits for the
+    writer first, so nothing is written once the caller has moved on. `progress(step, done, total)`
+    is called in this process.
+    """
+    if _other_threads():
+        for number, (path, content) in enumerate(files, start=1):
+            operations.write_atomically(path, content, mtime_ns)
+            progress('write', number, len(files))
+        os.sync()
+        yield
+        return
+    reading, writing_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the writer: never returns
+        os.close(reading)
+        _write_in_child(operations, files, mtime_ns, writing_end)
+    os.close(writing_end)
+    try:
+        yield
+    finally:
+        report = _read_all(reading)
+        os.waitpid(pid, 0)
+    _replay(report, operations, len(files), progress)
+
+
+def _other_threads():
+    try:
+        return len(os.listdir('/proc/self/task')) > 1  # every thread, Python's or not
+    except OSError:
+        return threading.active_count() > 1
+
+
+def _write_in_child(operations, files, mtime_ns, pipe):
+    """Write, sync, report through `pipe`, and leave with os._exit (nothing of the parent's runs here)."""
+    parent, code = operations.process, 1
+    step = max(len(files) // PROGRESS_REPORTS, 1)
+    report = {'done': [], 'count': None, 'error': None}
+    try:
+        for number, (path, content) in enumerate(files, start=1):
+            if os.getppid() != parent:
+                return  # the ingestion died (killed): stop, as a thread would have died with it
+            operations.write_atomically(path, content, mtime_ns)
+            if number % step == 0 or number == len(files):
+                report['done'].append(number)
+        os.sync()
+        report['count'] = operations.count
+        code = 0
+    except BaseException as exc:
+        report['error'] = _picklable(exc)
+    finally:
+        with suppress(BaseException):
+            data = pickle.dumps(report)
+            while data:
+                data = data[os.write(pipe, data) :]
+        os._exit(code)
+
+
+def _picklable(exc):
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RuntimeError(f'{type(exc).__name__}: {exc}')
+
+
+def _read_all(descriptor):
+    chunks = []
+    with os.fdopen(descriptor, 'rb') as pipe:
+        while chunk := pipe.read():
+            chunks.append(chunk)
+    return b''.join(chunks)
+
+
+def _replay(data, operations, total, progress):
+    """The writer's report, in this process: its progress, its count of operations, or its error."""
+    if not data:
+        raise OSError('the process writing the output files stopped before it finished')
+    report = pickle.loads(data)
+    for done in report['done']:
+        progress('write', done, total)
+    if report['error'] is not None:
+        raise report['error']
+    operations.count = report['count']

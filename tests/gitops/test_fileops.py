@@ -1,0 +1,102 @@
+"""The output writer on real files: in a forked child while the caller works, or in place when threads run."""
+
+import os
+import signal
+import threading
+from unittest import mock
+
+import pytest
+
+from netbox_hedgehog.gitops.fileops import CRASH_AFTER_ENV, TEMPORARY_SUFFIX, FileOperations, writing
+
+STAMP = 1_700_000_000_123_456_789
+
+
+def outputs(folder, count=25):
+    folder.mkdir(exist_ok=True)
+    return [(f'{folder}/object-{n:02d}.yaml', f'kind: VPC\nnumber: {n}\n'.encode()) for n in range(count)]
+
+
+def contents(folder):
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.fixture
+def other_thread():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+
+def write(files, block=lambda: None):
+    operations, reports = FileOperations(), []
+    with mock.patch('os.fork', wraps=os.fork) as fork:
+        with writing(operations, files, STAMP, lambda *report: reports.append(report)):
+            block()
+    return operations, reports, fork.call_count
+
+
+def test_files_are_written_whole_with_the_stamped_time_by_a_forked_child(tmp_path):
+    files = outputs(tmp_path / 'vpcs')
+    operations, reports, forks = write(files)
+    assert forks == 1
+    assert contents(tmp_path / 'vpcs') == {os.path.basename(path): content for path, content in files}
+    assert {os.stat(path).st_mtime_ns for path, _ in files} == {STAMP}
+    assert operations.count == 2 * len(files)  # the child's count comes back: later operations continue it
+    assert reports[-1] == ('write', len(files), len(files))
+    assert [done for _, done, _ in reports] == sorted(done for _, done, _ in reports)
+
+
+def test_with_other_threads_running_the_files_are_written_in_place_with_the_same_result(tmp_path, other_thread):
+    files = outputs(tmp_path / 'vpcs')
+    operations, reports, forks = write(files)
+    assert forks == 0
+    assert contents(tmp_path / 'vpcs') == {os.path.basename(path): content for path, content in files}
+    assert {os.stat(path).st_mtime_ns for path, _ in files} == {STAMP}
+    assert operations.count == 2 * len(files)
+    assert len(reports) == len(files)
+
+
+def test_the_writers_error_is_raised_as_itself_after_the_block(tmp_path):
+    files = outputs(tmp_path / 'vpcs')
+    (tmp_path / 'vpcs' / 'object-03.yaml').mkdir()  # a directory where a file must go
+    finished = []
+    with pytest.raises(IsADirectoryError):
+        write(files, block=lambda: finished.append(True))
+    assert finished == [True]
+    # The files before it are written, the directory is left as it was, and no temporary file stays behind.
+    assert sorted(os.listdir(tmp_path / 'vpcs')) == [f'object-{n:02d}.yaml' for n in range(4)]
+    assert (tmp_path / 'vpcs' / 'object-03.yaml').is_dir()
+
+
+def test_an_error_in_the_block_waits_for_the_writer_and_is_raised(tmp_path):
+    files = outputs(tmp_path / 'vpcs', count=200)
+
+    def fail():
+        raise LookupError('the index failed')
+
+    with pytest.raises(LookupError, match='the index failed'):
+        write(files, block=fail)
+    # The writer had finished when the error reached the caller: nothing is written after that.
+    assert len(contents(tmp_path / 'vpcs')) == 200
+
+
+def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path):
+    files = outputs(tmp_path / 'vpcs')
+    ingesting = os.fork()
+    if ingesting == 0:  # the process under test: killed inside `writing`, or it exits with 3
+        try:
+            os.environ[CRASH_AFTER_ENV] = '5'
+            with writing(FileOperations(), files, STAMP, lambda *report: None):
+                signal.pause()  # only a signal ends this
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(ingesting, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    names = os.listdir(tmp_path / 'vpcs')
+    # Five operations: three files created, two renamed; the third is left as a temporary file.
+    assert sorted(name for name in names if not name.startswith('.')) == ['object-00.yaml', 'object-01.yaml']
+    assert len([name for name in names if name.endswith(TEMPORARY_SUFFIX)]) == 1
