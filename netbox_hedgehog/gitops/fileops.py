@@ -20,6 +20,9 @@ TEMPORARY_SUFFIX = '.hnp-tmp'
 TEMPORARY_NAME_PREFIX = 100  # characters of the target's name in its temporary's name
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 PROGRESS_REPORTS = 10  # a forked writer reports about every tenth of its files
+# Forking a NetBox process costs about 25 ms (its page tables), as much as writing 500 files: a run
+# writing fewer than this writes them in place.
+FORK_MIN_FILES = 1000
 
 
 class FileOperations:
@@ -93,15 +96,16 @@ def writing(operations, files, mtime_ns, progress):
 
     Creating ten thousand files is system calls, and so is the barrier: while the block runs (the
     index's work, Python and database) a forked child does them on the other core. A thread would
-    not: it waits for the interpreter's lock behind the block's Python code. A process running other
-    threads writes before the block instead, because a fork copies the locks those threads hold
-    without the threads that would release them.
+    not: it waits for the interpreter's lock behind the block's Python code. A few files, or a
+    process running other threads, are written before the block instead: a fork costs more than a
+    few files, and in a threaded process it copies the locks other threads hold without the threads
+    that would release them.
 
     The writer's exception is raised at the end of the block; an exception of the block waits for the
     writer first, so nothing is written once the caller has moved on. `progress(step, done, total)`
     is called in this process.
     """
-    if _other_threads():
+    if len(files) < FORK_MIN_FILES or _other_threads():
         for number, (path, content) in enumerate(files, start=1):
             operations.write_atomically(path, content, mtime_ns)
             progress('write', number, len(files))

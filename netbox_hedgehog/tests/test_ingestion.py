@@ -8,6 +8,7 @@ from django.test import TestCase, TransactionTestCase
 from extras.models import CachedValue
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.gitops import fileops
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.ingestion import (
     PROVENANCE_LOG,
@@ -267,10 +268,16 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertTrue(self.managed('servers', name).is_file())
 
     def test_a_write_that_fails_fails_the_run_and_leaves_raw_and_the_index_alone(self):
+        for forked in (False, True):
+            with self.subTest(forked=forked), mock.patch.object(fileops, 'FORK_MIN_FILES', 1 if forked else 10**6):
+                self.write_fails_on_a_full_disk()
+
+    def write_fails_on_a_full_disk(self):
+        IngestionRun.objects.all().delete()
         raw = self.drop('wiring.yaml', samples.WIRING)
         full = OSError(errno.ENOSPC, 'No space left on device')
         with mock.patch('os.replace', side_effect=full), self.assertRaises(OSError) as raised:
-            ingest(self.fabric, trigger='test')  # the writer (a forked child) meets the full disk
+            ingest(self.fabric, trigger='test')
         self.assertEqual(raised.exception.errno, errno.ENOSPC)
         self.assertEqual([path.name for path in (self.tree / 'managed' / 'switches').iterdir()], ['.gitkeep'])
         self.assertEqual(raw.read_text(), samples.WIRING)

@@ -3,9 +3,11 @@ uninterrupted run would have. Each trial kills a forked child at a different poi
 
 import random
 import time
+from unittest import mock
 
 from django.test import TransactionTestCase
 
+from netbox_hedgehog.gitops import fileops
 from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.tests import ingestion_samples as samples
@@ -31,6 +33,14 @@ class CrashSafetyTest(TemporaryGitopsRootMixin, TransactionTestCase):
         return fabric, tree
 
     def test_killed_at_every_file_operation_and_at_random_times(self):
+        self.kill_and_rerun(seed=20261121)
+
+    def test_killed_at_every_file_operation_and_at_random_times_with_the_writer_forked(self):
+        # A large run writes its files in a forked child: a crash point there kills the ingestion too.
+        with mock.patch.object(fileops, 'FORK_MIN_FILES', 1):
+            self.kill_and_rerun(seed=20261122)
+
+    def kill_and_rerun(self, seed):
         reference, reference_tree = self.new_fabric('reference')
         started = time.perf_counter()
         outcome = ingest(reference, trigger='test')
@@ -41,7 +51,7 @@ class CrashSafetyTest(TemporaryGitopsRootMixin, TransactionTestCase):
         self.assertGreater(len(outcome.written), 5)
 
         trials = [{'after_operations': n} for n in range(1, operations + 1)]
-        chance = random.Random(20261121)
+        chance = random.Random(seed)
         trials += [{'after_seconds': chance.uniform(0, duration * 1.5)} for _ in range(RANDOM_TRIALS)]
         killed = 0
         for number, trial in enumerate(trials):

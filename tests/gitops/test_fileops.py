@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 
+from netbox_hedgehog.gitops import fileops
 from netbox_hedgehog.gitops.fileops import CRASH_AFTER_ENV, TEMPORARY_SUFFIX, FileOperations, writing
 
 STAMP = 1_700_000_000_123_456_789
@@ -19,6 +20,11 @@ def outputs(folder, count=25):
 
 def contents(folder):
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.fixture(autouse=True)
+def fork_for_any_number_of_files(monkeypatch):
+    monkeypatch.setattr(fileops, 'FORK_MIN_FILES', 1)
 
 
 @pytest.fixture
@@ -60,6 +66,15 @@ def test_with_other_threads_running_the_files_are_written_in_place_with_the_same
     assert len(reports) == len(files)
 
 
+def test_a_few_files_are_written_in_place(tmp_path, monkeypatch):
+    monkeypatch.setattr(fileops, 'FORK_MIN_FILES', 26)
+    files = outputs(tmp_path / 'vpcs')
+    operations, reports, forks = write(files)
+    assert forks == 0
+    assert len(contents(tmp_path / 'vpcs')) == len(files)
+    assert operations.count == 2 * len(files)
+
+
 def test_the_writers_error_is_raised_as_itself_after_the_block(tmp_path):
     files = outputs(tmp_path / 'vpcs')
     (tmp_path / 'vpcs' / 'object-03.yaml').mkdir()  # a directory where a file must go
@@ -91,7 +106,8 @@ def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path):
         try:
             os.environ[CRASH_AFTER_ENV] = '5'
             with writing(FileOperations(), files, STAMP, lambda *report: None):
-                signal.pause()  # only a signal ends this
+                signal.alarm(20)  # a writer that failed to kill this process: SIGALRM, and the test fails
+                signal.pause()
         finally:
             os._exit(3)
     _, status = os.waitpid(ingesting, 0)
