@@ -507,16 +507,24 @@ def _known_files(fabric, raw_files):
 
 
 def _record_ingested_files(fabric, plan, run):
-    """Remember each file ingested from its bytes (settled files are already recorded)."""
-    records = [
-        IngestedFile(
-            fabric=fabric, sha256=file_plan.sha256, documents=[d.record() for d in file_plan.documents], run=run
-        )
-        for file_plan in plan.ingested
-        if not _is_settled(file_plan)
-    ]
-    IngestedFile.objects.bulk_create(
-        records, update_conflicts=True, unique_fields=('fabric', 'sha256'), update_fields=('documents', 'run')
+    """Remember each file ingested from its bytes (settled files are already recorded).
+
+    Byte-identical files get one record; a record of the same bytes from an earlier run (whose outputs
+    were edited since, so the file was parsed again) is replaced. One DELETE and one COPY.
+    """
+    records = {}
+    for file_plan in plan.ingested:
+        if not _is_settled(file_plan):
+            records.setdefault(file_plan.sha256, [document.record() for document in file_plan.documents])
+    if not records:
+        return
+    table = IngestedFile._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM {table} WHERE fabric_id = %s AND sha256 = ANY(%s)', [fabric.pk, list(records)])
+    _copy(
+        table,
+        ('fabric_id', 'sha256', 'documents', 'run_id'),
+        ((fabric.pk, sha256, json.dumps(documents), run.pk) for sha256, documents in records.items()),
     )
 
 

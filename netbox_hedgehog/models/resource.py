@@ -17,7 +17,10 @@ class HedgehogResource(NetBoxModel):
     so the UI and API offer no way to edit them.
     """
 
-    fabric = models.ForeignKey(to='netbox_hedgehog.HedgehogFabric', on_delete=models.CASCADE, related_name='resources')
+    # Lookups by fabric (and kind) use the unique constraint's index: no index of its own to maintain.
+    fabric = models.ForeignKey(
+        to='netbox_hedgehog.HedgehogFabric', on_delete=models.CASCADE, related_name='resources', db_index=False
+    )
     kind = models.CharField(verbose_name=_('kind'), max_length=32, choices=KIND_CHOICES)
     name = models.CharField(verbose_name=_('name'), max_length=253)
     namespace = models.CharField(verbose_name=_('namespace'), max_length=63, default='default')
@@ -42,7 +45,6 @@ class HedgehogResource(NetBoxModel):
         constraints = (
             models.UniqueConstraint(fields=('fabric', 'kind', 'name'), name='%(app_label)s_%(class)s_unique_name'),
         )
-        indexes = (models.Index(fields=('fabric', 'kind')),)
 
     def __str__(self):
         return f'{self.kind}/{self.name}'

@@ -201,6 +201,17 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(self.managed('vpcs', 'vpc-1').read_text(), samples.vpc())
         self.assertEqual(list((self.tree / 'raw').glob('*.yaml')), [])
 
+    def test_byte_identical_files_both_leave_raw_and_are_settled_next_time(self):
+        self.drop('a.yaml', samples.vpc())
+        self.drop('b.yaml', samples.vpc())
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual((outcome.exit_code, outcome.removed), (0, ['raw/a.yaml', 'raw/b.yaml']))
+        self.drop('c.yaml', samples.vpc())
+        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+            outcome = ingest(self.fabric, trigger='test')
+        read_documents.assert_not_called()
+        self.assertEqual((outcome.removed, outcome.written), (['raw/c.yaml'], []))
+
     def test_a_copy_whose_twin_is_in_a_rejected_file_is_still_written(self):
         self.drop('a.yaml', samples.HALF_INVALID.replace('leaf-02', 'leaf-01') + '---\n' + samples.vpc())
         self.drop('b.yaml', samples.vpc())
