@@ -6,6 +6,7 @@ Run after `make setup` (uses the dev database; every fabric it creates is delete
 Input: the generator's small fabric. Trials kill a forked ingestion after its Nth file system
 operation (N spread over the whole run) or after a random delay; each trial then checks that no
 document is lost, re-runs the ingestion, and compares the end state with an uninterrupted run.
+Half the trials write the output files in place, half in a forked writer (as a large run does).
 """
 
 import argparse
@@ -28,6 +29,7 @@ def main():
     args = parser.parse_args()
     setup()
     from benchmarks.generate_fabric import write_fabric
+    from netbox_hedgehog.gitops import fileops
     from netbox_hedgehog.gitops.ingestion import ingest
     from netbox_hedgehog.models import HedgehogFabric
     from netbox_hedgehog.tests.crash import end_state, ingest_when_unlocked, lost_documents, run_killed
@@ -64,16 +66,20 @@ def main():
             else {'after_seconds': chance.uniform(0, duration * 1.2)}
             for number in range(args.trials)
         ]
-        lost, killed, mismatched = 0, 0, 0
+        lost, killed, mismatched, forked = 0, 0, 0, 0
+        in_place = fileops.FORK_MIN_FILES
         for number, trial in enumerate(trials):
             fabric, tree = new_fabric(f'trial-{number}')
+            fileops.FORK_MIN_FILES = 1 if number % 4 >= 2 else in_place  # the killed child inherits it
+            forked += fileops.FORK_MIN_FILES == 1
             killed += run_killed(fabric, **trial)
+            fileops.FORK_MIN_FILES = in_place
             lost += len(lost_documents(tree, inputs))
             ingest_when_unlocked(fabric)
             mismatched += end_state(fabric, tree) != expected
         documents = sum(outcome.plan.counts()['documents'].values())
         print(f'input:               {len(inputs)} files, {documents} documents; {operations} file operations per run')
-        print(f'trials:              {len(trials)} ({killed} killed before finishing)')
+        print(f'trials:              {len(trials)} ({killed} killed before finishing; {forked} with a forked writer)')
         print(f'documents lost:      {lost} (must be 0)')
         print(f'end states differing from an uninterrupted run after re-run: {mismatched} (must be 0)')
     finally:

@@ -222,8 +222,8 @@ class _Ingestion:
         """{target: content} of every file this run writes, and the (size, mtime) each will have.
 
         Every file gets the same modification time, set by the writer, so the index rows can be
-        built before the files exist. A stamp in nanoseconds taken now is also never the tick-aligned
-        time the kernel gives a later edit: a same-size edit is never mistaken for our file.
+        built before the files exist. A later edit gets the kernel's time of that edit, so a
+        same-size edit is still told apart from what this run wrote.
         """
         outputs = {
             document.target: document.content
