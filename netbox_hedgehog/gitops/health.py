@@ -121,7 +121,9 @@ CODES = {
         W, 'A managed file name is not <metadata.name>.yaml.', FIX + ' It is renamed when the name is free.', True
     ),
     'HEALTH_MANAGED_STRAY': HealthCode(
-        W, 'An entry in managed/ that is no YAML file (other file, symbolic link).', 'Move it out of managed/.'
+        W,
+        'An entry in managed/ that is no YAML file (other file, symbolic link, folder with a YAML name).',
+        'Move it out of managed/.',
     ),
     # The index (HedgehogResource rows) against managed/
     'HEALTH_INDEX_ROW_ORPHANED': HealthCode(W, 'An index row whose managed file is gone.', FIX, True),
@@ -439,6 +441,9 @@ def managed_files(layout):
                 if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
                     strays.append(_finding('HEALTH_MANAGED_STRAY', f'{shown} is not a regular file.', file=shown))
                 elif entry.is_dir():
+                    if is_yaml_name(entry.name):  # where ingestion would write an object's file
+                        message = f'{shown} is a folder with a YAML file name: the object it names cannot be written.'
+                        strays.append(_finding('HEALTH_MANAGED_STRAY', message, file=shown))
                     pending.append((entry.path, shown))
                 elif is_yaml_name(entry.name):
                     files.append(shown)

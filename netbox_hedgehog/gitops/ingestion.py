@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from stat import S_ISREG
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -36,7 +37,7 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
-from netbox_hedgehog.gitops.plan import DocumentAction, RawFile, make_plan, managed_target
+from netbox_hedgehog.gitops.plan import NOT_A_FILE, DocumentAction, RawFile, make_plan, managed_target
 from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
@@ -212,6 +213,8 @@ class _Ingestion:
             stat = os.stat(path)
         except FileNotFoundError:
             return None
+        if not S_ISREG(stat.st_mode):
+            return NOT_A_FILE
         row = self.rows.get(target)
         if row is not None and row.file_size == stat.st_size and row.file_mtime_ns == stat.st_mtime_ns:
             return row.sha256

@@ -35,6 +35,9 @@ __all__ = (
 )
 
 CONFLICT = 'INGEST_CONFLICT'
+TARGET_NOT_A_FILE = 'INGEST_TARGET_NOT_A_FILE'
+# What `current_sha256` gives for a target that exists but is not a regular file (a folder, say).
+NOT_A_FILE = 'not a regular file'
 RECORD_FIELDS = ('index', 'line', 'action', 'kind', 'name', 'target', 'sha256', 'reason')
 _TARGET, _SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
 NOT_YAML = 'INGEST_NOT_YAML'
@@ -157,6 +160,7 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
     """
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
     known_files = known_files or {}
+    current_sha256 = _memoized(current_sha256)
     raw_files = [(raw, hashlib.sha256(raw.data).hexdigest()) for raw in sorted(raw_files, key=lambda raw: raw.path)]
     parsed = {}
 
@@ -186,6 +190,7 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
         _validate(parsed, raw_documents, managed_documents(), classify_once)
     entries = _classify(parsed, classify_once)
     _note_conflicts(entries)
+    _note_blocked_targets(entries, current_sha256)
     for file_plan, _ in parsed:
         if has_errors(file_plan.findings):
             file_plan.action = FileAction.REJECT
@@ -303,6 +308,39 @@ def _note_conflicts(entries):
                     entry.document.index,
                     'metadata.name',
                     'Keep one definition (fix or remove the others), then ingest again.',
+                )
+            )
+
+
+def _memoized(current_sha256):
+    known = {}
+
+    def current(target):
+        if target not in known:
+            known[target] = current_sha256(target)
+        return known[target]
+
+    return current
+
+
+def _note_blocked_targets(entries, current_sha256):
+    """An object whose managed path holds something other than a file (a folder, say) cannot be written."""
+    for entry in entries:
+        classified = entry.classified
+        if classified.is_foreign or not classified.name:
+            continue
+        target = managed_target(classified.kind, classified.name)
+        if current_sha256(target) == NOT_A_FILE:
+            entry.file_plan.findings.append(
+                Finding(
+                    Severity.ERROR,
+                    TARGET_NOT_A_FILE,
+                    f'{target} exists and is not a file: {classified.kind.kind} {classified.name} cannot be written.',
+                    entry.file_plan.path,
+                    entry.document.line,
+                    entry.document.index,
+                    'metadata.name',
+                    'Move what is at that path out of managed/, then ingest again.',
                 )
             )
 

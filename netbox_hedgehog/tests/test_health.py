@@ -74,6 +74,11 @@ class FindingCodeTest(HealthyFabricMixin, TestCase):
         self.assertIn('managed/vpcs/vpc-3.yaml', finding.message)
         self.assertEqual(finding.line, 1)
 
+    def test_a_folder_named_like_a_managed_file_is_a_stray(self):
+        (self.tree / 'managed' / 'vpcs' / 'vpc-9.yaml').mkdir()
+        (finding,) = self.report().findings
+        self.assertEqual((finding.code, finding.file), ('HEALTH_MANAGED_STRAY', 'managed/vpcs/vpc-9.yaml'))
+
     def test_a_dangling_reference_names_the_field(self):
         self.break_HEALTH_REF_DANGLING()
         (finding,) = [f for f in self.report().findings if f.code == 'HEALTH_REF_DANGLING']

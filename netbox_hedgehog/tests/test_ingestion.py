@@ -278,6 +278,17 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(outcome.exit_code, 0)
         self.assertTrue(self.managed('servers', name).is_file())
 
+    def test_a_folder_where_a_managed_file_must_go_rejects_that_file_with_a_finding(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        vpc = self.drop('vpc.yaml', samples.vpc())
+        self.managed('vpcs', 'vpc-1').mkdir(parents=True)
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual((outcome.exit_code, outcome.removed), (1, ['raw/wiring.yaml']))
+        self.assertEqual(vpc.read_text(), samples.vpc())
+        (finding,) = outcome.plan.findings()
+        self.assertEqual((finding.code, finding.file, finding.line), ('INGEST_TARGET_NOT_A_FILE', 'raw/vpc.yaml', 1))
+        self.assertIn('managed/vpcs/vpc-1.yaml exists and is not a file', finding.message)
+
     def test_a_write_that_fails_fails_the_run_and_leaves_raw_and_the_index_alone(self):
         for forked in (False, True):
             with self.subTest(forked=forked), mock.patch.object(fileops, 'FORK_MIN_FILES', 1 if forked else 10**6):
