@@ -160,7 +160,6 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
     """
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
     known_files = known_files or {}
-    current_sha256 = _memoized(current_sha256)
     raw_files = [(raw, hashlib.sha256(raw.data).hexdigest()) for raw in sorted(raw_files, key=lambda raw: raw.path)]
     parsed = {}
 
@@ -190,6 +189,8 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
         _validate(parsed, raw_documents, managed_documents(), classify_once)
     entries = _classify(parsed, classify_once)
     _note_conflicts(entries)
+    # Parsed documents' targets are looked at twice (blocked? then changed?); a settled file's are not.
+    current_sha256 = _memoized(current_sha256)
     _note_blocked_targets(entries, current_sha256)
     for file_plan, _ in parsed:
         if has_errors(file_plan.findings):
