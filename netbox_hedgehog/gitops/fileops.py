@@ -106,10 +106,8 @@ def writing(operations, files, mtime_ns, progress):
     is called in this process.
     """
     if len(files) < FORK_MIN_FILES or _other_threads():
-        for number, (path, content) in enumerate(files, start=1):
-            operations.write_atomically(path, content, mtime_ns)
-            progress('write', number, len(files))
-        os.sync()
+        for done in _write_all(operations, files, mtime_ns):
+            progress('write', done, len(files))
         yield
         return
     reading, writing_end = os.pipe()
@@ -133,19 +131,25 @@ def _other_threads():
         return threading.active_count() > 1
 
 
+def _write_all(operations, files, mtime_ns):
+    """Write the files in turn, yielding how many are written after each; then the barrier."""
+    for number, (path, content) in enumerate(files, start=1):
+        operations.write_atomically(path, content, mtime_ns)
+        yield number
+    os.sync()
+
+
 def _write_in_child(operations, files, mtime_ns, pipe):
     """Write, sync, report through `pipe`, and leave with os._exit (nothing of the parent's runs here)."""
     parent, code = operations.process, 1
     step = max(len(files) // PROGRESS_REPORTS, 1)
     report = {'done': [], 'count': None, 'error': None}
     try:
-        for number, (path, content) in enumerate(files, start=1):
+        for done in _write_all(operations, files, mtime_ns):
             if os.getppid() != parent:
                 return  # the ingestion died (killed): stop, as a thread would have died with it
-            operations.write_atomically(path, content, mtime_ns)
-            if number % step == 0 or number == len(files):
-                report['done'].append(number)
-        os.sync()
+            if done % step == 0 or done == len(files):
+                report['done'].append(done)
         report['count'] = operations.count
         code = 0
     except BaseException as exc:

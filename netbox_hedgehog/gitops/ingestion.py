@@ -138,7 +138,6 @@ class _Ingestion:
         self.layout = fabric.layout()
         self.tree = str(self.layout.path)
         self.operations = fileops.FileOperations()
-        self.stats = {}  # target -> (size, mtime_ns) of the files this run writes
         self.raw_identities = {}  # raw path -> _identity() when its bytes were read
 
     def run(self, dry_run):
@@ -161,13 +160,18 @@ class _Ingestion:
         try:
             outputs = self._outputs(plan)
             outcome.written = sorted(outputs)
+            # Every output gets this modification time, set by the writer, so the index rows are built
+            # before the files exist. A later edit gets the kernel's time of that edit, so a same-size
+            # edit is still told apart from what this run wrote.
+            stamp = time.time_ns()
+            stats = {target: (len(content), stamp) for target, content in outputs.items()}
             provenance = _provenance(plan)
             with transaction.atomic():
                 # The files are written, and made durable by the run's one barrier, while the index is
                 # filled in the open transaction: it commits only after the barrier, so the index never
                 # names a file that is not durable, and no raw file goes before both.
-                with self._writing(outputs):
-                    _update_index(self.fabric, self.layout, plan, self.rows, self.stats, outcome.run)
+                with self._writing(outputs, stamp):
+                    _update_index(self.fabric, self.layout, plan, self.rows, stats, outcome.run)
                     _record_ingested_files(self.fabric, plan, outcome.run)
                     _finish_run(outcome, provenance)
             outcome.removed = self._remove_ingested(plan, outcome)
@@ -222,27 +226,19 @@ class _Ingestion:
             return hashlib.sha256(handle.read()).hexdigest()
 
     def _outputs(self, plan):
-        """{target: content} of every file this run writes, and the (size, mtime) each will have.
-
-        Every file gets the same modification time, set by the writer, so the index rows can be
-        built before the files exist. A later edit gets the kernel's time of that edit, so a
-        same-size edit is still told apart from what this run wrote.
-        """
-        outputs = {
+        """{target: content} of every file this run writes."""
+        return {
             document.target: document.content
             for file_plan in plan.ingested
             for document in file_plan.documents
             if self._needs_writing(document)
         }
-        self.stamp = time.time_ns()
-        self.stats = {target: (len(content), self.stamp) for target, content in outputs.items()}
-        return outputs
 
-    def _writing(self, outputs):
+    def _writing(self, outputs, mtime_ns):
         for folder in {os.path.dirname(self._path(target)) for target in outputs}:
             os.makedirs(folder, exist_ok=True)
         files = [(self._path(target), content) for target, content in sorted(outputs.items())]
-        return fileops.writing(self.operations, files, self.stamp, self.progress)
+        return fileops.writing(self.operations, files, mtime_ns, self.progress)
 
     def _needs_writing(self, document):
         if document.content is None:

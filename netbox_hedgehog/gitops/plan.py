@@ -12,6 +12,7 @@ managed/ tree holds now; it is what `ingest --dry-run` prints and what apply car
   rejected, each with a finding naming the other.
 """
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -190,7 +191,7 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
     entries = _classify(parsed, classify_once)
     _note_conflicts(entries)
     # Parsed documents' targets are looked at twice (blocked? then changed?); a settled file's are not.
-    current_sha256 = _memoized(current_sha256)
+    current_sha256 = functools.cache(current_sha256)
     _note_blocked_targets(entries, current_sha256)
     for file_plan, _ in parsed:
         if has_errors(file_plan.findings):
@@ -311,17 +312,6 @@ def _note_conflicts(entries):
                     'Keep one definition (fix or remove the others), then ingest again.',
                 )
             )
-
-
-def _memoized(current_sha256):
-    known = {}
-
-    def current(target):
-        if target not in known:
-            known[target] = current_sha256(target)
-        return known[target]
-
-    return current
 
 
 def _note_blocked_targets(entries, current_sha256):
