@@ -14,22 +14,11 @@ rows are rolled back and the temporary tree removed.
 """
 
 import argparse
-import gc
-import tempfile
 import time
 
 import yaml
-from django_setup import setup
-
-
-def best_of(repeat, action):
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = action()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+from django_setup import setup, temporary_gitops_root
+from timing import best_of
 
 
 def main():
@@ -39,35 +28,31 @@ def main():
     parser.add_argument('--repeat', type=int, default=5)
     args = parser.parse_args()
     setup()
-    from django.conf import settings
     from django.db import transaction
-    from django.test import override_settings
     from generate_fabric import write_fabric
 
     from netbox_hedgehog.gitops.health import check_fabric
     from netbox_hedgehog.gitops.ingestion import ingest
     from netbox_hedgehog.models import HedgehogFabric
 
-    with tempfile.TemporaryDirectory(prefix='bench-health-') as root:
-        config = {**settings.PLUGINS_CONFIG['netbox_hedgehog'], 'gitops_root': root}
-        with override_settings(PLUGINS_CONFIG={**settings.PLUGINS_CONFIG, 'netbox_hedgehog': config}):
-            with transaction.atomic():
-                fabric = HedgehogFabric.objects.create(name='bench-health')
-                layout = fabric.layout()
-                stats = write_fabric(layout.raw, args.size, args.seed)
-                started = time.perf_counter()
-                outcome = ingest(fabric, trigger='benchmark')
-                ingest_time = time.perf_counter() - started
-                assert not outcome.plan.rejected, 'the generated fabric must ingest whole'
-                files = sorted(layout.managed.rglob('*.yaml'))
-                data = [path.read_bytes() for path in files]
+    with temporary_gitops_root('bench-health-'):
+        with transaction.atomic():
+            fabric = HedgehogFabric.objects.create(name='bench-health')
+            layout = fabric.layout()
+            stats = write_fabric(layout.raw, args.size, args.seed)
+            started = time.perf_counter()
+            outcome = ingest(fabric, trigger='benchmark')
+            ingest_time = time.perf_counter() - started
+            assert not outcome.plan.rejected, 'the generated fabric must ingest whole'
+            files = sorted(layout.managed.rglob('*.yaml'))
+            data = [path.read_bytes() for path in files]
 
-                def parse():
-                    return sum(1 for blob in data for _ in yaml.load_all(blob, Loader=yaml.CSafeLoader))
+            def parse():
+                return sum(1 for blob in data for _ in yaml.load_all(blob, Loader=yaml.CSafeLoader))
 
-                health_time, report = best_of(args.repeat, lambda: check_fabric(fabric))
-                parse_time, documents = best_of(args.repeat, parse)
-                transaction.set_rollback(True)
+            health_time, report = best_of(args.repeat, lambda: check_fabric(fabric))
+            parse_time, documents = best_of(args.repeat, parse)
+            transaction.set_rollback(True)
 
     print(f'fabric:        {args.size} (seed {args.seed}): {stats.files} raw files, {stats.documents} documents')
     print(f'ingested:      {len(files)} managed files, {sum(map(len, data))} bytes in {ingest_time:.1f} s')

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 from django_setup import setup
+from timing import best_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -46,15 +47,8 @@ def rss_mb(field):
 
 def parse_time(files, repeat=3):
     loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
-    best = None
-    for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        for data in files:
-            list(yaml.load_all(data, Loader=loader))
-        elapsed = time.perf_counter() - started
-        best = elapsed if best is None else min(best, elapsed)
-    return best
+    seconds, _ = best_of(repeat, lambda: sum(1 for data in files for _ in yaml.load_all(data, Loader=loader)))
+    return seconds
 
 
 def timed(function, *args, **kwargs):

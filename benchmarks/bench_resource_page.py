@@ -10,21 +10,9 @@ rows are rolled back and the temporary tree removed.
 """
 
 import argparse
-import gc
-import tempfile
-import time
 
-from django_setup import setup
-
-
-def best_of(repeat, action):
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = action()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+from django_setup import setup, temporary_gitops_root
+from timing import best_of
 
 
 def main():
@@ -34,9 +22,8 @@ def main():
     parser.add_argument('--repeat', type=int, default=5)
     args = parser.parse_args()
     setup()
-    from django.conf import settings
     from django.db import transaction
-    from django.test import Client, override_settings
+    from django.test import Client
     from generate_fabric import write_fabric
     from users.models import User
 
@@ -44,33 +31,31 @@ def main():
     from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
     from netbox_hedgehog.ui.panels import ReferencesPanel
 
-    with tempfile.TemporaryDirectory(prefix='bench-resource-page-') as root:
-        config = {**settings.PLUGINS_CONFIG['netbox_hedgehog'], 'gitops_root': root}
-        with override_settings(PLUGINS_CONFIG={**settings.PLUGINS_CONFIG, 'netbox_hedgehog': config}):
-            with transaction.atomic():
-                fabric = HedgehogFabric.objects.create(name='bench-resource-page')
-                stats = write_fabric(fabric.layout().raw, args.size, args.seed)
-                assert not ingest(fabric, trigger='benchmark').plan.rejected, 'the generated fabric must ingest whole'
-                user = User.objects.create(username='bench-resource-page', is_superuser=True)
-                client = Client()
-                client.force_login(user)
-                request = client.get('/').wsgi_request
-                rows = HedgehogResource.objects.filter(fabric=fabric)
-                print(f'fabric:  {args.size} (seed {args.seed}): {stats.documents} documents, {rows.count()} indexed')
-                for kind, name in (('IPv4Namespace', 'default'), ('VPC', None), ('Switch', None)):
-                    row = rows.filter(kind=kind, **({'name': name} if name else {})).order_by('name').first()
-                    page, response = best_of(args.repeat, lambda row=row: client.get(row.get_absolute_url()))
-                    assert response.status_code == 200, response.status_code
-                    panel, context = best_of(
-                        args.repeat,
-                        lambda row=row: ReferencesPanel().get_context({'object': row, 'request': request}),
-                    )
-                    print(
-                        f'{kind} {row.name}: page {page * 1000:.0f} ms, references {panel * 1000:.0f} ms '
-                        f'(refers to {len(context["refers_to"])}, referred to by {len(context["referred_by"])}; '
-                        f'best of {args.repeat})'
-                    )
-                transaction.set_rollback(True)
+    with temporary_gitops_root('bench-resource-page-'):
+        with transaction.atomic():
+            fabric = HedgehogFabric.objects.create(name='bench-resource-page')
+            stats = write_fabric(fabric.layout().raw, args.size, args.seed)
+            assert not ingest(fabric, trigger='benchmark').plan.rejected, 'the generated fabric must ingest whole'
+            user = User.objects.create(username='bench-resource-page', is_superuser=True)
+            client = Client()
+            client.force_login(user)
+            request = client.get('/').wsgi_request
+            rows = HedgehogResource.objects.filter(fabric=fabric)
+            print(f'fabric:  {args.size} (seed {args.seed}): {stats.documents} documents, {rows.count()} indexed')
+            for kind, name in (('IPv4Namespace', 'default'), ('VPC', None), ('Switch', None)):
+                row = rows.filter(kind=kind, **({'name': name} if name else {})).order_by('name').first()
+                page, response = best_of(args.repeat, lambda row=row: client.get(row.get_absolute_url()))
+                assert response.status_code == 200, response.status_code
+                panel, context = best_of(
+                    args.repeat,
+                    lambda row=row: ReferencesPanel().get_context({'object': row, 'request': request}),
+                )
+                print(
+                    f'{kind} {row.name}: page {page * 1000:.0f} ms, references {panel * 1000:.0f} ms '
+                    f'(refers to {len(context["refers_to"])}, referred to by {len(context["referred_by"])}; '
+                    f'best of {args.repeat})'
+                )
+            transaction.set_rollback(True)
 
 
 if __name__ == '__main__':

@@ -15,10 +15,8 @@ Prints sizes, the three times and the ratios to parse (target for ours: <= 1.5x)
 """
 
 import argparse
-import gc
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -26,28 +24,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.generate_fabric import SIZES, write_fabric  # noqa: E402
+from benchmarks.timing import best_of  # noqa: E402
 from netbox_hedgehog import kinds  # noqa: E402
 from netbox_hedgehog.validation import validate_set, yaml_files  # noqa: E402
 from netbox_hedgehog.yamlio import read_documents  # noqa: E402
 
 DEFAULT_CRDS = Path(__file__).resolve().parents[2] / 'shared' / 'crds'
-
-
-def best_of(repeat, action):
-    """Smallest wall time of `repeat` runs of `action`, and a summary (len) of its result.
-
-    Each run starts from a collected heap and keeps nothing of the previous run alive, so the
-    garbage collector does the same work for every contender.
-    """
-    times, size = [], 0
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = action()
-        times.append(time.perf_counter() - start)
-        size = result if isinstance(result, int) else len(result)
-        del result
-    return min(times), size
 
 
 def crd_validators(folder):
@@ -92,8 +74,8 @@ def main():
                 errors += sum(1 for _ in validator.iter_errors(doc))
         return errors
 
-    parse_time, documents = best_of(args.repeat, parse)
-    ours_time, findings = best_of(args.repeat, ours)
+    parse_time, documents = best_of(args.repeat, lambda: len(parse()))
+    ours_time, findings = best_of(args.repeat, lambda: len(ours()))
     print(f'fabric:      {args.size} (seed {args.seed}), {stats.files} files, {documents} documents')
     print(f'bytes:       {sum(len(data) for _, data in files)}')
     print(f'parse:       {parse_time:.3f} s  (CSafeLoader, best of {args.repeat})')

@@ -1,10 +1,12 @@
 """Django set-up for benchmark scripts: the dev configuration, the dev database, a throwaway gitops_root.
 
-Benchmarks change the database only inside transactions they roll back.
+Benchmarks change the database only inside transactions they roll back, or delete what they created.
 """
 
 import os
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -16,3 +18,15 @@ def setup():
     import django
 
     django.setup()
+
+
+@contextmanager
+def temporary_gitops_root(prefix):
+    """The plugin's gitops_root is a new temporary folder while the block runs; it is removed afterwards."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as root:
+        config = {**settings.PLUGINS_CONFIG['netbox_hedgehog'], 'gitops_root': root}
+        with override_settings(PLUGINS_CONFIG={**settings.PLUGINS_CONFIG, 'netbox_hedgehog': config}):
+            yield root
