@@ -3,6 +3,7 @@
 import os
 import signal
 import threading
+import time
 from unittest import mock
 
 import pytest
@@ -116,3 +117,29 @@ def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path):
     # Five operations: three files created, two renamed; the third is left as a temporary file.
     assert sorted(name for name in names if not name.startswith('.')) == ['object-00.yaml', 'object-01.yaml']
     assert len([name for name in names if name.endswith(TEMPORARY_SUFFIX)]) == 1
+
+
+def test_a_writer_that_dies_without_a_report_is_an_error(tmp_path, monkeypatch):
+    files = outputs(tmp_path / 'vpcs')
+    monkeypatch.setattr(os, 'sync', lambda: time.sleep(60))  # the child waits in its barrier
+
+    def kill_the_writer():
+        (writer,) = open(f'/proc/{os.getpid()}/task/{os.getpid()}/children').read().split()
+        os.kill(int(writer), signal.SIGKILL)
+
+    with pytest.raises(OSError, match='stopped before it finished'):
+        write(files, block=kill_the_writer)
+
+
+def test_an_error_that_cannot_cross_the_pipe_arrives_by_its_name_and_message(tmp_path, monkeypatch):
+    class Unpicklable(OSError):
+        def __init__(self):
+            super().__init__('the disk said no')
+            self.hook = lambda: None
+
+    def refuse(*args):
+        raise Unpicklable
+
+    monkeypatch.setattr(os, 'replace', refuse)
+    with pytest.raises(RuntimeError, match='Unpicklable: the disk said no'):
+        write(outputs(tmp_path / 'vpcs'))
