@@ -11,6 +11,7 @@ Every entry point (command, job, API, UI, onboarding) calls `ingest`, `reindex` 
 uploads into raw/ are checked with `plan_raw_file`.
 """
 
+import functools
 import gc
 import hashlib
 import itertools
@@ -37,7 +38,14 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
-from netbox_hedgehog.gitops.plan import NOT_A_FILE, DocumentAction, RawFile, make_plan, managed_target
+from netbox_hedgehog.gitops.plan import (
+    NOT_A_FILE,
+    RECORD_FIELDS,
+    DocumentAction,
+    RawFile,
+    make_plan,
+    managed_target,
+)
 from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
@@ -61,6 +69,7 @@ PROVENANCE_LOG = 'ingestions.jsonl'
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
 REMOVERS = 8
+_TARGET, _SHA256, _RECORD_LENGTH = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256'), len(RECORD_FIELDS)
 
 
 @dataclass
@@ -139,6 +148,8 @@ class _Ingestion:
         self.tree = str(self.layout.path)
         self.operations = fileops.FileOperations()
         self.raw_identities = {}  # raw path -> _identity() when its bytes were read
+        # target -> (size, modification time) of each output the plan looked at, for this run's records
+        self.seen_outputs = {}
 
     def run(self, dry_run):
         with _cyclic_collector_paused():
@@ -165,14 +176,15 @@ class _Ingestion:
             # edit is still told apart from what this run wrote.
             stamp = time.time_ns()
             stats = {target: (len(content), stamp) for target, content in outputs.items()}
+            self.seen_outputs.update(stats)
             provenance = _provenance(plan)
             with transaction.atomic():
                 # The files are written, and made durable by the run's one barrier, while the index is
                 # filled in the open transaction: it commits only after the barrier, so the index never
                 # names a file that is not durable, and no raw file goes before both.
                 with self._writing(outputs, stamp):
-                    _update_index(self.fabric, self.layout, plan, self.rows, stats, outcome.run)
-                    _record_ingested_files(self.fabric, plan, outcome.run)
+                    _update_index(self.fabric, self.layout, plan, lambda: self.rows, stats, outcome.run)
+                    _record_ingested_files(self.fabric, plan, outcome.run, self.seen_outputs)
                     _finish_run(outcome, provenance)
             outcome.removed = self._remove_ingested(plan, outcome)
             if provenance:  # a run that ingested nothing leaves the log (and git) alone
@@ -182,8 +194,12 @@ class _Ingestion:
             raise
         return outcome
 
+    @functools.cached_property
+    def rows(self):
+        """The index entries by managed path; read only when a file is not settled by its records alone."""
+        return _index_entries(self.fabric)
+
     def plan(self, raw_files, ignored=()):
-        self.rows = _index_entries(self.fabric)
         return make_plan(
             raw_files,
             self._current_sha256,
@@ -191,6 +207,7 @@ class _Ingestion:
             ignored=ignored,
             max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
             known_files=_known_files(self.fabric, raw_files),
+            output_in_place=self._output_in_place,
         )
 
     def _read_raw(self):
@@ -210,6 +227,19 @@ class _Ingestion:
             raw_files.append(RawFile(relative, data))
         return raw_files, ignored
 
+    def _output_in_place(self, record):
+        """Whether a known file's output still holds what its record says: at once when the file's size and
+        modification time are those the record saw, else by its hash."""
+        target = record[_TARGET]
+        if len(record) > _RECORD_LENGTH:  # records of earlier versions carry no stats
+            try:
+                stat = os.stat(self._path(target))
+            except FileNotFoundError:
+                return False
+            if S_ISREG(stat.st_mode) and [stat.st_size, stat.st_mtime_ns] == record[_RECORD_LENGTH:]:
+                return True
+        return self._current_sha256(target) == record[_SHA256]
+
     def _current_sha256(self, target):
         """The file's hash: from the index when its size and modification time still match, else read."""
         path = self._path(target)
@@ -219,8 +249,9 @@ class _Ingestion:
             return None
         if not S_ISREG(stat.st_mode):
             return NOT_A_FILE
+        size, mtime_ns = self.seen_outputs[target] = stat.st_size, stat.st_mtime_ns
         row = self.rows.get(target)
-        if row is not None and row.file_size == stat.st_size and row.file_mtime_ns == stat.st_mtime_ns:
+        if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
             return row.sha256
         with open(path, 'rb') as handle:
             return hashlib.sha256(handle.read()).hexdigest()
@@ -377,14 +408,17 @@ def _is_settled(file_plan):
     return all(document.data is None and document.content is None for document in file_plan.documents)
 
 
-def _update_index(fabric, layout, plan, rows, stats, run):
-    """One row per managed object this run wrote; rows of unchanged objects are not touched."""
+def _update_index(fabric, layout, plan, index_rows, stats, run):
+    """One row per managed object this run wrote; rows of unchanged objects are not touched.
+
+    `index_rows()` gives the index entries by managed path: only asked for when a file was parsed.
+    """
     creates, updates = [], []
     for file_plan in plan.ingested:
         for document in file_plan.documents:
             if document.data is None or document.action in (DocumentAction.DUPLICATE, DocumentAction.FOREIGN):
                 continue
-            row = rows.get(document.target)
+            row = index_rows().get(document.target)
             if row is not None and row.sha256 == document.sha256 and row.file_size is not None:
                 continue
             size, mtime_ns = stats.get(document.target) or _stat(layout.path / document.target)
@@ -401,9 +435,10 @@ def _update_index(fabric, layout, plan, rows, stats, run):
                 creates.append(fields)
             else:
                 updates.append((row.pk, fields))
-    created = _insert_rows(fabric, creates)
-    _update_rows(updates)
-    _refresh_search(created + updates, stale_ids=[pk for pk, _ in updates])
+    if creates or updates:
+        created = _insert_rows(fabric, creates)
+        _update_rows(updates)
+        _refresh_search(created + updates, stale_ids=[pk for pk, _ in updates])
 
 
 class _Searchable(SimpleNamespace):
@@ -505,16 +540,21 @@ def _known_files(fabric, raw_files):
     return dict(recorded)
 
 
-def _record_ingested_files(fabric, plan, run):
+def _record_ingested_files(fabric, plan, run, seen_outputs):
     """Remember each file ingested from its bytes (settled files are already recorded).
 
-    Byte-identical files get one record; a record of the same bytes from an earlier run (whose outputs
-    were edited since, so the file was parsed again) is replaced. One DELETE and one COPY.
+    Each document's record carries its output's size and modification time as this run wrote or saw
+    it (`seen_outputs`), so that a later run settles the file with a stat per output. Byte-identical
+    files get one record; a record of the same bytes from an earlier run (whose outputs were edited
+    since, so the file was parsed again) is replaced. One DELETE and one COPY.
     """
     records = {}
     for file_plan in plan.ingested:
         if not _is_settled(file_plan):
-            records.setdefault(file_plan.sha256, [document.record() for document in file_plan.documents])
+            records.setdefault(
+                file_plan.sha256,
+                [document.record() + list(seen_outputs.get(document.target, ())) for document in file_plan.documents],
+            )
     if not records:
         return
     table = IngestedFile._meta.db_table

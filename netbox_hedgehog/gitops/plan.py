@@ -39,6 +39,7 @@ CONFLICT = 'INGEST_CONFLICT'
 TARGET_NOT_A_FILE = 'INGEST_TARGET_NOT_A_FILE'
 # What `current_sha256` gives for a target that exists but is not a regular file (a folder, say).
 NOT_A_FILE = 'not a regular file'
+# A stored record may carry more after these fields (the service keeps each output's file stats there).
 RECORD_FIELDS = ('index', 'line', 'action', 'kind', 'name', 'target', 'sha256', 'reason')
 _TARGET, _SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
 NOT_YAML = 'INGEST_NOT_YAML'
@@ -148,7 +149,16 @@ def managed_target(kind, name):
     return f'{MANAGED}/{kind.directory}/{name}.yaml'
 
 
-def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), max_bytes=None, known_files=None):
+def make_plan(
+    raw_files,
+    current_sha256,
+    managed_documents=list,
+    *,
+    ignored=(),
+    max_bytes=None,
+    known_files=None,
+    output_in_place=None,
+):
     """Decide what ingesting `raw_files` does.
 
     `current_sha256(target)` gives the SHA-256 of the file at `target` (relative to the tree) or
@@ -157,10 +167,12 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
     validated); `ignored` are raw/ entries that are not YAML (listed as info, left alone).
     `known_files` maps the SHA-256 of raw files ingested before to their documents as recorded
     then (`DocumentPlan.record()`): a file with those very bytes whose outputs are all still in
-    place is settled without being parsed again.
+    place is settled without being parsed again. `output_in_place(record)` tells whether the output
+    a record names still holds what it recorded (by default: the output's SHA-256 is the record's).
     """
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
     known_files = known_files or {}
+    output_in_place = output_in_place or (lambda record: current_sha256(record[_TARGET]) == record[_SHA256])
     raw_files = [(raw, hashlib.sha256(raw.data).hexdigest()) for raw in sorted(raw_files, key=lambda raw: raw.path)]
     parsed = {}
 
@@ -178,7 +190,7 @@ def make_plan(raw_files, current_sha256, managed_documents=list, *, ignored=(), 
     settled = []
     for raw, sha256 in raw_files:
         if sha256 in known_files:
-            if _still_in_place(known_files[sha256], claimed, current_sha256):
+            if _still_in_place(known_files[sha256], claimed, output_in_place):
                 settled.append(_settled_file(raw.path, sha256, known_files[sha256]))
             else:
                 parse(raw, sha256)
@@ -251,11 +263,9 @@ def _claimed_targets(parsed, classify_once):
     return targets
 
 
-def _still_in_place(documents, claimed, current_sha256):
+def _still_in_place(documents, claimed, output_in_place):
     """Every output of a known file is still what it wrote, and no other file of this run touches them."""
-    return all(
-        record[_TARGET] not in claimed and current_sha256(record[_TARGET]) == record[_SHA256] for record in documents
-    )
+    return all(record[_TARGET] not in claimed and output_in_place(record) for record in documents)
 
 
 # A settled document is in place: what it once created or updated is now simply unchanged.
@@ -268,7 +278,7 @@ _SETTLED_ACTIONS = {action.value: action for action in DocumentAction} | {
 def _settled_file(path, sha256, records):
     documents = [
         DocumentPlan(index, line, _SETTLED_ACTIONS[action], kind, name, target, None, sha, reason)
-        for index, line, action, kind, name, target, sha, reason in records
+        for index, line, action, kind, name, target, sha, reason, *_ in records
     ]
     return FilePlan(path, FileAction.INGEST, sha256, documents)
 

@@ -18,7 +18,7 @@ from netbox_hedgehog.gitops.ingestion import (
     reindex,
 )
 from netbox_hedgehog.jobs import IngestionJob
-from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, run_command, snapshot
 
@@ -167,6 +167,49 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(outcome.plan.counts()['documents']['update'], 1)
         self.assertEqual(switch.read_text(), original)
         self.assertEqual(self.index()[('Switch', 'leaf-01')][1], outcome.plan.files[0].documents[0].sha256)
+
+    def test_a_same_size_edit_of_an_output_is_noticed_and_undone(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        switch = self.managed('switches', 'leaf-01')
+        original = switch.read_text()
+        switch.write_text(original.replace('leaf 1', 'leaf 9'))  # the size the run recorded, a new time
+        self.drop('wiring.yaml', samples.WIRING)
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(outcome.plan.counts()['documents']['update'], 1)
+        self.assertEqual(switch.read_text(), original)
+
+    def test_known_input_is_settled_by_stats_without_reading_the_index(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        self.drop('wiring.yaml', samples.WIRING)
+        with mock.patch('netbox_hedgehog.gitops.ingestion._index_entries') as index_entries:
+            outcome = ingest(self.fabric, trigger='test')
+        index_entries.assert_not_called()
+        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
+
+    def test_an_output_with_a_new_time_and_the_same_bytes_is_still_settled(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        switch = self.managed('switches', 'leaf-01')
+        switch.write_text(switch.read_text())  # a save without a change: only its time differs
+        self.drop('wiring.yaml', samples.WIRING)
+        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+            outcome = ingest(self.fabric, trigger='test')
+        read_documents.assert_not_called()
+        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
+
+    def test_records_of_earlier_versions_without_stats_still_settle_known_input(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        for record in IngestedFile.objects.filter(fabric=self.fabric):
+            record.documents = [document[:8] for document in record.documents]
+            record.save()
+        self.drop('wiring.yaml', samples.WIRING)
+        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+            outcome = ingest(self.fabric, trigger='test')
+        read_documents.assert_not_called()
+        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
 
     def test_a_changed_object_is_an_update(self):
         self.drop('vpc.yaml', samples.vpc(1001))
