@@ -537,7 +537,7 @@ def _update_rows(updates):
 def _known_files(fabric, raw_files):
     shas = {hashlib.sha256(raw.data).hexdigest() for raw in raw_files}
     recorded = IngestedFile.objects.filter(fabric=fabric, sha256__in=shas).values_list('sha256', 'documents')
-    return dict(recorded)
+    return {sha256: json.loads(documents) for sha256, documents in recorded}
 
 
 def _record_ingested_files(fabric, plan, run, seen_outputs):

@@ -203,7 +203,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
         for record in IngestedFile.objects.filter(fabric=self.fabric):
-            record.documents = [document[:8] for document in record.documents]
+            record.documents = json.dumps([document[:8] for document in json.loads(record.documents)])
             record.save()
         self.drop('wiring.yaml', samples.WIRING)
         with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:

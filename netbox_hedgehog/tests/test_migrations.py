@@ -1,7 +1,12 @@
+import json
 from io import StringIO
 
 from django.core.management import call_command
-from django.test import TestCase
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import TestCase, TransactionTestCase
+
+from netbox_hedgehog.models import IngestedFile
 
 
 class MigrationsTest(TestCase):
@@ -10,3 +15,23 @@ class MigrationsTest(TestCase):
         out = StringIO()
         call_command('makemigrations', 'netbox_hedgehog', '--check', '--dry-run', stdout=out, stderr=out)
         self.assertIn('No changes detected', out.getvalue())
+
+
+class IngestedFileDocumentsAsTextTest(TransactionTestCase):
+    """0006 turns the records' jsonb into text: records written before it must still be read as JSON."""
+
+    before = ('netbox_hedgehog', '0005_resource_indexes_covered_by_unique')
+    after = ('netbox_hedgehog', '0006_ingested_file_documents_as_text')
+
+    def test_records_written_as_jsonb_read_back_as_the_same_json(self):
+        executor = MigrationExecutor(connection)
+        old = executor.migrate([self.before]).apps
+        try:
+            fabric = old.get_model('netbox_hedgehog', 'HedgehogFabric').objects.create(name='dc1')
+            records = [[0, 1, 'create', 'VPC', 'vpc-1', 'managed/vpcs/vpc-1.yaml', 'ab' * 32, '', 195, 17953]]
+            old.get_model('netbox_hedgehog', 'IngestedFile').objects.create(
+                fabric=fabric, sha256='cd' * 32, documents=records
+            )
+        finally:
+            MigrationExecutor(connection).migrate([self.after])
+        self.assertEqual(json.loads(IngestedFile.objects.get(fabric_id=fabric.pk).documents), records)
