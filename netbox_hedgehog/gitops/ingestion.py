@@ -69,7 +69,10 @@ PROVENANCE_LOG = 'ingestions.jsonl'
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
 REMOVERS = 8
-_TARGET, _SHA256, _RECORD_LENGTH = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256'), len(RECORD_FIELDS)
+_TARGET, _SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
+# A record written by this version carries its output's size and modification time after RECORD_FIELDS.
+_RECORD_LENGTH = len(RECORD_FIELDS)
+_SIZE, _MTIME = _RECORD_LENGTH, _RECORD_LENGTH + 1
 
 
 @dataclass
@@ -233,10 +236,10 @@ class _Ingestion:
         target = record[_TARGET]
         if len(record) > _RECORD_LENGTH:  # records of earlier versions carry no stats
             try:
-                stat = os.stat(self._path(target))
+                stat = os.stat(f'{self.tree}/{target}')
             except FileNotFoundError:
                 return False
-            if S_ISREG(stat.st_mode) and [stat.st_size, stat.st_mtime_ns] == record[_RECORD_LENGTH:]:
+            if stat.st_mtime_ns == record[_MTIME] and stat.st_size == record[_SIZE] and S_ISREG(stat.st_mode):
                 return True
         return self._current_sha256(target) == record[_SHA256]
 
@@ -260,7 +263,7 @@ class _Ingestion:
         """{target: content} of every file this run writes."""
         return {
             document.target: document.content
-            for file_plan in plan.ingested
+            for file_plan in plan.parsed
             for document in file_plan.documents
             if self._needs_writing(document)
         }
@@ -387,7 +390,7 @@ def _provenance(plan):
     entry for the file: its documents' provenance is the earlier run's, recorded then."""
     entries = []
     for file_plan in plan.ingested:
-        if _is_settled(file_plan):
+        if file_plan.settled:
             entries.append({'source': file_plan.path, 'sha256': file_plan.sha256, 'action': 'settled'})
             continue
         entries.extend(
@@ -404,17 +407,13 @@ def _provenance(plan):
     return entries
 
 
-def _is_settled(file_plan):
-    return all(document.data is None and document.content is None for document in file_plan.documents)
-
-
 def _update_index(fabric, layout, plan, index_rows, stats, run):
     """One row per managed object this run wrote; rows of unchanged objects are not touched.
 
     `index_rows()` gives the index entries by managed path: only asked for when a file was parsed.
     """
     creates, updates = [], []
-    for file_plan in plan.ingested:
+    for file_plan in plan.parsed:
         for document in file_plan.documents:
             if document.data is None or document.action in (DocumentAction.DUPLICATE, DocumentAction.FOREIGN):
                 continue
@@ -535,7 +534,7 @@ def _update_rows(updates):
 
 
 def _known_files(fabric, raw_files):
-    shas = {hashlib.sha256(raw.data).hexdigest() for raw in raw_files}
+    shas = {raw.sha256 for raw in raw_files}
     recorded = IngestedFile.objects.filter(fabric=fabric, sha256__in=shas).values_list('sha256', 'documents')
     return {sha256: json.loads(documents) for sha256, documents in recorded}
 
@@ -549,12 +548,11 @@ def _record_ingested_files(fabric, plan, run, seen_outputs):
     since, so the file was parsed again) is replaced. One DELETE and one COPY.
     """
     records = {}
-    for file_plan in plan.ingested:
-        if not _is_settled(file_plan):
-            records.setdefault(
-                file_plan.sha256,
-                [document.record() + list(seen_outputs.get(document.target, ())) for document in file_plan.documents],
-            )
+    for file_plan in plan.parsed:
+        records.setdefault(
+            file_plan.sha256,
+            [document.record() + list(seen_outputs.get(document.target, ())) for document in file_plan.documents],
+        )
     if not records:
         return
     table = IngestedFile._meta.db_table

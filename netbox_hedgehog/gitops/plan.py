@@ -61,10 +61,14 @@ class DocumentAction(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RawFile:
-    """A file found in raw/: `path` relative to the tree (e.g. `raw/wiring.yaml`), and its bytes."""
+    """A file found in raw/: `path` relative to the tree (e.g. `raw/wiring.yaml`), its bytes and their SHA-256."""
 
     path: str
     data: bytes
+    sha256: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, 'sha256', hashlib.sha256(self.data).hexdigest())
 
 
 @dataclass(slots=True)
@@ -106,6 +110,8 @@ class FilePlan:
     sha256: str = ''
     documents: list = field(default_factory=list)
     findings: list = field(default_factory=list)
+    # Known bytes whose outputs are all in place: not parsed, nothing of it is written or indexed again.
+    settled: bool = False
 
     def as_dict(self):
         return {
@@ -128,6 +134,11 @@ class Plan:
     @property
     def ingested(self):
         return [file for file in self.files if file.action == FileAction.INGEST]
+
+    @property
+    def parsed(self):
+        """The ingested files that were not settled: only they have anything to write or index."""
+        return [file for file in self.ingested if not file.settled]
 
     def counts(self):
         files = Counter(str(file.action) for file in self.files)
@@ -173,7 +184,7 @@ def make_plan(
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
     known_files = known_files or {}
     output_in_place = output_in_place or (lambda record: current_sha256(record[_TARGET]) == record[_SHA256])
-    raw_files = [(raw, hashlib.sha256(raw.data).hexdigest()) for raw in sorted(raw_files, key=lambda raw: raw.path)]
+    raw_files = [(raw, raw.sha256) for raw in sorted(raw_files, key=lambda raw: raw.path)]
     parsed = {}
 
     def parse(raw, sha256):
@@ -280,7 +291,7 @@ def _settled_file(path, sha256, records):
         DocumentPlan(index, line, _SETTLED_ACTIONS[action], kind, name, target, None, sha, reason)
         for index, line, action, kind, name, target, sha, reason, *_ in records
     ]
-    return FilePlan(path, FileAction.INGEST, sha256, documents)
+    return FilePlan(path, FileAction.INGEST, sha256, documents, settled=True)
 
 
 def _validate(parsed, raw_documents, managed_documents, classify_once):
