@@ -19,6 +19,7 @@ from netbox_hedgehog.gitops.ingestion import (
 )
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
+from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, run_command, snapshot
 
@@ -76,6 +77,15 @@ class IngestTest(IngestionTestMixin, TestCase):
     def test_ingested_and_reindexed_resources_are_in_netbox_search(self):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
+        for resource in HedgehogResource.objects.filter(fabric=self.fabric):  # what NetBox itself would cache
+            self.assertEqual(
+                set(
+                    CachedValue.objects.filter(
+                        object_id=resource.pk, object_type__model='hedgehogresource'
+                    ).values_list('field', 'type', 'weight', 'value')
+                ),
+                set(HedgehogResourceIndex.to_cache(resource)),
+            )
         row = HedgehogResource.objects.get(kind='Switch', name='leaf-01')
         cached = CachedValue.objects.filter(object_id=row.pk, object_type__model='hedgehogresource')
         self.assertEqual(set(cached.values_list('value', flat=True)), {'leaf-01', 'Switch', row.managed_path})
