@@ -35,3 +35,17 @@ class IngestedFileDocumentsAsTextTest(TransactionTestCase):
         finally:
             MigrationExecutor(connection).migrate([self.after])
         self.assertEqual(json.loads(IngestedFile.objects.get(fabric_id=fabric.pk).documents), records)
+
+
+class LargeJsonCompressionTest(TestCase):
+    def test_run_and_record_columns_use_lz4_where_the_server_has_it(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+            if not cursor.fetchone()[0]:
+                self.skipTest('this PostgreSQL is built without lz4')
+            cursor.execute(
+                'SELECT attcompression FROM pg_attribute WHERE attrelid IN '
+                "('netbox_hedgehog_ingestionrun'::regclass, 'netbox_hedgehog_ingestedfile'::regclass) "
+                "AND attname IN ('provenance', 'findings', 'documents')"
+            )
+            self.assertEqual([compression for (compression,) in cursor.fetchall()], ['l', 'l', 'l'])
