@@ -336,23 +336,27 @@ def _note_conflicts(entries):
 
 
 def _note_blocked_targets(entries, current_sha256):
-    """An object whose managed path holds something other than a file (a folder, say) cannot be written."""
+    """A document whose output path holds something other than a file (a folder, say) cannot be written."""
     for entry in entries:
         classified = entry.classified
-        if classified.is_foreign or not classified.name:
+        if classified.is_foreign:
+            target, what, folder = _foreign_file(entry.document, classified)[0], 'this foreign document', UNMANAGED
+        elif classified.name:
+            target = managed_target(classified.kind, classified.name)
+            what, folder = f'{classified.kind.kind} {classified.name}', MANAGED
+        else:
             continue
-        target = managed_target(classified.kind, classified.name)
         if current_sha256(target) == NOT_A_FILE:
             entry.file_plan.findings.append(
                 Finding(
                     Severity.ERROR,
                     TARGET_NOT_A_FILE,
-                    f'{target} exists and is not a file: {classified.kind.kind} {classified.name} cannot be written.',
+                    f'{target} exists and is not a file: {what} cannot be written.',
                     entry.file_plan.path,
                     entry.document.line,
                     entry.document.index,
                     'metadata.name',
-                    'Move what is at that path out of managed/, then ingest again.',
+                    f'Move what is at that path out of {folder}/, then ingest again.',
                 )
             )
 
@@ -389,24 +393,30 @@ _UNSAFE = re.compile(r'[^A-Za-z0-9_.-]+')
 
 
 def _foreign(document, classified):
-    # The reason travels with the file, for whoever browses unmanaged/; the author's text follows as is.
-    header = f'# Not a Hedgehog fabric object ({classified.reason}); kept here, not applied.\n'
-    content = _as_file(header + document.text)
-    sha256 = hashlib.sha256(content).hexdigest()
-    label = _UNSAFE.sub('-', f'{classified.kind_name or "document"}-{classified.name or "unnamed"}').strip('-.')
+    target, content, sha256 = _foreign_file(document, classified)
     return DocumentPlan(
         document.index,
         document.line,
         DocumentAction.FOREIGN,
         classified.kind_name if isinstance(classified.kind_name, str) else '',
         classified.name,
-        # The content hash makes the name unique and stable: re-ingesting the same document writes
-        # the same file, and two different documents never overwrite each other.
-        f'{UNMANAGED}/{label[:100].lower()}-{sha256[:12]}.yaml',
+        target,
         content,
         sha256,
         reason=classified.reason,
     )
+
+
+def _foreign_file(document, classified):
+    """(target, content, SHA-256) of a foreign document's file in unmanaged/."""
+    # The reason travels with the file, for whoever browses unmanaged/; the author's text follows as is.
+    header = f'# Not a Hedgehog fabric object ({classified.reason}); kept here, not applied.\n'
+    content = _as_file(header + document.text)
+    sha256 = hashlib.sha256(content).hexdigest()
+    label = _UNSAFE.sub('-', f'{classified.kind_name or "document"}-{classified.name or "unnamed"}').strip('-.')
+    # The content hash makes the name unique and stable: re-ingesting the same document writes the
+    # same file, and two different documents never overwrite each other.
+    return f'{UNMANAGED}/{label[:100].lower()}-{sha256[:12]}.yaml', content, sha256
 
 
 def _as_file(text):

@@ -342,6 +342,21 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual((finding.code, finding.file, finding.line), ('INGEST_TARGET_NOT_A_FILE', 'raw/vpc.yaml', 1))
         self.assertIn('managed/vpcs/vpc-1.yaml exists and is not a file', finding.message)
 
+    def test_a_folder_where_a_foreign_documents_file_must_go_rejects_that_file_with_a_finding(self):
+        gateway = samples.ATTACHMENT_AND_GATEWAY.split('---\n')[1]
+        self.drop('gateway.yaml', gateway)
+        ingest(self.fabric, trigger='test')
+        (kept,) = (self.tree / 'unmanaged').glob('gateway-gw-1-*.yaml')
+        kept.unlink()
+        kept.mkdir()
+        raw = self.drop('gateway.yaml', gateway)
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual((outcome.exit_code, outcome.removed), (1, []))
+        self.assertEqual(raw.read_text(), gateway)
+        (finding,) = [finding for finding in outcome.plan.findings() if finding.code == 'INGEST_TARGET_NOT_A_FILE']
+        self.assertEqual(finding.file, 'raw/gateway.yaml')
+        self.assertIn(f'unmanaged/{kept.name} exists and is not a file', finding.message)
+
     def test_a_write_that_fails_fails_the_run_and_leaves_raw_and_the_index_alone(self):
         for forked in (False, True):
             with self.subTest(forked=forked), mock.patch.object(fileops, 'FORK_MIN_FILES', 1 if forked else 10**6):
