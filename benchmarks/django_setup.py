@@ -3,7 +3,9 @@
 Benchmarks change the database only inside transactions they roll back, or delete what they created.
 """
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -18,6 +20,9 @@ def setup():
     import django
 
     django.setup()
+    # testing/settings.py made a temporary gitops_root for this process (pytest's conftest removes its own).
+    if root := os.environ.get('HEDGEHOG_TEST_GITOPS_ROOT'):
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
 
 
 @contextmanager
