@@ -39,6 +39,8 @@ from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import (
     NOT_A_FILE,
     RECORD_FIELDS,
+    RECORD_SHA256,
+    RECORD_TARGET,
     DocumentAction,
     RawFile,
     make_plan,
@@ -67,7 +69,6 @@ PROVENANCE_LOG = 'ingestions.jsonl'
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
 REMOVERS = 8
-_TARGET, _SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
 # A record written by this version carries its output's size and modification time after RECORD_FIELDS.
 _RECORD_LENGTH = len(RECORD_FIELDS)
 _SIZE, _MTIME = _RECORD_LENGTH, _RECORD_LENGTH + 1
@@ -231,7 +232,7 @@ class _Ingestion:
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
         modification time are those the record saw, else by its hash."""
-        target = record[_TARGET]
+        target = record[RECORD_TARGET]
         if len(record) > _RECORD_LENGTH:  # records of earlier versions carry no stats
             try:
                 stat = os.stat(f'{self.tree}/{target}')
@@ -239,7 +240,7 @@ class _Ingestion:
                 return False
             if stat.st_mtime_ns == record[_MTIME] and stat.st_size == record[_SIZE] and S_ISREG(stat.st_mode):
                 return True
-        return self._current_sha256(target) == record[_SHA256]
+        return self._current_sha256(target) == record[RECORD_SHA256]
 
     def _current_sha256(self, target):
         """The file's hash: from the index when its size and modification time still match, else read."""

@@ -41,7 +41,7 @@ TARGET_NOT_A_FILE = 'INGEST_TARGET_NOT_A_FILE'
 NOT_A_FILE = 'not a regular file'
 # A stored record may carry more after these fields (the service keeps each output's file stats there).
 RECORD_FIELDS = ('index', 'line', 'action', 'kind', 'name', 'target', 'sha256', 'reason')
-_TARGET, _SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
+RECORD_TARGET, RECORD_SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
 NOT_YAML = 'INGEST_NOT_YAML'
 
 
@@ -183,7 +183,7 @@ def make_plan(
     """
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
     known_files = known_files or {}
-    output_in_place = output_in_place or (lambda record: current_sha256(record[_TARGET]) == record[_SHA256])
+    output_in_place = output_in_place or (lambda record: current_sha256(record[RECORD_TARGET]) == record[RECORD_SHA256])
     raw_files = [(raw, raw.sha256) for raw in sorted(raw_files, key=lambda raw: raw.path)]
     parsed = {}
 
@@ -276,7 +276,7 @@ def _claimed_targets(parsed, classify_once):
 
 def _still_in_place(documents, claimed, output_in_place):
     """Every output of a known file is still what it wrote, and no other file of this run touches them."""
-    return all(record[_TARGET] not in claimed and output_in_place(record) for record in documents)
+    return all(record[RECORD_TARGET] not in claimed and output_in_place(record) for record in documents)
 
 
 # A settled document is in place: what it once created or updated is now simply unchanged.
