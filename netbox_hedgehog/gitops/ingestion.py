@@ -150,8 +150,9 @@ class _Ingestion:
         self.tree = str(self.layout.path)
         self.operations = fileops.FileOperations()
         self.raw_identities = {}  # raw path -> _identity() when its bytes were read
-        # target -> (size, modification time) of each output the plan looked at, for this run's records
-        self.seen_outputs = {}
+        # target -> (size, modification time) of each output this run looked at or wrote: its index rows
+        # and ingested-file records carry them
+        self.output_stats = {}
 
     def run(self, dry_run):
         with _cyclic_collector_paused():
@@ -177,16 +178,15 @@ class _Ingestion:
             # before the files exist. A later edit gets the kernel's time of that edit, so a same-size
             # edit is still told apart from what this run wrote.
             stamp = time.time_ns()
-            stats = {target: (len(content), stamp) for target, content in outputs.items()}
-            self.seen_outputs.update(stats)
+            self.output_stats.update((target, (len(content), stamp)) for target, content in outputs.items())
             provenance = _provenance(plan)
             with transaction.atomic():
                 # The files are written, and made durable by the run's one barrier, while the index is
                 # filled in the open transaction: it commits only after the barrier, so the index never
                 # names a file that is not durable, and no raw file goes before both.
                 with self._writing(outputs, stamp):
-                    _update_index(self.fabric, self.layout, plan, lambda: self.rows, stats, outcome.run)
-                    _record_ingested_files(self.fabric, plan, outcome.run, self.seen_outputs)
+                    _update_index(self.fabric, plan, lambda: self.rows, self.output_stats, outcome.run)
+                    _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
                     _finish_run(outcome, provenance)
             outcome.removed = self._remove_ingested(plan, outcome)
             if provenance:  # a run that ingested nothing leaves the log (and git) alone
@@ -251,7 +251,7 @@ class _Ingestion:
             return None
         if not S_ISREG(stat.st_mode):
             return NOT_A_FILE
-        size, mtime_ns = self.seen_outputs[target] = stat.st_size, stat.st_mtime_ns
+        size, mtime_ns = self.output_stats[target] = stat.st_size, stat.st_mtime_ns
         row = self.rows.get(target)
         if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
             return row.sha256
@@ -333,11 +333,6 @@ def _identity(path):
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-def _stat(path):
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
-
-
 def _holds(path, content):
     try:
         with open(path, 'rb') as handle:
@@ -406,7 +401,7 @@ def _provenance(plan):
     return entries
 
 
-def _update_index(fabric, layout, plan, index_rows, stats, run):
+def _update_index(fabric, plan, index_rows, output_stats, run):
     """One row per managed object this run wrote; rows of unchanged objects are not touched.
 
     `index_rows()` gives the index entries by managed path: only asked for when a file was parsed.
@@ -419,7 +414,7 @@ def _update_index(fabric, layout, plan, index_rows, stats, run):
             row = index_rows().get(document.target)
             if row is not None and row.sha256 == document.sha256 and row.file_size is not None:
                 continue
-            size, mtime_ns = stats.get(document.target) or _stat(layout.path / document.target)
+            size, mtime_ns = output_stats[document.target]  # written now, or looked at by the plan
             fields = {
                 **_row_fields(document.data, document.target, document.sha256),
                 'file_size': size,
@@ -526,11 +521,11 @@ def _known_files(fabric, raw_files):
     return {sha256: json.loads(documents) for sha256, documents in recorded}
 
 
-def _record_ingested_files(fabric, plan, run, seen_outputs):
+def _record_ingested_files(fabric, plan, run, output_stats):
     """Remember each file ingested from its bytes (settled files are already recorded).
 
     Each document's record carries its output's size and modification time as this run wrote or saw
-    it (`seen_outputs`), so that a later run settles the file with a stat per output. Byte-identical
+    it (`output_stats`), so that a later run settles the file with a stat per output. Byte-identical
     files get one record; a record of the same bytes from an earlier run (whose outputs were edited
     since, so the file was parsed again) is replaced. One DELETE and one COPY.
     """
@@ -538,7 +533,7 @@ def _record_ingested_files(fabric, plan, run, seen_outputs):
     for file_plan in plan.parsed:
         records.setdefault(
             file_plan.sha256,
-            [document.record() + list(seen_outputs.get(document.target, ())) for document in file_plan.documents],
+            [document.record() + list(output_stats.get(document.target, ())) for document in file_plan.documents],
         )
     if not records:
         return
