@@ -239,6 +239,7 @@ class _Entry:
     document: object
     classified: object
     cleaned: object = None
+    foreign_file: tuple | None = None  # (target, content, SHA-256) of a foreign document's unmanaged/ file
 
 
 def _classify(parsed, classify_once):
@@ -246,8 +247,12 @@ def _classify(parsed, classify_once):
     for file_plan, documents in parsed:
         for document in documents:
             classified = classify_once(document)
-            cleaned = None if classified.is_foreign else clean_data(document.data)
-            entries.append(_Entry(file_plan, document, classified, cleaned))
+            entry = _Entry(file_plan, document, classified)
+            if classified.is_foreign:
+                entry.foreign_file = _foreign_file(document, classified)
+            else:
+                entry.cleaned = clean_data(document.data)
+            entries.append(entry)
     return entries
 
 
@@ -340,7 +345,7 @@ def _note_blocked_targets(entries, current_sha256):
     for entry in entries:
         classified = entry.classified
         if classified.is_foreign:
-            target, what, folder = _foreign_file(entry.document, classified)[0], 'this foreign document', UNMANAGED
+            target, what, folder = entry.foreign_file[0], 'this foreign document', UNMANAGED
         elif classified.name:
             target = managed_target(classified.kind, classified.name)
             what, folder = f'{classified.kind.kind} {classified.name}', MANAGED
@@ -366,7 +371,7 @@ def _plan_documents(entries, current_sha256):
     for entry in entries:
         document, classified, file_plan = entry.document, entry.classified, entry.file_plan
         if classified.is_foreign:
-            file_plan.documents.append(_foreign(document, classified))
+            file_plan.documents.append(_foreign(entry))
             continue
         key = (classified.kind.kind, classified.name)
         # clean_data hands back the very object when nothing needs cleaning: the text is then the author's.
@@ -392,8 +397,9 @@ def _plan_documents(entries, current_sha256):
 _UNSAFE = re.compile(r'[^A-Za-z0-9_.-]+')
 
 
-def _foreign(document, classified):
-    target, content, sha256 = _foreign_file(document, classified)
+def _foreign(entry):
+    document, classified = entry.document, entry.classified
+    target, content, sha256 = entry.foreign_file
     return DocumentPlan(
         document.index,
         document.line,
