@@ -44,6 +44,14 @@ class IngestionTestMixin(TemporaryGitopsRootMixin):
             for row in HedgehogResource.objects.filter(fabric=self.fabric)
         }
 
+    def assert_wiring_settled_again(self):
+        """Drop the wiring sample ingested before once more: settled, without a parse or a write."""
+        self.drop('wiring.yaml', samples.WIRING)
+        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+            outcome = ingest(self.fabric, trigger='test')
+        read_documents.assert_not_called()
+        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
+
 
 class IngestTest(IngestionTestMixin, TestCase):
     def test_documents_go_one_per_file_with_the_authors_text_and_raw_is_emptied(self):
@@ -203,11 +211,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         ingest(self.fabric, trigger='test')
         switch = self.managed('switches', 'leaf-01')
         switch.write_text(switch.read_text())  # a save without a change: only its time differs
-        self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
-            outcome = ingest(self.fabric, trigger='test')
-        read_documents.assert_not_called()
-        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
+        self.assert_wiring_settled_again()
 
     def test_records_of_earlier_versions_without_stats_still_settle_known_input(self):
         self.drop('wiring.yaml', samples.WIRING)
@@ -215,11 +219,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         for record in IngestedFile.objects.filter(fabric=self.fabric):
             record.documents = json.dumps([document[:8] for document in json.loads(record.documents)])
             record.save()
-        self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
-            outcome = ingest(self.fabric, trigger='test')
-        read_documents.assert_not_called()
-        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
+        self.assert_wiring_settled_again()
 
     def test_a_changed_object_is_an_update(self):
         self.drop('vpc.yaml', samples.vpc(1001))
