@@ -10,7 +10,9 @@ COLUMNS = (
 
 
 def set_compression(method):
-    statements = ' '.join(f'ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION {method};' for table, column in COLUMNS)
+    statements = ' '.join(
+        f'ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION {method};' for table, column in COLUMNS
+    )
     return (
         'DO $$ BEGIN '
         "IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) "
