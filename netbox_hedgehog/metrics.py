@@ -8,7 +8,6 @@ prometheus exports only the multiprocess registry and these metrics are not show
 """
 
 import logging
-import os
 from datetime import datetime
 
 from django.utils import timezone
@@ -18,7 +17,7 @@ from prometheus_client.registry import Collector
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.gitops.health import EXIT_CODES, HealthStatus
-from netbox_hedgehog.gitops.tree import GITKEEP
+from netbox_hedgehog.gitops.treefs import raw_entries
 
 __all__ = ('HedgehogCollector', 'register')
 
@@ -98,8 +97,9 @@ def _empty_families():
 
 def _raw_files(fabric):
     try:
-        raw = fabric.layout().raw
-        return sum(1 for _, _, names in os.walk(raw) for name in names if name != GITKEEP)
+        fabric.layout()
+        with fabric.files() as tree:
+            return len(raw_entries(tree))
     except (OSError, ValueError):
         return 0
 

@@ -2,7 +2,8 @@
 
 The operations are counted, so crash tests can stop the process between any two of them
 (`CRASH_AFTER_ENV`, read only when set). Output files are written atomically: a temporary file
-beside the target, then `os.replace`; one `os.sync()` after the last makes the whole run durable.
+beside the target, then a rename; one `os.sync()` after the last makes the whole run durable. Every
+operation goes through the run's `treefs.Tree`, so none follows a symbolic link.
 """
 
 import os
@@ -18,7 +19,6 @@ __all__ = ('CRASH_AFTER_ENV', 'TEMPORARY_SUFFIX', 'FileOperations', 'writing')
 CRASH_AFTER_ENV = 'HEDGEHOG_TEST_CRASH_AFTER_FS_OPS'
 TEMPORARY_SUFFIX = '.hnp-tmp'
 TEMPORARY_NAME_PREFIX = 100  # characters of the target's name in its temporary's name
-NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 PROGRESS_REPORTS = 10  # a forked writer reports about every tenth of its files
 # Forking a NetBox process costs about 25 ms (its page tables), as much as writing 500 files: a run
 # writing fewer than this writes them in place.
@@ -26,9 +26,11 @@ FORK_MIN_FILES = 1000
 
 
 class FileOperations:
-    """The counted file system operations of one run."""
+    """The counted file system operations of one run, on the tree `tree` (a treefs.Tree): paths are
+    relative to it, and no operation follows a symbolic link (treefs refuses them)."""
 
-    def __init__(self):
+    def __init__(self, tree):
+        self.tree = tree
         crash_after = os.environ.get(CRASH_AFTER_ENV)
         self.crash_after = int(crash_after) if crash_after else None
         self.count = 0
@@ -46,53 +48,42 @@ class FileOperations:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     def write_atomically(self, path, content, mtime_ns):
-        """Temporary file beside `path` (a str), modified at `mtime_ns`, renamed over it."""
-        folder, name = os.path.split(path)
+        """Temporary file beside `path` (tree-relative), modified at `mtime_ns`, renamed over it."""
+        folder, _, name = path.rpartition('/')
         # The start of the name tells a person what a stale temporary was; all of it might not fit.
         temporary = f'{folder}/.{name[:TEMPORARY_NAME_PREFIX]}.{self.token}{TEMPORARY_SUFFIX}'
-        descriptor = os.open(temporary, NEW_FILE, 0o644)
-        try:
-            while content:
-                content = content[os.write(descriptor, content) :]
-            os.utime(descriptor, ns=(mtime_ns, mtime_ns))
-        except BaseException:
-            os.close(descriptor)
-            os.unlink(temporary)
-            raise
-        os.close(descriptor)
+        self.tree.write_new(temporary, content, mtime_ns=mtime_ns)
         self._done()
         try:
-            os.replace(temporary, path)
+            self.tree.replace(temporary, path)
         except BaseException:
             with suppress(OSError):
-                os.unlink(temporary)
+                self.tree.unlink(temporary)
             raise
         self._done()
 
     def remove_stale_temporaries(self, folders):
         """Temporary files of a run that was killed before renaming them: ours, never a user's, so removed."""
         for folder in folders:
-            for parent, _, names in os.walk(folder):
-                for name in names:
-                    if name.startswith('.') and name.endswith(TEMPORARY_SUFFIX):
-                        self.unlink(os.path.join(parent, name))
+            if not self.tree.is_folder(folder):
+                continue
+            for path, entry in list(self.tree.walk(folder)):
+                name = entry.name
+                if name.startswith('.') and name.endswith(TEMPORARY_SUFFIX) and not entry.is_dir(follow_symlinks=False):
+                    self.unlink(path)
 
     def unlink(self, path):
-        with suppress(FileNotFoundError):
-            os.unlink(path)
+        self.tree.unlink(path, missing_ok=True)
         self._done()
 
     def append(self, path, text):
-        with open(path, 'a', encoding='utf-8') as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        self.tree.append(path, text.encode())
         self._done()
 
 
 @contextmanager
 def writing(operations, files, mtime_ns, progress):
-    """Write `files` ([(path, content)]) and make them durable (`os.sync()`) by the end of the block.
+    """Write `files` ([(tree-relative path, content)]) and make them durable (`os.sync()`) by the end of the block.
 
     Creating ten thousand files is system calls, and so is the barrier: while the block runs (the
     index's work, Python and database) a forked child does them on the other core. A thread would

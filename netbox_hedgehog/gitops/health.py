@@ -30,8 +30,20 @@ from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.findings import Finding, Severity, count_by_severity
+from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.plan import managed_target
-from netbox_hedgehog.gitops.tree import GITKEEP, ManifestError, UnsafePathError, is_yaml_name, read_manifest
+from netbox_hedgehog.gitops.tree import (
+    HNP,
+    MANAGED,
+    MANIFEST,
+    RAW,
+    UNMANAGED,
+    ManifestError,
+    UnsafePathError,
+    is_yaml_name,
+    parse_manifest,
+)
+from netbox_hedgehog.gitops.treefs import LinkRefused, find_links, raw_entries
 from netbox_hedgehog.validation import REFERRING_KINDS, classify, crossobject, validate_document
 from netbox_hedgehog.validation.defaults import apply_defaults
 from netbox_hedgehog.yamlio import read_documents
@@ -48,6 +60,7 @@ __all__ = (
     'check_disk',
     'check_fabric',
     'check_last_run',
+    'check_links',
     'check_managed',
     'check_manifest',
     'check_raw',
@@ -88,6 +101,13 @@ CODES = {
     'HEALTH_DIR_NOT_DIRECTORY': HealthCode(
         E, 'A file or symbolic link is where a tree directory belongs.', 'Move it away; then run `hedgehog fix`.'
     ),
+    'HEALTH_SYMLINK': HealthCode(
+        E,
+        'A symbolic link where the tree needs a real folder or file (a layout folder, or an entry inside managed/, '
+        'unmanaged/ or .hnp/): links are never followed, so ingestion, fix, upload, backup and restore stop.',
+        FIX + ' It moves the link aside into .hnp/links-aside/ (and puts a real empty folder in its place).',
+        True,
+    ),
     'HEALTH_DIR_NOT_WRITABLE': HealthCode(
         E, 'NetBox cannot write in a tree directory.', 'Give the NetBox user write access (owner, mode, mount).'
     ),
@@ -122,7 +142,7 @@ CODES = {
     ),
     'HEALTH_MANAGED_STRAY': HealthCode(
         W,
-        'An entry in managed/ that is no YAML file (other file, symbolic link, folder with a YAML name).',
+        'An entry in managed/ that is no YAML file (other file, special file, folder with a YAML name).',
         'Move it out of managed/.',
     ),
     # The index (HedgehogResource rows) against managed/
@@ -341,23 +361,46 @@ def check_fabric(fabric, *, under_lock=False):
         return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
     if fabric.has_remote:
         findings += check_working_copy(fabric, stats)
-    findings += check_tree(layout)
-    findings += check_manifest(layout, fabric.name, fabric.pk)
-    if layout.managed.is_dir():
-        files, strays = managed_files(layout)
+    with fabric.files() as tree:
+        findings += _check_files(fabric, layout, tree, last_run, now, stats)
+    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
+
+
+def _check_files(fabric, layout, tree, last_run, now, stats):
+    """The checks that read the tree, all through `tree` (a treefs.Tree): none follows a link, and a part
+    behind a link (a linked folder) is reported as HEALTH_SYMLINK and not looked into."""
+    try:
+        links = find_links(tree)
+    except LinkRefused as exc:  # a link above the tree, made after the path rules passed
+        return [_finding('HEALTH_TREE_UNSAFE', f'{exc.filename} is a symbolic link; the tree is not read.')]
+    findings = check_links(links)
+    linked = set(links)
+    findings += check_tree(layout, linked)
+    if not {HNP} & linked:
+        findings += check_manifest(layout, fabric.name, fabric.pk, tree)
+    if tree.is_folder(MANAGED) and MANAGED not in linked:
+        files, strays = managed_files(tree, skip=linked)
         findings += strays
         rows = index_rows(fabric)
-        managed_findings, objects = check_managed(layout.path, files, rows, _setting('max_file_bytes'))
+        managed_findings, objects = check_managed(tree, files, rows, _setting('max_file_bytes'))
         findings += managed_findings + check_references(objects)
         stats.update(managed_files=len(files), indexed=len(rows))
-    if layout.raw.is_dir():
+    if tree.is_folder(RAW):
         rejected = _rejections(last_run)
-        findings += check_raw(raw_files(layout), rejected, now.timestamp(), _setting('raw_stale_minutes') * 60, stats)
-    if layout.unmanaged.is_dir():
-        findings += check_unmanaged(layout, stats)
-    if layout.path.is_dir():
+        findings += check_raw(raw_files(tree), rejected, now.timestamp(), _setting('raw_stale_minutes') * 60, stats)
+    if tree.is_folder(UNMANAGED):
+        findings += check_unmanaged(tree, stats)
+    if tree.exists():
         findings += check_disk(layout.path, _setting('min_free_disk_bytes'), stats)
-    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
+    return findings
+
+
+def check_links(links):
+    """HEALTH_SYMLINK for each link `treefs.find_links` found: errors, since every writer stops on them."""
+    return [
+        _finding('HEALTH_SYMLINK', f'{path} is a symbolic link; links in a tree are never followed.', file=path)
+        for path in links
+    ]
 
 
 def _setting(name):
@@ -383,13 +426,17 @@ def _rejections(run):
 # --- the checks: plain functions over paths, bytes and rows --------------------------------------
 
 
-def check_tree(layout):
-    """Every directory of the layout exists, is a real directory and is writable."""
+def check_tree(layout, linked=frozenset()):
+    """Every directory of the layout exists, is a real directory and is writable. `linked`: layout folders
+    that are links (HEALTH_SYMLINK reports them), and nothing below them is looked at."""
     if not os.path.lexists(layout.path):
         return [_finding('HEALTH_TREE_MISSING', f'The tree {layout.path} does not exist.')]
     findings = []
     for directory in layout.directories():
-        shown = directory.relative_to(layout.path).as_posix() + '/'
+        relative = directory.relative_to(layout.path).as_posix()
+        shown = relative + '/'
+        if any(relative == link or relative.startswith(f'{link}/') for link in linked):
+            continue
         if directory.is_symlink() or (os.path.lexists(directory) and not directory.is_dir()):
             findings.append(_finding('HEALTH_DIR_NOT_DIRECTORY', f'{shown} is not a directory.', file=shown))
         elif not directory.exists():
@@ -399,18 +446,20 @@ def check_tree(layout):
     return findings
 
 
-def check_manifest(layout, fabric_name, fabric_id):
+def check_manifest(layout, fabric_name, fabric_id, tree):
     """The manifest exists, parses, names this fabric, and says what onboarding would write today."""
-    path, shown = layout.manifest, '.hnp/manifest.yaml'
-    if not layout.path.is_dir():
+    shown = f'{HNP}/{MANIFEST}'
+    if not tree.exists():
         return []  # HEALTH_TREE_MISSING says it all
-    if not os.path.lexists(path):
+    if tree.lstat_or_none(shown) is None:
         return [_finding('HEALTH_MANIFEST_MISSING', 'The tree has no manifest.', file=shown)]
     try:
-        if path.is_symlink() or not path.is_file():
-            raise ManifestError(f'{shown} is not a regular file')
-        manifest = read_manifest(path)
-    except (OSError, ManifestError) as exc:
+        manifest = parse_manifest(tree.read(shown).decode('utf-8'), source=shown)
+    except LinkRefused:
+        return []  # HEALTH_SYMLINK names it
+    except treefs.NotRegularFile:
+        return [_finding('HEALTH_MANIFEST_INVALID', f'{shown} is not a regular file', file=shown)]
+    except (OSError, UnicodeDecodeError, ManifestError) as exc:
         return [_finding('HEALTH_MANIFEST_INVALID', str(exc), file=shown)]
     if not manifest.belongs_to(fabric_name, fabric_id):
         message = f'The manifest names fabric {manifest.fabric_name!r} (id {manifest.fabric_id}), not {fabric_name!r}.'
@@ -424,31 +473,27 @@ def check_manifest(layout, fabric_name, fabric_id):
     return []
 
 
-def managed_files(layout):
+def managed_files(tree, skip=()):
     """(the files under managed/ as tree-relative paths, findings for entries that are no files).
 
-    Hidden entries (`.gitkeep`, temporaries of a running ingestion, editor files) are skipped.
+    Hidden entries (`.gitkeep`, temporaries of a running ingestion, editor files) are skipped, and so are
+    links (HEALTH_SYMLINK reports them) and the folders `skip`.
     """
     files, strays = [], []
-    pending = [(str(layout.managed), 'managed')]
-    while pending:
-        folder, relative = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.startswith('.'):
-                    continue
-                shown = f'{relative}/{entry.name}'
-                if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
-                    strays.append(_finding('HEALTH_MANAGED_STRAY', f'{shown} is not a regular file.', file=shown))
-                elif entry.is_dir():
-                    if is_yaml_name(entry.name):  # where ingestion would write an object's file
-                        message = f'{shown} is a folder with a YAML file name: the object it names cannot be written.'
-                        strays.append(_finding('HEALTH_MANAGED_STRAY', message, file=shown))
-                    pending.append((entry.path, shown))
-                elif is_yaml_name(entry.name):
-                    files.append(shown)
-                else:
-                    strays.append(_finding('HEALTH_MANAGED_STRAY', f'{shown} is not a YAML file.', file=shown))
+    for shown, entry in tree.walk(MANAGED, skip=skip):
+        name = entry.name
+        if name.startswith('.') or entry.is_symlink() or '/.' in shown:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if is_yaml_name(name):  # where ingestion would write an object's file
+                message = f'{shown} is a folder with a YAML file name: the object it names cannot be written.'
+                strays.append(_finding('HEALTH_MANAGED_STRAY', message, file=shown))
+        elif not entry.is_file(follow_symlinks=False):
+            strays.append(_finding('HEALTH_MANAGED_STRAY', f'{shown} is not a regular file.', file=shown))
+        elif is_yaml_name(name):
+            files.append(shown)
+        else:
+            strays.append(_finding('HEALTH_MANAGED_STRAY', f'{shown} is not a YAML file.', file=shown))
     files.sort()
     return files, strays
 
@@ -466,9 +511,12 @@ def check_managed(tree, files, rows, max_bytes):
     for relative in files:
         row = by_path.get(relative)
         try:
-            data = _read(os.path.join(tree, relative))
+            data = tree.read(relative)
+        except LinkRefused:
+            continue  # became a link since it was listed: the next check names it
         except OSError as exc:
-            findings.append(_finding('HEALTH_MANAGED_UNPARSABLE', f'{relative} cannot be read: {exc}.', file=relative))
+            message = f'{relative} cannot be read: {exc.strerror or exc}.'
+            findings.append(_finding('HEALTH_MANAGED_UNPARSABLE', message, file=relative))
             continue
         sha256 = hashlib.sha256(data).hexdigest()
         if row is not None and row.sha256 == sha256:
@@ -499,18 +547,6 @@ class Inspection(NamedTuple):
     findings: list
     object: tuple | None = None
     target: str | None = None
-
-
-def _read(path):
-    """The bytes of a file: os.open/os.read, a third cheaper than open() on ten thousand small files."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b''.join(chunks)
-    finally:
-        os.close(fd)
 
 
 def inspect_managed_file(relative, data, max_bytes):
@@ -576,18 +612,10 @@ def check_references(objects):
     return findings
 
 
-def raw_files(layout):
-    """(tree-relative path, modification time) of every file under raw/ but .gitkeep, sorted."""
-    found, pending = [], [(str(layout.raw), 'raw')]
-    while pending:
-        folder, relative = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((entry.path, f'{relative}/{entry.name}'))
-                elif entry.name != GITKEEP:
-                    found.append((f'{relative}/{entry.name}', entry.stat(follow_symlinks=False).st_mtime))
-    return sorted(found)
+def raw_files(tree):
+    """(tree-relative path, modification time) of every entry of raw/ by the one raw/ listing rule, sorted.
+    A link is listed (with its own time) and never followed: ingestion rejects it, or it counts as ignored."""
+    return [(entry.path, entry.stat().st_mtime) for entry in raw_entries(tree)]
 
 
 def check_raw(files, rejected, now, stale_after, stats):
@@ -627,8 +655,12 @@ def _age(seconds):
     return f'{minutes // 60} h {minutes % 60} min' if minutes < 48 * 60 else f'{minutes // 1440} days'
 
 
-def check_unmanaged(layout, stats):
-    count = sum(1 for _, _, names in os.walk(layout.unmanaged) for name in names if not name.startswith('.'))
+def check_unmanaged(tree, stats):
+    count = sum(
+        1
+        for path, entry in tree.walk(UNMANAGED)
+        if not entry.is_dir(follow_symlinks=False) and not entry.is_symlink() and '/.' not in path
+    )
     stats['unmanaged_files'] = count
     if not count:
         return []

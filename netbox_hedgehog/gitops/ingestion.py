@@ -34,7 +34,7 @@ from psycopg.types.json import Jsonb
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.findings import Finding, Severity
-from netbox_hedgehog.gitops import fileops, sync
+from netbox_hedgehog.gitops import fileops, sync, treefs
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import (
     NOT_A_FILE,
@@ -42,12 +42,14 @@ from netbox_hedgehog.gitops.plan import (
     RECORD_SHA256,
     RECORD_TARGET,
     DocumentAction,
+    Plan,
     RawFile,
     make_plan,
     managed_target,
 )
 from netbox_hedgehog.gitops.repository import PushResult
-from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name
+from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED
+from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, validate_document
@@ -94,7 +96,7 @@ class IngestionOutcome:
         some stay in raw/, 4 when the run's commit could not be pushed (it is kept in the working copy)."""
         if self.git is not None and self.git.error:
             return EXIT_NOT_PUSHED
-        return 1 if self.plan.rejected else 0
+        return 1 if self.plan.rejected or self.plan.blocked else 0
 
     def as_dict(self):
         return {
@@ -124,7 +126,7 @@ def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
                 # Another worker's run (already indexed) or a person's push (not yet): files are the truth.
                 _reindex(fabric)
         outcome = _Ingestion(fabric, trigger, user, progress).run(dry_run)
-        if copy is not None:
+        if copy is not None and not outcome.plan.blocked:  # a link in the tree: nothing is committed either
             message = sync.commit_message(fabric, outcome.run.counts, outcome.run)
             outcome.git = sync.publish(fabric, copy, message, user)
             IngestionRun.objects.filter(pk=outcome.run.pk).update(
@@ -137,7 +139,9 @@ def plan_raw_file(fabric, path, data):
     """The FilePlan ingestion would make for one raw file on its own (an upload, say): its documents and
     findings against what managed/ holds now. Takes no lock and writes nothing; files waiting beside it
     in raw/ are not considered (a clash with one of them shows at ingestion)."""
-    return _Ingestion(fabric, trigger=None, user=None, progress=None).plan([RawFile(path, data)]).files[0]
+    ingestion = _Ingestion(fabric, trigger=None, user=None, progress=None)
+    with ingestion.files:
+        return ingestion.plan([RawFile(path, data)]).files[0]
 
 
 class _Ingestion:
@@ -147,27 +151,31 @@ class _Ingestion:
         self.user = user
         self.progress = progress or (lambda step, done, total: None)
         self.layout = fabric.layout()
-        self.tree = str(self.layout.path)
-        self.operations = fileops.FileOperations()
+        self.files = fabric.files()  # every file operation of the run, through the run's folder descriptors
+        self.operations = fileops.FileOperations(self.files)
         self.raw_identities = {}  # raw path -> _identity() when its bytes were read
         # target -> (size, modification time) of each output this run looked at or wrote: its index rows
         # and ingested-file records carry them
         self.output_stats = {}
 
     def run(self, dry_run):
-        with _cyclic_collector_paused():
+        with _cyclic_collector_paused(), self.files:
             return self._run(dry_run)
 
     def _run(self, dry_run):
         started = timezone.now()
-        raw_files, ignored = self._read_raw()
-        plan = self.plan(raw_files, ignored)
+        if links := treefs.find_links(self.files):
+            # A link among the tree's folders (or inside managed/, unmanaged/, .hnp/) could lead a write
+            # outside the tree: the run stops before it writes anything, naming each link.
+            return self._blocked(Plan(blocked=treefs.link_findings(links)), started, dry_run)
+        raw_files, ignored, links = self._read_raw()
+        plan = self.plan(raw_files, ignored, links)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
         _close_interrupted_runs(self.fabric)
         if _last_run_failed(self.fabric):  # only a run that did not finish leaves temporary files behind
-            self.operations.remove_stale_temporaries((self.layout.managed, self.layout.unmanaged))
+            self.operations.remove_stale_temporaries((MANAGED, UNMANAGED))
         outcome.run = IngestionRun.objects.create(
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )
@@ -196,38 +204,64 @@ class _Ingestion:
             raise
         return outcome
 
+    def _blocked(self, plan, started, dry_run):
+        outcome = IngestionOutcome(self.fabric, plan, dry_run)
+        if dry_run:
+            return outcome
+        _close_interrupted_runs(self.fabric)
+        error = '; '.join(finding.message for finding in plan.blocked)
+        outcome.run = IngestionRun.objects.create(
+            fabric=self.fabric,
+            started=started,
+            finished=timezone.now(),
+            trigger=self.trigger,
+            user=self.user,
+            status=IngestionStatusChoices.FAILED,
+            error=error,
+            counts={**plan.counts(), 'written': 0},
+            findings=[finding.as_dict() for finding in plan.blocked],
+        )
+        HedgehogFabric.objects.filter(pk=self.fabric.pk).update(gitops_status=GitOpsStatusChoices.FAILED)
+        self.fabric.gitops_status = GitOpsStatusChoices.FAILED
+        return outcome
+
     @functools.cached_property
     def rows(self):
         """The index entries by managed path; read only when a file is not settled by its records alone."""
         return _index_entries(self.fabric)
 
-    def plan(self, raw_files, ignored=()):
+    def plan(self, raw_files, ignored=(), links=()):
         return make_plan(
             raw_files,
             self._current_sha256,
             lambda: _indexed_documents(self.fabric),
             ignored=ignored,
+            links=links,
             max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
             known_files=_known_files(self.fabric, raw_files),
             output_in_place=self._output_in_place,
         )
 
     def _read_raw(self):
-        raw_files, ignored = [], []
-        for path in sorted(self.layout.raw.rglob('*')):
-            if not path.is_file() or path.name == GITKEEP or path.name.startswith('.'):
-                continue
-            relative = str(path)[len(self.tree) + 1 :]  # relative to the tree, as the plan names files
-            if not is_yaml_name(path.name):
-                ignored.append(relative)
-                continue
-            before = _identity(path)
-            data = path.read_bytes()
-            if _identity(path) != before:
-                continue  # being written right now: it waits for the next run, whole
-            self.raw_identities[relative] = before
-            raw_files.append(RawFile(relative, data))
-        return raw_files, ignored
+        """(raw files read, paths of files that are not YAML, paths of links), by the one raw/ listing rule;
+        hidden names and special files are left alone without a word."""
+        raw_files, ignored, links = [], [], []
+        for entry in treefs.raw_entries(self.files):
+            if entry.state == RawState.NOT_YAML:
+                ignored.append(entry.path)
+            elif entry.state == RawState.LINK:
+                links.append(entry.path)
+            elif entry.state == RawState.WAITING:
+                try:
+                    data, before, after = self.files.read_with_stat(entry.path)
+                except treefs.LinkRefused:
+                    links.append(entry.path)  # became a link since it was listed: still never read
+                    continue
+                if _identity(after) != _identity(before):
+                    continue  # being written right now: it waits for the next run, whole
+                self.raw_identities[entry.path] = _identity(before)
+                raw_files.append(RawFile(entry.path, data))
+        return raw_files, ignored, links
 
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
@@ -235,8 +269,8 @@ class _Ingestion:
         target = record[RECORD_TARGET]
         if len(record) > _RECORD_LENGTH:  # records of earlier versions carry no stats
             try:
-                stat = os.stat(f'{self.tree}/{target}')
-            except FileNotFoundError:
+                stat = self.files.lstat(target)
+            except (FileNotFoundError, NotADirectoryError):
                 return False
             if stat.st_mtime_ns == record[_MTIME] and stat.st_size == record[_SIZE] and S_ISREG(stat.st_mode):
                 return True
@@ -244,10 +278,9 @@ class _Ingestion:
 
     def _current_sha256(self, target):
         """The file's hash: from the index when its size and modification time still match, else read."""
-        path = self._path(target)
         try:
-            stat = os.stat(path)
-        except FileNotFoundError:
+            stat = self.files.lstat(target)
+        except (FileNotFoundError, NotADirectoryError):
             return None
         if not S_ISREG(stat.st_mode):
             return NOT_A_FILE
@@ -255,8 +288,7 @@ class _Ingestion:
         row = self.rows.get(target)
         if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
             return row.sha256
-        with open(path, 'rb') as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return hashlib.sha256(self.files.read(target)).hexdigest()
 
     def _outputs(self, plan):
         """{target: content} of every file this run writes."""
@@ -268,10 +300,9 @@ class _Ingestion:
         }
 
     def _writing(self, outputs, mtime_ns):
-        for folder in {os.path.dirname(self._path(target)) for target in outputs}:
-            os.makedirs(folder, exist_ok=True)
-        files = [(self._path(target), content) for target, content in sorted(outputs.items())]
-        return fileops.writing(self.operations, files, mtime_ns, self.progress)
+        for folder in {target.rpartition('/')[0] for target in outputs}:
+            self.files.folder(folder, create=True)
+        return fileops.writing(self.operations, sorted(outputs.items()), mtime_ns, self.progress)
 
     def _needs_writing(self, document):
         if document.content is None:
@@ -279,15 +310,28 @@ class _Ingestion:
         if document.action in (DocumentAction.CREATE, DocumentAction.UPDATE):
             return True  # the plan found the target missing or holding other bytes
         # A foreign document's file is named by its content, so it may be there already.
-        return document.action == DocumentAction.FOREIGN and not _holds(self._path(document.target), document.content)
+        return document.action == DocumentAction.FOREIGN and not self._holds(document.target, document.content)
 
-    def _path(self, target):
-        return f'{self.tree}/{target}'
+    def _holds(self, target, content):
+        try:
+            descriptor, stat = self.files.open_file(target)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        try:
+            return stat.st_size == len(content) and os.read(descriptor, len(content) + 1) == content
+        finally:
+            os.close(descriptor)
+
+    def _raw_identity(self, path):
+        try:
+            return _identity(self.files.lstat(path))
+        except FileNotFoundError:
+            return None
 
     def _remove_ingested(self, plan, outcome):
         removed = []
         for file_plan in plan.ingested:
-            if _identity(self._path(file_plan.path)) != self.raw_identities[file_plan.path]:
+            if self._raw_identity(file_plan.path) != self.raw_identities[file_plan.path]:
                 # Changed since it was read (an editor, a copy still arriving): what was read is in
                 # managed/ now, the new content stays in raw/ for the next run.
                 outcome.changed_during_run.append(file_plan.path)
@@ -296,7 +340,7 @@ class _Ingestion:
         # Removing a file can wait for the disk (a file system mounted with `discard` trims the freed
         # blocks there and then): the removals wait together, not one after the other.
         with ThreadPoolExecutor(REMOVERS) as pool:
-            list(pool.map(self.operations.unlink, map(self._path, removed)))
+            list(pool.map(self.operations.unlink, removed))
         return removed
 
     def _append_provenance(self, run, provenance):
@@ -307,7 +351,7 @@ class _Ingestion:
             'trigger': self.trigger,
             'entries': provenance,
         }
-        self.operations.append(self.layout.hnp / PROVENANCE_LOG, json.dumps(record, sort_keys=True) + '\n')
+        self.operations.append(f'{HNP}/{PROVENANCE_LOG}', json.dumps(record, sort_keys=True) + '\n')
 
 
 @contextmanager
@@ -324,21 +368,9 @@ def _cyclic_collector_paused():
             gc.enable()
 
 
-def _identity(path):
+def _identity(stat):
     """Which file, of which size, last written when: any change of a raw file changes this."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-
-def _holds(path, content):
-    try:
-        with open(path, 'rb') as handle:
-            return os.fstat(handle.fileno()).st_size == len(content) and handle.read() == content
-    except FileNotFoundError:
-        return False
 
 
 class _IndexEntry(NamedTuple):
@@ -626,16 +658,22 @@ def reindex(fabric):
 
 
 def _reindex(fabric):
-    layout = fabric.layout()
-    rows = _index_entries(fabric)
+    with fabric.files() as files:
+        return _reindex_files(fabric, files)
+
+
+def _reindex_files(fabric, files):
     result = ReindexResult()
+    if links := treefs.find_links(files):
+        # managed/ through a link is not this tree's: the index is left as it is until the link is gone.
+        result.findings = treefs.link_findings(links, stopped='the index was not changed')
+        return result
+    rows = _index_entries(fabric)
     creates, updates, restamped, present = [], [], [], set()
     for kind in kinds.KINDS:
-        for path in sorted(layout.managed_dir(kind).glob('*.yaml')):
-            target = path.relative_to(layout.path).as_posix()
-            data = path.read_bytes()
+        for target in _managed_yaml_files(files, f'{MANAGED}/{kind.directory}'):
+            data, stat, _ = files.read_with_stat(target)
             sha256 = hashlib.sha256(data).hexdigest()
-            stat = path.stat()
             stamp = {'file_size': stat.st_size, 'file_mtime_ns': stat.st_mtime_ns}
             row = rows.get(target)
             if row is not None and row.sha256 == sha256:
@@ -665,6 +703,17 @@ def _reindex(fabric):
         )
         _update_rows(restamped)
     return result
+
+
+def _managed_yaml_files(files, folder):
+    """Tree-relative paths of the regular `*.yaml` files directly in `folder` (none when it is missing), sorted."""
+    if not files.is_folder(folder):
+        return []
+    return sorted(
+        f'{folder}/{entry.name}'
+        for entry in files.scandir(folder)
+        if entry.name.endswith('.yaml') and not entry.name.startswith('.') and entry.is_file(follow_symlinks=False)
+    )
 
 
 def _managed_file_fields(kind, target, data, sha256, findings):
@@ -701,28 +750,24 @@ def _managed_file_fields(kind, target, data, sha256, findings):
 
 
 def raw_backlog(fabric):
-    """Files waiting in raw/ now, with the findings the last run recorded for each."""
-    layout = fabric.layout()
+    """Files waiting in raw/ now (by the one raw/ listing rule: links included, never followed), with the
+    findings the last run recorded for each."""
+    fabric.layout()  # UnsafePathError for a gitops_path the path rules refuse, as everywhere
     runs = fabric.runs.exclude(status=IngestionStatusChoices.RUNNING).defer('provenance')
     last = runs.order_by('-started', '-pk').first()
     findings = {}
     for finding in last.findings if last else ():
         findings.setdefault(finding.get('file'), []).append(finding)
     backlog = []
-    raw = layout.raw
-    if not raw.is_dir():
-        return backlog
-    for path in sorted(raw.rglob('*')):
-        if not path.is_file() or path.name == GITKEEP:
-            continue
-        relative = path.relative_to(layout.path).as_posix()
-        stat = path.stat()
-        backlog.append(
-            {
-                'file': relative,
-                'size': stat.st_size,
-                'modified': datetime.fromtimestamp(stat.st_mtime, tz=timezone.get_current_timezone()),
-                'findings': findings.get(relative, []),
-            }
-        )
+    with fabric.files() as files:
+        for entry in treefs.raw_entries(files):
+            stat = entry.stat()
+            backlog.append(
+                {
+                    'file': entry.path,
+                    'size': stat.st_size,
+                    'modified': datetime.fromtimestamp(stat.st_mtime, tz=timezone.get_current_timezone()),
+                    'findings': findings.get(entry.path, []),
+                }
+            )
     return backlog

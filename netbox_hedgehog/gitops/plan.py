@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from netbox_hedgehog.findings import Finding, Severity, has_errors
 from netbox_hedgehog.gitops.tree import MANAGED, UNMANAGED
+from netbox_hedgehog.gitops.treefs import raw_link_finding as _raw_link_finding
 from netbox_hedgehog.validation import classify, validate_set
 from netbox_hedgehog.yamlio import clean_data, clean_text, read_documents
 
@@ -126,6 +127,8 @@ class FilePlan:
 @dataclass(slots=True)
 class Plan:
     files: list = field(default_factory=list)
+    # Findings that stop the whole run before anything is written (a symbolic link in the tree's layout).
+    blocked: list = field(default_factory=list)
 
     @property
     def rejected(self):
@@ -149,10 +152,14 @@ class Plan:
         }
 
     def findings(self):
-        return [finding for file in self.files for finding in file.findings]
+        return self.blocked + [finding for file in self.files for finding in file.findings]
 
     def as_dict(self):
-        return {'counts': self.counts(), 'files': [file.as_dict() for file in self.files]}
+        return {
+            'counts': self.counts(),
+            'blocked': [finding.as_dict() for finding in self.blocked],
+            'files': [file.as_dict() for file in self.files],
+        }
 
 
 def managed_target(kind, name):
@@ -166,6 +173,7 @@ def make_plan(
     managed_documents=list,
     *,
     ignored=(),
+    links=(),
     max_bytes=None,
     known_files=None,
     output_in_place=None,
@@ -177,7 +185,8 @@ def make_plan(
     yamlio Documents), so references from raw/ to them resolve (called only when something is
     validated); `ignored` are raw/ entries that are not YAML (listed as info, left alone).
     `known_files` maps the SHA-256 of raw files ingested before to their documents as recorded
-    then (`DocumentPlan.record()`): a file with those very bytes whose outputs are all still in
+    then (`DocumentPlan.record()`); `links` are raw/ entries that are symbolic links (never read: each is
+    rejected with an INGEST_SYMLINK finding). A file with those very bytes whose outputs are all still in
     place is settled without being parsed again. `output_in_place(record)` tells whether the output
     a record names still holds what it recorded (by default: the output's SHA-256 is the record's).
     """
@@ -222,6 +231,9 @@ def make_plan(
     # Only now, among the files that will really be ingested, does the first copy of an object own it:
     # a copy in a rejected file must not turn an identical one elsewhere into a skipped duplicate.
     _plan_documents([entry for entry in entries if entry.file_plan.action == FileAction.INGEST], current_sha256)
+    for path in sorted(links):
+        plan.files.append(FilePlan(path, FileAction.REJECT, findings=[_raw_link_finding(path)]))
+    plan.files.sort(key=lambda file_plan: file_plan.path)
     for path in sorted(ignored):
         plan.files.append(
             FilePlan(

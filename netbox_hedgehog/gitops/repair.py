@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tarfile
 import uuid
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ from netbox_hedgehog.gitops.health import HealthReport, check_fabric, inspect_ma
 from netbox_hedgehog.gitops.ingestion import reindex
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.repository import GitError
-from netbox_hedgehog.gitops.tree import ManifestError, TreeLayout, read_manifest
+from netbox_hedgehog.gitops.tree import HNP, ManifestError, TreeLayout, layout_folders, read_manifest
+from netbox_hedgehog.gitops.treefs import LINKS_ASIDE, LinkRefused, find_links, link_findings
 from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = (
@@ -113,7 +115,14 @@ def fix(fabric, *, dry_run=False):
 def _fix(fabric, before, dry_run):
     result = RepairResult(fabric.name, dry_run, before)
     current = before
-    if {finding.code for finding in before.findings} & STRUCTURE_CODES:
+    if any(finding.code == 'HEALTH_SYMLINK' for finding in before.findings):
+        # First, before anything is written through them: links go aside, linked folders become real ones.
+        _move_links_aside(fabric, result)
+        if result.refused:
+            return result
+        if not dry_run:
+            current = check_fabric(fabric, under_lock=True)
+    if {finding.code for finding in current.findings} & STRUCTURE_CODES:
         _repair_structure(fabric, result)
         if not dry_run:  # a directory that was missing (managed/, say) can now be checked
             current = check_fabric(fabric, under_lock=True)
@@ -146,37 +155,72 @@ def _repair_structure(fabric, result):
     ]
 
 
+def _move_links_aside(fabric, result):
+    """Each link that stops the writers moves, as itself (never followed), into .hnp/links-aside/; a layout
+    folder that was a link is replaced by a real empty folder. Nothing is deleted."""
+    stamp = timezone.now().strftime('%Y%m%dT%H%M%SZ')
+    with fabric.files() as tree:
+        links = find_links(tree)
+        for link in links:
+            aside = f'{LINKS_ASIDE}/{link.replace("/", "__")}.{stamp}'
+            result.changes.append(Change('move-aside', link, f'to {aside}'))
+            if link in layout_folders():
+                result.changes.append(Change('create', link, 'a real folder in place of the link'))
+        if result.dry_run or not links:
+            return
+        try:
+            if HNP in links:  # .hnp/ itself: out of the way first, so a real .hnp/ can receive the links
+                parked = f'.hnp-link-{uuid.uuid4().hex}'
+                tree.move_new(HNP, parked)
+                tree.mkdir(HNP)
+                links = [parked if link == HNP else link for link in links]
+            tree.folder(LINKS_ASIDE, create=True)
+            for link in links:
+                name = HNP if link.startswith('.hnp-link-') else link
+                aside = f'{LINKS_ASIDE}/{name.replace("/", "__")}.{stamp}'
+                if tree.lstat_or_none(aside) is not None:
+                    aside = f'{aside}-{uuid.uuid4().hex[:8]}'
+                tree.move_new(link, aside)
+                if name in layout_folders() and name != HNP:
+                    tree.mkdir(name)
+        except OSError as exc:
+            result.refused.append(f'symbolic links: cannot move {exc.filename} aside ({exc.strerror or exc})')
+
+
 def _shown(path, tree):
     return path.relative_to(tree).as_posix() if path.is_relative_to(tree) else str(path)
 
 
 def _move_misplaced(fabric, result, findings):
     """Move each misplaced valid file to its own path when that is free and wanted by no other file."""
-    tree = fabric.layout().path
     max_bytes = get_plugin_config(PLUGIN, 'max_file_bytes')
-    wanted = {}
-    for finding in findings:
-        try:
-            target = inspect_managed_file(finding.file, (tree / finding.file).read_bytes(), max_bytes).target
-        except OSError as exc:
-            result.refused.append(f'{finding.file}: cannot read it ({exc})')
-            continue
-        if target is not None:
-            wanted.setdefault(target, []).append(finding.file)
+    with fabric.files() as tree:
+        wanted = {}
+        for finding in findings:
+            try:
+                target = inspect_managed_file(finding.file, tree.read(finding.file), max_bytes).target
+            except OSError as exc:
+                result.refused.append(f'{finding.file}: cannot read it ({exc.strerror or exc})')
+                continue
+            if target is not None:
+                wanted.setdefault(target, []).append(finding.file)
+        return _move_wanted(tree, result, wanted)
+
+
+def _move_wanted(tree, result, wanted):
     moved = 0
     for target, sources in sorted(wanted.items()):
         if len(sources) > 1:
             result.refused.append(f'{", ".join(sources)}: all belong at {target}; keep one, remove the others')
-        elif os.path.lexists(tree / target):
+        elif tree.lstat_or_none(target) is not None:
             result.refused.append(f'{sources[0]}: {target} already exists (never overwritten); compare and keep one')
         elif result.dry_run:
             result.changes.append(Change('move', target, f'from {sources[0]}'))
         else:
             try:
-                os.link(tree / sources[0], tree / target)  # fails if the name is taken: never overwrites
-                os.unlink(tree / sources[0])
+                tree.move_new(sources[0], target)  # fails if the name is taken: never overwrites
             except OSError as exc:
-                result.refused.append(f'{sources[0]}: cannot move it to {target} ({exc})')
+                result.refused.append(f'{sources[0]}: cannot move it to {target} ({exc.strerror or exc})')
                 continue
             result.changes.append(Change('move', target, f'from {sources[0]}'))
             moved += 1
@@ -225,12 +269,52 @@ def backup(fabric, folder=None):
     tree = fabric.layout().path
     if not tree.is_dir():
         raise BackupError(f'the tree {tree} does not exist: nothing to back up')
-    with fabric_lock(fabric, 'backup'):
-        return _write_archive(tree, Path(folder) / fabric.name, fabric.name)
+    with fabric_lock(fabric, 'backup'), fabric.files() as files:
+        _refuse_links(files, BackupError, 'no backup was written')
+        return _write_archive(files, Path(folder) / fabric.name, fabric.name)
 
 
-def _write_archive(tree, folder, label):
-    """tree -> <folder>/<label>-<UTC time>.tar.gz, fsynced, then its .sha256; never replaces a file."""
+def _refuse_links(files, error, stopped):
+    """A link in the tree stops a backup or a restore before it writes anything; the message names it."""
+    try:
+        links = find_links(files)
+    except LinkRefused as exc:
+        links = [exc.filename]
+    if links:
+        raise error(' '.join(finding.message for finding in link_findings(links, stopped)))
+
+
+def _archive_tree(files, tar):
+    """Add the tree read through `files` (a treefs.Tree): folders and regular files only, never a link (a link
+    in raw/, never read, is left out; one that appears meanwhile stops the backup). Members as `tar.add(tree,
+    arcname='.')` names them."""
+    tar.addfile(_member('.', os.fstat(files.folder())))
+    for path, entry in sorted(files.walk(''), key=lambda item: item[0]):
+        if entry.is_symlink():
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            tar.addfile(_member(f'./{path}', files.lstat(path)))
+        elif entry.is_file(follow_symlinks=False):
+            descriptor, found = files.open_file(path)
+            with os.fdopen(descriptor, 'rb') as handle:
+                tar.addfile(_member(f'./{path}', found), handle)
+
+
+def _member(name, found):
+    member = tarfile.TarInfo(name)
+    member.mode = stat.S_IMODE(found.st_mode)
+    member.mtime = int(found.st_mtime)
+    member.uid, member.gid = found.st_uid, found.st_gid
+    if stat.S_ISDIR(found.st_mode):
+        member.type = tarfile.DIRTYPE
+    else:
+        member.size = found.st_size
+    return member
+
+
+def _write_archive(files, folder, label):
+    """The tree of `files` -> <folder>/<label>-<UTC time>.tar.gz, fsynced, then its .sha256; never replaces a file."""
+    tree = files.path
     try:
         folder.mkdir(parents=True, exist_ok=True)
         stamp = timezone.now().strftime('%Y%m%dT%H%M%SZ')
@@ -243,7 +327,7 @@ def _write_archive(tree, folder, label):
         try:
             with open(temporary, 'xb') as handle:
                 with tarfile.open(fileobj=handle, mode='w:gz', compresslevel=6) as tar:
-                    tar.add(tree, arcname='.')
+                    _archive_tree(files, tar)
                     members = len(tar.getmembers())
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -319,11 +403,13 @@ def restore(fabric, archive):
         raise RestoreError(f'{archive.name}: SHA-256 is {actual}, its .sha256 says {expected}; nothing was changed')
     tree = fabric.layout().path
     with fabric_lock(fabric, 'restore'):
+        with fabric.files() as files:
+            _refuse_links(files, RestoreError, 'nothing was changed')
         tree.parent.mkdir(parents=True, exist_ok=True)
         staging = tree.with_name(f'.{tree.name}.restore-{uuid.uuid4().hex}')
         try:
             _unpack(archive, staging, fabric)
-            previous = _back_up_previous(tree, archive.parent, fabric.name)
+            previous = _back_up_previous(fabric, archive.parent)
             os.sync()  # the unpacked tree and the previous tree's archive are durable before the swap
             _swap(staging, tree)
         finally:
@@ -332,11 +418,12 @@ def restore(fabric, archive):
     return RestoreResult(archive, tree, previous, reindexed)
 
 
-def _back_up_previous(tree, folder, label):
-    if not tree.is_dir():
-        return None
+def _back_up_previous(fabric, folder):
     try:
-        return _write_archive(tree, folder, label)
+        with fabric.files() as files:
+            if not files.exists():
+                return None
+            return _write_archive(files, folder, fabric.name)
     except BackupError as exc:
         raise RestoreError(f'{exc}; the current tree must be backed up first, so nothing was changed') from exc
 
@@ -356,6 +443,11 @@ def _unpack(archive, staging, fabric):
     """Unpack into `staging`; tarfile's `data` filter refuses absolute paths, `..` and links leaving it."""
     try:
         with tarfile.open(archive, mode='r:gz') as tar:
+            # A link in a tree is never followed, so a backup never holds one: an archive that does is refused.
+            if linked := [member.name for member in tar.getmembers() if member.issym() or member.islnk()]:
+                raise RestoreError(
+                    f'{archive.name} holds symbolic or hard links ({", ".join(linked[:5])}); nothing was changed'
+                )
             tar.extractall(staging, filter='data')
     except (OSError, tarfile.TarError) as exc:
         raise RestoreError(f'cannot unpack {archive.name}: {exc}; nothing was changed') from exc

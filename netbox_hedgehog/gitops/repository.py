@@ -135,6 +135,7 @@ class WorkingCopy:
         """
         if self.exists:
             self._check_origin()
+            self._git('config', 'core.symlinks', 'false')  # copies cloned before this setting existed
             return False
         if self.folder.exists() and any(self.folder.iterdir()):
             raise GitError(
@@ -149,6 +150,9 @@ class WorkingCopy:
             with repo.config_writer() as config:
                 config.set_value('credential', 'helper', CREDENTIAL_HELPER)
                 config.set_value('core', 'quotePath', 'false')
+                # A link pushed to the remote checks out as a plain small file holding its target's name:
+                # a tree's content is untrusted, and nothing in it may lead outside (see gitops/treefs.py).
+                config.set_value('core', 'symlinks', 'false')
             (self.folder / '.git' / 'info').mkdir(exist_ok=True)
             (self.folder / '.git' / 'info' / 'exclude').write_text(''.join(f'{line}\n' for line in EXCLUDED))
             self._git('remote', 'add', 'origin', self.settings.url)

@@ -30,6 +30,7 @@ __all__ = (
     'check_gitops_path',
     'default_gitops_path',
     'is_yaml_name',
+    'layout_folders',
     'parse_manifest',
     'paths_overlap',
     'read_manifest',
@@ -103,6 +104,11 @@ class TreeLayout:
             self.unmanaged,
             self.hnp,
         )
+
+
+def layout_folders():
+    """The layout's folders relative to the tree, parents first: raw, managed, managed/<dir>..., unmanaged, .hnp."""
+    return (RAW, MANAGED, *(f'{MANAGED}/{name}' for name in managed_dirs()), UNMANAGED, HNP)
 
 
 # --- the manifest -----------------------------------------------------------------------------

@@ -18,7 +18,6 @@ the old bytes removes the raw file when it is done, and must not remove the new 
 bytes are kept first, durably, under `.hnp/replaced/`; then the new file is renamed over the old.
 """
 
-import os
 import stat
 import uuid
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from netbox_hedgehog.gitops.ingestion import plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
+from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_findings
 
 __all__ = ('REPLACED', 'Upload', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
 
@@ -99,14 +99,16 @@ def add_raw_file(fabric, name, data, *, replace=False):
     """Add `data` to `fabric`'s raw/ as `name` (or the next free name); with `replace`, put it in place of
     the file of that name. Raises UploadRefused, or FabricLocked when replacing during an ingestion."""
     _check(name, data)
-    layout = fabric.layout()
-    if layout.raw.is_symlink() or not layout.raw.is_dir():
-        raise UploadRefused(f'{RAW}/ of fabric {fabric.name} is missing; repair the tree (Health tab, Fix) first.')
-    if replace:
-        with fabric_lock(fabric):
-            upload = _replace(layout, name, data)
-    else:
-        upload = _add(layout.raw, name, data)
+    fabric.layout()  # UnsafePathError for a gitops_path the path rules refuse
+    with fabric.files() as tree:
+        _refuse_links(tree)
+        if not tree.is_folder(RAW):
+            raise UploadRefused(f'{RAW}/ of fabric {fabric.name} is missing; repair the tree (Health tab, Fix) first.')
+        if replace:
+            with fabric_lock(fabric):
+                upload = _replace(tree, name, data)
+        else:
+            upload = _add(tree, name, data)
     # Planned once the file has its name: the findings point at the file a person will open.
     upload.plan = plan_raw_file(fabric, upload.path, data)
     return upload
@@ -117,16 +119,26 @@ def raw_file_text(fabric, name):
     file could not be put back so (a name an upload cannot have, not a regular file, not UTF-8 text)."""
     if problem := check_name(name):
         raise UploadRefused(problem)
-    path = fabric.layout().raw / name
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
-    if not stat.S_ISREG(mode):
-        raise UploadRefused(f'{RAW}/{name} is not a regular file.')
-    data = path.read_bytes()
+    fabric.layout()
+    with fabric.files() as tree:
+        try:
+            data = tree.read(f'{RAW}/{name}')
+        except FileNotFoundError:
+            raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
+        except (LinkRefused, NotRegularFile):
+            raise UploadRefused(f'{RAW}/{name} is not a regular file.') from None
     _check(name, data)
     return data.decode()
+
+
+def _refuse_links(tree):
+    """A link in the tree's layout could send the upload (or the kept copy) outside it: nothing is written."""
+    try:
+        links = find_links(tree)
+    except LinkRefused as exc:
+        links = [exc.filename]
+    if links:
+        raise UploadRefused(' '.join(finding.message for finding in link_findings(links)))
 
 
 def _check(name, data):
@@ -146,68 +158,59 @@ def _check(name, data):
         raise UploadRefused(f'The file is not UTF-8 text (line {line}); save it as UTF-8.') from None
 
 
-def _add(raw, name, data):
-    if _holds(raw / name, data):
+def _add(tree, name, data):
+    if _holds(tree, f'{RAW}/{name}', data):
         return Upload(name, f'{RAW}/{name}', written=False)
-    written = _write_new(raw, _numbered(name), data)
+    written = _write_new(tree, RAW, _numbered(name), data)
     if written is None:
         raise UploadRefused(f'{RAW}/ already holds {name} and {MAX_NAME_ATTEMPTS - 1} numbered copies of it.')
     return Upload(name, f'{RAW}/{written}')
 
 
-def _replace(layout, name, data):
-    target = layout.raw / name
-    try:
-        mode = os.lstat(target).st_mode
-    except FileNotFoundError:
-        return _add(layout.raw, name, data)
-    if not stat.S_ISREG(mode):
+def _replace(tree, name, data):
+    target = f'{RAW}/{name}'
+    found = tree.lstat_or_none(target)
+    if found is None:
+        return _add(tree, name, data)
+    if not stat.S_ISREG(found.st_mode):
         raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.')
-    previous = target.read_bytes()
+    try:
+        previous = tree.read(target)
+    except (LinkRefused, NotRegularFile):
+        raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
     if previous == data:
         return Upload(name, f'{RAW}/{name}', written=False)
-    kept = layout.path / REPLACED
-    kept.mkdir(exist_ok=True)
+    tree.folder(REPLACED, create=True)
     # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
-    kept_name = _write_new(kept, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
+    kept_name = _write_new(tree, REPLACED, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
     if kept_name is None:
         raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
-    os.replace(_write_temporary(layout.raw, data), target)
-    _sync_directory(layout.raw)
+    tree.replace(_write_temporary(tree, RAW, data), target)
+    tree.fsync_folder(RAW)
     return Upload(name, f'{RAW}/{name}', kept_as=f'{REPLACED}/{kept_name}')
 
 
-def _write_new(folder, names, data):
+def _write_new(tree, folder, names, data):
     """Write `data` durably under the first of `names` free in `folder` (never over a file); that name, or None."""
-    temporary = _write_temporary(folder, data)
+    temporary = _write_temporary(tree, folder, data)
     try:
         for name in names:
             try:
-                os.link(temporary, folder / name)
+                tree.link(temporary, f'{folder}/{name}')  # fails instead of overwriting
             except FileExistsError:
                 continue
             return name
         return None
     finally:
-        os.unlink(temporary)
-        _sync_directory(folder)
+        tree.unlink(temporary)
+        tree.fsync_folder(folder)
 
 
-def _write_temporary(folder, data):
-    """A hidden new file in `folder` holding `data`, fsynced; its path. Named like ingestion's temporaries,
-    which a fabric's git working copy never commits."""
-    path = folder / f'.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}'
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
-        os.fsync(descriptor)
-    except BaseException:
-        os.close(descriptor)
-        os.unlink(path)
-        raise
-    os.close(descriptor)
+def _write_temporary(tree, folder, data):
+    """A hidden new file in `folder` holding `data`, fsynced; its tree-relative path. Named like ingestion's
+    temporaries, which a fabric's git working copy never commits."""
+    path = f'{folder}/.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}'
+    tree.write_new(path, data, fsync=True)
     return path
 
 
@@ -219,16 +222,8 @@ def _numbered(name):
         yield f'{stem}-{number}{dot}{suffix}'
 
 
-def _holds(path, data):
+def _holds(tree, path, data):
     try:
-        return stat.S_ISREG(os.lstat(path).st_mode) and path.read_bytes() == data
+        return tree.read(path) == data
     except OSError:
         return False
-
-
-def _sync_directory(folder):
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -123,6 +123,12 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         """The fabric's TreeLayout, after the path safety checks (raises UnsafePathError)."""
         return TreeLayout(resolve_tree(gitops_root(), self.tree_relative_path))
 
+    def files(self):
+        """The fabric's tree as a gitops.treefs.Tree: the one way to its files, following no link. Close it."""
+        from netbox_hedgehog.gitops.treefs import Tree
+
+        return Tree(gitops_root(), self.tree_relative_path)
+
     def remote_settings(self):
         """The fabric's git remote as RemoteSettings, or None for a fabric kept locally."""
         if not self.has_remote:

@@ -103,6 +103,14 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
         shutil.rmtree(self.tree / 'unmanaged')
         self.write('unmanaged', 'a file where a directory belongs')
 
+    def break_HEALTH_SYMLINK(self):
+        """.hnp/ swapped for a link to a folder outside the tree holding a manifest naming this very fabric."""
+        outside = self.gitops_root.parent / f'{self.gitops_root.name}-outside'
+        shutil.copytree(self.tree / '.hnp', outside)
+        self.addCleanup(shutil.rmtree, outside, ignore_errors=True)
+        shutil.rmtree(self.tree / '.hnp')
+        (self.tree / '.hnp').symlink_to(outside)
+
     def break_HEALTH_DIR_NOT_WRITABLE(self):
         self.make_read_only(self.tree / 'raw')
 

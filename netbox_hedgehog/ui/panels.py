@@ -6,7 +6,6 @@ their rows here, in Python, so the templates only lay them out.
 
 import hashlib
 import operator
-import os
 from functools import reduce
 from urllib.parse import urlencode
 
@@ -24,6 +23,7 @@ from netbox_hedgehog.findings import Finding
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.ingestion import raw_backlog
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
+from netbox_hedgehog.gitops.treefs import LinkRefused
 from netbox_hedgehog.gitops.upload import check_name
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
@@ -235,17 +235,20 @@ def _reference(kind, name, pk):
 def read_managed_file(resource):
     """(text, problem) for the resource's managed file; problem says why the text is missing.
 
-    The path comes from the index, so it is checked to stay inside the fabric's tree before reading.
+    The path comes from the index, so it is checked to stay inside the fabric's tree (no '..', no link) by
+    gitops/treefs.py, which reads it.
     """
     try:
-        tree = resource.fabric.layout().path
+        resource.fabric.layout()
     except UnsafePathError as exc:
         return None, str(exc)
-    path = tree / resource.managed_path
-    if not os.path.realpath(path).startswith(os.path.realpath(tree) + os.sep):
-        return None, _('{path} leads outside the fabric tree; not read.').format(path=resource.managed_path)
     try:
-        data = path.read_bytes()
+        with resource.fabric.files() as tree:
+            data = tree.read(resource.managed_path)
+    except ValueError:  # an index path with '..' or the like: checked by treefs, never used
+        return None, _('{path} leads outside the fabric tree; not read.').format(path=resource.managed_path)
+    except LinkRefused as exc:
+        return None, _('{path} is a symbolic link; links in a tree are never followed.').format(path=exc.filename)
     except FileNotFoundError:
         return None, _('{path} is missing from the tree. Re-index the fabric to drop this row.').format(
             path=resource.managed_path

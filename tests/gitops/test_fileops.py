@@ -10,13 +10,15 @@ import pytest
 
 from netbox_hedgehog.gitops import fileops
 from netbox_hedgehog.gitops.fileops import CRASH_AFTER_ENV, TEMPORARY_SUFFIX, FileOperations, writing
+from netbox_hedgehog.gitops.treefs import Tree
 
 STAMP = 1_700_000_000_123_456_789
 
 
 def outputs(folder, count=25):
+    """Files for the folder `folder` of the tree `folder.parent`, named relative to that tree."""
     folder.mkdir(exist_ok=True)
-    return [(f'{folder}/object-{n:02d}.yaml', f'kind: VPC\nnumber: {n}\n'.encode()) for n in range(count)]
+    return [(f'{folder.name}/object-{n:02d}.yaml', f'kind: VPC\nnumber: {n}\n'.encode()) for n in range(count)]
 
 
 def contents(folder):
@@ -38,75 +40,81 @@ def other_thread():
     thread.join()
 
 
-def write(files, block=lambda: None):
-    operations, reports = FileOperations(), []
+@pytest.fixture
+def tree(tmp_path):
+    with Tree(tmp_path.parent, tmp_path.name) as tree:
+        yield tree
+
+
+def write(tree, files, block=lambda: None):
+    operations, reports = FileOperations(tree), []
     with mock.patch('os.fork', wraps=os.fork) as fork:
         with writing(operations, files, STAMP, lambda *report: reports.append(report)):
             block()
     return operations, reports, fork.call_count
 
 
-def test_files_are_written_whole_with_the_stamped_time_by_a_forked_child(tmp_path):
+def test_files_are_written_whole_with_the_stamped_time_by_a_forked_child(tmp_path, tree):
     files = outputs(tmp_path / 'vpcs')
-    operations, reports, forks = write(files)
+    operations, reports, forks = write(tree, files)
     assert forks == 1
-    assert contents(tmp_path / 'vpcs') == {os.path.basename(path): content for path, content in files}
-    assert {os.stat(path).st_mtime_ns for path, _ in files} == {STAMP}
+    assert contents(tmp_path / 'vpcs') == {path.rpartition('/')[2]: content for path, content in files}
+    assert {os.stat(tmp_path / path).st_mtime_ns for path, _ in files} == {STAMP}
     assert operations.count == 2 * len(files)  # the child's count comes back: later operations continue it
     assert reports[-1] == ('write', len(files), len(files))
     assert [done for _, done, _ in reports] == sorted(done for _, done, _ in reports)
 
 
-def test_with_other_threads_running_the_files_are_written_in_place_with_the_same_result(tmp_path, other_thread):
+def test_with_other_threads_running_the_files_are_written_in_place_with_the_same_result(tmp_path, tree, other_thread):
     files = outputs(tmp_path / 'vpcs')
-    operations, reports, forks = write(files)
+    operations, reports, forks = write(tree, files)
     assert forks == 0
-    assert contents(tmp_path / 'vpcs') == {os.path.basename(path): content for path, content in files}
-    assert {os.stat(path).st_mtime_ns for path, _ in files} == {STAMP}
+    assert contents(tmp_path / 'vpcs') == {path.rpartition('/')[2]: content for path, content in files}
+    assert {os.stat(tmp_path / path).st_mtime_ns for path, _ in files} == {STAMP}
     assert operations.count == 2 * len(files)
     assert len(reports) == len(files)
 
 
-def test_a_few_files_are_written_in_place(tmp_path, monkeypatch):
+def test_a_few_files_are_written_in_place(tmp_path, tree, monkeypatch):
     monkeypatch.setattr(fileops, 'FORK_MIN_FILES', 26)
     files = outputs(tmp_path / 'vpcs')
-    operations, reports, forks = write(files)
+    operations, reports, forks = write(tree, files)
     assert forks == 0
     assert len(contents(tmp_path / 'vpcs')) == len(files)
     assert operations.count == 2 * len(files)
 
 
-def test_the_writers_error_is_raised_as_itself_after_the_block(tmp_path):
+def test_the_writers_error_is_raised_as_itself_after_the_block(tmp_path, tree):
     files = outputs(tmp_path / 'vpcs')
     (tmp_path / 'vpcs' / 'object-03.yaml').mkdir()  # a directory where a file must go
     finished = []
     with pytest.raises(IsADirectoryError):
-        write(files, block=lambda: finished.append(True))
+        write(tree, files, block=lambda: finished.append(True))
     assert finished == [True]
     # The files before it are written, the directory is left as it was, and no temporary file stays behind.
     assert sorted(os.listdir(tmp_path / 'vpcs')) == [f'object-{n:02d}.yaml' for n in range(4)]
     assert (tmp_path / 'vpcs' / 'object-03.yaml').is_dir()
 
 
-def test_an_error_in_the_block_waits_for_the_writer_and_is_raised(tmp_path):
+def test_an_error_in_the_block_waits_for_the_writer_and_is_raised(tmp_path, tree):
     files = outputs(tmp_path / 'vpcs', count=200)
 
     def fail():
         raise LookupError('the index failed')
 
     with pytest.raises(LookupError, match='the index failed'):
-        write(files, block=fail)
+        write(tree, files, block=fail)
     # The writer had finished when the error reached the caller: nothing is written after that.
     assert len(contents(tmp_path / 'vpcs')) == 200
 
 
-def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path):
+def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path, tree):
     files = outputs(tmp_path / 'vpcs')
     ingesting = os.fork()
     if ingesting == 0:  # the process under test: killed inside `writing`, or it exits with 3
         try:
             os.environ[CRASH_AFTER_ENV] = '5'
-            with writing(FileOperations(), files, STAMP, lambda *report: None):
+            with writing(FileOperations(tree), files, STAMP, lambda *report: None):
                 signal.alarm(20)  # a writer that failed to kill this process: SIGALRM, and the test fails
                 signal.pause()
         finally:
@@ -119,7 +127,7 @@ def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path):
     assert len([name for name in names if name.endswith(TEMPORARY_SUFFIX)]) == 1
 
 
-def test_a_writer_that_dies_without_a_report_is_an_error(tmp_path, monkeypatch):
+def test_a_writer_that_dies_without_a_report_is_an_error(tmp_path, tree, monkeypatch):
     files = outputs(tmp_path / 'vpcs')
     monkeypatch.setattr(os, 'sync', lambda: time.sleep(60))  # the child waits in its barrier
 
@@ -128,18 +136,18 @@ def test_a_writer_that_dies_without_a_report_is_an_error(tmp_path, monkeypatch):
         os.kill(int(writer), signal.SIGKILL)
 
     with pytest.raises(OSError, match='stopped before it finished'):
-        write(files, block=kill_the_writer)
+        write(tree, files, block=kill_the_writer)
 
 
-def test_an_error_that_cannot_cross_the_pipe_arrives_by_its_name_and_message(tmp_path, monkeypatch):
+def test_an_error_that_cannot_cross_the_pipe_arrives_by_its_name_and_message(tmp_path, tree, monkeypatch):
     class Unpicklable(OSError):
         def __init__(self):
             super().__init__('the disk said no')
             self.hook = lambda: None
 
-    def refuse(*args):
+    def refuse(*args, **kwargs):
         raise Unpicklable
 
     monkeypatch.setattr(os, 'replace', refuse)
     with pytest.raises(RuntimeError, match='Unpicklable: the disk said no'):
-        write(outputs(tmp_path / 'vpcs'))
+        write(tree, outputs(tmp_path / 'vpcs'))

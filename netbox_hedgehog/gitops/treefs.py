@@ -1,0 +1,489 @@
+"""The one way into a fabric's tree: every open, read, write, rename, listing and removal goes through here,
+and none of them follows a symbolic link. Plain Python (stdlib): no Django.
+
+A tree's content is untrusted (a `git push` can put anything there, links included), so a link anywhere
+between `gitops_root` and a file is refused, not followed, and a race cannot change that: folders are
+opened one name at a time from `gitops_root` with O_DIRECTORY|O_NOFOLLOW and kept open (one descriptor
+per folder, for the life of a `Tree`), and every operation works relative to its folder's descriptor
+with one plain name, never following that name either (O_NOFOLLOW, O_EXCL, `follow_symlinks=False`,
+rename and unlink, which act on a link itself). A folder swapped for a link after it was opened is not
+seen through: the descriptor still names the real folder (or a removed one, where creating fails).
+
+A refused link raises `LinkRefused`, an OSError with errno ELOOP whose filename is the path relative to
+the tree (never an absolute server path), so a caller can make a finding of it. Other OSErrors raised
+here carry the tree-relative path too.
+
+`gitops_root` itself may be a link: the administrator chose it. This module is separate from
+`fileops.py`, which counts a run's operations for the crash tests and forks the output writer: that
+layer calls this one, as does everything else that touches a tree (health, upload, repair, onboarding).
+"""
+
+import errno
+import os
+import stat
+import threading
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from enum import StrEnum
+
+from netbox_hedgehog.findings import Finding, Severity
+from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name, layout_folders
+
+__all__ = (
+    'INGEST_SYMLINK',
+    'LINKS_ASIDE',
+    'TREE_SYMLINK',
+    'LinkRefused',
+    'RawEntry',
+    'RawState',
+    'Tree',
+    'find_links',
+    'link_findings',
+    'raw_link_finding',
+    'open_tree',
+    'raw_entries',
+)
+
+# Where `fix` moves links it takes out of the tree's layout; links there are kept for a person, never read.
+LINKS_ASIDE = '.hnp/links-aside'
+# Finding codes: a link that stops a writer (ingestion, re-index, upload, fix, backup, restore), and a link in
+# raw/, which is only never read.
+TREE_SYMLINK = 'TREE_SYMLINK'
+INGEST_SYMLINK = 'INGEST_SYMLINK'
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: opening a FIFO someone left in the tree must not hang the process; regular files ignore it.
+_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class LinkRefused(OSError):
+    """A symbolic link where the tree needs a file or folder: refused, never followed. `filename` is the
+    path relative to the tree (relative to gitops_root for a link above the tree)."""
+
+    def __init__(self, relative):
+        super().__init__(errno.ELOOP, 'symbolic link refused', relative)
+
+
+class NotRegularFile(OSError):
+    """Something other than a regular file (a folder, a FIFO, a device) where a file is read."""
+
+    def __init__(self, relative):
+        super().__init__(errno.EINVAL, 'not a regular file', relative)
+
+
+@contextmanager
+def _named(relative):
+    """OSErrors leave with the tree-relative path as their filename (the OS gave only the last name)."""
+    try:
+        yield
+    except LinkRefused:
+        raise
+    except OSError as exc:
+        if exc.errno is not None:  # the OS's own error (one raised by Python code keeps its words)
+            exc.filename, exc.filename2 = relative, None
+        raise
+
+
+def _split(relative):
+    folder, _, name = relative.rpartition('/')
+    return folder, name
+
+
+class Tree:
+    """A fabric's tree at `<root>/<path>`, with its folders' descriptors cached; close it (or use `with`).
+
+    Paths given to methods are relative to the tree, '/'-separated, without '.' or '..' parts: they come
+    from the layout, from listings, or from the index (checked by `_check` before use).
+    """
+
+    def __init__(self, root, path):
+        self.root = os.fspath(root)
+        self.path = path
+        self._folders = {}
+        self._opening = threading.Lock()  # several threads may ask for the same folder (parallel removals)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        folders, self._folders = self._folders, {}
+        for descriptor in folders.values():
+            os.close(descriptor)
+
+    # --- folders ----------------------------------------------------------------------------------
+
+    def folder(self, relative='', *, create=False):
+        """The descriptor of the folder `relative` ('' is the tree). With `create`, missing folders are made."""
+        descriptor = self._folders.get(relative)
+        if descriptor is not None:
+            return descriptor
+        with self._opening:
+            return self._open(relative, create)
+
+    def _open(self, relative, create):
+        descriptor = self._folders.get(relative)
+        if descriptor is not None:
+            return descriptor
+        if relative == '':
+            descriptor = self._open_tree(create)
+        else:
+            self._check(relative)
+            parent, name = _split(relative)
+            descriptor = _open_folder(self._open(parent, create), name, relative, create)
+        self._folders[relative] = descriptor
+        return descriptor
+
+    def _open_tree(self, create):
+        with _named(self.path):
+            descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            walked = []
+            for part in self.path.split('/') if self.path else ():
+                walked.append(part)
+                # Above the tree, a refusal names the path from gitops_root: there is no tree to be relative to.
+                descriptor, parent = _open_folder(descriptor, part, '/'.join(walked), create), descriptor
+                os.close(parent)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return descriptor
+
+    def forget(self, relative):
+        """Close the cached descriptor of `relative` and of the folders below it (it was moved or removed)."""
+        for key in [key for key in self._folders if key == relative or key.startswith(f'{relative}/')]:
+            os.close(self._folders.pop(key))
+
+    def exists(self):
+        try:
+            self.folder()
+        except FileNotFoundError:
+            return False
+        return True
+
+    # --- looking ----------------------------------------------------------------------------------
+
+    def lstat(self, relative):
+        """The entry's own stat (a link's, not its target's). FileNotFoundError when it is not there."""
+        folder, name = _split(relative)
+        with _named(relative):
+            return os.stat(name, dir_fd=self.folder(folder), follow_symlinks=False)
+
+    def lstat_or_none(self, relative):
+        try:
+            return self.lstat(relative)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def is_link(self, relative):
+        found = self.lstat_or_none(relative)
+        return found is not None and stat.S_ISLNK(found.st_mode)
+
+    def is_folder(self, relative):
+        """True for a real folder (a link to one is not)."""
+        if not relative:
+            return self.exists()
+        found = self.lstat_or_none(relative)
+        return found is not None and stat.S_ISDIR(found.st_mode)
+
+    def scandir(self, relative=''):
+        """The entries of a folder (os.DirEntry: `is_dir(follow_symlinks=False)`, `is_symlink()`, ...)."""
+        with _named(relative), os.scandir(self.folder(relative)) as entries:
+            return list(entries)
+
+    def walk(self, relative, skip=()):
+        """(tree-relative path, DirEntry) of every entry below `relative`, depth first; descends into real
+        folders only (a link to a folder is an entry, never entered), and not into the folders `skip`
+        (neither they nor their entries are given)."""
+        pending = [relative]
+        while pending:
+            folder = pending.pop()
+            for entry in self.scandir(folder):
+                path = f'{folder}/{entry.name}' if folder else entry.name
+                if path in skip:
+                    continue
+                yield path, entry
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def open_file(self, relative):
+        """A read descriptor of the regular file `relative` and its fstat; LinkRefused for a link."""
+        folder, name = _split(relative)
+        parent = self.folder(folder)
+        with _named(relative):
+            try:
+                descriptor = os.open(name, _READ, dir_fd=parent)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise LinkRefused(relative) from None
+                raise
+        try:
+            found = os.fstat(descriptor)
+            if not stat.S_ISREG(found.st_mode):
+                raise NotRegularFile(relative)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return descriptor, found
+
+    def read(self, relative):
+        """The bytes of the regular file `relative`."""
+        return self.read_with_stat(relative)[0]
+
+    def read_with_stat(self, relative):
+        """(bytes, stat before reading, stat after reading) of a regular file: a change while it was read
+        shows as two different stats."""
+        descriptor, before = self.open_file(relative)
+        try:
+            with _named(relative):
+                data = _read_all(descriptor, before.st_size)
+                return data, before, os.fstat(descriptor)
+        finally:
+            os.close(descriptor)
+
+    # --- writing ----------------------------------------------------------------------------------
+
+    def write_new(self, relative, data, *, mtime_ns=None, fsync=False, mode=0o644):
+        """Create `relative` holding `data`; FileExistsError when the name is taken (by anything, a link too)."""
+        folder, name = _split(relative)
+        with _named(relative):
+            descriptor = os.open(name, _NEW, mode, dir_fd=self.folder(folder))
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(descriptor, view) :]
+                if mtime_ns is not None:
+                    os.utime(descriptor, ns=(mtime_ns, mtime_ns))
+                if fsync:
+                    os.fsync(descriptor)
+            except BaseException:
+                os.close(descriptor)
+                with suppress(FileNotFoundError):
+                    os.unlink(name, dir_fd=self.folder(folder))
+                raise
+            os.close(descriptor)
+
+    def append(self, relative, data):
+        """Append `data` to `relative` (created when missing) and fsync it; LinkRefused for a link."""
+        folder, name = _split(relative)
+        parent = self.folder(folder)
+        with _named(relative):
+            try:
+                descriptor = os.open(name, _APPEND, 0o644, dir_fd=parent)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise LinkRefused(relative) from None
+                raise
+            try:
+                if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                    raise NotRegularFile(relative)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(descriptor, view) :]
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+
+    def replace(self, source, target):
+        """Rename `source` over `target` (both in the tree): the names themselves, never a link's target."""
+        (source_folder, source_name), (target_folder, target_name) = _split(source), _split(target)
+        with _named(target):
+            os.replace(
+                source_name,
+                target_name,
+                src_dir_fd=self.folder(source_folder),
+                dst_dir_fd=self.folder(target_folder),
+            )
+
+    def move_new(self, source, target):
+        """Move `source` to `target` without ever overwriting: a hard link under the new name (which fails
+        when it is taken), then the old name removed. A crash in between leaves two names, never none. A link
+        is moved as itself (the link, not what it points at)."""
+        self.link(source, target)
+        self.unlink(source)
+
+    def link(self, source, target):
+        """A second name `target` for `source` (FileExistsError when taken); a link gets linked as itself."""
+        (source_folder, source_name), (target_folder, target_name) = _split(source), _split(target)
+        with _named(target):
+            os.link(
+                source_name,
+                target_name,
+                src_dir_fd=self.folder(source_folder),
+                dst_dir_fd=self.folder(target_folder),
+                follow_symlinks=False,
+            )
+
+    def unlink(self, relative, *, missing_ok=False):
+        """Remove the file (or link: the link itself) `relative`."""
+        folder, name = _split(relative)
+        with _named(relative):
+            try:
+                os.unlink(name, dir_fd=self.folder(folder))
+            except FileNotFoundError:
+                if not missing_ok:
+                    raise
+
+    def mkdir(self, relative, mode=0o777):
+        folder, name = _split(relative)
+        with _named(relative):
+            os.mkdir(name, mode, dir_fd=self.folder(folder))
+
+    def rmdir(self, relative):
+        folder, name = _split(relative)
+        self.forget(relative)
+        with _named(relative):
+            os.rmdir(name, dir_fd=self.folder(folder))
+
+    def fsync_folder(self, relative=''):
+        with _named(relative):
+            os.fsync(self.folder(relative))
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check(relative):
+        if relative.startswith('/') or any(part in ('', '.', '..') for part in relative.split('/')):
+            raise ValueError(f'{relative!r} is not a plain path inside the tree')
+
+
+def open_tree(root, path):
+    """A `Tree` for `<root>/<path>` (nothing is opened until first used)."""
+    return Tree(root, path)
+
+
+def _open_folder(parent, name, relative, create):
+    """Open the folder `name` in `parent` without following a link; make it first with `create`."""
+    for attempt in (1, 2):
+        try:
+            return os.open(name, _FOLDER, dir_fd=parent)
+        except FileNotFoundError:
+            if not create or attempt == 2:
+                exc = FileNotFoundError(errno.ENOENT, 'No such file or directory', relative)
+                raise exc from None
+            with suppress(FileExistsError):
+                os.mkdir(name, dir_fd=parent)
+        except OSError as exc:
+            # O_DIRECTORY|O_NOFOLLOW on a link gives ENOTDIR (or ELOOP): which one is it?
+            if exc.errno in (errno.ENOTDIR, errno.ELOOP) and _is_link(parent, name):
+                raise LinkRefused(relative) from None
+            exc.filename, exc.filename2 = relative, None
+            raise
+    raise AssertionError('unreachable')
+
+
+def _is_link(parent, name):
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _read_all(descriptor, size):
+    chunks = []
+    while chunk := os.read(descriptor, max(size, 1 << 16)):
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b''.join(chunks)
+
+
+# --- the tree's rules on links --------------------------------------------------------------------
+
+
+def find_links(tree):
+    """Tree-relative paths of the links that stop a writer: a layout folder (raw, managed, managed/<kind>,
+    unmanaged, .hnp) that is a link, and any link inside managed/, unmanaged/ and .hnp/ (but `LINKS_ASIDE`,
+    where `fix` keeps those it moved). A link in raw/ stops nothing: it is only never read (see
+    `raw_entries`). Missing folders are not this function's business; a missing tree has no links."""
+    if not tree.exists():
+        return []
+    found = []
+    for folder in layout_folders():
+        if not any(folder.startswith(f'{link}/') for link in found) and tree.is_link(folder):
+            found.append(folder)
+    if found:
+        return sorted(found)
+    for top in ('managed', 'unmanaged', '.hnp'):
+        if tree.is_folder(top):
+            found += [path for path, entry in tree.walk(top, skip=(LINKS_ASIDE,)) if entry.is_symlink()]
+    return sorted(found)
+
+
+def link_findings(paths, stopped='nothing was written'):
+    """TREE_SYMLINK errors, one per link of `find_links`, each naming the link (tree-relative)."""
+    return [
+        Finding(
+            Severity.ERROR,
+            TREE_SYMLINK,
+            f'{path} is a symbolic link: links in a tree are never followed, so {stopped}.',
+            file=path,
+            hint='Run `hedgehog fix` (it moves the link aside into .hnp/links-aside/), or replace it by hand.',
+        )
+        for path in paths
+    ]
+
+
+def raw_link_finding(path):
+    """INGEST_SYMLINK: a link in raw/ is not read; the rest of raw/ is ingested."""
+    return Finding(
+        Severity.ERROR,
+        INGEST_SYMLINK,
+        f'{path} is a symbolic link: it is not read (links in a tree are never followed).',
+        file=path,
+        hint='Put the file itself into raw/ (a copy, not a link), and remove the link.',
+    )
+
+
+class RawState(StrEnum):
+    WAITING = 'waiting'  # a regular YAML file with a plain name: ingestion reads it
+    NOT_YAML = 'not_yaml'  # a regular file of another kind: left alone
+    HIDDEN = 'hidden'  # a name starting with '.' (an editor's or an upload's temporary): left alone
+    LINK = 'link'  # a symbolic link: never read, reported
+    SPECIAL = 'special'  # neither file, folder nor link (a FIFO, a socket): left alone
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    path: str  # relative to the tree: raw/<...>
+    state: RawState
+    entry: os.DirEntry
+
+    @property
+    def name(self):
+        return self.entry.name
+
+    def stat(self):
+        """The entry's own stat (a link's own), cached by its DirEntry."""
+        return self.entry.stat(follow_symlinks=False)
+
+
+def raw_entries(tree, raw='raw'):
+    """Every entry of raw/ (sub-folders included, `.gitkeep` left out), sorted by path, each with its state:
+    the one raw/ listing rule that ingestion, the backlog, health, metrics and onboarding all follow.
+    A link to a folder is an entry, never entered. An empty list when raw/ is missing."""
+    if not tree.is_folder(raw):
+        return []
+    found = []
+    for path, entry in tree.walk(raw):
+        name = entry.name
+        if entry.is_symlink():
+            state = RawState.LINK
+        elif entry.is_dir(follow_symlinks=False):
+            continue
+        elif name == GITKEEP:
+            continue
+        elif name.startswith('.'):
+            state = RawState.HIDDEN
+        elif not entry.is_file(follow_symlinks=False):
+            state = RawState.SPECIAL
+        elif is_yaml_name(name):
+            state = RawState.WAITING
+        else:
+            state = RawState.NOT_YAML
+        found.append(RawEntry(path, state, entry))
+    found.sort(key=lambda raw_entry: raw_entry.path)
+    return found
