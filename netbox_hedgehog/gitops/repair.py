@@ -53,6 +53,7 @@ __all__ = (
 PLUGIN = 'netbox_hedgehog'
 STRUCTURE_CODES = {'HEALTH_TREE_MISSING', 'HEALTH_DIR_MISSING', 'HEALTH_MANIFEST_MISSING'}
 MISPLACED_CODES = {'HEALTH_MANAGED_WRONG_DIR', 'HEALTH_MANAGED_NAME_MISMATCH'}
+LINK_CODES = {'HEALTH_SYMLINK'}
 INDEX_CODES = {'HEALTH_INDEX_ROW_ORPHANED', 'HEALTH_INDEX_FILE_UNINDEXED', 'HEALTH_INDEX_HASH_MISMATCH'}
 
 
@@ -115,7 +116,7 @@ def fix(fabric, *, dry_run=False):
 def _fix(fabric, before, dry_run):
     result = RepairResult(fabric.name, dry_run, before)
     current = before
-    if any(finding.code == 'HEALTH_SYMLINK' for finding in before.findings):
+    if {finding.code for finding in before.findings} & LINK_CODES:
         # First, before anything is written through them: links go aside, linked folders become real ones.
         _move_links_aside(fabric, result)
         if result.refused:

@@ -405,11 +405,10 @@ def find_links(tree):
     for folder in layout_folders():
         if not any(folder.startswith(f'{link}/') for link in found) and tree.is_link(folder):
             found.append(folder)
-    if found:
-        return sorted(found)
     for top in ('managed', 'unmanaged', '.hnp'):
-        if tree.is_folder(top):
-            found += [path for path, entry in tree.walk(top, skip=(LINKS_ASIDE,)) if entry.is_symlink()]
+        if top not in found and tree.is_folder(top):
+            walked = tree.walk(top, skip=(LINKS_ASIDE,))
+            found += [path for path, entry in walked if entry.is_symlink() and path not in found]
     return sorted(found)
 
 
