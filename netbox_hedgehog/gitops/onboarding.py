@@ -23,10 +23,12 @@ from netbox_hedgehog.gitops.tree import (
     TreeLayout,
     UnsafePathError,
     is_yaml_name,
+    layout_folders,
     read_manifest,
     render_manifest,
     resolve_tree,
 )
+from netbox_hedgehog.gitops.treefs import Tree, raw_entries
 
 __all__ = (
     'AdoptionConflictError',
@@ -37,8 +39,6 @@ __all__ = (
     'keep_empty_directories',
     'undo',
 )
-
-NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 
 
 class OnboardingError(Exception):
@@ -80,6 +80,8 @@ class OnboardingResult:
     findings: list[Finding] = field(default_factory=list)
     # raw/ holds files besides .gitkeep after the call: the caller requests an ingestion when True.
     raw_has_files: bool = False
+    # gitops_root: every change is made through a treefs.Tree of it, so none follows a symbolic link.
+    root: Path | None = None
 
     @property
     def changed(self):
@@ -120,6 +122,7 @@ def initialize(root, gitops_path, *, fabric_name, fabric_id, dry_run=False, clai
         present=plan.result.present,
         findings=plan.result.findings,
         raw_has_files=plan.result.raw_has_files,
+        root=Path(root),
     )
     try:
         _carry_out(plan, done)
@@ -309,38 +312,68 @@ def _plan_gitkeeps(plan):
         plan.result.created.append(directory / GITKEEP)
 
 
-def keep_empty_directories(layout):
-    """Give every empty directory of the tree a .gitkeep before a commit: ingestion empties raw/, and a
-    clone of a commit without it would lack the directory. Returns the files it made."""
+def keep_empty_directories(tree):
+    """Give every empty directory of the tree (a treefs.Tree) a .gitkeep before a commit: ingestion empties
+    raw/, and a clone of a commit without it would lack the directory. Returns the files it made (tree-relative)."""
     made = []
-    for directory in layout.directories():
-        if directory.is_dir() and not any(directory.iterdir()):
-            (directory / GITKEEP).touch(exist_ok=True)
-            made.append(directory / GITKEEP)
+    for folder in ('', *layout_folders()):
+        if tree.is_folder(folder) and not tree.scandir(folder):
+            gitkeep = f'{folder}/{GITKEEP}' if folder else GITKEEP
+            tree.write_new(gitkeep, b'')
+            made.append(gitkeep)
     return made
 
 
 def _holds_files(raw):
-    return any(name != GITKEEP for _, _, files in os.walk(raw) for name in files)
+    """raw/ holds anything (by the one raw/ listing rule of treefs) but .gitkeep."""
+    tree = raw.parent
+    with Tree(tree.parent, tree.name) as files:
+        return bool(raw_entries(files))
 
 
 # --- carrying out: every path is recorded in `done` the moment it exists ---------------------------
 
 
 def _carry_out(plan, done):
+    with Tree(done.root, '') as files:
+        _carry_out_in(plan, done, _Files(files, done.root))
+
+
+class _Files:
+    """The gitops_root's treefs.Tree, called with the absolute paths onboarding plans with."""
+
+    def __init__(self, tree, root):
+        self.tree, self.root = tree, root
+
+    def __getattr__(self, name):
+        call = getattr(self.tree, name)
+        return lambda *args, **options: call(*map(self._relative, args), **options)
+
+    def _relative(self, value):
+        return value.relative_to(self.root).as_posix() if isinstance(value, Path) else value
+
+    def is_folder(self, path):
+        try:
+            return self.tree.is_folder(self._relative(path))
+        except OSError:
+            return False
+
+
+def _carry_out_in(plan, done, files):
     for directory in plan.directories:
-        _attempt(f'create directory {directory}', directory, os.mkdir, directory)
+        _attempt(f'create directory {directory}', directory, files.mkdir, directory)
         done.created.append(directory)
     for source, target in plan.result.adopted:
-        _move(source, target, done)
+        _move(files, source, target, done)
     if plan.replaced_manifest is not None:
-        _write_atomically(plan.layout.manifest, plan.manifest_text.encode(), done, replacing=plan.replaced_manifest)
+        manifest, text = plan.layout.manifest, plan.manifest_text.encode()
+        _write_atomically(files, manifest, text, done, replacing=plan.replaced_manifest)
     elif plan.manifest_text is not None:
-        _write_atomically(plan.layout.manifest, plan.manifest_text.encode(), done)
+        _write_atomically(files, plan.layout.manifest, plan.manifest_text.encode(), done)
     for gitkeep in plan.gitkeeps:
-        os.close(_create_file(gitkeep, done))
+        _create_file(files, gitkeep, b'', done)
     for directory in plan.layout.directories():
-        _probe_writable(directory, done)
+        _probe_writable(files, directory, done)
 
 
 def _attempt(what, path, call, *args):
@@ -358,31 +391,20 @@ def _os_reason(exc):
     return str(exc)
 
 
-def _create_file(path, done):
-    """A new file (never an existing one: O_EXCL), recorded as created; returns the open descriptor."""
-    fd = _attempt(f'create {path}', path, os.open, path, NEW_FILE_FLAGS, 0o644)
+def _create_file(files, path, data, done, fsync=False):
+    """A new file holding `data` (never an existing one: O_EXCL), recorded as created."""
+    _attempt(f'create {path}', path, lambda: files.write_new(path, data, fsync=fsync))
     done.created.append(path)
-    return fd
 
 
-def _write_all(fd, data):
-    while data:
-        data = data[os.write(fd, data) :]
-
-
-def _write_atomically(path, data, done, replacing=None):
+def _write_atomically(files, path, data, done, replacing=None):
     """Temporary file in the same directory, written, fsynced, then renamed over `path` in one step.
 
     `replacing` (the previous bytes of `path`) makes the undo put them back instead of removing `path`.
     """
     temporary = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
-    fd = _create_file(temporary, done)
-    try:
-        _attempt(f'write {path}', path, _write_all, fd, data)
-        _attempt(f'write {path}', path, os.fsync, fd)
-    finally:
-        os.close(fd)
-    _attempt(f'write {path}', path, os.replace, temporary, path)
+    _create_file(files, temporary, data, done, fsync=True)
+    _attempt(f'write {path}', path, files.replace, temporary, path)
     if replacing is None:
         done.created[done.created.index(temporary)] = path
     else:
@@ -390,24 +412,21 @@ def _write_atomically(path, data, done, replacing=None):
         done.replaced.append((path, replacing))
 
 
-def _move(source, target, done):
+def _move(files, source, target, done):
     """Move without ever overwriting: link under the new name (fails if it exists), then unlink the old."""
-    _attempt(f'move {source} to {target}', source, os.link, source, target)
+    _attempt(f'move {source} to {target}', source, files.link, source, target)
     done.created.append(target)
-    _attempt(f'move {source} to {target}', source, os.unlink, source)
+    _attempt(f'move {source} to {target}', source, files.unlink, source)
     done.created.remove(target)
     done.adopted.append((source, target))
 
 
-def _probe_writable(directory, done):
+def _probe_writable(files, directory, done):
     """Write and remove a file: the only reliable test (permissions, read-only mounts, full disks, ACLs)."""
     probe = directory / f'.hnp-write-probe-{uuid.uuid4().hex}'
-    fd = _create_file(probe, done)
-    try:
-        _attempt(f'write in directory {directory}', directory, os.write, fd, b'probe')
-    finally:
-        os.close(fd)
-    _attempt(f'remove {probe}', probe, os.unlink, probe)
+    _attempt(f'write in directory {directory}', directory, lambda: files.write_new(probe, b'probe'))
+    done.created.append(probe)
+    _attempt(f'remove {probe}', probe, files.unlink, probe)
     done.created.remove(probe)
 
 
@@ -417,26 +436,31 @@ def _probe_writable(directory, done):
 def _revert(done):
     """Undo `done`: created files first, then adoption moves, then created directories (each newest first),
     so every directory is empty again by the time it is removed. Returns what could not be undone."""
+    with Tree(done.root, '') as tree:
+        return _revert_in(done, _Files(tree, done.root))
+
+
+def _revert_in(done, files):
     leftovers = []
     for path, previous in reversed(done.replaced):
-        _undo_step(leftovers, f'restore {path}', _restore, path, previous)
+        _undo_step(leftovers, f'restore {path}', _restore, files, path, previous)
     created = list(reversed(done.created))
-    directories = [path for path in created if path.is_dir() and not path.is_symlink()]
+    directories = [path for path in created if files.is_folder(path)]
     for path in created:
         if path not in directories:
-            _undo_step(leftovers, f'remove {path}', os.unlink, path)
+            _undo_step(leftovers, f'remove {path}', files.unlink, path)
     for source, target in reversed(done.adopted):
-        if _undo_step(leftovers, f'move {target} back to {source}', os.link, target, source):
-            _undo_step(leftovers, f'move {target} back to {source}', os.unlink, target)
+        if _undo_step(leftovers, f'move {target} back to {source}', files.link, target, source):
+            _undo_step(leftovers, f'move {target} back to {source}', files.unlink, target)
     for path in directories:
-        _undo_step(leftovers, f'remove directory {path}', os.rmdir, path)
+        _undo_step(leftovers, f'remove directory {path}', files.rmdir, path)
     return leftovers
 
 
-def _restore(path, previous):
+def _restore(files, path, previous):
     temporary = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
-    temporary.write_bytes(previous)
-    os.replace(temporary, path)
+    files.write_new(temporary, previous, fsync=True)
+    files.replace(temporary, path)
 
 
 def _undo_step(leftovers, what, call, *args):

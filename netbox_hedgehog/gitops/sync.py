@@ -37,7 +37,9 @@ def publish(fabric, copy, message, user=None):
     Never raises for the remote's answer: a push that fails even after one rebase-and-retry leaves
     the commit in the working copy, and the PushResult says why.
     """
-    keep_empty_directories(fabric.layout())
+    fabric.layout()  # the path rules, as everywhere
+    with fabric.files() as tree:
+        keep_empty_directories(tree)
     commit = copy.commit(message, author=_author(user))
     if commit is None and not copy.unpushed():
         return PushResult()
