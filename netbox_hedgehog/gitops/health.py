@@ -99,7 +99,9 @@ CODES = {
     'HEALTH_TREE_MISSING': HealthCode(E, 'The fabric tree folder does not exist.', FIX, True),
     'HEALTH_DIR_MISSING': HealthCode(E, 'A directory of the tree layout is missing.', FIX, True),
     'HEALTH_DIR_NOT_DIRECTORY': HealthCode(
-        E, 'A file or symbolic link is where a tree directory belongs.', 'Move it away; then run `hedgehog fix`.'
+        E,
+        'A file (or another non-folder) is where a tree directory belongs (a link there is HEALTH_SYMLINK).',
+        'Move it away; then run `hedgehog fix`.',
     ),
     'HEALTH_SYMLINK': HealthCode(
         E,
