@@ -85,6 +85,12 @@ def _named(relative):
         raise
 
 
+def _renamed(exc, relative):
+    """`exc` naming the tree-relative path (the OS gave only the last name)."""
+    exc.filename, exc.filename2 = relative, None
+    return exc
+
+
 def _split(relative):
     folder, _, name = relative.rpartition('/')
     return folder, name
@@ -124,6 +130,12 @@ class Tree:
         with self._opening:
             return self._open(relative, create)
 
+    def _parent(self, relative):
+        """(descriptor of the folder holding `relative`, its last name): the hot path of every operation."""
+        folder, _, name = relative.rpartition('/')
+        descriptor = self._folders.get(folder)
+        return (self.folder(folder) if descriptor is None else descriptor), name
+
     def _open(self, relative, create):
         descriptor = self._folders.get(relative)
         if descriptor is not None:
@@ -158,9 +170,10 @@ class Tree:
             os.close(self._folders.pop(key))
 
     def exists(self):
+        """True when the tree's folder is there (a link on the way to it still raises LinkRefused)."""
         try:
             self.folder()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return False
         return True
 
@@ -168,9 +181,11 @@ class Tree:
 
     def lstat(self, relative):
         """The entry's own stat (a link's, not its target's). FileNotFoundError when it is not there."""
-        folder, name = _split(relative)
-        with _named(relative):
-            return os.stat(name, dir_fd=self.folder(folder), follow_symlinks=False)
+        parent, name = self._parent(relative)
+        try:
+            return os.stat(name, dir_fd=parent, follow_symlinks=False)
+        except OSError as exc:
+            raise _renamed(exc, relative) from None
 
     def lstat_or_none(self, relative):
         try:
@@ -213,15 +228,11 @@ class Tree:
 
     def open_file(self, relative):
         """A read descriptor of the regular file `relative` and its fstat; LinkRefused for a link."""
-        folder, name = _split(relative)
-        parent = self.folder(folder)
-        with _named(relative):
-            try:
-                descriptor = os.open(name, _READ, dir_fd=parent)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise LinkRefused(relative) from None
-                raise
+        parent, name = self._parent(relative)
+        try:
+            descriptor = os.open(name, _READ, dir_fd=parent)
+        except OSError as exc:
+            raise (LinkRefused(relative) if exc.errno == errno.ELOOP else _renamed(exc, relative)) from None
         try:
             found = os.fstat(descriptor)
             if not stat.S_ISREG(found.st_mode):
@@ -233,16 +244,18 @@ class Tree:
 
     def read(self, relative):
         """The bytes of the regular file `relative`."""
-        return self.read_with_stat(relative)[0]
+        descriptor, found = self.open_file(relative)
+        try:
+            return _read_all(descriptor, found.st_size, relative)
+        finally:
+            os.close(descriptor)
 
     def read_with_stat(self, relative):
         """(bytes, stat before reading, stat after reading) of a regular file: a change while it was read
         shows as two different stats."""
         descriptor, before = self.open_file(relative)
         try:
-            with _named(relative):
-                data = _read_all(descriptor, before.st_size)
-                return data, before, os.fstat(descriptor)
+            return _read_all(descriptor, before.st_size, relative), before, os.fstat(descriptor)
         finally:
             os.close(descriptor)
 
@@ -384,11 +397,19 @@ def _is_link(parent, name):
         return False
 
 
-def _read_all(descriptor, size):
-    chunks = []
-    while chunk := os.read(descriptor, max(size, 1 << 16)):
-        chunks.append(chunk)
-    return chunks[0] if len(chunks) == 1 else b''.join(chunks)
+def _read_all(descriptor, size, relative):
+    """The file's bytes in one read when its size is still `size` (a regular file reads short only at its end),
+    more reads when it grew meanwhile."""
+    try:
+        data = os.read(descriptor, size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]
+        while chunk := os.read(descriptor, 1 << 20):
+            chunks.append(chunk)
+        return b''.join(chunks)
+    except OSError as exc:
+        raise _renamed(exc, relative) from None
 
 
 # --- the tree's rules on links --------------------------------------------------------------------
