@@ -280,6 +280,8 @@ class GitPushedLinkTest(LinkMixin, TestCase):
     def test_pushed_links_are_plain_files_for_ingest_health_fix_and_backup(self):
         copy = self.use_git_fabric()
         self.assertEqual(git(copy.folder, 'config', 'core.symlinks').strip(), 'false')
+        # A working copy cloned before this setting existed gets it at its next use.
+        git(copy.folder, 'config', '--unset', 'core.symlinks')
         git(self.person.folder, 'pull', '--quiet', '--ff-only')
         self.push_links(
             {
@@ -289,6 +291,7 @@ class GitPushedLinkTest(LinkMixin, TestCase):
             }
         )
         outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual(git(copy.folder, 'config', 'core.symlinks').strip(), 'false')
         tree = self.fabric.layout().path
         self.assertFalse((tree / 'raw/token.yaml').is_symlink())
         self.assertFalse((tree / 'managed/servers').is_symlink())
