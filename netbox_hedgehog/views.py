@@ -15,6 +15,7 @@ from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register_model_view
 
 from . import filtersets, forms, tables
+from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.health import CODES as health_codes
 from .gitops.health import check_fabric
@@ -187,7 +188,7 @@ class HedgehogFabricUploadView(generic.ObjectView):
                 name = editing.removeprefix(f'{RAW}/')
                 form = forms.RawFileForm(initial={'name': name, 'text': raw_file_text(fabric, name), 'replace': True})
             except (UploadRefused, UnsafePathError) as exc:
-                messages.warning(request, str(exc))
+                messages.warning(request, error_detail(request, exc, fabric))
         return self.render(request, fabric, form)
 
     def post(self, request, pk):
@@ -199,7 +200,7 @@ class HedgehogFabricUploadView(generic.ObjectView):
         try:
             upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
         except (UploadRefused, FabricLocked, UnsafePathError) as exc:
-            form.add_error(None, str(exc))
+            form.add_error(None, error_detail(request, exc, fabric))
             return self.render(request, fabric, form)
         if upload.ingestible:
             form = forms.RawFileForm()
