@@ -7,18 +7,21 @@ from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from netbox_hedgehog import filtersets
+from netbox_hedgehog import filtersets, probes
+from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
-from netbox_hedgehog.gitops.health import check_fabric, readiness
+from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import UnsafePathError
 from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
+from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
@@ -62,9 +65,9 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         try:
             outcome = ingest(fabric, trigger='api', user=request.user)
         except IngestionLocked as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         except GitError as exc:
-            return _git_error_response(exc)
+            return _git_error_response(request, exc, fabric)
         return Response(outcome.as_dict())
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
@@ -75,7 +78,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         try:
             result = reindex(fabric)
         except IngestionLocked as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
@@ -112,9 +115,9 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         try:
             upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
         except (UploadRefused, UnsafePathError) as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_400_BAD_REQUEST)
         except FabricLocked as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         return Response(upload.as_dict(), status=status.HTTP_201_CREATED if upload.written else status.HTTP_200_OK)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
@@ -124,25 +127,53 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         return Response(check_fabric(self.get_object()).as_dict())
 
 
-def _git_error_response(exc):
+def _git_error_response(request, exc, fabric):
     # A diverged history needs a person (409); anything else is the remote failing us (502).
     code = status.HTTP_409_CONFLICT if exc.code in ('diverged', 'conflict') else status.HTTP_502_BAD_GATEWAY
-    return Response({'detail': str(exc), 'git': exc.code}, status=code)
+    return Response({'detail': error_detail(request, exc, fabric), 'git': exc.code}, status=code)
 
 
-class ReadinessView(APIView):
-    """For monitoring: 200 while every fabric is healthy or degraded, 503 when any is unhealthy.
+class ProbeView(APIView):
+    """A Kubernetes probe: open to anyone (no token, no session), JSON only, a status and nothing else.
 
-    Status only, no details, so it is open to callers without view permission (and to probes
-    without a token).
+    No authentication runs, so a caller's cookie or token costs no query either.
     """
 
-    permission_classes = [AllowAny]
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    renderer_classes = (JSONRenderer,)
+
+
+class LivenessView(ProbeView):
+    """Liveness: the process answers. No database, no Redis, no disk (a restart would not fix those)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({'status': 'alive'})
+
+
+class ReadinessView(ProbeView):
+    """Readiness: 200 while the database, Redis and gitops_root can serve, 503 otherwise (see probes.py)."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
     def get(self, request):
-        result = readiness()
-        return Response(result.as_dict(), status=result.http_status)
+        if probes.readiness.ready():
+            return Response({'status': 'ready'})
+        return Response({'status': 'unready'}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class FabricHealthSummaryView(APIView):
+    """Monitoring: each fabric the caller may view, with the status, score and time of its latest scheduled
+    health check. Read from the stored results, never checked on the request (see health_jobs.py)."""
+
+    # TokenPermissions (the default) reads the model from here: GET needs view_hedgehogfabric.
+    queryset = HedgehogFabric.objects.all()
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        fabrics = HedgehogFabric.objects.restrict(request.user, 'view').order_by('name')
+        results = stored_health(fabrics)
+        return Response({'count': len(results), 'results': results})
 
 
 class HedgehogResourceViewSet(NetBoxReadOnlyModelViewSet):

@@ -44,7 +44,6 @@ __all__ = (
     'HealthStatus',
     'IndexRow',
     'Inspection',
-    'Readiness',
     'check_disk',
     'check_fabric',
     'check_last_run',
@@ -60,7 +59,6 @@ __all__ = (
     'inspect_managed_file',
     'managed_files',
     'raw_files',
-    'readiness',
     'score_of',
     'status_of',
     'update_fabric_status',
@@ -263,28 +261,6 @@ class HealthReport:
             'stats': self.stats,
             'findings': [finding.as_dict() for finding in self.findings],
         }
-
-
-@dataclass(frozen=True)
-class Readiness:
-    """The overall status over all fabrics, for monitoring: status only, never details."""
-
-    status: HealthStatus
-
-    @property
-    def http_status(self):
-        """200 while every fabric is healthy or degraded, 503 when any is unhealthy."""
-        return 503 if self.status == HealthStatus.UNHEALTHY else 200
-
-    def as_dict(self):
-        return {'status': str(self.status)}
-
-
-def readiness():
-    """Check every fabric now and answer with the worst status (healthy when there are no fabrics)."""
-    from netbox_hedgehog.models import HedgehogFabric
-
-    return Readiness(worst(check_fabric(fabric).status for fabric in HedgehogFabric.objects.all()))
 
 
 # --- gathering the inputs -----------------------------------------------------------------------
