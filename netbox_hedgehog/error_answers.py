@@ -13,6 +13,7 @@ and no exception text (netbox_hedgehog.errors decides the words; the details go 
 import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.signals import got_request_exception
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from utilities.api import is_api_request
@@ -73,6 +74,8 @@ class PublicErrorMiddleware:
             return None
         if isinstance(exception, NOT_SERVER_ERRORS) or sees_details(_user(request)):
             return None
+        # As NetBox does: error trackers (Sentry) hear of it.
+        got_request_exception.send(sender=self.__class__, request=request)
         request_id = str(getattr(request, 'id', '') or '')
         logger.error('event=server_error path=%s request_id=%s', request.path, request_id, exc_info=exception)
         message = public_message(exception, *_roots(_fabric_of(match)))
