@@ -11,9 +11,10 @@ findings (the scheduled health job records them), never a reason to take NetBox 
 
 Probes come often and from anyone, so one answer serves every caller for `FRESH_SECONDS`, and one
 thread at a time checks: while it does, others answer with the previous result (up to
-`STALE_SECONDS` old, then unready). Whatever the number of callers, a process runs at most one check
-per second and holds at most one database connection for it, closed again if the check opened it
-(a thread-per-request server would otherwise keep one per thread for CONN_MAX_AGE).
+`STALE_SECONDS` old; without one they wait for that check, up to `WAIT_SECONDS`, then unready).
+Whatever the number of callers, a process runs at most one check per second and holds at most one
+database connection for it, closed again if the check opened it (a thread-per-request server would
+otherwise keep one per thread for CONN_MAX_AGE).
 """
 
 import logging
@@ -32,6 +33,8 @@ logger = logging.getLogger('netbox_hedgehog.probes')
 
 FRESH_SECONDS = 1.0
 STALE_SECONDS = 10.0
+# How long a caller with no recent answer waits for the check another thread is running.
+WAIT_SECONDS = 5.0
 # A Redis server that accepts no connection must not hold a probe for long.
 REDIS_TIMEOUT_SECONDS = 2.0
 
@@ -101,13 +104,20 @@ class ReadinessCheck:
         self.last = None
 
     def ready(self):
-        last, now = self.last, self.clock()
-        if last is not None and now - last[1] < FRESH_SECONDS:
+        last = self.last
+        if self._within(last, FRESH_SECONDS):
             return last[0]
         if not self.checking.acquire(blocking=False):
-            # Another thread is checking right now: its previous answer stands while it is recent.
-            return last is not None and now - last[1] < STALE_SECONDS and last[0]
+            # Another thread is checking right now: its previous answer stands while it is recent; with
+            # none (the first check, or after a quiet spell), wait for the one under way.
+            if self._within(last, STALE_SECONDS):
+                return last[0]
+            if not self.checking.acquire(timeout=WAIT_SECONDS):
+                return False
         try:
+            last = self.last
+            if self._within(last, FRESH_SECONDS):  # checked while this thread waited
+                return last[0]
             ready, failed, exc = check_once()
             if not ready and (last is None or last[0]):
                 logger.warning('event=unready check=%s error=%s: %s', failed, type(exc).__name__, exc)
@@ -117,6 +127,9 @@ class ReadinessCheck:
             return ready
         finally:
             self.checking.release()
+
+    def _within(self, answer, seconds):
+        return answer is not None and self.clock() - answer[1] < seconds
 
 
 readiness = ReadinessCheck()
