@@ -28,16 +28,19 @@ ABSOLUTE_PATH = re.compile(r"""(?<![\w:/.~-])/[^\s'"(),;\]]+""")
 
 
 def relative_path(path, tree=None, root=None):
-    """`path` relative to `tree` (the fabric's tree), else to `root` (gitops_root); None when under neither."""
+    """`path` relative to `tree` (the fabric's tree), else to `root` (gitops_root); None when under neither.
+
+    The tree itself is '.', gitops_root itself 'gitops_root' (its name in the plugin's settings).
+    """
     if path is None:
         return None
     path = os.path.normpath(os.fsdecode(path))
-    for base in (tree, root):
+    for base, itself in ((tree, '.'), (root, 'gitops_root')):
         if base is None:
             continue
         base = os.path.normpath(os.fspath(base))
         if path == base:
-            return '.'
+            return itself
         if path.startswith(base.rstrip(os.sep) + os.sep):
             return path[len(base.rstrip(os.sep)) + 1 :]
     return None

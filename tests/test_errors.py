@@ -52,6 +52,7 @@ def test_scrub_leaves_urls_relative_paths_and_fractions_alone():
 def test_relative_path_does_not_take_a_sibling_with_the_same_prefix():
     assert relative_path(f'{ROOT}/dc10/raw/a.yaml', TREE) is None
     assert relative_path(TREE, TREE) == '.'
+    assert relative_path(ROOT, TREE, ROOT) == 'gitops_root'
 
 
 def test_a_superuser_sees_the_exception_others_the_public_message():
