@@ -32,6 +32,7 @@ from pathlib import Path
 from django_setup import REPO, setup, temporary_gitops_root
 
 FABRICS = 20
+USER = 'bench-readiness'
 
 
 def free_port():
@@ -143,6 +144,15 @@ def under_load(base, probe, args, auth, server_pid):
     )
 
 
+def remove_leftovers():
+    from users.models import User
+
+    from netbox_hedgehog.models import HedgehogFabric
+
+    HedgehogFabric.objects.filter(name__startswith='bench-ready-').delete()
+    User.objects.filter(username=USER).delete()
+
+
 def make_fabrics(scratch):
     from netbox_hedgehog.models import HedgehogFabric
 
@@ -165,13 +175,13 @@ def main():
     from users.constants import TOKEN_PREFIX
     from users.models import Token, User
 
-    from netbox_hedgehog.models import HedgehogFabric
 
     port = free_port()
     base = f'http://127.0.0.1:{port}'
+    remove_leftovers()  # of an interrupted run
     with temporary_gitops_root('bench-ready-') as root, tempfile.TemporaryDirectory(prefix='bench-ready-') as scratch:
         make_fabrics(scratch)
-        user = User.objects.create_user(username='bench-readiness', is_superuser=True)
+        user = User.objects.create_user(username=USER, is_superuser=True)
         token = Token.objects.create(user=user)
         auth = {'Authorization': f'Bearer {TOKEN_PREFIX}{token.key}.{token.token}'}
         env = {
@@ -201,7 +211,7 @@ def main():
             start_new_session=True,
         )
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 600  # NetBox starts slowly on a busy machine
             while fetch(f'{base}/api/plugins/hedgehog/live/')[0] != 200:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit('the server did not start')
@@ -219,9 +229,12 @@ def main():
                 under_load(base, probe, args, auth, server.pid)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
-            HedgehogFabric.objects.filter(name__startswith='bench-ready-').delete()
-            user.delete()
+            try:
+                server.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+            remove_leftovers()
 
 
 if __name__ == '__main__':

@@ -33,6 +33,7 @@ from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
@@ -49,6 +50,7 @@ from netbox_hedgehog.gitops.plan import (
 from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
+from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
@@ -588,8 +590,11 @@ def _last_run_failed(fabric):
 def _record_failure(fabric, run, exc):
     """Mark the run and fabric failed; a failure here must never hide `exc`."""
     try:
+        # The run's error is shown to whoever may view runs: no server path, no exception text (the exception
+        # itself goes on to the caller and the log).
+        error = public_message(exc, fabric.tree_path, gitops_root())
         IngestionRun.objects.filter(pk=run.pk).update(
-            status=IngestionStatusChoices.FAILED, finished=timezone.now(), error=f'{type(exc).__name__}: {exc}'
+            status=IngestionStatusChoices.FAILED, finished=timezone.now(), error=error
         )
         HedgehogFabric.objects.filter(pk=fabric.pk).update(gitops_status=GitOpsStatusChoices.FAILED)
     except Exception as status_error:
