@@ -60,3 +60,21 @@ def test_a_superuser_sees_the_exception_others_the_public_message():
     assert detail_for(SimpleNamespace(is_superuser=True), exc, TREE, ROOT) == str(exc)
     assert detail_for(SimpleNamespace(is_superuser=False), exc, TREE, ROOT) == 'managed/x.yaml: Input/output error'
     assert detail_for(None, exc, TREE, ROOT) == 'managed/x.yaml: Input/output error'
+
+
+def test_an_unreadable_file_finding_names_the_file_once_and_the_reason(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from netbox_hedgehog.validation import validate_paths
+
+    target = tmp_path / 'a.yaml'
+    target.write_text('kind: VPC\n')
+
+    def refuse(self):
+        raise PermissionError(errno.EACCES, 'Permission denied', str(self))
+
+    monkeypatch.setattr(Path, 'read_bytes', refuse)
+    (finding,) = validate_paths([target]).findings
+    assert finding.code == 'FILE_UNREADABLE'
+    assert finding.message.endswith(' Permission denied.')
+    assert str(tmp_path) not in finding.message
