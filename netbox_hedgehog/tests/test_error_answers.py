@@ -5,18 +5,22 @@ Faults are injected at one exact step (a service call raising what the disk or t
 """
 
 import errno
+import json
 from unittest import mock
 
 from django.db import OperationalError
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog.errors import GENERIC
+from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.repository import GitError
-from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.health_jobs import HealthCheckJob, stored_health
+from netbox_hedgehog.models import HedgehogFabric, IngestionRun
+from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, vpc
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 DATABASE_WORDS = 'FATAL:  sorry, too many clients already'
@@ -129,3 +133,49 @@ class PageErrorAnswerTest(ErrorAnswerMixin, NetBoxTestCase):
         text = response.content.decode()
         self.assertIn('raw/a.yaml is not a regular file.', text)
         self.assertNotIn(str(self.gitops_root), text)
+
+
+class StoredErrorTextTest(HealthyFabricMixin, TestCase):
+    """What is stored and later shown to viewers (findings, a failed run, a job's log and data) names no server path."""
+
+    def assertNoServerPath(self, *texts):
+        for text in texts:
+            self.assertNotIn(str(self.gitops_root), text)
+
+    def test_an_unreadable_or_invalid_manifest_finding(self):
+        self.write('.hnp/manifest.yaml', 'fabric: [unclosed\n')
+        (finding,) = [f for f in self.report().findings if f.code == 'HEALTH_MANIFEST_INVALID']
+        self.assertIn('.hnp/manifest.yaml is not valid YAML', finding.message)
+        self.assertNoServerPath(finding.message)
+
+    def test_an_unreadable_managed_file_finding(self):
+        def unreadable(path):
+            raise PermissionError(errno.EACCES, 'Permission denied', path)
+
+        with mock.patch('netbox_hedgehog.gitops.health._read', side_effect=unreadable):
+            findings = [f for f in self.report().findings if f.code == 'HEALTH_MANAGED_UNPARSABLE']
+        self.assertTrue(findings)
+        self.assertTrue(all(f.message.endswith('cannot be read: Permission denied.') for f in findings))
+        self.assertNoServerPath(*(f.message for f in findings))
+
+    def test_a_failed_run_error(self):
+        self.drop('more.yaml', vpc('vpc-2', vlan=1020, subnet='10.0.20.0/24'))
+        full = OSError(errno.ENOSPC, 'No space left on device', f'{self.tree}/managed/vpcs/vpc-2.yaml')
+        with mock.patch('os.replace', side_effect=full), self.assertRaises(OSError):
+            ingest(self.fabric, trigger='test')
+        run = IngestionRun.objects.order_by('-pk').first()
+        self.assertEqual(run.error, 'managed/vpcs/vpc-2.yaml: No space left on device')
+
+    def test_a_health_check_that_fails_in_the_job_log_data_and_summary(self):
+        broken = OSError(errno.EIO, 'Input/output error', f'{self.tree}/managed/vpcs/vpc-1.yaml')
+        with (
+            mock.patch('netbox_hedgehog.health_jobs.check_fabric', side_effect=broken),
+            self.assertLogs('netbox_hedgehog.health', 'ERROR') as logs,
+        ):
+            job = HealthCheckJob.enqueue(immediate=True)
+        job.refresh_from_db()
+        self.assertEqual(job.data['fabrics']['dc1'], {'error': 'managed/vpcs/vpc-1.yaml: Input/output error'})
+        self.assertNoServerPath(json.dumps(job.log_entries, default=str), json.dumps(job.data))
+        self.assertIn(str(self.tree), '\n'.join(logs.output))  # the details are in the server log
+        (row,) = stored_health(HedgehogFabric.objects.all())
+        self.assertEqual(row['error'], 'managed/vpcs/vpc-1.yaml: Input/output error')
