@@ -175,7 +175,6 @@ def main():
     from users.constants import TOKEN_PREFIX
     from users.models import Token, User
 
-
     port = free_port()
     base = f'http://127.0.0.1:{port}'
     remove_leftovers()  # of an interrupted run
