@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import F, Func, IntegerField
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -237,11 +238,20 @@ HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
 
 @register_model_view(HedgehogFabric, 'health', path='health')
 class HedgehogFabricHealthView(generic.ObjectView):
-    """The Health tab: the health service's report, checked when the tab is opened."""
+    """The Health tab: the health service's report, checked when the tab is opened.
+
+    A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
+    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in.
+    """
 
     queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_health.html'
     tab = ViewTab(label=_('Health'), weight=600)
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().get(request, *args, **kwargs)
 
     def get_extra_context(self, request, instance):
         report = check_fabric(instance)

@@ -6,6 +6,7 @@ from netbox.api.authentication import TokenPermissions
 from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -123,7 +124,13 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])
     def health(self, request, pk):
-        """The fabric's health: status, score, findings and the time the check took."""
+        """The fabric's health: status, score, findings and the time the check took.
+
+        Checked now (a tree walk and, with a remote, a git fetch): never for an anonymous caller, even where
+        NetBox lets anonymous users view (EXEMPT_VIEW_PERMISSIONS). The stored results are at `health/`.
+        """
+        if not request.user.is_authenticated:
+            raise PermissionDenied('The health of a fabric is checked on request: sign in, or read health/.')
         return Response(check_fabric(self.get_object()).as_dict())
 
 

@@ -222,6 +222,22 @@ class HealthSummaryTest(TemporaryGitopsRootMixin, APITestCase):
         self.assertTrue(after['dc2']['checked'])
         self.assertEqual(after['dc2']['id'], self.dc2.pk)
 
+    @override_settings(LOGIN_REQUIRED=False, EXEMPT_VIEW_PERMISSIONS=['*'])
+    def test_anonymous_viewers_never_make_a_fabric_be_checked(self):
+        self.client.logout()
+        api = reverse(f'{API}hedgehogfabric-health', args=[self.dc1.pk])
+        tab = reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[self.dc1.pk])
+        with (
+            mock.patch('netbox_hedgehog.api.views.check_fabric', side_effect=AssertionError('checked')),
+            mock.patch('netbox_hedgehog.views.check_fabric', side_effect=AssertionError('checked')),
+        ):
+            self.assertHttpStatus(self.client.get(api), status.HTTP_403_FORBIDDEN)
+            response = self.client.get(tab)
+            self.assertHttpStatus(response, status.HTTP_302_FOUND)
+            self.assertIn('/login/', response['Location'])
+            # The stored summary is theirs to read where anonymous viewing is allowed.
+            self.assertHttpStatus(self.client.get(self.url), status.HTTP_200_OK)
+
     def test_only_fabrics_the_caller_may_view(self):
         permission = ObjectPermission.objects.create(name='dc1 only', actions=['view'], constraints={'name': 'dc1'})
         permission.object_types.add(ObjectType.objects.get_for_model(HedgehogFabric))
