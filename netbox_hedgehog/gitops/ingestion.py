@@ -9,12 +9,29 @@ are not rewritten, the index is rebuilt from what is on disk.
 
 Every entry point (command, job, API, UI, onboarding) calls `ingest`, `reindex` or `raw_backlog`;
 uploads into raw/ are checked with `plan_raw_file`.
+
+Faults of the disk are one file's failure, not the run's. A raw file that cannot be read, or whose
+output cannot be read, is rejected (INGEST_READ_FAILED). An output that cannot be written (a full disk,
+an immutable folder or file) rejects the raw files with a document bound there (INGEST_WRITE_FAILED);
+the outputs that were written are durable and indexed like any other ("index what was durably
+written"), so a re-run finds them unchanged. A raw file ingested whole that cannot be removed stays in
+raw/ with INGEST_REMOVE_FAILED: its record settles it at the next run (one stat per output, nothing
+rewritten), which tries to remove it again. A provenance log that cannot be appended is a warning
+(INGEST_LOG_FAILED): the run's record in the database holds the same provenance.
+
+Only a fault of the whole tree or of the database fails the run (IngestionFailed, with a message
+naming no server path): managed/ (or unmanaged/) cannot take a new file at all, which is asked only
+once a write failed, or the database fails. The run is then recorded as failed with the reason. When
+the index could not be committed, the outputs this run created are removed again (their documents
+are still in their raw files, which go only after the commit): no output is left without its index
+row. An output this run replaced keeps its earlier row, which the next run brings up to date.
 """
 
 import functools
 import gc
 import hashlib
 import json
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +42,7 @@ from stat import S_ISREG
 from typing import NamedTuple
 
 from core.models import ObjectType
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from extras.models import CachedValue
 from netbox.plugins import get_plugin_config
@@ -36,6 +53,7 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync
+from netbox_hedgehog.gitops.faults import StorageFault, os_reason, tree_relative
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import (
     NOT_A_FILE,
@@ -44,11 +62,12 @@ from netbox_hedgehog.gitops.plan import (
     RECORD_TARGET,
     DocumentAction,
     RawFile,
+    Unreadable,
     make_plan,
     managed_target,
 )
 from netbox_hedgehog.gitops.repository import PushResult
-from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name
+from netbox_hedgehog.gitops.tree import GITKEEP, HNP, is_yaml_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
@@ -56,7 +75,9 @@ from netbox_hedgehog.validation import classify, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
 
 __all__ = (
+    'EXIT_FAILED',
     'EXIT_NOT_PUSHED',
+    'IngestionFailed',
     'IngestionLocked',
     'IngestionOutcome',
     'ReindexResult',
@@ -66,10 +87,17 @@ __all__ = (
     'reindex',
 )
 
+logger = logging.getLogger('netbox_hedgehog.ingestion')
+
 IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
+# `hedgehog ingest` exit code: the run failed (the tree cannot be written, the database failed); nothing lost.
+EXIT_FAILED = 5
+# Findings of the steps after the plan (codes in docs/findings.md).
+REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
+LOG_FAILED = 'INGEST_LOG_FAILED'
 REMOVERS = 8
 # A record written by this version carries its output's size and modification time after RECORD_FIELDS.
 _RECORD_LENGTH = len(RECORD_FIELDS)
@@ -86,6 +114,10 @@ class IngestionOutcome:
     removed: list = field(default_factory=list)
     # Raw files ingested as they were read, then changed before their removal: kept in raw/.
     changed_during_run: list = field(default_factory=list)
+    # Raw files ingested whole that could not be removed (INGEST_REMOVE_FAILED): the next run settles them.
+    not_removed: list = field(default_factory=list)
+    # Findings of the run beyond its plan's (INGEST_LOG_FAILED).
+    findings: list = field(default_factory=list)
 
     # With a git remote: the run's commit and whether it reached the remote.
     git: PushResult | None = None
@@ -96,7 +128,10 @@ class IngestionOutcome:
         some stay in raw/, 4 when the run's commit could not be pushed (it is kept in the working copy)."""
         if self.git is not None and self.git.error:
             return EXIT_NOT_PUSHED
-        return 1 if self.plan.rejected else 0
+        return 1 if self.plan.rejected or self.not_removed else 0
+
+    def all_findings(self):
+        return self.plan.findings() + self.findings
 
     def as_dict(self):
         return {
@@ -106,18 +141,37 @@ class IngestionOutcome:
             'written': self.written,
             'removed': self.removed,
             'changed_during_run': self.changed_during_run,
+            'not_removed': self.not_removed,
+            'findings': [finding.as_dict() for finding in self.findings],
             'git': self.git.as_dict() if self.git else None,
             **self.plan.as_dict(),
         }
+
+
+class IngestionFailed(StorageFault):
+    """The run failed as a whole: the tree cannot be written, or the database failed. Nothing was lost;
+    `run` is the run's id when it was recorded (failed, with this message)."""
+
+    def __init__(self, message, *, errno=None, run=None):
+        super().__init__(message, errno=errno)
+        self.run = run
 
 
 def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
     """Ingest `fabric`'s raw/ folder.
 
     Raises IngestionLocked when another ingestion holds the fabric (at once, or after `wait`
-    seconds), and GitError, before any change, when the fabric's working copy cannot be brought up
-    to date with its remote. A dry run neither pulls nor commits.
+    seconds), GitError, before any change, when the fabric's working copy cannot be brought up
+    to date with its remote, and IngestionFailed when a fault of the tree or the database stopped the
+    run (the message names no server path). A dry run neither pulls nor commits.
     """
+    try:
+        return _ingest(fabric, trigger=trigger, user=user, dry_run=dry_run, progress=progress, wait=wait)
+    except (OSError, DatabaseError) as exc:  # before the run was recorded, or while recording it
+        raise _failure(exc, str(fabric.layout().path)) from exc
+
+
+def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
     with fabric_lock(fabric, wait=wait):
         copy = None if dry_run else fabric.working_copy()
         if copy is not None:
@@ -162,8 +216,8 @@ class _Ingestion:
 
     def _run(self, dry_run):
         started = timezone.now()
-        raw_files, ignored = self._read_raw()
-        plan = self.plan(raw_files, ignored)
+        raw_files, ignored, unreadable = self._read_raw()
+        plan = self.plan(raw_files, ignored, unreadable)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
@@ -174,48 +228,102 @@ class _Ingestion:
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )
         try:
-            outputs = self._outputs(plan)
-            outcome.written = sorted(outputs)
+            outputs, created = self._outputs(plan)
             # Every output gets this modification time, set by the writer, so the index rows are built
             # before the files exist. A later edit gets the kernel's time of that edit, so a same-size
             # edit is still told apart from what this run wrote.
             stamp = time.time_ns()
             self.output_stats.update((target, (len(content), stamp)) for target, content in outputs.items())
-            provenance = _provenance(plan)
-            with transaction.atomic():
-                # The files are written, and made durable by the run's one barrier, while the index is
-                # filled in the open transaction: it commits only after the barrier, so the index never
-                # names a file that is not durable, and no raw file goes before both.
-                with self._writing(outputs, stamp):
-                    _update_index(self.fabric, plan, lambda: self.rows, self.output_stats, outcome.run)
-                    _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
-                    _finish_run(outcome, provenance)
+            try:
+                unusable = self._write_and_index(plan, outcome, outputs, stamp)
+            except BaseException:
+                # Nothing of the run is indexed: what it created goes again; the documents are still in raw/.
+                self._remove_created(created)
+                raise
             outcome.removed = self._remove_ingested(plan, outcome)
-            if provenance:  # a run that ingested nothing leaves the log (and git) alone
-                self._append_provenance(outcome.run, provenance)
-        except BaseException as exc:
-            _record_failure(self.fabric, outcome.run, exc)
+            if outcome.run.provenance:  # a run that ingested nothing leaves the log (and git) alone
+                self._append_provenance(outcome)
+            _record_late_findings(outcome)
+            if unusable is not None:  # recorded with the run: it failed, though what it could do is done
+                raise unusable
+        except IngestionFailed:
             raise
+        except BaseException as exc:
+            failure = _failure(exc, self.tree, outcome.run)
+            _record_failure(self.fabric, outcome.run, str(failure) if failure else _unexpected(exc))
+            if failure is None:
+                raise
+            raise failure from exc
         return outcome
+
+    def _write_and_index(self, plan, outcome, outputs, stamp):
+        """Write the outputs and fill the index in one transaction; the run's record is finished in it too.
+
+        The files are written, and made durable by the run's one barrier, while the index is filled in the
+        open transaction: it commits only after the barrier, so the index never names a file that is not
+        durable, and no raw file goes before both. When outputs could not be written, the index work is
+        undone (a savepoint) and done again for what is in place, with the files bound for the failed
+        outputs rejected. Returns the IngestionFailed to raise when managed/ or unmanaged/ itself turned out
+        unusable, else None.
+        """
+        documents = [(file_plan, document) for file_plan in plan.parsed for document in file_plan.documents]
+        outcome.written = sorted(outputs)
+        with transaction.atomic():
+            with transaction.atomic():
+                with self._writing(outputs, stamp) as failed:
+                    _update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run)
+                    _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
+                    _finish_run(outcome, _provenance(plan))
+                if failed:
+                    transaction.set_rollback(True)
+            if not failed:
+                return None
+            unusable = self._unusable_folder(failed, outcome.run)
+            documents = plan.reject_unwritten({target: os_reason(exc) for target, exc in failed.items()})
+            _update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run)
+            _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
+            outcome.written = sorted(set(outputs) - set(failed))
+            _finish_run(outcome, _provenance(plan), error=str(unusable) if unusable else '')
+        return unusable
+
+    def _unusable_folder(self, failed, run):
+        """IngestionFailed when a top folder that a failed output belongs to cannot take any new file (a file
+        system gone read-only, an immutable managed/ without the kind's folder), else None: the failures
+        are those files' own (a full or immutable managed/<kind>, an immutable file)."""
+        for top in sorted({target.split('/', 1)[0] for target in failed}):
+            error = self.operations.creation_error(self._path(top))
+            if error is not None:
+                message = f'{top}/ cannot be written ({os_reason(error)}): the run failed; nothing was lost.'
+                return IngestionFailed(message, errno=error.errno, run=run.pk)
+        return None
+
+    def _remove_created(self, created):
+        for target in created:
+            try:
+                self.operations.unlink(self._path(target))
+            except OSError as exc:  # the next run indexes it (the raw file is still there)
+                logger.warning('%s: an output of a failed run could not be removed: %s', target, os_reason(exc))
 
     @functools.cached_property
     def rows(self):
         """The index entries by managed path; read only when a file is not settled by its records alone."""
         return _index_entries(self.fabric)
 
-    def plan(self, raw_files, ignored=()):
+    def plan(self, raw_files, ignored=(), unreadable=()):
         return make_plan(
             raw_files,
             self._current_sha256,
             lambda: _indexed_documents(self.fabric),
             ignored=ignored,
+            unreadable=unreadable,
             max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
             known_files=_known_files(self.fabric, raw_files),
             output_in_place=self._output_in_place,
         )
 
     def _read_raw(self):
-        raw_files, ignored = [], []
+        """The raw files' bytes; the non-YAML names; (path, reason) of the files that cannot be read."""
+        raw_files, ignored, unreadable = [], [], []
         for path in sorted(self.layout.raw.rglob('*')):
             if not path.is_file() or path.name == GITKEEP or path.name.startswith('.'):
                 continue
@@ -223,13 +331,18 @@ class _Ingestion:
             if not is_yaml_name(path.name):
                 ignored.append(relative)
                 continue
-            before = _identity(path)
-            data = path.read_bytes()
-            if _identity(path) != before:
+            try:
+                before = _identity(path)
+                data = path.read_bytes()
+                changed = _identity(path) != before
+            except OSError as exc:
+                unreadable.append((relative, os_reason(exc)))
+                continue
+            if changed:
                 continue  # being written right now: it waits for the next run, whole
             self.raw_identities[relative] = before
             raw_files.append(RawFile(relative, data))
-        return raw_files, ignored
+        return raw_files, ignored, unreadable
 
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
@@ -238,7 +351,7 @@ class _Ingestion:
         if len(record) > _RECORD_LENGTH:  # records of earlier versions carry no stats
             try:
                 stat = os.stat(f'{self.tree}/{target}')
-            except FileNotFoundError:
+            except OSError:  # missing, or not to be looked at: not in place (the plan says why)
                 return False
             if stat.st_mtime_ns == record[_MTIME] and stat.st_size == record[_SIZE] and S_ISREG(stat.st_mode):
                 return True
@@ -249,31 +362,49 @@ class _Ingestion:
         path = self._path(target)
         try:
             stat = os.stat(path)
+            if not S_ISREG(stat.st_mode):
+                return NOT_A_FILE
+            size, mtime_ns = self.output_stats[target] = stat.st_size, stat.st_mtime_ns
+            row = self.rows.get(target)
+            if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
+                return row.sha256
+            with open(path, 'rb') as handle:
+                return hashlib.sha256(handle.read()).hexdigest()
         except FileNotFoundError:
             return None
-        if not S_ISREG(stat.st_mode):
-            return NOT_A_FILE
-        size, mtime_ns = self.output_stats[target] = stat.st_size, stat.st_mtime_ns
-        row = self.rows.get(target)
-        if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
-            return row.sha256
-        with open(path, 'rb') as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        except OSError as exc:
+            return Unreadable(os_reason(exc))
 
     def _outputs(self, plan):
-        """{target: content} of every file this run writes."""
-        return {
-            document.target: document.content
-            for file_plan in plan.parsed
-            for document in file_plan.documents
-            if self._needs_writing(document)
-        }
+        """{target: content} of every file this run writes, and the targets among them that do not exist yet."""
+        outputs, created = {}, set()
+        for file_plan in plan.parsed:
+            for document in file_plan.documents:
+                if self._needs_writing(document):
+                    outputs[document.target] = document.content
+                    if document.action == DocumentAction.CREATE or (
+                        document.action == DocumentAction.FOREIGN and not os.path.lexists(self._path(document.target))
+                    ):
+                        created.add(document.target)
+        return outputs, created
 
+    @contextmanager
     def _writing(self, outputs, mtime_ns):
-        for folder in {os.path.dirname(self._path(target)) for target in outputs}:
-            os.makedirs(folder, exist_ok=True)
-        files = [(self._path(target), content) for target, content in sorted(outputs.items())]
-        return fileops.writing(self.operations, files, mtime_ns, self.progress)
+        """Write `outputs` (see fileops.writing) around the block; yields {target: OSError} of those that could
+        not be written, filled when the block is over. A folder that cannot be made fails its files."""
+        failed, unmade = {}, {}
+        for folder in sorted({os.path.dirname(target) for target in outputs}):
+            try:
+                os.makedirs(self._path(folder), exist_ok=True)
+            except OSError as exc:
+                unmade[folder] = exc
+        for target in outputs:
+            if os.path.dirname(target) in unmade:
+                failed[target] = unmade[os.path.dirname(target)]
+        files = [(self._path(target), content) for target, content in sorted(outputs.items()) if target not in failed]
+        with fileops.writing(self.operations, files, mtime_ns, self.progress) as written_failed:
+            yield failed
+        failed.update((path[len(self.tree) + 1 :], exc) for path, exc in written_failed.items())
 
     def _needs_writing(self, document):
         if document.content is None:
@@ -287,29 +418,62 @@ class _Ingestion:
         return f'{self.tree}/{target}'
 
     def _remove_ingested(self, plan, outcome):
-        removed = []
+        removable = []
         for file_plan in plan.ingested:
-            if _identity(self._path(file_plan.path)) != self.raw_identities[file_plan.path]:
+            try:
+                changed = _identity(self._path(file_plan.path)) != self.raw_identities[file_plan.path]
+            except OSError as exc:
+                _not_removed(outcome, file_plan, exc)
+                continue
+            if changed:
                 # Changed since it was read (an editor, a copy still arriving): what was read is in
                 # managed/ now, the new content stays in raw/ for the next run.
                 outcome.changed_during_run.append(file_plan.path)
             else:
-                removed.append(file_plan.path)
+                removable.append(file_plan)
         # Removing a file can wait for the disk (a file system mounted with `discard` trims the freed
         # blocks there and then): the removals wait together, not one after the other.
         with ThreadPoolExecutor(REMOVERS) as pool:
-            list(pool.map(self.operations.unlink, map(self._path, removed)))
+            errors = list(pool.map(self._unlink_raw, removable))
+        removed = []
+        for file_plan, error in zip(removable, errors, strict=True):
+            if error is None:
+                removed.append(file_plan.path)
+            else:
+                _not_removed(outcome, file_plan, error)
         return removed
 
-    def _append_provenance(self, run, provenance):
+    def _unlink_raw(self, file_plan):
+        """Remove an ingested raw file; the OSError when it cannot be (an immutable file or raw/ folder)."""
+        try:
+            self.operations.unlink(self._path(file_plan.path))
+        except OSError as exc:
+            return exc
+        return None
+
+    def _append_provenance(self, outcome):
+        run = outcome.run
         record = {
             'run': run.pk,
             'started': run.started.isoformat(),
             'finished': run.finished.isoformat(),
             'trigger': self.trigger,
-            'entries': provenance,
+            'entries': run.provenance,
         }
-        self.operations.append(self.layout.hnp / PROVENANCE_LOG, json.dumps(record, sort_keys=True) + '\n')
+        log = f'{HNP}/{PROVENANCE_LOG}'
+        try:
+            self.operations.append(self._path(log), json.dumps(record, sort_keys=True) + '\n')
+        except OSError as exc:
+            outcome.findings.append(
+                Finding(
+                    Severity.WARNING,
+                    LOG_FAILED,
+                    f'{log} could not be appended ({os_reason(exc)}): the provenance of run {run.pk} is in '
+                    'its record in NetBox only.',
+                    file=log,
+                    hint='Lift what blocks the file (an immutable file, a full disk); later runs append again.',
+                )
+            )
 
 
 @contextmanager
@@ -339,8 +503,23 @@ def _holds(path, content):
     try:
         with open(path, 'rb') as handle:
             return os.fstat(handle.fileno()).st_size == len(content) and handle.read() == content
-    except FileNotFoundError:
+    except OSError:  # missing or unreadable: written again (and a write that fails is that file's failure)
         return False
+
+
+def _not_removed(outcome, file_plan, exc):
+    outcome.not_removed.append(file_plan.path)
+    file_plan.findings.append(
+        Finding(
+            Severity.WARNING,
+            REMOVE_FAILED,
+            f'{file_plan.path} could not be removed ({os_reason(exc)}): its documents are ingested; it stays '
+            'in raw/, and the next run settles it without writing anything again.',
+            file=file_plan.path,
+            hint='Lift what keeps it (an immutable file or raw/ folder), or remove it by hand: its documents '
+            'are in managed/.',
+        )
+    )
 
 
 class _IndexEntry(NamedTuple):
@@ -403,33 +582,33 @@ def _provenance(plan):
     return entries
 
 
-def _update_index(fabric, plan, index_rows, output_stats, run):
+def _update_index(fabric, documents, index_rows, output_stats, run):
     """One row per managed object this run wrote; rows of unchanged objects are not touched.
 
-    `index_rows()` gives the index entries by managed path: only asked for when a file was parsed.
+    `documents` are (file plan, document) pairs of parsed files; `index_rows()` gives the index entries by
+    managed path: only asked for when a file was parsed.
     """
     creates, updates = [], []
-    for file_plan in plan.parsed:
-        for document in file_plan.documents:
-            if document.data is None or document.action in (DocumentAction.DUPLICATE, DocumentAction.FOREIGN):
-                continue
-            row = index_rows().get(document.target)
-            if row is not None and row.sha256 == document.sha256 and row.file_size is not None:
-                continue
-            size, mtime_ns = output_stats[document.target]  # written now, or looked at by the plan
-            fields = {
-                **_row_fields(document.data, document.target, document.sha256),
-                'file_size': size,
-                'file_mtime_ns': mtime_ns,
-                'source_file': file_plan.path,
-                'source_document': document.index,
-                'source_line': document.line,
-                'last_run_id': run.pk,
-            }
-            if row is None:
-                creates.append(fields)
-            else:
-                updates.append((row.pk, fields))
+    for file_plan, document in documents:
+        if document.data is None or document.action in (DocumentAction.DUPLICATE, DocumentAction.FOREIGN):
+            continue
+        row = index_rows().get(document.target)
+        if row is not None and row.sha256 == document.sha256 and row.file_size is not None:
+            continue
+        size, mtime_ns = output_stats[document.target]  # written now, or looked at by the plan
+        fields = {
+            **_row_fields(document.data, document.target, document.sha256),
+            'file_size': size,
+            'file_mtime_ns': mtime_ns,
+            'source_file': file_plan.path,
+            'source_document': document.index,
+            'source_line': document.line,
+            'last_run_id': run.pk,
+        }
+        if row is None:
+            creates.append(fields)
+        else:
+            updates.append((row.pk, fields))
     if creates or updates:
         created = _insert_rows(fabric, creates)
         _update_rows(updates)
@@ -562,17 +741,36 @@ def _row_fields(data, target, sha256):
     }
 
 
-def _finish_run(outcome, provenance):
+def _finish_run(outcome, provenance, error=''):
+    """The run's record and the fabric's status; `error` marks the run failed (the tree cannot be written)."""
     run, plan, fabric = outcome.run, outcome.plan, outcome.fabric
     run.finished = timezone.now()
-    run.status = IngestionStatusChoices.REJECTED if plan.rejected else IngestionStatusChoices.COMPLETED
+    if error:
+        run.status, run.error, status = IngestionStatusChoices.FAILED, error, GitOpsStatusChoices.FAILED
+    elif plan.rejected:
+        run.status, status = IngestionStatusChoices.REJECTED, GitOpsStatusChoices.DEGRADED
+    else:
+        run.status, status = IngestionStatusChoices.COMPLETED, GitOpsStatusChoices.SYNCED
     run.counts = {**plan.counts(), 'written': len(outcome.written)}
     run.findings = [finding.as_dict() for finding in plan.findings()]
     run.provenance = provenance
     run.save()
-    status = GitOpsStatusChoices.DEGRADED if plan.rejected else GitOpsStatusChoices.SYNCED
     HedgehogFabric.objects.filter(pk=fabric.pk).update(last_ingested=run.finished, gitops_status=status)
     fabric.last_ingested, fabric.gitops_status = run.finished, status
+
+
+def _record_late_findings(outcome):
+    """Findings of the steps after the commit (a raw file not removed, the log not appended) join the run's;
+    a raw file left in raw/ makes it a run with rejections."""
+    if not outcome.not_removed and not outcome.findings:
+        return
+    run = outcome.run
+    run.findings = [finding.as_dict() for finding in outcome.all_findings()]
+    if outcome.not_removed and run.status == IngestionStatusChoices.COMPLETED:
+        run.status = IngestionStatusChoices.REJECTED
+        HedgehogFabric.objects.filter(pk=outcome.fabric.pk).update(gitops_status=GitOpsStatusChoices.DEGRADED)
+        outcome.fabric.gitops_status = GitOpsStatusChoices.DEGRADED
+    IngestionRun.objects.filter(pk=run.pk).update(findings=run.findings, status=run.status)
 
 
 def _close_interrupted_runs(fabric):
@@ -587,8 +785,9 @@ def _last_run_failed(fabric):
     return fabric.runs.values_list('status', flat=True).first() == IngestionStatusChoices.FAILED
 
 
-def _record_failure(fabric, run, exc):
-    """Mark the run and fabric failed; a failure here must never hide `exc`."""
+def _record_failure(fabric, run, error):
+    """Mark the run and fabric failed with `error`, a message for people; when the database is what failed,
+    this fails too, and the run is closed as interrupted by the next one."""
     try:
         # The run's error is shown to whoever may view runs: no server path, no exception text (the exception
         # itself goes on to the caller and the log).
@@ -598,7 +797,29 @@ def _record_failure(fabric, run, exc):
         )
         HedgehogFabric.objects.filter(pk=fabric.pk).update(gitops_status=GitOpsStatusChoices.FAILED)
     except Exception as status_error:
-        exc.add_note(f'recording the failure also failed: {status_error}')
+        logger.warning('run %s of fabric %s: recording its failure failed too: %r', run.pk, fabric.name, status_error)
+
+
+def _failure(exc, tree, run=None):
+    """The IngestionFailed for a fault of the disk (an OSError outside the per-file steps) or of the database,
+    with a message naming no server path; None for anything else (a bug: raised as itself)."""
+    run_id = run.pk if run is not None else None
+    if isinstance(exc, OSError):
+        where = tree_relative(exc.filename, tree)
+        reason = f'{where}: {os_reason(exc)}' if where else os_reason(exc)
+        return IngestionFailed(f'the run failed: {reason}; nothing was lost.', errno=exc.errno, run=run_id)
+    if isinstance(exc, DatabaseError):
+        logger.error('ingestion: the database failed', exc_info=exc)
+        return IngestionFailed(
+            f'the run failed: the database failed ({type(exc).__name__}); the raw files stay in raw/.', run=run_id
+        )
+    return None
+
+
+def _unexpected(exc):
+    """The run's error for an exception that is a bug: its type (its text may name server paths; the log has it)."""
+    logger.error('ingestion failed', exc_info=exc)
+    return f'unexpected {type(exc).__name__}: see the NetBox log'
 
 
 #
