@@ -11,7 +11,7 @@ from netbox.jobs import JobRunner
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.errors import public_message, scrub_paths
-from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
@@ -52,7 +52,7 @@ class IngestionJob(JobRunner):
                 # Another worker ingesting the same fabric: run after it rather than fail.
                 wait=get_plugin_config('netbox_hedgehog', 'lock_wait_seconds'),
             )
-        except (IngestionLocked, GitError) as exc:
+        except (IngestionLocked, GitError, IngestionFailed) as exc:
             _fail(self.logger, fabric, exc)
         self.job.data = outcome.as_dict()
         counts = outcome.plan.counts()
@@ -62,6 +62,10 @@ class IngestionJob(JobRunner):
             self.logger.warning(f'fabric={fabric.name} event=file_rejected file={rejected.path}')
         for path in outcome.changed_during_run:
             self.logger.warning(f'fabric={fabric.name} event=raw_file_changed_during_run file={path} kept=true')
+        for path in outcome.not_removed:
+            self.logger.warning(f'fabric={fabric.name} event=raw_file_not_removed file={path}')
+        for finding in outcome.findings:
+            self.logger.warning(f'fabric={fabric.name} event={finding.code.lower()} {finding.message}')
         if outcome.git is not None and outcome.git.error:
             self.logger.warning(f'fabric={fabric.name} event=git_push_failed reason={_safe(fabric, outcome.git.error)}')
         elif outcome.git is not None and outcome.git.commit:

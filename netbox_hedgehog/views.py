@@ -22,7 +22,7 @@ from .gitops.health import CODES as health_codes
 from .gitops.health import check_fabric
 from .gitops.lock import FabricLocked
 from .gitops.tree import RAW, UnsafePathError
-from .gitops.upload import UploadRefused, add_raw_file, raw_file_text
+from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .ui.panels import (
@@ -188,7 +188,7 @@ class HedgehogFabricUploadView(generic.ObjectView):
             try:
                 name = editing.removeprefix(f'{RAW}/')
                 form = forms.RawFileForm(initial={'name': name, 'text': raw_file_text(fabric, name), 'replace': True})
-            except (UploadRefused, UnsafePathError) as exc:
+            except (UploadRefused, UploadFailed, UnsafePathError) as exc:
                 messages.warning(request, error_detail(request, exc, fabric))
         return self.render(request, fabric, form)
 
@@ -200,7 +200,7 @@ class HedgehogFabricUploadView(generic.ObjectView):
         name, data = form.named_content()
         try:
             upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
-        except (UploadRefused, FabricLocked, UnsafePathError) as exc:
+        except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
             form.add_error(None, error_detail(request, exc, fabric))
             return self.render(request, fabric, form)
         if upload.ingestible:

@@ -17,11 +17,11 @@ from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
+from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file
 from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
@@ -54,11 +54,21 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     @extend_schema(
         request=None,
         parameters=[OpenApiParameter('sync', OpenApiTypes.BOOL, description='Run inline and answer with the outcome')],
-        responses={202: JobSerializer, 200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        responses={
+            202: JobSerializer,
+            200: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+            503: OpenApiTypes.OBJECT,
+            507: OpenApiTypes.OBJECT,
+        },
     )
     @action(detail=True, methods=['post'])
     def ingest(self, request, pk):
-        """Ingest the fabric's raw/ folder: enqueue a job (202), or with `?sync=true` run now (200, the outcome)."""
+        """Ingest the fabric's raw/ folder: enqueue a job (202), or with `?sync=true` run now (200, the outcome).
+
+        A run that failed as a whole (the tree cannot be written, the database failed) answers 507 when the
+        disk is full, else 503, with the reason and the run's id; one file's fault is a finding in the outcome.
+        """
         fabric = self._fabric_to_change(request, pk)
         if request.query_params.get('sync', '').lower() not in TRUE_VALUES:
             job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='api')
@@ -69,6 +79,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         except GitError as exc:
             return _git_error_response(request, exc, fabric)
+        except IngestionFailed as exc:
+            return Response({'detail': error_detail(request, exc, fabric), 'run': exc.run}, status=exc.http_status)
         return Response(outcome.as_dict())
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
@@ -98,6 +110,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             200: OpenApiTypes.OBJECT,
             400: OpenApiTypes.OBJECT,
             409: OpenApiTypes.OBJECT,
+            503: OpenApiTypes.OBJECT,
+            507: OpenApiTypes.OBJECT,
         },
     )
     @action(detail=True, methods=['post'])
@@ -106,7 +120,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
 
         201 with where the file went and its findings (it is written even with errors, as ingestion would keep
         it in raw/); 200 when raw/ already held these bytes under that name; 400 when refused (nothing
-        written); 409 when replacing during an ingestion.
+        written); 409 when replacing during an ingestion; 507 when the disk is full and 503 when it refused
+        otherwise (an immutable raw/ or file), raw/ left as it was.
         """
         fabric = self._fabric_to_change(request, pk)
         form = RawFileForm(data=request.data, files=request.FILES)
@@ -119,6 +134,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_400_BAD_REQUEST)
         except FabricLocked as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
+        except UploadFailed as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=exc.http_status)
         return Response(upload.as_dict(), status=status.HTTP_201_CREATED if upload.written else status.HTTP_200_OK)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})

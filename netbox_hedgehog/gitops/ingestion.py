@@ -50,7 +50,6 @@ from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
-from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason, tree_relative
@@ -69,7 +68,6 @@ from netbox_hedgehog.gitops.plan import (
 from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import GITKEEP, HNP, is_yaml_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
-from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
@@ -789,9 +787,6 @@ def _record_failure(fabric, run, error):
     """Mark the run and fabric failed with `error`, a message for people; when the database is what failed,
     this fails too, and the run is closed as interrupted by the next one."""
     try:
-        # The run's error is shown to whoever may view runs: no server path, no exception text (the exception
-        # itself goes on to the caller and the log).
-        error = public_message(exc, fabric.tree_path, gitops_root())
         IngestionRun.objects.filter(pk=run.pk).update(
             status=IngestionStatusChoices.FAILED, finished=timezone.now(), error=error
         )

@@ -16,24 +16,30 @@ new name is in that listing whole or not at all.
 Replacing a file (to fix a rejected one in place) takes the fabric lock: an ingestion that read
 the old bytes removes the raw file when it is done, and must not remove the new ones. The old
 bytes are kept first, durably, under `.hnp/replaced/`; then the new file is renamed over the old.
+
+When the disk refuses (a full disk, an immutable raw/ or file, any OSError), the upload raises
+UploadFailed naming the fabric-relative path and what the operating system said, and raw/ is as it
+was: no temporary file stays, and a copy kept for a replacement that did not happen goes again.
 """
 
 import os
 import stat
 import uuid
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.findings import has_errors
+from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.ingestion import plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
 
-__all__ = ('REPLACED', 'Upload', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
+__all__ = ('REPLACED', 'Upload', 'UploadFailed', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
 
 # Where the previous bytes of a replaced raw file are kept, relative to the tree.
 REPLACED = f'{HNP}/replaced'
@@ -43,6 +49,19 @@ MAX_NAME_ATTEMPTS = 100
 
 class UploadRefused(Exception):
     """The upload itself is unsafe or unusable; nothing was written. The message says why."""
+
+
+class UploadFailed(StorageFault):
+    """The disk refused the upload; raw/ is as it was. The message names no server path."""
+
+
+@contextmanager
+def _failing_as(what, consequence):
+    """An OSError in the block becomes UploadFailed: `what` failed, what the operating system said, `consequence`."""
+    try:
+        yield
+    except OSError as exc:
+        raise UploadFailed(f'{what}: {os_reason(exc)}. {consequence}', errno=exc.errno) from exc
 
 
 @dataclass
@@ -122,9 +141,12 @@ def raw_file_text(fabric, name):
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
+    except OSError as exc:
+        raise UploadFailed(f'{RAW}/{name} could not be read: {os_reason(exc)}.', errno=exc.errno) from exc
     if not stat.S_ISREG(mode):
         raise UploadRefused(f'{RAW}/{name} is not a regular file.')
-    data = path.read_bytes()
+    with _failing_as(f'{RAW}/{name} could not be read', 'It is left as it is.'):
+        data = path.read_bytes()
     _check(name, data)
     return data.decode()
 
@@ -149,7 +171,8 @@ def _check(name, data):
 def _add(raw, name, data):
     if _holds(raw / name, data):
         return Upload(name, f'{RAW}/{name}', written=False)
-    written = _write_new(raw, _numbered(name), data)
+    with _failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
+        written = _write_new(raw, _numbered(name), data)
     if written is None:
         raise UploadRefused(f'{RAW}/ already holds {name} and {MAX_NAME_ATTEMPTS - 1} numbered copies of it.')
     return Upload(name, f'{RAW}/{written}')
@@ -157,24 +180,47 @@ def _add(raw, name, data):
 
 def _replace(layout, name, data):
     target = layout.raw / name
-    try:
-        mode = os.lstat(target).st_mode
-    except FileNotFoundError:
+    unchanged = f'{RAW}/{name} is unchanged.'
+    with _failing_as(f'{RAW}/{name} could not be read', unchanged):
+        try:
+            mode = os.lstat(target).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISREG(mode):
+            previous = target.read_bytes()
+    if mode is None:
         return _add(layout.raw, name, data)
     if not stat.S_ISREG(mode):
         raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.')
-    previous = target.read_bytes()
     if previous == data:
         return Upload(name, f'{RAW}/{name}', written=False)
     kept = layout.path / REPLACED
-    kept.mkdir(exist_ok=True)
-    # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
-    kept_name = _write_new(kept, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
+    with _failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
+        kept.mkdir(exist_ok=True)
+        # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
+        kept_name = _write_new(kept, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
     if kept_name is None:
         raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
-    os.replace(_write_temporary(layout.raw, data), target)
-    _sync_directory(layout.raw)
+    try:
+        with _failing_as(f'{RAW}/{name} could not be replaced', unchanged):
+            _replace_with(target, data)
+    except UploadFailed:
+        with suppress(OSError):  # the file still holds these very bytes: the copy is not needed
+            os.unlink(kept / kept_name)
+        raise
     return Upload(name, f'{RAW}/{name}', kept_as=f'{REPLACED}/{kept_name}')
+
+
+def _replace_with(target, data):
+    """Put `data` at `target` in one rename; the temporary file goes again when the rename fails."""
+    temporary = _write_temporary(target.parent, data)
+    try:
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_directory(target.parent)
 
 
 def _write_new(folder, names, data):
@@ -189,7 +235,8 @@ def _write_new(folder, names, data):
             return name
         return None
     finally:
-        os.unlink(temporary)
+        with suppress(OSError):  # hidden, so never ingested even if it stays; the write's own error matters
+            os.unlink(temporary)
         _sync_directory(folder)
 
 
@@ -205,7 +252,8 @@ def _write_temporary(folder, data):
         os.fsync(descriptor)
     except BaseException:
         os.close(descriptor)
-        os.unlink(path)
+        with suppress(OSError):
+            os.unlink(path)
         raise
     os.close(descriptor)
     return path
