@@ -854,9 +854,15 @@ def _reindex(fabric):
     for kind in kinds.KINDS:
         for path in sorted(layout.managed_dir(kind).glob('*.yaml')):
             target = path.relative_to(layout.path).as_posix()
-            data = path.read_bytes()
+            try:
+                data = path.read_bytes()
+                stat = path.stat()
+            except OSError as exc:
+                # Rows follow files, and this one cannot be looked at: its row, if any, stays as it is.
+                present.add(target)
+                result.findings.append(_unreadable_managed_file(target, exc))
+                continue
             sha256 = hashlib.sha256(data).hexdigest()
-            stat = path.stat()
             stamp = {'file_size': stat.st_size, 'file_mtime_ns': stat.st_mtime_ns}
             row = rows.get(target)
             if row is not None and row.sha256 == sha256:
@@ -886,6 +892,16 @@ def _reindex(fabric):
         )
         _update_rows(restamped)
     return result
+
+
+def _unreadable_managed_file(target, exc):
+    return Finding(
+        Severity.WARNING,
+        'INDEX_SKIPPED_FILE',
+        f'{target} could not be read ({os_reason(exc)}): its index row, if any, is left as it is.',
+        file=target,
+        hint='Make the file readable (or move it away), then re-index.',
+    )
 
 
 def _managed_file_fields(kind, target, data, sha256, findings):

@@ -8,7 +8,7 @@ away with the connection if the holder dies, so a crash never leaves a fabric lo
 import time
 from contextlib import contextmanager
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 
 __all__ = ('FabricLocked', 'fabric_lock')
 
@@ -41,11 +41,8 @@ def fabric_lock(fabric, operation='ingestion', wait=0):
     try:
         yield
     finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute('SELECT pg_advisory_unlock(%s, %s)', [LOCK_NAMESPACE, fabric.pk])
-        except (InterfaceError, OperationalError):
-            pass  # the session is gone, and its lock went with it; the block's own error is the one to tell
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT pg_advisory_unlock(%s, %s)', [LOCK_NAMESPACE, fabric.pk])
 
 
 def _try_lock(fabric):

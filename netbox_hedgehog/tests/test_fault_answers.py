@@ -5,6 +5,7 @@ command prints one line and exits non-zero. Never a 500, never a server path."""
 import errno
 import html
 import os
+from unittest import mock
 
 from core.models import Job
 from django.urls import reverse
@@ -106,6 +107,13 @@ class FaultAnswersTestCase(FaultsMixin, TemporaryGitopsRootMixin, APITestCase):
         self.assertEqual(code, 1)
         self.assertIn('INGEST_WRITE_FAILED', out)
         self.assertIn(f'managed/servers/server-01.yaml could not be written ({NOT_PERMITTED})', out)
+
+    def test_any_other_disk_fault_of_a_command_is_one_line_and_exit_1(self):
+        fault = OSError(errno.EIO, os.strerror(errno.EIO), '/srv/trees/dc1/managed/vpcs/vpc-1.yaml')
+        with mock.patch('netbox_hedgehog.gitops.ingestion._reindex', side_effect=fault):
+            code, out, err = run_command('hedgehog', 'reindex', 'dc1')
+        self.assertEqual((code, out), (1, ''))
+        self.assertEqual(err, 'hedgehog reindex: failed: /srv/trees/dc1/managed/vpcs/vpc-1.yaml: Input/output error\n')
 
     # Upload
 

@@ -14,8 +14,9 @@ from django.test import TestCase, TransactionTestCase
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.gitops import fileops
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest, raw_backlog
-from netbox_hedgehog.models import HedgehogFabric, IngestionRun
+from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest, raw_backlog, reindex
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.crash import end_state, lost_documents
 from netbox_hedgehog.tests.faults import FaultsMixin, leftovers, orphan_outputs
@@ -140,8 +141,75 @@ class RawFaultTest(FaultTestMixin, TestCase):
         target.unlink()
         self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
 
+    def test_a_known_file_whose_output_cannot_be_looked_at_is_rejected_not_settled(self):
+        fabric = self.new_fabric('dc1')
+        ingest(fabric, trigger='test')
+        (fabric.tree_path / 'raw' / 'wiring.yaml').write_bytes(INPUTS['raw/wiring.yaml'])  # known bytes
+        server = fabric.tree_path / 'managed' / 'servers' / 'server-01.yaml'
+        saved = server.read_bytes()
+        server.unlink()
+        server.symlink_to('server-01.yaml')
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual([file.path for file in outcome.plan.rejected], ['raw/wiring.yaml'])
+        (finding,) = codes(outcome, 'INGEST_READ_FAILED')
+        self.assertIn('managed/servers/server-01.yaml could not be read', finding.message)
+        server.unlink()
+        server.write_bytes(saved)
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_an_unreadable_managed_file_keeps_its_row_at_re_index(self):
+        fabric = self.new_fabric('dc1')
+        ingest(fabric, trigger='test')
+        vpc = fabric.tree_path / 'managed' / 'vpcs' / 'vpc-1.yaml'
+        vpc.unlink()
+        vpc.symlink_to('vpc-1.yaml')
+        result = reindex(fabric)
+        self.assertEqual((result.deleted, result.created), ([], []))
+        (finding,) = result.findings
+        self.assertEqual(finding.code, 'INDEX_SKIPPED_FILE')
+        self.assertIn('managed/vpcs/vpc-1.yaml could not be read (Too many levels of symbolic links)', finding.message)
+        self.assertTrue(HedgehogResource.objects.filter(fabric=fabric, managed_path='managed/vpcs/vpc-1.yaml').exists())
+
 
 class ManagedFaultTest(FaultTestMixin, TestCase):
+    def test_a_stale_temporary_file_that_cannot_be_removed_does_not_stop_the_run(self):
+        fabric = self.new_fabric('dc1')
+        IngestionRun.objects.create(fabric=fabric, started=fabric.created, trigger='test', status='failed')
+        folder = fabric.tree_path / 'managed' / 'switchgroups'
+        stale = folder / f'.sg.yaml.0123{TEMPORARY_SUFFIX}'
+        stale.write_text('kind: Switch')
+        self.immutable(folder)
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0)
+        self.assertTrue(stale.exists())
+        self.mutable(folder)
+        stale.unlink()
+        self.assertEqual(end_state(fabric, fabric.tree_path), self.expected)
+
+    def test_an_immutable_managed_folder_without_the_kinds_folder_fails_the_run_cleanly(self):
+        fabric = self.new_fabric('dc1')
+        managed = fabric.tree_path / 'managed'
+        (managed / 'servers' / '.gitkeep').unlink()
+        (managed / 'servers').rmdir()
+        self.immutable(managed)
+        with self.assertRaises(IngestionFailed) as raised:
+            ingest(fabric, trigger='test')
+        self.assertEqual(
+            str(raised.exception), f'managed/ cannot be written ({NOT_PERMITTED}): the run failed; nothing was lost.'
+        )
+        outcome = IngestionRun.objects.get(pk=raised.exception.run)
+        messages = [f['message'] for f in outcome.findings if f['code'] == 'INGEST_WRITE_FAILED']
+        self.assertIn(
+            f'managed/servers/server-01.yaml could not be written ({NOT_PERMITTED}): '
+            'Server server-01 stays in raw/wiring.yaml.',
+            messages,
+        )
+        self.assert_clean(fabric, IngestionStatusChoices.FAILED)
+        self.mutable(managed)
+        (managed / 'servers').mkdir()
+        (managed / 'servers' / '.gitkeep').touch()
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
     def test_an_immutable_managed_kind_folder_rejects_only_the_files_bound_there(self):
         def fault(folder):
             self.immutable(folder)
