@@ -166,7 +166,7 @@ def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
     try:
         return _ingest(fabric, trigger=trigger, user=user, dry_run=dry_run, progress=progress, wait=wait)
     except (OSError, DatabaseError) as exc:  # before the run was recorded, or while recording it
-        raise _failure(exc, str(fabric.layout().path)) from exc
+        raise _failure(exc, fabric) from exc
 
 
 def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
@@ -247,8 +247,8 @@ class _Ingestion:
         except IngestionFailed:
             raise
         except BaseException as exc:
-            failure = _failure(exc, self.tree, outcome.run)
-            _record_failure(self.fabric, outcome.run, str(failure) if failure else _unexpected(exc))
+            failure = _failure(exc, self.fabric, outcome.run)
+            _record_failure(self.fabric, outcome.run, str(failure) if failure else _unexpected(exc, self.fabric))
             if failure is None:
                 raise
             raise failure from exc
@@ -300,7 +300,9 @@ class _Ingestion:
             try:
                 self.operations.unlink(self._path(target))
             except OSError as exc:  # the next run indexes it (the raw file is still there)
-                logger.warning('%s: an output of a failed run could not be removed: %s', target, os_reason(exc))
+                logger.warning(
+                    'fabric=%s event=output_not_removed file=%s reason=%r', self.fabric.name, target, os_reason(exc)
+                )
 
     @functools.cached_property
     def rows(self):
@@ -792,28 +794,33 @@ def _record_failure(fabric, run, error):
         )
         HedgehogFabric.objects.filter(pk=fabric.pk).update(gitops_status=GitOpsStatusChoices.FAILED)
     except Exception as status_error:
-        logger.warning('run %s of fabric %s: recording its failure failed too: %r', run.pk, fabric.name, status_error)
+        logger.warning(
+            'fabric=%s event=run_failure_not_recorded run=%s error=%s', fabric.name, run.pk, type(status_error).__name__
+        )
 
 
-def _failure(exc, tree, run=None):
+def _failure(exc, fabric, run=None):
     """The IngestionFailed for a fault of the disk (an OSError outside the per-file steps) or of the database,
-    with a message naming no server path; None for anything else (a bug: raised as itself)."""
+    with a message naming no server path; None for anything else (a bug: raised as itself). The log has the
+    exception itself, for the administrator."""
     run_id = run.pk if run is not None else None
     if isinstance(exc, OSError):
-        where = tree_relative(exc.filename, tree)
+        where = tree_relative(exc.filename, str(fabric.tree_path))
         reason = f'{where}: {os_reason(exc)}' if where else os_reason(exc)
-        return IngestionFailed(f'the run failed: {reason}; nothing was lost.', errno=exc.errno, run=run_id)
-    if isinstance(exc, DatabaseError):
-        logger.error('ingestion: the database failed', exc_info=exc)
-        return IngestionFailed(
+        failure = IngestionFailed(f'the run failed: {reason}; nothing was lost.', errno=exc.errno, run=run_id)
+    elif isinstance(exc, DatabaseError):
+        failure = IngestionFailed(
             f'the run failed: the database failed ({type(exc).__name__}); the raw files stay in raw/.', run=run_id
         )
-    return None
+    else:
+        return None
+    logger.error('fabric=%s event=ingestion_failed run=%s', fabric.name, run_id, exc_info=exc)
+    return failure
 
 
-def _unexpected(exc):
+def _unexpected(exc, fabric):
     """The run's error for an exception that is a bug: its type (its text may name server paths; the log has it)."""
-    logger.error('ingestion failed', exc_info=exc)
+    logger.error('fabric=%s event=ingestion_failed unexpected=%s', fabric.name, type(exc).__name__, exc_info=exc)
     return f'unexpected {type(exc).__name__}: see the NetBox log'
 
 
