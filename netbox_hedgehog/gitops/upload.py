@@ -208,6 +208,9 @@ def _replace(layout, name, data):
         with suppress(OSError):  # the file still holds these very bytes: the copy is not needed
             os.unlink(kept / kept_name)
         raise
+    # Replaced: from here on the kept copy is the only one of the previous bytes, whatever happens.
+    with _failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
+        _sync_directory(layout.raw)
     return Upload(name, f'{RAW}/{name}', kept_as=f'{REPLACED}/{kept_name}')
 
 
@@ -220,7 +223,6 @@ def _replace_with(target, data):
         with suppress(OSError):
             os.unlink(temporary)
         raise
-    _sync_directory(target.parent)
 
 
 def _write_new(folder, names, data):
