@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase
 
+from netbox_hedgehog.gitops import upload
 from netbox_hedgehog.gitops.upload import REPLACED
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
@@ -151,3 +152,24 @@ class FaultAnswersTestCase(FaultsMixin, TemporaryGitopsRootMixin, APITestCase):
         self.assertEqual(half.read_text(), samples.HALF_INVALID)
         self.assertEqual(list((self.tree / REPLACED).iterdir()), [])
         self.assertEqual(leftovers(self.tree), [])
+
+    def test_a_replacement_that_cannot_be_made_durable_keeps_the_previous_copy(self):
+        half = self.raw / 'half.yaml'
+        half.write_text(samples.HALF_INVALID)
+        real_sync = upload._sync_directory
+
+        def sync(folder):
+            if folder == self.raw:
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(folder))
+            real_sync(folder)
+
+        with mock.patch.object(upload, '_sync_directory', sync):
+            response = self.api('upload', {'name': 'half.yaml', 'text': FIXED, 'replace': True})
+        self.assertHttpStatus(response, status.HTTP_503_SERVICE_UNAVAILABLE)
+        self.assertEqual(
+            response.json()['detail'],
+            'raw/half.yaml was replaced but may not be on disk yet: Input/output error. The previous one is in '
+            '.hnp/replaced/.',
+        )
+        (kept,) = (self.tree / REPLACED).iterdir()
+        self.assertEqual((kept.read_text(), half.read_text()), (samples.HALF_INVALID, FIXED))
