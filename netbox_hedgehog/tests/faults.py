@@ -26,14 +26,22 @@ class FaultsMixin:
         for path in paths:
             subprocess.run(['chattr', '-i', str(path)], check=True)
 
+    def read_only(self, folder):
+        """Mount an empty read-only tmpfs over `folder`; returns what lifts it. Skips where mounting is refused."""
+        self._mount(folder, 'ro,size=64k')
+        return lambda: subprocess.run(['umount', str(folder)], check=True)
+
+    def _mount(self, folder, options):
+        mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', options, 'tmpfs', str(folder)], capture_output=True)
+        if mounted.returncode != 0:
+            raise unittest.SkipTest(f'mounting a tmpfs is not permitted here: {mounted.stderr.decode().strip()}')
+        self.addCleanup(subprocess.run, ['umount', '-l', str(folder)], check=False, capture_output=True)
+
     def full_disk(self, folder):
         """Mount a 64 KiB tmpfs over `folder` (its files are copied in) and fill it; returns the filler file,
         whose removal frees the space. Skips the test where mounting is not permitted."""
         saved = {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
-        mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(folder)], capture_output=True)
-        if mounted.returncode != 0:
-            raise unittest.SkipTest(f'mounting a tmpfs is not permitted here: {mounted.stderr.decode().strip()}')
-        self.addCleanup(subprocess.run, ['umount', '-l', str(folder)], check=False)
+        self._mount(folder, 'size=64k')
         for name, data in saved.items():
             (folder / name).write_bytes(data)
         filler = folder / '.filler'

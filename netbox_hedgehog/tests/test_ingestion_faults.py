@@ -186,6 +186,19 @@ class ManagedFaultTest(FaultTestMixin, TestCase):
         stale.unlink()
         self.assertEqual(end_state(fabric, fabric.tree_path), self.expected)
 
+    def test_a_read_only_managed_file_system_fails_the_run_cleanly(self):
+        fabric = self.new_fabric('dc1')
+        lift = self.read_only(fabric.tree_path / 'managed')
+        with self.assertRaises(IngestionFailed) as raised:
+            ingest(fabric, trigger='test')
+        read_only = os.strerror(errno.EROFS)
+        message = f'managed/ cannot be written ({read_only}): the run failed; nothing was lost.'
+        self.assertEqual(str(raised.exception), message)
+        self.assertEqual(raised.exception.http_status, 503)
+        self.assert_clean(fabric, IngestionStatusChoices.FAILED)
+        lift()
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
     def test_an_immutable_managed_folder_without_the_kinds_folder_fails_the_run_cleanly(self):
         fabric = self.new_fabric('dc1')
         managed = fabric.tree_path / 'managed'
