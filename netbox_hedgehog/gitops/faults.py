@@ -1,14 +1,15 @@
-"""Faults of the disk or the database, told without a server path or exception text. Plain Python.
+"""Faults of the disk or the database that stop a whole operation, told without a server path. Plain Python.
 
 An OSError's text (`str(exc)`) names the absolute server path of the file, which no fabric editor or API
 caller may see. What people are told is built from the fabric-relative path the code was working on and
-what the operating system said (`os.strerror` of the errno).
+what the operating system said (`os.strerror` of the errno); errors.public_message does the same for an
+OSError met elsewhere.
 """
 
 import errno
 import os
 
-__all__ = ('NO_SPACE', 'StorageFault', 'os_reason', 'tree_relative')
+__all__ = ('NO_SPACE', 'StorageFault', 'os_reason')
 
 # Errnos that mean "the disk is full": HTTP 507 (Insufficient Storage) rather than 503.
 NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -18,13 +19,6 @@ def os_reason(exc):
     """What the operating system said about `exc` (`No space left on device`), never its text."""
     code = getattr(exc, 'errno', None)
     return os.strerror(code) if code else f'unexpected {type(exc).__name__}'
-
-
-def tree_relative(filename, tree):
-    """`filename` (an OSError's) relative to the tree `tree`, or '' when it is not inside it."""
-    if not isinstance(filename, str) or not filename.startswith(f'{tree}/'):
-        return ''
-    return filename[len(tree) + 1 :]
 
 
 class StorageFault(Exception):

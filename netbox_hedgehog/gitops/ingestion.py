@@ -50,9 +50,10 @@ from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync
-from netbox_hedgehog.gitops.faults import StorageFault, os_reason, tree_relative
+from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import (
     NOT_A_FILE,
@@ -68,6 +69,7 @@ from netbox_hedgehog.gitops.plan import (
 from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import GITKEEP, HNP, is_yaml_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
+from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
@@ -805,8 +807,7 @@ def _failure(exc, fabric, run=None):
     exception itself, for the administrator."""
     run_id = run.pk if run is not None else None
     if isinstance(exc, OSError):
-        where = tree_relative(exc.filename, str(fabric.tree_path))
-        reason = f'{where}: {os_reason(exc)}' if where else os_reason(exc)
+        reason = public_message(exc, fabric.tree_path, gitops_root())  # the tree-relative file, the OS's reason
         failure = IngestionFailed(f'the run failed: {reason}; nothing was lost.', errno=exc.errno, run=run_id)
     elif isinstance(exc, DatabaseError):
         failure = IngestionFailed(

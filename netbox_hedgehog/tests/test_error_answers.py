@@ -16,7 +16,7 @@ from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog.errors import GENERIC
-from netbox_hedgehog.gitops.ingestion import ingest
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.health_jobs import HealthCheckJob, stored_health
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
@@ -159,12 +159,19 @@ class StoredErrorTextTest(HealthyFabricMixin, TestCase):
         self.assertNoServerPath(*(f.message for f in findings))
 
     def test_a_failed_run_error(self):
+        # One output that cannot be written is that file's failure (a finding); a fault outside the per-file
+        # steps fails the run, which records what the error may tell.
         self.drop('more.yaml', vpc('vpc-2', vlan=1020, subnet='10.0.20.0/24'))
         full = OSError(errno.ENOSPC, 'No space left on device', f'{self.tree}/managed/vpcs/vpc-2.yaml')
-        with mock.patch('os.replace', side_effect=full), self.assertRaises(OSError):
+        with (
+            mock.patch('netbox_hedgehog.gitops.ingestion._record_ingested_files', side_effect=full),
+            self.assertRaises(IngestionFailed),
+        ):
             ingest(self.fabric, trigger='test')
         run = IngestionRun.objects.order_by('-pk').first()
-        self.assertEqual(run.error, 'managed/vpcs/vpc-2.yaml: No space left on device')
+        self.assertEqual(
+            run.error, 'the run failed: managed/vpcs/vpc-2.yaml: No space left on device; nothing was lost.'
+        )
 
     def test_a_health_check_that_fails_in_the_job_log_data_and_summary(self):
         broken = OSError(errno.EIO, 'Input/output error', f'{self.tree}/managed/vpcs/vpc-1.yaml')
