@@ -18,6 +18,8 @@ class HedgehogConfig(PluginConfig):
     min_version = '4.7.0'
     # '4.7' would reject 4.7.3 (4.7.3 > 4.7).
     max_version = '4.7.99'
+    # Error answers of the plugin's URLs without server paths or exception text (error_answers.py).
+    middleware = ['netbox_hedgehog.error_answers.PublicErrorMiddleware']
     default_settings = {
         # Folder under which every fabric's GitOps tree lives. No default on purpose: where the
         # trees go is an operator's decision, and writing them somewhere surprising is worse

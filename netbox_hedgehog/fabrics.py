@@ -13,6 +13,7 @@ from netbox.plugins import get_plugin_config
 from utilities.exceptions import AbortRequest
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
+from netbox_hedgehog.errors import public_message, scrub_paths
 from netbox_hedgehog.gitops import onboarding, sync
 from netbox_hedgehog.gitops.remote import CredentialsError, read_credentials
 from netbox_hedgehog.gitops.repository import GitError, check_connection
@@ -37,7 +38,8 @@ class FabricTreeError(AbortRequest):
     """Onboarding failed: NetBox's views show `message` as a form error and its API answers 400 with it."""
 
     def __init__(self, error):
-        super().__init__(f'GitOps tree not created: {error}')
+        # Shown to whoever saves the fabric: no server path (the log has the details).
+        super().__init__(f'GitOps tree not created: {public_message(error, root=gitops_root())}')
         self.error = error
 
 
@@ -47,15 +49,16 @@ def precheck(fabric):
     Forms and the API call this (through the model's clean()) so the common causes become field
     errors; onboarding itself still guards every other path.
     """
+    # These messages reach fabric editors: they name no server path (the administrator knows gitops_root).
     root = gitops_root()
     if not root.is_dir():
-        return {None: f'The plugin setting gitops_root ({root}) is not an existing folder; ask an administrator.'}
+        return {None: 'The plugin setting gitops_root is not an existing folder; ask an administrator.'}
     if not os.access(root, os.W_OK | os.X_OK):
-        return {None: f'The plugin setting gitops_root ({root}) is not writable by NetBox.'}
+        return {None: 'The plugin setting gitops_root is not writable by NetBox; ask an administrator.'}
     try:
         resolve_tree(root, fabric.tree_relative_path)
     except UnsafePathError as exc:
-        return {'gitops_path': exc.reason}
+        return {'gitops_path': scrub_paths(exc.reason, root=root)}
     if fabric.has_remote:
         try:
             read_credentials(fabric.git_credentials, fabric.git_remote_url)

@@ -6,6 +6,9 @@
 updates each fabric's GitOps status (see `health.gitops_status_for`) and logs one key=value line
 per fabric. `register()` hooks the job and the Prometheus collector into NetBox; the plugin's
 `ready()` calls it.
+
+Monitoring reads these stored results (`stored_health` for the API's `health/`, the metrics), so
+no anonymous or frequent request ever runs a check.
 """
 
 import logging
@@ -15,9 +18,10 @@ from core.models import Job
 from netbox.jobs import JobRunner, system_job
 from netbox.plugins import get_plugin_config
 
+from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
 
-__all__ = ('HealthCheckJob', 'latest_summaries', 'record', 'register', 'summary')
+__all__ = ('HealthCheckJob', 'latest_summaries', 'record', 'register', 'stored_health', 'summary')
 
 logger = logging.getLogger('netbox_hedgehog.health')
 
@@ -28,14 +32,18 @@ class HealthCheckJob(JobRunner):
 
     def run(self, *args, **kwargs):
         from netbox_hedgehog.models import HedgehogFabric
+        from netbox_hedgehog.models.fabric import gitops_root
 
         summaries = {}
         for fabric in HedgehogFabric.objects.all():
             try:
                 summaries[fabric.name] = summary(record(fabric, self.logger))
             except Exception as exc:  # one broken fabric must not hide the others' health
-                self.logger.error(f'fabric={fabric.name} event=health_check_failed error={type(exc).__name__}: {exc}')
-                summaries[fabric.name] = {'error': f'{type(exc).__name__}: {exc}'}
+                # The job's log and data are shown in NetBox's UI: the details go to the server log only.
+                logger.exception('fabric=%s event=health_check_failed', fabric.name)
+                message = public_message(exc, fabric.tree_path, gitops_root())
+                self.logger.error(f'fabric={fabric.name} event=health_check_failed error={message}')
+                summaries[fabric.name] = {'error': message}
         self.job.data = {'fabrics': summaries}
 
 
@@ -73,6 +81,31 @@ def latest_summaries():
         .first()
     )
     return (job.data or {}).get('fabrics', {}) if job else {}
+
+
+def stored_health(fabrics):
+    """Per fabric of `fabrics`: its latest recorded health (status, score, when checked, counts by severity).
+
+    Two queries whatever the number of fabrics. A fabric the job has not checked yet (new, renamed, or the
+    job turned off) has status, score and checked None; one whose check failed has its `error`.
+    """
+    summaries = latest_summaries()
+    results = []
+    for fabric in fabrics:
+        recorded = summaries.get(fabric.name) or {}
+        results.append(
+            {
+                'id': fabric.pk,
+                'name': fabric.name,
+                'gitops_status': fabric.gitops_status,
+                'status': recorded.get('status'),
+                'score': recorded.get('score'),
+                'checked': recorded.get('checked'),
+                'counts': recorded.get('counts'),
+                **({'error': recorded['error']} if 'error' in recorded else {}),
+            }
+        )
+    return results
 
 
 def register():

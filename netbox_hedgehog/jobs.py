@@ -1,15 +1,37 @@
-"""Background jobs (NetBox JobRunner on the RQ workers): thin adapters over the GitOps services."""
+"""Background jobs (NetBox JobRunner on the RQ workers): thin adapters over the GitOps services.
+
+A job's log and error are shown in NetBox to whoever may view jobs: what they say about an error goes
+through errors.public_message (no server path); the details go to the server log.
+"""
+
+import logging
 
 from core.exceptions import JobFailed
 from netbox.jobs import JobRunner
 from netbox.plugins import get_plugin_config
 
-from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest
+from netbox_hedgehog.errors import public_message, scrub_paths
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('IngestionJob', 'RepairJob')
+
+logger = logging.getLogger('netbox_hedgehog.jobs')
+
+
+def _fail(job_logger, fabric, exc):
+    """Fail the job with a message fit for its page; the exception itself goes to the server log."""
+    logger.warning('fabric=%s event=job_failed error=%s: %s', fabric.name, type(exc).__name__, exc)
+    message = public_message(exc, fabric.tree_path, gitops_root())
+    job_logger.error(message)
+    raise JobFailed(message) from None
+
+
+def _safe(fabric, text):
+    return scrub_paths(text, fabric.tree_path, gitops_root())
 
 
 class IngestionJob(JobRunner):
@@ -30,9 +52,8 @@ class IngestionJob(JobRunner):
                 # Another worker ingesting the same fabric: run after it rather than fail.
                 wait=get_plugin_config('netbox_hedgehog', 'lock_wait_seconds'),
             )
-        except (IngestionLocked, GitError) as exc:
-            self.logger.error(str(exc))
-            raise JobFailed(str(exc)) from None
+        except (IngestionLocked, GitError, IngestionFailed) as exc:
+            _fail(self.logger, fabric, exc)
         self.job.data = outcome.as_dict()
         counts = outcome.plan.counts()
         self.logger.info(f'fabric={fabric.name} event=ingestion_finished run={outcome.run.pk} counts={counts}')
@@ -41,8 +62,12 @@ class IngestionJob(JobRunner):
             self.logger.warning(f'fabric={fabric.name} event=file_rejected file={rejected.path}')
         for path in outcome.changed_during_run:
             self.logger.warning(f'fabric={fabric.name} event=raw_file_changed_during_run file={path} kept=true')
+        for path in outcome.not_removed:
+            self.logger.warning(f'fabric={fabric.name} event=raw_file_not_removed file={path}')
+        for finding in outcome.findings:
+            self.logger.warning(f'fabric={fabric.name} event={finding.code.lower()} {finding.message}')
         if outcome.git is not None and outcome.git.error:
-            self.logger.warning(f'fabric={fabric.name} event=git_push_failed reason={outcome.git.error}')
+            self.logger.warning(f'fabric={fabric.name} event=git_push_failed reason={_safe(fabric, outcome.git.error)}')
         elif outcome.git is not None and outcome.git.commit:
             self.logger.info(f'fabric={fabric.name} event=git_pushed commit={outcome.git.commit}')
 
@@ -71,14 +96,13 @@ class RepairJob(JobRunner):
         try:
             result = fix(fabric)
         except FabricLocked as exc:
-            self.logger.error(str(exc))
-            raise JobFailed(str(exc)) from None
+            _fail(self.logger, fabric, exc)
         self.job.data = result.as_dict()
         for change in result.changes:
             self.logger.info(f'{change.action}: {change.path} {change.detail}'.strip())
         # A refused repair needs a person, like a rejected raw file: the log says so, the job still completes.
         for refusal in result.refused:
-            self.logger.warning(f'refused: {refusal}')
+            self.logger.warning(f'refused: {_safe(fabric, refusal)}')
         if not result.changes and not result.refused:
             self.logger.info('nothing to fix')
         self.logger.info(

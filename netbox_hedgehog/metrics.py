@@ -1,9 +1,10 @@
 """Prometheus metrics of every fabric on NetBox's /metrics (METRICS_ENABLED = True).
 
-A collector, asked at each scrape: health status, score and findings by severity come from the
-latest scheduled health check (`health_jobs.latest_summaries`), so a scrape never walks a large
-tree; the raw/ backlog and the age of the last ingestion are read live (a directory listing and
-a column). With prometheus_client's multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`), django-
+A collector, asked at each scrape: health status, score, findings by severity and the raw/ backlog
+come from the latest scheduled health check (`health_jobs.latest_summaries`); the GitOps status and
+the age of the last ingestion are columns. NetBox serves /metrics to anyone, so a scrape reads two
+queries' worth of stored state and never touches a tree (a `git push` can fill raw/ with any number
+of files). With prometheus_client's multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`), django-
 prometheus exports only the multiprocess registry and these metrics are not shown.
 """
 
@@ -17,7 +18,6 @@ from prometheus_client.registry import Collector
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.gitops.health import EXIT_CODES, HealthStatus
-from netbox_hedgehog.gitops.treefs import raw_entries
 
 __all__ = ('HedgehogCollector', 'register')
 
@@ -52,10 +52,11 @@ class HedgehogCollector(Collector):
                 gitops.add_metric([name, status], 1 if fabric.gitops_status == status else 0)
             if fabric.last_ingested:
                 age.add_metric([name], (now - fabric.last_ingested).total_seconds())
-            backlog.add_metric([name], _raw_files(fabric))
             recorded = summaries.get(name)
             if not recorded or 'status' not in recorded:
                 continue
+            if (waiting := recorded.get('stats', {}).get('raw_backlog')) is not None:
+                backlog.add_metric([name], waiting)
             health.add_metric([name], EXIT_CODES[HealthStatus(recorded['status'])])
             score.add_metric([name], recorded['score'])
             for severity, count in recorded['counts'].items():
@@ -80,7 +81,9 @@ def _empty_families():
         'GitOps status of the fabric (1 for the current one)',
         labels=['fabric', 'status'],
     )
-    backlog = GaugeMetricFamily('hedgehog_fabric_raw_backlog_files', 'Files waiting in raw/', labels=['fabric'])
+    backlog = GaugeMetricFamily(
+        'hedgehog_fabric_raw_backlog_files', 'Files waiting in raw/ at the last health check', labels=['fabric']
+    )
     age = GaugeMetricFamily(
         'hedgehog_fabric_last_ingestion_age_seconds', 'Seconds since the last ingestion finished', labels=['fabric']
     )
@@ -93,15 +96,6 @@ def _empty_families():
         'backlog': backlog,
         'age': age,
     }
-
-
-def _raw_files(fabric):
-    try:
-        fabric.layout()
-        with fabric.files() as tree:
-            return len(raw_entries(tree))
-    except (OSError, ValueError):
-        return 0
 
 
 _collector = HedgehogCollector()

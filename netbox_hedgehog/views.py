@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import F, Func, IntegerField
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,12 +16,13 @@ from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register_model_view
 
 from . import filtersets, forms, tables
+from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.health import CODES as health_codes
 from .gitops.health import check_fabric
 from .gitops.lock import FabricLocked
 from .gitops.tree import RAW, UnsafePathError
-from .gitops.upload import UploadRefused, add_raw_file, raw_file_text
+from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .ui.panels import (
@@ -186,8 +188,8 @@ class HedgehogFabricUploadView(generic.ObjectView):
             try:
                 name = editing.removeprefix(f'{RAW}/')
                 form = forms.RawFileForm(initial={'name': name, 'text': raw_file_text(fabric, name), 'replace': True})
-            except (UploadRefused, UnsafePathError) as exc:
-                messages.warning(request, str(exc))
+            except (UploadRefused, UploadFailed, UnsafePathError) as exc:
+                messages.warning(request, error_detail(request, exc, fabric))
         return self.render(request, fabric, form)
 
     def post(self, request, pk):
@@ -198,8 +200,8 @@ class HedgehogFabricUploadView(generic.ObjectView):
         name, data = form.named_content()
         try:
             upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
-        except (UploadRefused, FabricLocked, UnsafePathError) as exc:
-            form.add_error(None, str(exc))
+        except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
+            form.add_error(None, error_detail(request, exc, fabric))
             return self.render(request, fabric, form)
         if upload.ingestible:
             form = forms.RawFileForm()
@@ -236,11 +238,20 @@ HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
 
 @register_model_view(HedgehogFabric, 'health', path='health')
 class HedgehogFabricHealthView(generic.ObjectView):
-    """The Health tab: the health service's report, checked when the tab is opened."""
+    """The Health tab: the health service's report, checked when the tab is opened.
+
+    A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
+    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in.
+    """
 
     queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_health.html'
     tab = ViewTab(label=_('Health'), weight=600)
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().get(request, *args, **kwargs)
 
     def get_extra_context(self, request, instance):
         report = check_fabric(instance)

@@ -6,19 +6,23 @@ from netbox.api.authentication import TokenPermissions
 from netbox.api.viewsets import NetBoxModelViewSet, NetBoxReadOnlyModelViewSet
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from netbox_hedgehog import filtersets
+from netbox_hedgehog import filtersets, probes
+from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
-from netbox_hedgehog.gitops.health import check_fabric, readiness
-from netbox_hedgehog.gitops.ingestion import IngestionLocked, ingest, reindex
+from netbox_hedgehog.gitops.health import check_fabric
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
+from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file
+from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
@@ -50,11 +54,21 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     @extend_schema(
         request=None,
         parameters=[OpenApiParameter('sync', OpenApiTypes.BOOL, description='Run inline and answer with the outcome')],
-        responses={202: JobSerializer, 200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        responses={
+            202: JobSerializer,
+            200: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+            503: OpenApiTypes.OBJECT,
+            507: OpenApiTypes.OBJECT,
+        },
     )
     @action(detail=True, methods=['post'])
     def ingest(self, request, pk):
-        """Ingest the fabric's raw/ folder: enqueue a job (202), or with `?sync=true` run now (200, the outcome)."""
+        """Ingest the fabric's raw/ folder: enqueue a job (202), or with `?sync=true` run now (200, the outcome).
+
+        A run that failed as a whole (the tree cannot be written, the database failed) answers 507 when the
+        disk is full, else 503, with the reason and the run's id; one file's fault is a finding in the outcome.
+        """
         fabric = self._fabric_to_change(request, pk)
         if request.query_params.get('sync', '').lower() not in TRUE_VALUES:
             job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='api')
@@ -62,9 +76,11 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         try:
             outcome = ingest(fabric, trigger='api', user=request.user)
         except IngestionLocked as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         except GitError as exc:
-            return _git_error_response(exc)
+            return _git_error_response(request, exc, fabric)
+        except IngestionFailed as exc:
+            return Response({'detail': error_detail(request, exc, fabric), 'run': exc.run}, status=exc.http_status)
         return Response(outcome.as_dict())
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
@@ -75,7 +91,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         try:
             result = reindex(fabric)
         except IngestionLocked as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
@@ -94,6 +110,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             200: OpenApiTypes.OBJECT,
             400: OpenApiTypes.OBJECT,
             409: OpenApiTypes.OBJECT,
+            503: OpenApiTypes.OBJECT,
+            507: OpenApiTypes.OBJECT,
         },
     )
     @action(detail=True, methods=['post'])
@@ -102,7 +120,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
 
         201 with where the file went and its findings (it is written even with errors, as ingestion would keep
         it in raw/); 200 when raw/ already held these bytes under that name; 400 when refused (nothing
-        written); 409 when replacing during an ingestion.
+        written); 409 when replacing during an ingestion; 507 when the disk is full and 503 when it refused
+        otherwise (an immutable raw/ or file), raw/ left as it was.
         """
         fabric = self._fabric_to_change(request, pk)
         form = RawFileForm(data=request.data, files=request.FILES)
@@ -112,37 +131,73 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         try:
             upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
         except (UploadRefused, UnsafePathError) as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_400_BAD_REQUEST)
         except FabricLocked as exc:
-            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
+        except UploadFailed as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=exc.http_status)
         return Response(upload.as_dict(), status=status.HTTP_201_CREATED if upload.written else status.HTTP_200_OK)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])
     def health(self, request, pk):
-        """The fabric's health: status, score, findings and the time the check took."""
+        """The fabric's health: status, score, findings and the time the check took.
+
+        Checked now (a tree walk and, with a remote, a git fetch): never for an anonymous caller, even where
+        NetBox lets anonymous users view (EXEMPT_VIEW_PERMISSIONS). The stored results are at `health/`.
+        """
+        if not request.user.is_authenticated:
+            raise PermissionDenied('The health of a fabric is checked on request: sign in, or read health/.')
         return Response(check_fabric(self.get_object()).as_dict())
 
 
-def _git_error_response(exc):
+def _git_error_response(request, exc, fabric):
     # A diverged history needs a person (409); anything else is the remote failing us (502).
     code = status.HTTP_409_CONFLICT if exc.code in ('diverged', 'conflict') else status.HTTP_502_BAD_GATEWAY
-    return Response({'detail': str(exc), 'git': exc.code}, status=code)
+    return Response({'detail': error_detail(request, exc, fabric), 'git': exc.code}, status=code)
 
 
-class ReadinessView(APIView):
-    """For monitoring: 200 while every fabric is healthy or degraded, 503 when any is unhealthy.
+class ProbeView(APIView):
+    """A Kubernetes probe: open to anyone (no token, no session), JSON only, a status and nothing else.
 
-    Status only, no details, so it is open to callers without view permission (and to probes
-    without a token).
+    No authentication runs, so a caller's cookie or token costs no query either.
     """
 
-    permission_classes = [AllowAny]
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    renderer_classes = (JSONRenderer,)
+
+
+class LivenessView(ProbeView):
+    """Liveness: the process answers. No database, no Redis, no disk (a restart would not fix those)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({'status': 'alive'})
+
+
+class ReadinessView(ProbeView):
+    """Readiness: 200 while the database, Redis and gitops_root can serve, 503 otherwise (see probes.py)."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
     def get(self, request):
-        result = readiness()
-        return Response(result.as_dict(), status=result.http_status)
+        if probes.readiness.ready():
+            return Response({'status': 'ready'})
+        return Response({'status': 'unready'}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class FabricHealthSummaryView(APIView):
+    """Monitoring: each fabric the caller may view, with the status, score and time of its latest scheduled
+    health check. Read from the stored results, never checked on the request (see health_jobs.py)."""
+
+    # TokenPermissions (the default) reads the model from here: GET needs view_hedgehogfabric.
+    queryset = HedgehogFabric.objects.all()
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        fabrics = HedgehogFabric.objects.restrict(request.user, 'view').order_by('name')
+        results = stored_health(fabrics)
+        return Response({'count': len(results), 'results': results})
 
 
 class HedgehogResourceViewSet(NetBoxReadOnlyModelViewSet):

@@ -8,6 +8,8 @@ import sys
 
 SUBCOMMANDS = ('backup', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
 
+# A sub-command that failed (a fault of the disk or the database no sub-command answers for itself).
+FAILED = 1
 # Argparse's own exit code for bad usage; sub-commands use it too (unknown fabric, bad path).
 USAGE_ERROR = 2
 # Another ingestion, fix or restore of the fabric holds its lock: try again later.

@@ -1,7 +1,8 @@
 """`netbox hedgehog ingest <fabric> [--dry-run] [--json]`: move raw/ into managed/ and index it.
 
 Exit codes: 0 all ingested, 1 some files stay in raw/, 2 usage, 3 lock held, 4 the fabric's git
-remote could not be synchronised (a pull refused before any change, or the run's commit not pushed).
+remote could not be synchronised (a pull refused before any change, or the run's commit not pushed),
+5 the run failed (the tree cannot be written, the database failed; one line on stderr says why).
 """
 
 import json
@@ -19,7 +20,7 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from netbox_hedgehog.gitops.ingestion import EXIT_NOT_PUSHED, IngestionLocked, ingest
+    from netbox_hedgehog.gitops.ingestion import EXIT_FAILED, EXIT_NOT_PUSHED, IngestionFailed, IngestionLocked, ingest
     from netbox_hedgehog.gitops.repository import GitError
 
     fabric = find_fabric(options['fabric'])
@@ -38,6 +39,10 @@ def run(options, out):
     except GitError as exc:
         out.write(f'fabric {fabric.name}: nothing ingested, the git working copy is not up to date: {exc}\n')
         return EXIT_NOT_PUSHED
+    except IngestionFailed as exc:
+        run = f'run {exc.run} ' if exc.run else ''
+        sys.stderr.write(f'hedgehog: fabric {fabric.name}: {run}{exc}\n')
+        return EXIT_FAILED
     if options['json']:
         out.write(json.dumps(outcome.as_dict(), indent=2, default=str) + '\n')
     else:
@@ -64,7 +69,7 @@ def _describe(outcome, out):
             target = f' -> {document.target}' if document.target else ''
             detail = f' ({document.reason})' if document.reason else ''
             out.write(f'      {document.action:9} {document.kind} {document.name}{target}{detail}\n')
-    print_findings(plan.findings(), out)
+    print_findings(outcome.all_findings(), out)
     counts = plan.counts()
     files = ', '.join(f'{n} {action}' for action, n in counts['files'].items() if n)
     documents = ', '.join(f'{n} {action}' for action, n in counts['documents'].items() if n)

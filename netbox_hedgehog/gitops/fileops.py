@@ -4,6 +4,10 @@ The operations are counted, so crash tests can stop the process between any two 
 (`CRASH_AFTER_ENV`, read only when set). Output files are written atomically: a temporary file
 beside the target, then a rename; one `os.sync()` after the last makes the whole run durable. Every
 operation goes through the run's `treefs.Tree`, so none follows a symbolic link.
+
+A file that cannot be written (a full disk, an immutable folder or file, any OSError) is that file's
+failure, not the run's: the writer leaves no temporary file of it behind, goes on with the others and
+reports it by path and errno (`writing` yields the map), also from the forked child, through its report.
 """
 
 import os
@@ -70,11 +74,24 @@ class FileOperations:
             for path, entry in list(self.tree.walk(folder)):
                 name = entry.name
                 if name.startswith('.') and name.endswith(TEMPORARY_SUFFIX) and not entry.is_dir(follow_symlinks=False):
-                    self.unlink(path)
+                    with suppress(OSError):  # one that cannot go is harmless: hidden, never ingested
+                        self.unlink(path)
 
     def unlink(self, path):
         self.tree.unlink(path, missing_ok=True)
         self._done()
+
+    def creation_error(self, folder):
+        """The OSError when `folder` (tree-relative) cannot take a new file now, else None (a file is created
+        and removed again at once; not counted: only a run that already saw a write fail asks)."""
+        probe = f'{folder}/.probe.{self.token}{TEMPORARY_SUFFIX}'
+        try:
+            self.tree.write_new(probe, b'')
+        except OSError as exc:
+            return exc
+        with suppress(OSError):
+            self.tree.unlink(probe)
+        return None
 
     def append(self, path, text):
         self.tree.append(path, text.encode())
@@ -84,6 +101,9 @@ class FileOperations:
 @contextmanager
 def writing(operations, files, mtime_ns, progress):
     """Write `files` ([(tree-relative path, content)]) and make them durable (`os.sync()`) by the end of the block.
+
+    Yields a dict that holds, once the block is over, {path: OSError} of each file that could not be
+    written (the others are written and durable); an error other than OSError is raised.
 
     Creating ten thousand files is system calls, and so is the barrier: while the block runs (the
     index's work, Python and database) a forked child does them on the other core. A thread would
@@ -96,10 +116,11 @@ def writing(operations, files, mtime_ns, progress):
     writer first, so nothing is written once the caller has moved on. `progress(step, done, total)`
     is called in this process.
     """
+    failed = {}
     if len(files) < FORK_MIN_FILES or _other_threads():
-        for done in _write_all(operations, files, mtime_ns):
+        for done in _write_all(operations, files, mtime_ns, failed):
             progress('write', done, len(files))
-        yield
+        yield failed
         return
     reading, writing_end = os.pipe()
     pid = os.fork()
@@ -108,11 +129,11 @@ def writing(operations, files, mtime_ns, progress):
         _write_in_child(operations, files, mtime_ns, writing_end)
     os.close(writing_end)
     try:
-        yield
+        yield failed
     finally:
         report = _read_all(reading)
         os.waitpid(pid, 0)
-    _replay(report, operations, len(files), progress)
+    _replay(report, operations, len(files), progress, failed)
 
 
 def _other_threads():
@@ -122,10 +143,14 @@ def _other_threads():
         return threading.active_count() > 1
 
 
-def _write_all(operations, files, mtime_ns):
-    """Write the files in turn, yielding how many are written after each; then the barrier."""
+def _write_all(operations, files, mtime_ns, failed):
+    """Write the files in turn, yielding how many are done after each; then the barrier. A file that cannot
+    be written goes into `failed` ({path: OSError}) and the others are still written."""
     for number, (path, content) in enumerate(files, start=1):
-        operations.write_atomically(path, content, mtime_ns)
+        try:
+            operations.write_atomically(path, content, mtime_ns)
+        except OSError as exc:
+            failed[path] = exc
         yield number
     os.sync()
 
@@ -134,14 +159,17 @@ def _write_in_child(operations, files, mtime_ns, pipe):
     """Write, sync, report through `pipe`, and leave with os._exit (nothing of the parent's runs here)."""
     parent, code = operations.process, 1
     step = max(len(files) // PROGRESS_REPORTS, 1)
-    report = {'done': [], 'count': None, 'error': None}
+    # A failed file crosses the pipe as (path, errno): an OSError's own attributes may not pickle.
+    report = {'done': [], 'count': None, 'error': None, 'failed': []}
+    failed = {}
     try:
-        for done in _write_all(operations, files, mtime_ns):
+        for done in _write_all(operations, files, mtime_ns, failed):
             if os.getppid() != parent:
                 return  # the ingestion died (killed): stop, as a thread would have died with it
             if done % step == 0 or done == len(files):
                 report['done'].append(done)
         report['count'] = operations.count
+        report['failed'] = [(path, exc.errno) for path, exc in failed.items()]
         code = 0
     except BaseException as exc:
         report['error'] = _picklable(exc)
@@ -169,8 +197,9 @@ def _read_all(descriptor):
     return b''.join(chunks)
 
 
-def _replay(data, operations, total, progress):
-    """The writer's report, in this process: its progress, its count of operations, or its error."""
+def _replay(data, operations, total, progress, failed):
+    """The writer's report, in this process: its progress, its count of operations and the files it could not
+    write (into `failed`), or its error."""
     if not data:
         raise OSError('the process writing the output files stopped before it finished')
     report = pickle.loads(data)
@@ -179,3 +208,5 @@ def _replay(data, operations, total, progress):
     if report['error'] is not None:
         raise report['error']
     operations.count = report['count']
+    for path, code in report['failed']:
+        failed[path] = OSError(code, os.strerror(code) if code else 'the file could not be written', path)

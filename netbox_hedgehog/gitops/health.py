@@ -29,6 +29,7 @@ from django.utils import timezone
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.errors import public_message, scrub_paths
 from netbox_hedgehog.findings import Finding, Severity, count_by_severity
 from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.plan import managed_target
@@ -56,7 +57,6 @@ __all__ = (
     'HealthStatus',
     'IndexRow',
     'Inspection',
-    'Readiness',
     'check_disk',
     'check_fabric',
     'check_last_run',
@@ -73,7 +73,6 @@ __all__ = (
     'inspect_managed_file',
     'managed_files',
     'raw_files',
-    'readiness',
     'score_of',
     'status_of',
     'update_fabric_status',
@@ -199,6 +198,11 @@ CODES = {
 }
 
 
+def _gitops_root():
+    # Findings are shown to anyone who may view the fabric: server paths in them become relative (errors.py).
+    return get_plugin_config(PLUGIN, 'gitops_root')
+
+
 def _finding(code, message, file='', line=None, path='', hint=None, document=None):
     known = CODES[code]
     return Finding(known.severity, code, message, file, line, document, path, known.hint if hint is None else hint)
@@ -287,28 +291,6 @@ class HealthReport:
         }
 
 
-@dataclass(frozen=True)
-class Readiness:
-    """The overall status over all fabrics, for monitoring: status only, never details."""
-
-    status: HealthStatus
-
-    @property
-    def http_status(self):
-        """200 while every fabric is healthy or degraded, 503 when any is unhealthy."""
-        return 503 if self.status == HealthStatus.UNHEALTHY else 200
-
-    def as_dict(self):
-        return {'status': str(self.status)}
-
-
-def readiness():
-    """Check every fabric now and answer with the worst status (healthy when there are no fabrics)."""
-    from netbox_hedgehog.models import HedgehogFabric
-
-    return Readiness(worst(check_fabric(fabric).status for fabric in HedgehogFabric.objects.all()))
-
-
 # --- gathering the inputs -----------------------------------------------------------------------
 
 
@@ -359,7 +341,7 @@ def check_fabric(fabric, *, under_lock=False):
     try:
         layout = fabric.layout()
     except UnsafePathError as exc:
-        findings.append(_finding('HEALTH_TREE_UNSAFE', str(exc)))
+        findings.append(_finding('HEALTH_TREE_UNSAFE', public_message(exc, root=_gitops_root())))
         return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
     if fabric.has_remote:
         findings += check_working_copy(fabric, stats)
@@ -462,7 +444,7 @@ def check_manifest(layout, fabric_name, fabric_id, tree):
     except treefs.NotRegularFile:
         return [_finding('HEALTH_MANIFEST_INVALID', f'{shown} is not a regular file', file=shown)]
     except (OSError, UnicodeDecodeError, ManifestError) as exc:
-        return [_finding('HEALTH_MANIFEST_INVALID', str(exc), file=shown)]
+        return [_finding('HEALTH_MANIFEST_INVALID', public_message(exc, layout.path, _gitops_root()), file=shown)]
     if not manifest.belongs_to(fabric_name, fabric_id):
         message = f'The manifest names fabric {manifest.fabric_name!r} (id {manifest.fabric_id}), not {fabric_name!r}.'
         return [_finding('HEALTH_MANIFEST_FOREIGN', message, file=shown)]
@@ -517,7 +499,7 @@ def check_managed(tree, files, rows, max_bytes):
         except LinkRefused:
             continue  # became a link since it was listed: the next check names it
         except OSError as exc:
-            message = f'{relative} cannot be read: {exc.strerror or exc}.'
+            message = f'{relative} cannot be read: {exc.strerror or type(exc).__name__}.'
             findings.append(_finding('HEALTH_MANAGED_UNPARSABLE', message, file=relative))
             continue
         sha256 = hashlib.sha256(data).hexdigest()
@@ -678,7 +660,7 @@ def check_working_copy(fabric, stats):
         state = fabric.working_copy().state()
     except GitError as exc:
         code = 'HEALTH_GIT_CREDENTIALS' if exc.code == 'credentials' else 'HEALTH_GIT_UNREACHABLE'
-        return [_finding(code, str(exc))]
+        return [_finding(code, public_message(exc, fabric.tree_path, _gitops_root()))]
     stats.update(git_cloned=state.cloned, git_ahead=state.ahead, git_behind=state.behind, git_dirty=len(state.dirty))
     if not state.cloned:
         return [_finding('HEALTH_GIT_NOT_CLONED', f'No working copy of {remote} on this server yet.')]
@@ -688,7 +670,7 @@ def check_working_copy(fabric, stats):
         findings.append(_finding('HEALTH_GIT_DIRTY', f'{len(state.dirty)} file(s) changed without a commit: {listed}.'))
     if state.reachable is False:
         code = 'HEALTH_GIT_CREDENTIALS' if state.error_code == 'credentials' else 'HEALTH_GIT_UNREACHABLE'
-        findings.append(_finding(code, state.error))
+        findings.append(_finding(code, scrub_paths(state.error, fabric.tree_path, _gitops_root())))
     if state.ahead and state.behind:
         findings.append(
             _finding(

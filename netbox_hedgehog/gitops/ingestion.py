@@ -9,12 +9,29 @@ are not rewritten, the index is rebuilt from what is on disk.
 
 Every entry point (command, job, API, UI, onboarding) calls `ingest`, `reindex` or `raw_backlog`;
 uploads into raw/ are checked with `plan_raw_file`.
+
+Faults of the disk are one file's failure, not the run's. A raw file that cannot be read, or whose
+output cannot be read, is rejected (INGEST_READ_FAILED). An output that cannot be written (a full disk,
+an immutable folder or file) rejects the raw files with a document bound there (INGEST_WRITE_FAILED);
+the outputs that were written are durable and indexed like any other ("index what was durably
+written"), so a re-run finds them unchanged. A raw file ingested whole that cannot be removed stays in
+raw/ with INGEST_REMOVE_FAILED: its record settles it at the next run (one stat per output, nothing
+rewritten), which tries to remove it again. A provenance log that cannot be appended is a warning
+(INGEST_LOG_FAILED): the run's record in the database holds the same provenance.
+
+Only a fault of the whole tree or of the database fails the run (IngestionFailed, with a message
+naming no server path): managed/ (or unmanaged/) cannot take a new file at all, which is asked only
+once a write failed, or the database fails. The run is then recorded as failed with the reason. When
+the index could not be committed, the outputs this run created are removed again (their documents
+are still in their raw files, which go only after the commit): no output is left without its index
+row. An output this run replaced keeps its earlier row, which the next run brings up to date.
 """
 
 import functools
 import gc
 import hashlib
 import json
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +42,7 @@ from stat import S_ISREG
 from typing import NamedTuple
 
 from core.models import ObjectType
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from extras.models import CachedValue
 from netbox.plugins import get_plugin_config
@@ -33,8 +50,10 @@ from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync, treefs
+from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import (
     NOT_A_FILE,
@@ -44,6 +63,7 @@ from netbox_hedgehog.gitops.plan import (
     DocumentAction,
     Plan,
     RawFile,
+    Unreadable,
     make_plan,
     managed_target,
 )
@@ -51,12 +71,15 @@ from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED
 from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
+from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
 
 __all__ = (
+    'EXIT_FAILED',
     'EXIT_NOT_PUSHED',
+    'IngestionFailed',
     'IngestionLocked',
     'IngestionOutcome',
     'ReindexResult',
@@ -66,10 +89,17 @@ __all__ = (
     'reindex',
 )
 
+logger = logging.getLogger('netbox_hedgehog.ingestion')
+
 IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
+# `hedgehog ingest` exit code: the run failed (the tree cannot be written, the database failed); nothing lost.
+EXIT_FAILED = 5
+# Findings of the steps after the plan (codes in docs/findings.md).
+REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
+LOG_FAILED = 'INGEST_LOG_FAILED'
 REMOVERS = 8
 # A record written by this version carries its output's size and modification time after RECORD_FIELDS.
 _RECORD_LENGTH = len(RECORD_FIELDS)
@@ -86,6 +116,10 @@ class IngestionOutcome:
     removed: list = field(default_factory=list)
     # Raw files ingested as they were read, then changed before their removal: kept in raw/.
     changed_during_run: list = field(default_factory=list)
+    # Raw files ingested whole that could not be removed (INGEST_REMOVE_FAILED): the next run settles them.
+    not_removed: list = field(default_factory=list)
+    # Findings of the run beyond its plan's (INGEST_LOG_FAILED).
+    findings: list = field(default_factory=list)
 
     # With a git remote: the run's commit and whether it reached the remote.
     git: PushResult | None = None
@@ -96,7 +130,10 @@ class IngestionOutcome:
         some stay in raw/, 4 when the run's commit could not be pushed (it is kept in the working copy)."""
         if self.git is not None and self.git.error:
             return EXIT_NOT_PUSHED
-        return 1 if self.plan.rejected or self.plan.blocked else 0
+        return 1 if self.plan.rejected or self.plan.blocked or self.not_removed else 0
+
+    def all_findings(self):
+        return self.plan.findings() + self.findings
 
     def as_dict(self):
         return {
@@ -106,18 +143,37 @@ class IngestionOutcome:
             'written': self.written,
             'removed': self.removed,
             'changed_during_run': self.changed_during_run,
+            'not_removed': self.not_removed,
+            'findings': [finding.as_dict() for finding in self.findings],
             'git': self.git.as_dict() if self.git else None,
             **self.plan.as_dict(),
         }
+
+
+class IngestionFailed(StorageFault):
+    """The run failed as a whole: the tree cannot be written, or the database failed. Nothing was lost;
+    `run` is the run's id when it was recorded (failed, with this message)."""
+
+    def __init__(self, message, *, errno=None, run=None):
+        super().__init__(message, errno=errno)
+        self.run = run
 
 
 def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
     """Ingest `fabric`'s raw/ folder.
 
     Raises IngestionLocked when another ingestion holds the fabric (at once, or after `wait`
-    seconds), and GitError, before any change, when the fabric's working copy cannot be brought up
-    to date with its remote. A dry run neither pulls nor commits.
+    seconds), GitError, before any change, when the fabric's working copy cannot be brought up
+    to date with its remote, and IngestionFailed when a fault of the tree or the database stopped the
+    run (the message names no server path). A dry run neither pulls nor commits.
     """
+    try:
+        return _ingest(fabric, trigger=trigger, user=user, dry_run=dry_run, progress=progress, wait=wait)
+    except (OSError, DatabaseError) as exc:  # before the run was recorded, or while recording it
+        raise _failure(exc, fabric) from exc
+
+
+def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
     with fabric_lock(fabric, wait=wait):
         copy = None if dry_run else fabric.working_copy()
         if copy is not None:
@@ -168,8 +224,8 @@ class _Ingestion:
             # A link among the tree's folders (or inside managed/, unmanaged/, .hnp/) could lead a write
             # outside the tree: the run stops before it writes anything, naming each link.
             return self._blocked(Plan(blocked=treefs.link_findings(links)), started, dry_run)
-        raw_files, ignored, links = self._read_raw()
-        plan = self.plan(raw_files, ignored, links)
+        raw_files, ignored, links, unreadable = self._read_raw()
+        plan = self.plan(raw_files, ignored, links, unreadable)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
@@ -180,28 +236,32 @@ class _Ingestion:
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )
         try:
-            outputs = self._outputs(plan)
-            outcome.written = sorted(outputs)
+            outputs, created = self._outputs(plan)
             # Every output gets this modification time, set by the writer, so the index rows are built
             # before the files exist. A later edit gets the kernel's time of that edit, so a same-size
             # edit is still told apart from what this run wrote.
             stamp = time.time_ns()
             self.output_stats.update((target, (len(content), stamp)) for target, content in outputs.items())
-            provenance = _provenance(plan)
-            with transaction.atomic():
-                # The files are written, and made durable by the run's one barrier, while the index is
-                # filled in the open transaction: it commits only after the barrier, so the index never
-                # names a file that is not durable, and no raw file goes before both.
-                with self._writing(outputs, stamp):
-                    _update_index(self.fabric, plan, lambda: self.rows, self.output_stats, outcome.run)
-                    _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
-                    _finish_run(outcome, provenance)
+            try:
+                unusable = self._write_and_index(plan, outcome, outputs, stamp)
+            except BaseException:
+                # Nothing of the run is indexed: what it created goes again; the documents are still in raw/.
+                self._remove_created(created)
+                raise
             outcome.removed = self._remove_ingested(plan, outcome)
-            if provenance:  # a run that ingested nothing leaves the log (and git) alone
-                self._append_provenance(outcome.run, provenance)
-        except BaseException as exc:
-            _record_failure(self.fabric, outcome.run, exc)
+            if outcome.run.provenance:  # a run that ingested nothing leaves the log (and git) alone
+                self._append_provenance(outcome)
+            _record_late_findings(outcome)
+            if unusable is not None:  # recorded with the run: it failed, though what it could do is done
+                raise unusable
+        except IngestionFailed:
             raise
+        except BaseException as exc:
+            failure = _failure(exc, self.fabric, outcome.run)
+            _record_failure(self.fabric, outcome.run, str(failure) if failure else _unexpected(exc, self.fabric))
+            if failure is None:
+                raise
+            raise failure from exc
         return outcome
 
     def _blocked(self, plan, started, dry_run):
@@ -225,27 +285,79 @@ class _Ingestion:
         self.fabric.gitops_status = GitOpsStatusChoices.FAILED
         return outcome
 
+    def _write_and_index(self, plan, outcome, outputs, stamp):
+        """Write the outputs and fill the index in one transaction; the run's record is finished in it too.
+
+        The files are written, and made durable by the run's one barrier, while the index is filled in the
+        open transaction: it commits only after the barrier, so the index never names a file that is not
+        durable, and no raw file goes before both. When outputs could not be written, the index work is
+        undone (a savepoint) and done again for what is in place, with the files bound for the failed
+        outputs rejected. Returns the IngestionFailed to raise when managed/ or unmanaged/ itself turned out
+        unusable, else None.
+        """
+        documents = [(file_plan, document) for file_plan in plan.parsed for document in file_plan.documents]
+        outcome.written = sorted(outputs)
+        with transaction.atomic():
+            with transaction.atomic():
+                with self._writing(outputs, stamp) as failed:
+                    _update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run)
+                    _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
+                    _finish_run(outcome, _provenance(plan))
+                if failed:
+                    transaction.set_rollback(True)
+            if not failed:
+                return None
+            unusable = self._unusable_folder(failed, outcome.run)
+            documents = plan.reject_unwritten({target: os_reason(exc) for target, exc in failed.items()})
+            _update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run)
+            _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
+            outcome.written = sorted(set(outputs) - set(failed))
+            _finish_run(outcome, _provenance(plan), error=str(unusable) if unusable else '')
+        return unusable
+
+    def _unusable_folder(self, failed, run):
+        """IngestionFailed when a top folder that a failed output belongs to cannot take any new file (a file
+        system gone read-only, an immutable managed/ without the kind's folder), else None: the failures
+        are those files' own (a full or immutable managed/<kind>, an immutable file)."""
+        for top in sorted({target.split('/', 1)[0] for target in failed}):
+            error = self.operations.creation_error(top)
+            if error is not None:
+                message = f'{top}/ cannot be written ({os_reason(error)}): the run failed; nothing was lost.'
+                return IngestionFailed(message, errno=error.errno, run=run.pk)
+        return None
+
+    def _remove_created(self, created):
+        for target in created:
+            try:
+                self.operations.unlink(target)
+            except OSError as exc:  # the next run indexes it (the raw file is still there)
+                logger.warning(
+                    'fabric=%s event=output_not_removed file=%s reason=%r', self.fabric.name, target, os_reason(exc)
+                )
+
     @functools.cached_property
     def rows(self):
         """The index entries by managed path; read only when a file is not settled by its records alone."""
         return _index_entries(self.fabric)
 
-    def plan(self, raw_files, ignored=(), links=()):
+    def plan(self, raw_files, ignored=(), links=(), unreadable=()):
         return make_plan(
             raw_files,
             self._current_sha256,
             lambda: _indexed_documents(self.fabric),
             ignored=ignored,
             links=links,
+            unreadable=unreadable,
             max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
             known_files=_known_files(self.fabric, raw_files),
             output_in_place=self._output_in_place,
         )
 
     def _read_raw(self):
-        """(raw files read, paths of files that are not YAML, paths of links), by the one raw/ listing rule;
-        hidden names and special files are left alone without a word."""
-        raw_files, ignored, links = [], [], []
+        """(raw files read, paths of files that are not YAML, paths of links, (path, reason) of the files that
+        cannot be read), by the one raw/ listing rule; hidden names and special files are left alone without a
+        word."""
+        raw_files, ignored, links, unreadable = [], [], [], []
         for entry in treefs.raw_entries(self.files):
             if entry.state == RawState.NOT_YAML:
                 ignored.append(entry.path)
@@ -257,11 +369,14 @@ class _Ingestion:
                 except treefs.LinkRefused:
                     links.append(entry.path)  # became a link since it was listed: still never read
                     continue
+                except OSError as exc:
+                    unreadable.append((entry.path, os_reason(exc)))
+                    continue
                 if _identity(after) != _identity(before):
                     continue  # being written right now: it waits for the next run, whole
                 self.raw_identities[entry.path] = _identity(before)
                 raw_files.append(RawFile(entry.path, data))
-        return raw_files, ignored, links
+        return raw_files, ignored, links, unreadable
 
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
@@ -270,7 +385,7 @@ class _Ingestion:
         if len(record) > _RECORD_LENGTH:  # records of earlier versions carry no stats
             try:
                 stat = self.files.lstat(target)
-            except (FileNotFoundError, NotADirectoryError):
+            except OSError:  # missing, or not to be looked at: not in place (the plan says why)
                 return False
             if stat.st_mtime_ns == record[_MTIME] and stat.st_size == record[_SIZE] and S_ISREG(stat.st_mode):
                 return True
@@ -280,29 +395,48 @@ class _Ingestion:
         """The file's hash: from the index when its size and modification time still match, else read."""
         try:
             stat = self.files.lstat(target)
+            if not S_ISREG(stat.st_mode):
+                return NOT_A_FILE
+            size, mtime_ns = self.output_stats[target] = stat.st_size, stat.st_mtime_ns
+            row = self.rows.get(target)
+            if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
+                return row.sha256
+            return hashlib.sha256(self.files.read(target)).hexdigest()
         except (FileNotFoundError, NotADirectoryError):
             return None
-        if not S_ISREG(stat.st_mode):
-            return NOT_A_FILE
-        size, mtime_ns = self.output_stats[target] = stat.st_size, stat.st_mtime_ns
-        row = self.rows.get(target)
-        if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
-            return row.sha256
-        return hashlib.sha256(self.files.read(target)).hexdigest()
+        except OSError as exc:
+            return Unreadable(os_reason(exc))
 
     def _outputs(self, plan):
-        """{target: content} of every file this run writes."""
-        return {
-            document.target: document.content
-            for file_plan in plan.parsed
-            for document in file_plan.documents
-            if self._needs_writing(document)
-        }
+        """{target: content} of every file this run writes, and the targets among them that do not exist yet."""
+        outputs, created = {}, set()
+        for file_plan in plan.parsed:
+            for document in file_plan.documents:
+                if self._needs_writing(document):
+                    outputs[document.target] = document.content
+                    if document.action == DocumentAction.CREATE or (
+                        document.action == DocumentAction.FOREIGN and self.files.lstat_or_none(document.target) is None
+                    ):
+                        created.add(document.target)
+        return outputs, created
 
+    @contextmanager
     def _writing(self, outputs, mtime_ns):
-        for folder in {target.rpartition('/')[0] for target in outputs}:
-            self.files.folder(folder, create=True)
-        return fileops.writing(self.operations, sorted(outputs.items()), mtime_ns, self.progress)
+        """Write `outputs` (see fileops.writing) around the block; yields {target: OSError} of those that could
+        not be written, filled when the block is over. A folder that cannot be made fails its files."""
+        failed, unmade = {}, {}
+        for folder in sorted({target.rpartition('/')[0] for target in outputs}):
+            try:
+                self.files.folder(folder, create=True)
+            except OSError as exc:
+                unmade[folder] = exc
+        for target in outputs:
+            if target.rpartition('/')[0] in unmade:
+                failed[target] = unmade[target.rpartition('/')[0]]
+        files = [(target, content) for target, content in sorted(outputs.items()) if target not in failed]
+        with fileops.writing(self.operations, files, mtime_ns, self.progress) as written_failed:
+            yield failed
+        failed.update(written_failed)
 
     def _needs_writing(self, document):
         if document.content is None:
@@ -329,29 +463,62 @@ class _Ingestion:
             return None
 
     def _remove_ingested(self, plan, outcome):
-        removed = []
+        removable = []
         for file_plan in plan.ingested:
-            if self._raw_identity(file_plan.path) != self.raw_identities[file_plan.path]:
+            try:
+                changed = self._raw_identity(file_plan.path) != self.raw_identities[file_plan.path]
+            except OSError as exc:
+                _not_removed(outcome, file_plan, exc)
+                continue
+            if changed:
                 # Changed since it was read (an editor, a copy still arriving): what was read is in
                 # managed/ now, the new content stays in raw/ for the next run.
                 outcome.changed_during_run.append(file_plan.path)
             else:
-                removed.append(file_plan.path)
+                removable.append(file_plan)
         # Removing a file can wait for the disk (a file system mounted with `discard` trims the freed
         # blocks there and then): the removals wait together, not one after the other.
         with ThreadPoolExecutor(REMOVERS) as pool:
-            list(pool.map(self.operations.unlink, removed))
+            errors = list(pool.map(self._unlink_raw, removable))
+        removed = []
+        for file_plan, error in zip(removable, errors, strict=True):
+            if error is None:
+                removed.append(file_plan.path)
+            else:
+                _not_removed(outcome, file_plan, error)
         return removed
 
-    def _append_provenance(self, run, provenance):
+    def _unlink_raw(self, file_plan):
+        """Remove an ingested raw file; the OSError when it cannot be (an immutable file or raw/ folder)."""
+        try:
+            self.operations.unlink(file_plan.path)
+        except OSError as exc:
+            return exc
+        return None
+
+    def _append_provenance(self, outcome):
+        run = outcome.run
         record = {
             'run': run.pk,
             'started': run.started.isoformat(),
             'finished': run.finished.isoformat(),
             'trigger': self.trigger,
-            'entries': provenance,
+            'entries': run.provenance,
         }
-        self.operations.append(f'{HNP}/{PROVENANCE_LOG}', json.dumps(record, sort_keys=True) + '\n')
+        log = f'{HNP}/{PROVENANCE_LOG}'
+        try:
+            self.operations.append(log, json.dumps(record, sort_keys=True) + '\n')
+        except OSError as exc:
+            outcome.findings.append(
+                Finding(
+                    Severity.WARNING,
+                    LOG_FAILED,
+                    f'{log} could not be appended ({os_reason(exc)}): the provenance of run {run.pk} is in '
+                    'its record in NetBox only.',
+                    file=log,
+                    hint='Lift what blocks the file (an immutable file, a full disk); later runs append again.',
+                )
+            )
 
 
 @contextmanager
@@ -371,6 +538,21 @@ def _cyclic_collector_paused():
 def _identity(stat):
     """Which file, of which size, last written when: any change of a raw file changes this."""
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _not_removed(outcome, file_plan, exc):
+    outcome.not_removed.append(file_plan.path)
+    file_plan.findings.append(
+        Finding(
+            Severity.WARNING,
+            REMOVE_FAILED,
+            f'{file_plan.path} could not be removed ({os_reason(exc)}): its documents are ingested; it stays '
+            'in raw/, and the next run settles it without writing anything again.',
+            file=file_plan.path,
+            hint='Lift what keeps it (an immutable file or raw/ folder), or remove it by hand: its documents '
+            'are in managed/.',
+        )
+    )
 
 
 class _IndexEntry(NamedTuple):
@@ -433,33 +615,33 @@ def _provenance(plan):
     return entries
 
 
-def _update_index(fabric, plan, index_rows, output_stats, run):
+def _update_index(fabric, documents, index_rows, output_stats, run):
     """One row per managed object this run wrote; rows of unchanged objects are not touched.
 
-    `index_rows()` gives the index entries by managed path: only asked for when a file was parsed.
+    `documents` are (file plan, document) pairs of parsed files; `index_rows()` gives the index entries by
+    managed path: only asked for when a file was parsed.
     """
     creates, updates = [], []
-    for file_plan in plan.parsed:
-        for document in file_plan.documents:
-            if document.data is None or document.action in (DocumentAction.DUPLICATE, DocumentAction.FOREIGN):
-                continue
-            row = index_rows().get(document.target)
-            if row is not None and row.sha256 == document.sha256 and row.file_size is not None:
-                continue
-            size, mtime_ns = output_stats[document.target]  # written now, or looked at by the plan
-            fields = {
-                **_row_fields(document.data, document.target, document.sha256),
-                'file_size': size,
-                'file_mtime_ns': mtime_ns,
-                'source_file': file_plan.path,
-                'source_document': document.index,
-                'source_line': document.line,
-                'last_run_id': run.pk,
-            }
-            if row is None:
-                creates.append(fields)
-            else:
-                updates.append((row.pk, fields))
+    for file_plan, document in documents:
+        if document.data is None or document.action in (DocumentAction.DUPLICATE, DocumentAction.FOREIGN):
+            continue
+        row = index_rows().get(document.target)
+        if row is not None and row.sha256 == document.sha256 and row.file_size is not None:
+            continue
+        size, mtime_ns = output_stats[document.target]  # written now, or looked at by the plan
+        fields = {
+            **_row_fields(document.data, document.target, document.sha256),
+            'file_size': size,
+            'file_mtime_ns': mtime_ns,
+            'source_file': file_plan.path,
+            'source_document': document.index,
+            'source_line': document.line,
+            'last_run_id': run.pk,
+        }
+        if row is None:
+            creates.append(fields)
+        else:
+            updates.append((row.pk, fields))
     if creates or updates:
         created = _insert_rows(fabric, creates)
         _update_rows(updates)
@@ -592,17 +774,36 @@ def _row_fields(data, target, sha256):
     }
 
 
-def _finish_run(outcome, provenance):
+def _finish_run(outcome, provenance, error=''):
+    """The run's record and the fabric's status; `error` marks the run failed (the tree cannot be written)."""
     run, plan, fabric = outcome.run, outcome.plan, outcome.fabric
     run.finished = timezone.now()
-    run.status = IngestionStatusChoices.REJECTED if plan.rejected else IngestionStatusChoices.COMPLETED
+    if error:
+        run.status, run.error, status = IngestionStatusChoices.FAILED, error, GitOpsStatusChoices.FAILED
+    elif plan.rejected:
+        run.status, status = IngestionStatusChoices.REJECTED, GitOpsStatusChoices.DEGRADED
+    else:
+        run.status, status = IngestionStatusChoices.COMPLETED, GitOpsStatusChoices.SYNCED
     run.counts = {**plan.counts(), 'written': len(outcome.written)}
     run.findings = [finding.as_dict() for finding in plan.findings()]
     run.provenance = provenance
     run.save()
-    status = GitOpsStatusChoices.DEGRADED if plan.rejected else GitOpsStatusChoices.SYNCED
     HedgehogFabric.objects.filter(pk=fabric.pk).update(last_ingested=run.finished, gitops_status=status)
     fabric.last_ingested, fabric.gitops_status = run.finished, status
+
+
+def _record_late_findings(outcome):
+    """Findings of the steps after the commit (a raw file not removed, the log not appended) join the run's;
+    a raw file left in raw/ makes it a run with rejections."""
+    if not outcome.not_removed and not outcome.findings:
+        return
+    run = outcome.run
+    run.findings = [finding.as_dict() for finding in outcome.all_findings()]
+    if outcome.not_removed and run.status == IngestionStatusChoices.COMPLETED:
+        run.status = IngestionStatusChoices.REJECTED
+        HedgehogFabric.objects.filter(pk=outcome.fabric.pk).update(gitops_status=GitOpsStatusChoices.DEGRADED)
+        outcome.fabric.gitops_status = GitOpsStatusChoices.DEGRADED
+    IngestionRun.objects.filter(pk=run.pk).update(findings=run.findings, status=run.status)
 
 
 def _close_interrupted_runs(fabric):
@@ -617,15 +818,42 @@ def _last_run_failed(fabric):
     return fabric.runs.values_list('status', flat=True).first() == IngestionStatusChoices.FAILED
 
 
-def _record_failure(fabric, run, exc):
-    """Mark the run and fabric failed; a failure here must never hide `exc`."""
+def _record_failure(fabric, run, error):
+    """Mark the run and fabric failed with `error`, a message for people; when the database is what failed,
+    this fails too, and the run is closed as interrupted by the next one."""
     try:
         IngestionRun.objects.filter(pk=run.pk).update(
-            status=IngestionStatusChoices.FAILED, finished=timezone.now(), error=f'{type(exc).__name__}: {exc}'
+            status=IngestionStatusChoices.FAILED, finished=timezone.now(), error=error
         )
         HedgehogFabric.objects.filter(pk=fabric.pk).update(gitops_status=GitOpsStatusChoices.FAILED)
     except Exception as status_error:
-        exc.add_note(f'recording the failure also failed: {status_error}')
+        logger.warning(
+            'fabric=%s event=run_failure_not_recorded run=%s error=%s', fabric.name, run.pk, type(status_error).__name__
+        )
+
+
+def _failure(exc, fabric, run=None):
+    """The IngestionFailed for a fault of the disk (an OSError outside the per-file steps) or of the database,
+    with a message naming no server path; None for anything else (a bug: raised as itself). The log has the
+    exception itself, for the administrator."""
+    run_id = run.pk if run is not None else None
+    if isinstance(exc, OSError):
+        reason = public_message(exc, fabric.tree_path, gitops_root())  # the tree-relative file, the OS's reason
+        failure = IngestionFailed(f'the run failed: {reason}; nothing was lost.', errno=exc.errno, run=run_id)
+    elif isinstance(exc, DatabaseError):
+        failure = IngestionFailed(
+            f'the run failed: the database failed ({type(exc).__name__}); the raw files stay in raw/.', run=run_id
+        )
+    else:
+        return None
+    logger.error('fabric=%s event=ingestion_failed run=%s', fabric.name, run_id, exc_info=exc)
+    return failure
+
+
+def _unexpected(exc, fabric):
+    """The run's error for an exception that is a bug: its type (its text may name server paths; the log has it)."""
+    logger.error('fabric=%s event=ingestion_failed unexpected=%s', fabric.name, type(exc).__name__, exc_info=exc)
+    return f'unexpected {type(exc).__name__}: see the NetBox log'
 
 
 #
@@ -672,7 +900,13 @@ def _reindex_files(fabric, files):
     creates, updates, restamped, present = [], [], [], set()
     for kind in kinds.KINDS:
         for target in _managed_yaml_files(files, f'{MANAGED}/{kind.directory}'):
-            data, stat, _ = files.read_with_stat(target)
+            try:
+                data, stat, _ = files.read_with_stat(target)
+            except OSError as exc:
+                # Rows follow files, and this one cannot be looked at: its row, if any, stays as it is.
+                present.add(target)
+                result.findings.append(_unreadable_managed_file(target, exc))
+                continue
             sha256 = hashlib.sha256(data).hexdigest()
             stamp = {'file_size': stat.st_size, 'file_mtime_ns': stat.st_mtime_ns}
             row = rows.get(target)
@@ -713,6 +947,16 @@ def _managed_yaml_files(files, folder):
         f'{folder}/{entry.name}'
         for entry in files.scandir(folder)
         if entry.name.endswith('.yaml') and not entry.name.startswith('.') and entry.is_file(follow_symlinks=False)
+    )
+
+
+def _unreadable_managed_file(target, exc):
+    return Finding(
+        Severity.WARNING,
+        'INDEX_SKIPPED_FILE',
+        f'{target} could not be read ({os_reason(exc)}): its index row, if any, is left as it is.',
+        file=target,
+        hint='Make the file readable (or move it away), then re-index.',
     )
 
 

@@ -44,6 +44,16 @@ NOT_A_FILE = 'not a regular file'
 RECORD_FIELDS = ('index', 'line', 'action', 'kind', 'name', 'target', 'sha256', 'reason')
 RECORD_TARGET, RECORD_SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
 NOT_YAML = 'INGEST_NOT_YAML'
+# A file the run must read (a raw file, or the output a document would replace) cannot be read.
+READ_FAILED = 'INGEST_READ_FAILED'
+# An output file could not be written: the raw files whose documents go there stay in raw/.
+WRITE_FAILED = 'INGEST_WRITE_FAILED'
+
+
+class Unreadable(str):
+    """What `current_sha256` gives for a target that exists but cannot be read: the reason (`os.strerror`)."""
+
+    __slots__ = ()
 
 
 class FileAction(StrEnum):
@@ -154,6 +164,38 @@ class Plan:
     def findings(self):
         return self.blocked + [finding for file in self.files for finding in file.findings]
 
+    def reject_unwritten(self, failed):
+        """Reject every ingested file with a document bound for a target in `failed` ({target: reason}): a
+        file is ingested whole or not at all, and a duplicate's raw file is the only other copy of what
+        failed. Returns the documents of the files still ingested and of those rejected now whose outputs
+        are in place: what the index must describe."""
+        in_place = []
+        for file_plan in self.parsed:
+            broken = [document for document in file_plan.documents if document.target in failed]
+            in_place += [(file_plan, document) for document in file_plan.documents if document.target not in failed]
+            if not broken:
+                continue
+            file_plan.action = FileAction.REJECT
+            for document in broken:
+                if document.action == DocumentAction.FOREIGN:
+                    what = 'this foreign document'
+                else:
+                    what = f'{document.kind} {document.name}'
+                file_plan.findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        WRITE_FAILED,
+                        f'{document.target} could not be written ({failed[document.target]}): '
+                        f'{what} stays in {file_plan.path}.',
+                        file_plan.path,
+                        document.line,
+                        document.index,
+                        hint='Free space or lift what blocks writing there (an immutable file or folder), '
+                        'then ingest again.',
+                    )
+                )
+        return in_place
+
     def as_dict(self):
         return {
             'counts': self.counts(),
@@ -174,6 +216,7 @@ def make_plan(
     *,
     ignored=(),
     links=(),
+    unreadable=(),
     max_bytes=None,
     known_files=None,
     output_in_place=None,
@@ -183,7 +226,8 @@ def make_plan(
     `current_sha256(target)` gives the SHA-256 of the file at `target` (relative to the tree) or
     None when there is none; `managed_documents()` returns the objects managed/ holds now (as
     yamlio Documents), so references from raw/ to them resolve (called only when something is
-    validated); `ignored` are raw/ entries that are not YAML (listed as info, left alone).
+    validated); `ignored` are raw/ entries that are not YAML (listed as info, left alone);
+    `unreadable` are (path, reason) of raw files that could not be read (rejected, left in raw/).
     `known_files` maps the SHA-256 of raw files ingested before to their documents as recorded
     then (`DocumentPlan.record()`); `links` are raw/ entries that are symbolic links (never read: each is
     rejected with an INGEST_SYMLINK finding). A file with those very bytes whose outputs are all still in
@@ -215,7 +259,8 @@ def make_plan(
             else:
                 parse(raw, sha256)
     parsed = [parsed[raw.path] for raw, _ in raw_files if raw.path in parsed]
-    plan = Plan(sorted([file_plan for file_plan, _ in parsed] + settled, key=lambda file_plan: file_plan.path))
+    unread = [_unreadable_file(path, reason) for path, reason in unreadable]
+    plan = Plan(sorted([file_plan for file_plan, _ in parsed] + settled + unread, key=lambda file_plan: file_plan.path))
 
     raw_documents = [document for _, documents in parsed for document in documents]
     if raw_documents:
@@ -311,6 +356,17 @@ def _settled_file(path, sha256, records):
     return FilePlan(path, FileAction.INGEST, sha256, documents, settled=True)
 
 
+def _unreadable_file(path, reason):
+    finding = Finding(
+        Severity.ERROR,
+        READ_FAILED,
+        f'{path} could not be read ({reason}): it stays in raw/.',
+        path,
+        hint='Make the file readable (or copy it anew), then ingest again.',
+    )
+    return FilePlan(path, FileAction.REJECT, findings=[finding])
+
+
 def _validate(parsed, raw_documents, managed_documents, classify_once):
     """Validate raw documents as one set, with the managed objects they do not replace as context."""
 
@@ -363,7 +419,21 @@ def _note_blocked_targets(entries, current_sha256):
             what, folder = f'{classified.kind.kind} {classified.name}', MANAGED
         else:
             continue
-        if current_sha256(target) == NOT_A_FILE:
+        current = current_sha256(target)
+        if isinstance(current, Unreadable):
+            entry.file_plan.findings.append(
+                Finding(
+                    Severity.ERROR,
+                    READ_FAILED,
+                    f'{target} could not be read ({current}): {what} cannot be compared with it or written.',
+                    entry.file_plan.path,
+                    entry.document.line,
+                    entry.document.index,
+                    'metadata.name',
+                    f'Make that file in {folder}/ readable (or move it away), then ingest again.',
+                )
+            )
+        elif current == NOT_A_FILE:
             entry.file_plan.findings.append(
                 Finding(
                     Severity.ERROR,

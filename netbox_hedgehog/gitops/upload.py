@@ -16,16 +16,22 @@ new name is in that listing whole or not at all.
 Replacing a file (to fix a rejected one in place) takes the fabric lock: an ingestion that read
 the old bytes removes the raw file when it is done, and must not remove the new ones. The old
 bytes are kept first, durably, under `.hnp/replaced/`; then the new file is renamed over the old.
+
+When the disk refuses (a full disk, an immutable raw/ or file, any OSError), the upload raises
+UploadFailed naming the fabric-relative path and what the operating system said, and raw/ is as it
+was: no temporary file stays, and a copy kept for a replacement that did not happen goes again.
 """
 
 import stat
 import uuid
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.findings import has_errors
+from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.ingestion import plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
@@ -33,7 +39,7 @@ from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
 from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_findings
 
-__all__ = ('REPLACED', 'Upload', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
+__all__ = ('REPLACED', 'Upload', 'UploadFailed', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
 
 # Where the previous bytes of a replaced raw file are kept, relative to the tree.
 REPLACED = f'{HNP}/replaced'
@@ -43,6 +49,19 @@ MAX_NAME_ATTEMPTS = 100
 
 class UploadRefused(Exception):
     """The upload itself is unsafe or unusable; nothing was written. The message says why."""
+
+
+class UploadFailed(StorageFault):
+    """The disk refused the upload; raw/ is as it was. The message names no server path."""
+
+
+@contextmanager
+def _failing_as(what, consequence):
+    """An OSError in the block becomes UploadFailed: `what` failed, what the operating system said, `consequence`."""
+    try:
+        yield
+    except OSError as exc:
+        raise UploadFailed(f'{what}: {os_reason(exc)}. {consequence}', errno=exc.errno) from exc
 
 
 @dataclass
@@ -127,6 +146,8 @@ def raw_file_text(fabric, name):
             raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
         except (LinkRefused, NotRegularFile):
             raise UploadRefused(f'{RAW}/{name} is not a regular file.') from None
+        except OSError as exc:
+            raise UploadFailed(f'{RAW}/{name} could not be read: {os_reason(exc)}.', errno=exc.errno) from exc
     _check(name, data)
     return data.decode()
 
@@ -161,7 +182,8 @@ def _check(name, data):
 def _add(tree, name, data):
     if _holds(tree, f'{RAW}/{name}', data):
         return Upload(name, f'{RAW}/{name}', written=False)
-    written = _write_new(tree, RAW, _numbered(name), data)
+    with _failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
+        written = _write_new(tree, RAW, _numbered(name), data)
     if written is None:
         raise UploadRefused(f'{RAW}/ already holds {name} and {MAX_NAME_ATTEMPTS - 1} numbered copies of it.')
     return Upload(name, f'{RAW}/{written}')
@@ -169,25 +191,48 @@ def _add(tree, name, data):
 
 def _replace(tree, name, data):
     target = f'{RAW}/{name}'
-    found = tree.lstat_or_none(target)
-    if found is None:
-        return _add(tree, name, data)
-    if not stat.S_ISREG(found.st_mode):
-        raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.')
-    try:
-        previous = tree.read(target)
-    except (LinkRefused, NotRegularFile):
-        raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
+    unchanged = f'{RAW}/{name} is unchanged.'
+    with _failing_as(f'{RAW}/{name} could not be read', unchanged):
+        found = tree.lstat_or_none(target)
+        if found is None:
+            return _add(tree, name, data)
+        if not stat.S_ISREG(found.st_mode):
+            raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.')
+        try:
+            previous = tree.read(target)
+        except (LinkRefused, NotRegularFile):
+            raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
     if previous == data:
         return Upload(name, f'{RAW}/{name}', written=False)
-    tree.folder(REPLACED, create=True)
-    # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
-    kept_name = _write_new(tree, REPLACED, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
+    with _failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
+        tree.folder(REPLACED, create=True)
+        # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
+        kept_name = _write_new(tree, REPLACED, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
     if kept_name is None:
         raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
-    tree.replace(_write_temporary(tree, RAW, data), target)
-    tree.fsync_folder(RAW)
+    try:
+        with _failing_as(f'{RAW}/{name} could not be replaced', unchanged):
+            _replace_with(tree, target, data)
+    except UploadFailed:
+        with suppress(OSError):  # the file still holds these very bytes: the copy is not needed
+            tree.unlink(f'{REPLACED}/{kept_name}')
+        raise
+    # Replaced: from here on the kept copy is the only one of the previous bytes, whatever happens.
+    with _failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
+        tree.fsync_folder(RAW)
     return Upload(name, f'{RAW}/{name}', kept_as=f'{REPLACED}/{kept_name}')
+
+
+def _replace_with(tree, target, data):
+    """Put `data` at `target` in one rename; the temporary file goes again when the rename fails."""
+    folder, _, _ = target.rpartition('/')
+    temporary = _write_temporary(tree, folder, data)
+    try:
+        tree.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            tree.unlink(temporary)
+        raise
 
 
 def _write_new(tree, folder, names, data):
@@ -202,13 +247,14 @@ def _write_new(tree, folder, names, data):
             return name
         return None
     finally:
-        tree.unlink(temporary)
+        with suppress(OSError):  # hidden, so never ingested even if it stays; the write's own error matters
+            tree.unlink(temporary)
         tree.fsync_folder(folder)
 
 
 def _write_temporary(tree, folder, data):
     """A hidden new file in `folder` holding `data`, fsynced; its tree-relative path. Named like ingestion's
-    temporaries, which a fabric's git working copy never commits."""
+    temporaries, which a fabric's git working copy never commits (write_new removes it again on failure)."""
     path = f'{folder}/.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}'
     tree.write_new(path, data, fsync=True)
     return path

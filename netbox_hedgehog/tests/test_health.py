@@ -1,5 +1,5 @@
 """Health against real trees and real PostgreSQL: every finding code from a crafted broken tree, none
-from a healthy one; status, score, readiness and the `hedgehog health` command's exit codes."""
+from a healthy one; status, score and the `hedgehog health` command's exit codes."""
 
 import json
 import re
@@ -12,7 +12,6 @@ from netbox_hedgehog.gitops.health import (
     CODES,
     HealthStatus,
     check_fabric,
-    readiness,
     score_of,
     status_of,
 )
@@ -125,18 +124,6 @@ class StatusAndScoreTest(TestCase):
         text = DOCS.read_text()
         documented = dict(re.findall(r'^\| `(HEALTH_[A-Z_]+)` \| (\w+) \|', text, re.MULTILINE))
         self.assertEqual(documented, {code: str(known.severity) for code, known in CODES.items()})
-
-
-class ReadinessTest(HealthyFabricMixin, TestCase):
-    def test_unhealthy_fabric_makes_readiness_503_degraded_is_200(self):
-        self.assertEqual((readiness().status, readiness().http_status), (HealthStatus.HEALTHY, 200))
-        self.break_HEALTH_MANAGED_STRAY()
-        self.assertEqual(readiness().http_status, 200)
-        HedgehogFabric.objects.create(name='dc2')
-        (self.gitops_root / 'dc2' / '.hnp' / 'manifest.yaml').unlink()
-        answer = readiness()
-        self.assertEqual((answer.status, answer.http_status), (HealthStatus.UNHEALTHY, 503))
-        self.assertEqual(answer.as_dict(), {'status': 'unhealthy'})
 
 
 class HealthCommandTest(HealthyFabricMixin, TestCase):

@@ -1,5 +1,8 @@
 """The scheduled health check (a NetBox system job) and the Prometheus metrics, against PostgreSQL."""
 
+import os
+from unittest import mock
+
 from django.test import TestCase
 from netbox.registry import registry
 from prometheus_client import CollectorRegistry, generate_latest
@@ -70,13 +73,24 @@ class MetricsTest(HealthyFabricMixin, TestCase):
         metrics.register(target)  # idempotent
         return generate_latest(target).decode()
 
-    def test_live_figures_before_any_health_check(self):
+    def test_columns_before_any_health_check_and_no_folder_is_listed(self):
         self.drop('new.yaml', 'a: 1\n')
-        text = self.scrape()
-        self.assertIn('hedgehog_fabric_raw_backlog_files{fabric="dc1"} 1.0', text)
+        # NetBox serves /metrics to anyone: a scrape reads stored state only, never a tree.
+        with (
+            mock.patch.object(os, 'scandir', side_effect=AssertionError('a folder was listed')),
+            mock.patch.object(os, 'walk', side_effect=AssertionError('a tree was walked')),
+        ):
+            text = self.scrape()
         self.assertIn('hedgehog_fabric_gitops_status{fabric="dc1",status="synced"} 1.0', text)
         self.assertIn('hedgehog_fabric_last_ingestion_age_seconds{fabric="dc1"}', text)
         self.assertNotIn('hedgehog_fabric_health{', text)
+        self.assertNotIn('hedgehog_fabric_raw_backlog_files{', text)
+
+    def test_the_raw_backlog_as_the_last_check_found_it(self):
+        self.drop('new.yaml', 'a: 1\n')
+        HealthCheckJob.enqueue(immediate=True)
+        self.drop('newer.yaml', 'a: 2\n')
+        self.assertIn('hedgehog_fabric_raw_backlog_files{fabric="dc1"} 1.0', self.scrape())
 
     def test_health_figures_from_the_last_check(self):
         self.break_HEALTH_MANIFEST_MISSING()

@@ -1,4 +1,6 @@
-"""The Health tab, its Fix button (a repair job) and the two health endpoints, with their permissions."""
+"""The Health tab, its Fix button (a repair job) and the fabric health endpoint, with their permissions.
+
+The probes and the stored health summary are in test_probes.py."""
 
 from core.models import Job
 from django.test import TransactionTestCase, override_settings
@@ -10,8 +12,6 @@ from utilities.testing import TestCase as NetBoxTestCase
 from netbox_hedgehog.jobs import RepairJob
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, snapshot
-
-READINESS_URL = 'plugins-api:netbox_hedgehog-api:readiness'
 
 
 class HealthTabTest(TemporaryGitopsRootMixin, NetBoxTestCase):
@@ -111,15 +111,3 @@ class HealthApiTest(TemporaryGitopsRootMixin, APITestCase):
         self.assertIn(data['status'], ('healthy', 'degraded', 'unhealthy'))
         self.assertIsInstance(data['score'], int)
         self.assertTrue(all({'severity', 'code', 'message', 'file'} <= set(f) for f in data['findings']))
-
-    def test_readiness_gives_status_only_to_anyone(self):
-        response = self.client.get(reverse(READINESS_URL))
-        self.assertHttpStatus(response, status.HTTP_200_OK)
-        self.assertEqual(set(response.json()), {'status'})
-
-    def test_readiness_answers_503_when_a_fabric_is_unhealthy(self):
-        (self.gitops_root / 'dc1' / 'raw' / '.gitkeep').unlink()
-        (self.gitops_root / 'dc1' / 'raw').rmdir()
-        response = self.client.get(reverse(READINESS_URL))
-        self.assertHttpStatus(response, status.HTTP_503_SERVICE_UNAVAILABLE)
-        self.assertEqual(response.json(), {'status': 'unhealthy'})

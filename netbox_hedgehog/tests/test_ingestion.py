@@ -357,7 +357,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(finding.file, 'raw/gateway.yaml')
         self.assertIn(f'unmanaged/{kept.name} exists and is not a file', finding.message)
 
-    def test_a_write_that_fails_fails_the_run_and_leaves_raw_and_the_index_alone(self):
+    def test_writes_that_fail_reject_their_raw_file_and_leave_raw_and_the_index_alone(self):
         for forked in (False, True):
             with self.subTest(forked=forked), mock.patch.object(fileops, 'FORK_MIN_FILES', 1 if forked else 10**6):
                 self.write_fails_on_a_full_disk()
@@ -365,16 +365,22 @@ class IngestTest(IngestionTestMixin, TestCase):
     def write_fails_on_a_full_disk(self):
         IngestionRun.objects.all().delete()
         raw = self.drop('wiring.yaml', samples.WIRING)
-        full = OSError(errno.ENOSPC, 'No space left on device')
-        with mock.patch('os.replace', side_effect=full), self.assertRaises(OSError) as raised:
-            ingest(self.fabric, trigger='test')
-        self.assertEqual(raised.exception.errno, errno.ENOSPC)
+        full = OSError(errno.ENOSPC, 'No space left on device', '/server/path')
+        with mock.patch('os.replace', side_effect=full):
+            outcome = ingest(self.fabric, trigger='test')
+        self.assertEqual((outcome.exit_code, outcome.written, outcome.removed), (1, [], []))
         self.assertEqual([path.name for path in (self.tree / 'managed' / 'switches').iterdir()], ['.gitkeep'])
         self.assertEqual(raw.read_text(), samples.WIRING)
         self.assertEqual(self.index(), {})  # the index filled meanwhile was rolled back
+        self.assertFalse(IngestedFile.objects.exists())
         run = IngestionRun.objects.get()
-        self.assertEqual(run.status, IngestionStatusChoices.FAILED)
-        self.assertIn('No space left on device', run.error)
+        self.assertEqual(run.status, IngestionStatusChoices.REJECTED)
+        codes = {(f['code'], f['file']) for f in run.findings if f['severity'] == 'error'}
+        self.assertEqual(codes, {('INGEST_WRITE_FAILED', 'raw/wiring.yaml')})
+        messages = ' '.join(f['message'] for f in run.findings)
+        self.assertIn('managed/switches/leaf-01.yaml could not be written (No space left on device)', messages)
+        self.assertNotIn('/server/path', messages)
+        self.assertNotIn(str(self.tree), messages)
 
     def test_an_interrupted_run_is_closed_by_the_next_one_which_removes_its_temporary_files(self):
         stale = IngestionRun.objects.create(fabric=self.fabric, started=self.fabric.created, trigger='test')

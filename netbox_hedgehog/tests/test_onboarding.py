@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 from unittest import mock
 
 from core.models import Job
@@ -60,7 +61,9 @@ class OrmOnboardingTest(TreeAssertionsMixin, TestCase):
         self.assertFalse(HedgehogFabric.objects.exists())
         self.assertEqual(snapshot(self.gitops_root), before)
         message = caught.exception.message
-        self.assertIn(str(self.gitops_root / 'dc1' / 'managed' / 'vpcs'), message)
+        # Shown to whoever saves the fabric: the path relative to gitops_root, no server path.
+        self.assertIn('dc1/managed/vpcs', message)
+        self.assertNotIn(str(self.gitops_root), message)
         self.assertIn('not a directory', message)
 
     def test_failure_of_the_exact_call_is_rolled_back(self):
@@ -78,7 +81,7 @@ class OrmOnboardingTest(TreeAssertionsMixin, TestCase):
         self.assertFalse(HedgehogFabric.objects.exists())
         self.assertEqual(list(self.gitops_root.iterdir()), [])
         self.assertIn('No space left on device', caught.exception.message)
-        self.assertIn(str(calls[4]), caught.exception.message)
+        self.assertIn(str(Path(calls[4]).relative_to(self.gitops_root)), caught.exception.message)
 
     def test_path_too_long_for_the_file_system_is_refused_cleanly(self):
         # A gitops_root this deep leaves no room for the tree's own paths under PATH_MAX (4096).
@@ -187,7 +190,8 @@ class FormOnboardingTest(TreeAssertionsMixin, NetBoxTestCase):
         self.assertEqual(response.status_code, 200)
         content = response.content.decode()
         self.assertIn('GitOps tree not created', content)
-        self.assertIn(str(blocker), content)
+        self.assertIn(str(blocker.relative_to(self.gitops_root)), content)
+        self.assertNotIn(str(self.gitops_root), content)
         self.assertFalse(HedgehogFabric.objects.exists())
         self.assertEqual(snapshot(self.gitops_root), before)
 
@@ -249,7 +253,8 @@ class ApiOnboardingTest(TreeAssertionsMixin, APITestCase):
         blocker = self.block_directory('dc1')
         response = self.client.post(reverse(API_LIST_URL), {'name': 'dc1'}, format='json', **self.header)
         self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
-        self.assertIn(str(blocker), response.data['detail'])
+        self.assertIn(str(blocker.relative_to(self.gitops_root)), response.data['detail'])
+        self.assertNotIn(str(self.gitops_root), response.data['detail'])
         self.assertIn('not a directory', response.data['detail'])
         self.assertFalse(HedgehogFabric.objects.exists())
 
@@ -263,6 +268,7 @@ class ApiOnboardingTest(TreeAssertionsMixin, APITestCase):
         )
         self.assertEqual(response.status_code, status.HTTP_400_BAD_REQUEST)
         self.assertIn('outside gitops_root', ' '.join(response.data['gitops_path']))
+        self.assertNotIn(str(outside), ' '.join(response.data['gitops_path']))
         self.assertEqual(list(outside.iterdir()), [])
 
 

@@ -19,6 +19,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
+from netbox_hedgehog.error_answers import error_detail
+from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.ingestion import raw_backlog
@@ -27,6 +29,7 @@ from netbox_hedgehog.gitops.treefs import LinkRefused
 from netbox_hedgehog.gitops.upload import check_name
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
+from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.tables.run import counts_summary, flatten_counts
 from netbox_hedgehog.validation import REFERRING_KINDS, references
 
@@ -143,7 +146,7 @@ class RawBacklogPanel(panels.ObjectPanel):
         try:
             backlog, problem = raw_backlog(fabric), None
         except (UnsafePathError, OSError) as exc:
-            backlog, problem = [], str(exc)
+            backlog, problem = [], error_detail(context['request'], exc, fabric)
         upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
         editable = may_change(context)
         files = [
@@ -241,7 +244,7 @@ def read_managed_file(resource):
     try:
         resource.fabric.layout()
     except UnsafePathError as exc:
-        return None, str(exc)
+        return None, public_message(exc, root=gitops_root())
     try:
         with resource.fabric.files() as tree:
             data = tree.read(resource.managed_path)

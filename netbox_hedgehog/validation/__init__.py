@@ -147,7 +147,8 @@ def _read(path, name, max_bytes):
             return failed('YAML_TOO_LARGE')
         return read_documents(path.read_bytes(), name, max_bytes)
     except OSError as exc:
-        return failed('FILE_UNREADABLE', f' {exc}.')
+        # The finding names the file already; the OSError's own text would add its absolute server path.
+        return failed('FILE_UNREADABLE', f' {exc.strerror or type(exc).__name__}.')
 
 
 def _in_file_order(findings):

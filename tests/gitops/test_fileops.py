@@ -1,5 +1,6 @@
 """The output writer on real files: in a forked child while the caller works, or in place when threads run."""
 
+import errno
 import os
 import signal
 import threading
@@ -84,16 +85,46 @@ def test_a_few_files_are_written_in_place(tmp_path, tree, monkeypatch):
     assert operations.count == 2 * len(files)
 
 
-def test_the_writers_error_is_raised_as_itself_after_the_block(tmp_path, tree):
+def test_a_file_that_cannot_be_written_is_reported_by_path_and_errno_and_the_others_are_written(tmp_path, tree):
     files = outputs(tmp_path / 'vpcs')
     (tmp_path / 'vpcs' / 'object-03.yaml').mkdir()  # a directory where a file must go
-    finished = []
-    with pytest.raises(IsADirectoryError):
-        write(tree, files, block=lambda: finished.append(True))
+    finished, operations = [], FileOperations(tree)
+    with writing(operations, files, STAMP, lambda *report: None) as failed:
+        finished.append(True)
     assert finished == [True]
-    # The files before it are written, the directory is left as it was, and no temporary file stays behind.
-    assert sorted(os.listdir(tmp_path / 'vpcs')) == [f'object-{n:02d}.yaml' for n in range(4)]
+    (path,) = failed
+    assert path == files[3][0] and failed[path].errno == errno.EISDIR
+    # The others are written, the directory is left as it was, and no temporary file stays behind.
+    names = sorted(os.listdir(tmp_path / 'vpcs'))
+    assert names == [f'object-{n:02d}.yaml' for n in range(len(files))]
     assert (tmp_path / 'vpcs' / 'object-03.yaml').is_dir()
+    assert operations.count == 2 * len(files) - 1  # its temporary file was written, its rename failed
+
+
+@pytest.mark.parametrize('fork_min_files', [1, 10**6])
+def test_a_failed_file_is_reported_alike_by_the_forked_writer_and_in_place(tmp_path, tree, monkeypatch, fork_min_files):
+    monkeypatch.setattr(fileops, 'FORK_MIN_FILES', fork_min_files)
+    files = outputs(tmp_path / 'vpcs')
+    real_replace = os.replace
+
+    def full_for_one(source, target, **dir_fds):
+        if target.endswith('object-07.yaml'):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
+        real_replace(source, target, **dir_fds)
+
+    monkeypatch.setattr(os, 'replace', full_for_one)
+    with writing(FileOperations(tree), files, STAMP, lambda *report: None) as failed:
+        pass
+    assert {path: exc.errno for path, exc in failed.items()} == {files[7][0]: errno.ENOSPC}
+    assert len(contents(tmp_path / 'vpcs')) == len(files) - 1  # no temporary file left either
+
+
+def test_a_folder_that_takes_no_new_file_says_why(tmp_path, tree):
+    operations = FileOperations(tree)
+    (tmp_path / 'vpcs').mkdir()
+    assert operations.creation_error('vpcs') is None
+    assert os.listdir(tmp_path / 'vpcs') == []
+    assert operations.creation_error('missing').errno == errno.ENOENT
 
 
 def test_an_error_in_the_block_waits_for_the_writer_and_is_raised(tmp_path, tree):
@@ -140,7 +171,7 @@ def test_a_writer_that_dies_without_a_report_is_an_error(tmp_path, tree, monkeyp
 
 
 def test_an_error_that_cannot_cross_the_pipe_arrives_by_its_name_and_message(tmp_path, tree, monkeypatch):
-    class Unpicklable(OSError):
+    class Unpicklable(Exception):
         def __init__(self):
             super().__init__('the disk said no')
             self.hook = lambda: None

@@ -4,8 +4,9 @@ import sys
 from importlib import import_module
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
-from netbox_hedgehog.cli import SUBCOMMANDS
+from netbox_hedgehog.cli import FAILED, SUBCOMMANDS
 
 
 class Command(BaseCommand):
@@ -22,7 +23,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, subcommand, **options):
         module = import_module(f'netbox_hedgehog.cli.{subcommand}')
-        code = module.run(options, self.stdout)
+        try:
+            code = module.run(options, self.stdout)
+        except (OSError, DatabaseError) as exc:
+            # A fault no sub-command turns into its own answer: one line, not a traceback (the server's
+            # administrator runs this, so the file's path is told).
+            where = f'{exc.filename}: ' if getattr(exc, 'filename', None) else ''
+            reason = exc.strerror if getattr(exc, 'strerror', None) else type(exc).__name__
+            sys.stderr.write(f'hedgehog {subcommand}: failed: {where}{reason}\n')
+            code = FAILED
         self.stdout.flush()
         if code:
             sys.exit(code)

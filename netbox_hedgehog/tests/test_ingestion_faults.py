@@ -1,0 +1,353 @@
+"""Real disk faults during ingestion: one file's fault is that file's failure (a finding naming it, the rest of
+the run goes on); a tree that takes no file, or a database gone, fails the run cleanly. Each case checks that
+nothing escapes, the run record is clean, no managed file lacks its index row, nothing is lost, and a re-run
+once the fault is lifted ends exactly where an uninterrupted run does."""
+
+import errno
+import json
+import os
+from unittest import mock
+
+from django.db import connection
+from django.test import TestCase, TransactionTestCase
+
+from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.gitops import fileops, treefs
+from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest, raw_backlog, reindex
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.crash import end_state, lost_documents
+from netbox_hedgehog.tests.faults import FaultsMixin, leftovers, orphan_outputs
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
+
+INPUTS = {
+    'raw/attach.yaml': samples.ATTACHMENT_AND_GATEWAY.encode(),  # a VPCAttachment and a foreign Gateway
+    'raw/legacy.yaml': samples.LEGACY_WITH_SERVER_FIELDS.encode(),  # Server server-09
+    'raw/vpc.yaml': samples.vpc().encode(),
+    'raw/wiring.yaml': samples.WIRING.encode(),  # Switch leaf-01, Server server-01, a Connection
+}
+BOTH_WRITERS = {'in place': 10**6, 'forked': 1}  # fileops.FORK_MIN_FILES for each way of writing
+NOT_PERMITTED = os.strerror(errno.EPERM)
+NO_SPACE = os.strerror(errno.ENOSPC)
+
+
+def codes(outcome, code):
+    return [finding for finding in outcome.all_findings() if finding.code == code]
+
+
+def input_output_error_at(method, relative):
+    """treefs.Tree.`method` fails with EIO for the tree-relative path `relative` (a disk that cannot read it;
+    a link would not do: links in a tree stop the run before anything is read)."""
+    real = getattr(treefs.Tree, method)
+
+    def failing(tree, path, *args, **kwargs):
+        if path == relative:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+        return real(tree, path, *args, **kwargs)
+
+    return mock.patch.object(treefs.Tree, method, failing)
+
+
+class FaultTestMixin(FaultsMixin, TemporaryGitopsRootMixin):
+    def setUp(self):
+        super().setUp()
+        reference = self.new_fabric('reference')
+        ingest(reference, trigger='test')
+        self.expected = end_state(reference, reference.tree_path)
+
+    def new_fabric(self, name):
+        fabric = HedgehogFabric.objects.create(name=name)
+        for path, data in INPUTS.items():
+            (fabric.tree_path / path).write_bytes(data)
+        return fabric
+
+    def assert_clean(self, fabric, status, inputs=INPUTS):
+        """The run is recorded, with no server path; every managed file is indexed; nothing is lost or left."""
+        tree = fabric.tree_path
+        run = IngestionRun.objects.filter(fabric=fabric).order_by('-pk').first()
+        self.assertEqual(run.status, status)
+        self.assertIsNotNone(run.finished)
+        self.assertNotIn(str(self.gitops_root), json.dumps([run.error, run.findings]))
+        self.assertEqual(orphan_outputs(fabric, tree), [])
+        self.assertEqual(leftovers(tree), [])
+        self.assertEqual(lost_documents(tree, inputs), [])
+        return run
+
+    def assert_rerun_ends_as_an_uninterrupted_run(self, fabric):
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0, outcome.as_dict())
+        self.assertEqual(end_state(fabric, fabric.tree_path), self.expected)
+        self.assert_clean(fabric, IngestionStatusChoices.COMPLETED)
+
+
+class RawFaultTest(FaultTestMixin, TestCase):
+    def test_an_immutable_raw_file_is_ingested_reported_and_settled_without_blocking_later_runs(self):
+        fabric = self.new_fabric('dc1')
+        raw = fabric.tree_path / 'raw'
+        vpc = (raw / 'vpc.yaml').read_bytes()
+        (raw / 'vpc.yaml').unlink()  # it arrives for the second run
+        self.immutable(raw / 'legacy.yaml')
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual((outcome.exit_code, outcome.not_removed), (1, ['raw/legacy.yaml']))
+        self.assertEqual(outcome.removed, ['raw/attach.yaml', 'raw/wiring.yaml'])
+        (finding,) = codes(outcome, 'INGEST_REMOVE_FAILED')
+        self.assertEqual((finding.file, str(finding.severity)), ('raw/legacy.yaml', 'warning'))
+        self.assertIn(f'raw/legacy.yaml could not be removed ({NOT_PERMITTED})', finding.message)
+        self.assertTrue((fabric.tree_path / 'managed' / 'servers' / 'server-09.yaml').is_file())
+        arrived = {path: data for path, data in INPUTS.items() if path != 'raw/vpc.yaml'}
+        self.assert_clean(fabric, IngestionStatusChoices.REJECTED, arrived)
+        (waiting,) = raw_backlog(fabric)
+        self.assertIn('INGEST_REMOVE_FAILED', [f['code'] for f in waiting['findings']])
+
+        # The next run settles it (nothing parsed or written again), says so again, and ingests the rest.
+        (raw / 'vpc.yaml').write_bytes(vpc)
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual((outcome.written, outcome.removed), (['managed/vpcs/vpc-1.yaml'], ['raw/vpc.yaml']))
+        self.assertEqual([file.settled for file in outcome.plan.files if file.path == 'raw/legacy.yaml'], [True])
+        self.assertEqual(len(codes(outcome, 'INGEST_REMOVE_FAILED')), 1)
+
+        self.mutable(raw / 'legacy.yaml')
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_an_immutable_raw_folder_leaves_every_ingested_file_in_place_with_a_finding(self):
+        fabric = self.new_fabric('dc1')
+        raw = fabric.tree_path / 'raw'
+        self.immutable(raw)
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual((outcome.removed, outcome.not_removed), ([], sorted(INPUTS)))
+        self.assertEqual([f.file for f in codes(outcome, 'INGEST_REMOVE_FAILED')], sorted(INPUTS))
+        self.assertEqual(end_state(fabric, fabric.tree_path)[1], self.expected[1])  # every object is indexed
+        self.assert_clean(fabric, IngestionStatusChoices.REJECTED)
+        again = ingest(fabric, trigger='test')
+        self.assertEqual((again.written, again.not_removed), ([], sorted(INPUTS)))
+        self.mutable(raw)
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_a_raw_file_that_cannot_be_read_is_rejected_with_the_reason_and_the_others_ingested(self):
+        fabric = self.new_fabric('dc1')
+        with input_output_error_at('read_with_stat', 'raw/vpc.yaml'):
+            outcome = ingest(fabric, trigger='test')
+        self.assertEqual([file.path for file in outcome.plan.rejected], ['raw/vpc.yaml'])
+        (finding,) = codes(outcome, 'INGEST_READ_FAILED')
+        self.assertEqual(finding.message, 'raw/vpc.yaml could not be read (Input/output error): it stays in raw/.')
+        self.assert_clean(fabric, IngestionStatusChoices.REJECTED)
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_an_output_that_cannot_be_read_rejects_the_file_bound_there(self):
+        fabric = self.new_fabric('dc1')
+        with input_output_error_at('lstat', 'managed/vpcs/vpc-1.yaml'):
+            outcome = ingest(fabric, trigger='test')
+        self.assertEqual([file.path for file in outcome.plan.rejected], ['raw/vpc.yaml'])
+        (finding,) = codes(outcome, 'INGEST_READ_FAILED')
+        self.assertIn('managed/vpcs/vpc-1.yaml could not be read (Input/output error)', finding.message)
+        self.assertFalse((fabric.tree_path / 'managed' / 'vpcs' / 'vpc-1.yaml').exists())
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_a_known_file_whose_output_cannot_be_looked_at_is_rejected_not_settled(self):
+        fabric = self.new_fabric('dc1')
+        ingest(fabric, trigger='test')
+        (fabric.tree_path / 'raw' / 'wiring.yaml').write_bytes(INPUTS['raw/wiring.yaml'])  # known bytes
+        with input_output_error_at('lstat', 'managed/servers/server-01.yaml'):
+            outcome = ingest(fabric, trigger='test')
+        self.assertEqual([file.path for file in outcome.plan.rejected], ['raw/wiring.yaml'])
+        (finding,) = codes(outcome, 'INGEST_READ_FAILED')
+        self.assertIn('managed/servers/server-01.yaml could not be read', finding.message)
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_an_unreadable_managed_file_keeps_its_row_at_re_index(self):
+        fabric = self.new_fabric('dc1')
+        ingest(fabric, trigger='test')
+        with input_output_error_at('read_with_stat', 'managed/vpcs/vpc-1.yaml'):
+            result = reindex(fabric)
+        self.assertEqual((result.deleted, result.created), ([], []))
+        (finding,) = result.findings
+        self.assertEqual(finding.code, 'INDEX_SKIPPED_FILE')
+        self.assertIn('managed/vpcs/vpc-1.yaml could not be read (Input/output error)', finding.message)
+        self.assertTrue(HedgehogResource.objects.filter(fabric=fabric, managed_path='managed/vpcs/vpc-1.yaml').exists())
+
+
+class ManagedFaultTest(FaultTestMixin, TestCase):
+    def test_a_stale_temporary_file_that_cannot_be_removed_does_not_stop_the_run(self):
+        fabric = self.new_fabric('dc1')
+        IngestionRun.objects.create(fabric=fabric, started=fabric.created, trigger='test', status='failed')
+        folder = fabric.tree_path / 'managed' / 'switchgroups'
+        stale = folder / f'.sg.yaml.0123{TEMPORARY_SUFFIX}'
+        stale.write_text('kind: Switch')
+        self.immutable(folder)
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0)
+        self.assertTrue(stale.exists())
+        self.mutable(folder)
+        stale.unlink()
+        self.assertEqual(end_state(fabric, fabric.tree_path), self.expected)
+
+    def test_a_read_only_managed_file_system_fails_the_run_cleanly(self):
+        fabric = self.new_fabric('dc1')
+        lift = self.read_only(fabric.tree_path / 'managed')
+        with self.assertRaises(IngestionFailed) as raised:
+            ingest(fabric, trigger='test')
+        read_only = os.strerror(errno.EROFS)
+        message = f'managed/ cannot be written ({read_only}): the run failed; nothing was lost.'
+        self.assertEqual(str(raised.exception), message)
+        self.assertEqual(raised.exception.http_status, 503)
+        self.assert_clean(fabric, IngestionStatusChoices.FAILED)
+        lift()
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_an_immutable_managed_folder_without_the_kinds_folder_fails_the_run_cleanly(self):
+        fabric = self.new_fabric('dc1')
+        managed = fabric.tree_path / 'managed'
+        (managed / 'servers' / '.gitkeep').unlink()
+        (managed / 'servers').rmdir()
+        self.immutable(managed)
+        with self.assertRaises(IngestionFailed) as raised:
+            ingest(fabric, trigger='test')
+        self.assertEqual(
+            str(raised.exception), f'managed/ cannot be written ({NOT_PERMITTED}): the run failed; nothing was lost.'
+        )
+        outcome = IngestionRun.objects.get(pk=raised.exception.run)
+        messages = [f['message'] for f in outcome.findings if f['code'] == 'INGEST_WRITE_FAILED']
+        self.assertIn(
+            f'managed/servers/server-01.yaml could not be written ({NOT_PERMITTED}): '
+            'Server server-01 stays in raw/wiring.yaml.',
+            messages,
+        )
+        self.assert_clean(fabric, IngestionStatusChoices.FAILED)
+        self.mutable(managed)
+        (managed / 'servers').mkdir()
+        (managed / 'servers' / '.gitkeep').touch()
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_an_immutable_managed_kind_folder_rejects_only_the_files_bound_there(self):
+        def fault(folder):
+            self.immutable(folder)
+            return lambda: self.mutable(folder)
+
+        self.kind_folder_fault(fault, NOT_PERMITTED)
+
+    def test_a_full_disk_under_managed_servers_rejects_only_the_files_bound_there(self):
+        def fault(folder):
+            return self.full_disk(folder).unlink  # freeing the space lifts it
+
+        self.kind_folder_fault(fault, NO_SPACE)
+
+    def kind_folder_fault(self, make_fault, reason):
+        for way, threshold in BOTH_WRITERS.items():
+            with self.subTest(writer=way), mock.patch.object(fileops, 'FORK_MIN_FILES', threshold):
+                fabric = self.new_fabric(f'dc-{threshold}')
+                tree = fabric.tree_path
+                lift = make_fault(tree / 'managed' / 'servers')
+                with mock.patch('os.fork', wraps=os.fork) as fork:
+                    outcome = ingest(fabric, trigger='test')
+                self.assertEqual(fork.call_count, threshold == 1)
+                self.assertEqual(outcome.exit_code, 1)
+                self.assertEqual([file.path for file in outcome.plan.rejected], ['raw/legacy.yaml', 'raw/wiring.yaml'])
+                self.assertEqual(outcome.removed, ['raw/attach.yaml', 'raw/vpc.yaml'])
+                self.assertEqual(
+                    sorted(finding.message for finding in codes(outcome, 'INGEST_WRITE_FAILED')),
+                    [
+                        f'managed/servers/server-01.yaml could not be written ({reason}): '
+                        'Server server-01 stays in raw/wiring.yaml.',
+                        f'managed/servers/server-09.yaml could not be written ({reason}): '
+                        'Server server-09 stays in raw/legacy.yaml.',
+                    ],
+                )
+                # What could be written is durable and indexed (the switch and the connection of wiring.yaml).
+                self.assertIn('managed/switches/leaf-01.yaml', outcome.written)
+                self.assert_clean(fabric, IngestionStatusChoices.REJECTED)
+                self.assertEqual(fabric.gitops_status, GitOpsStatusChoices.DEGRADED)
+                lift()
+                self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_an_immutable_target_file_rejects_the_file_that_would_replace_it(self):
+        fabric = self.new_fabric('dc1')
+        ingest(fabric, trigger='test')
+        target = fabric.tree_path / 'managed' / 'vpcs' / 'vpc-1.yaml'
+        self.immutable(target)
+        (fabric.tree_path / 'raw' / 'vpc.yaml').write_text(samples.vpc(vlan=1002))
+        outcome = ingest(fabric, trigger='test')
+        (finding,) = codes(outcome, 'INGEST_WRITE_FAILED')
+        self.assertIn(f'managed/vpcs/vpc-1.yaml could not be written ({NOT_PERMITTED})', finding.message)
+        self.assertEqual(target.read_bytes(), INPUTS['raw/vpc.yaml'])  # the index still describes these bytes
+        self.assert_clean(fabric, IngestionStatusChoices.REJECTED)
+
+    def test_a_managed_folder_that_takes_no_file_fails_the_run_cleanly(self):
+        for way, threshold in BOTH_WRITERS.items():
+            with self.subTest(writer=way), mock.patch.object(fileops, 'FORK_MIN_FILES', threshold):
+                fabric = self.new_fabric(f'dc-{threshold}')
+                managed = fabric.tree_path / 'managed'
+                folders = [managed, *(path for path in managed.iterdir() if path.is_dir())]
+                self.immutable(*folders)
+                with self.assertRaises(IngestionFailed) as raised:
+                    ingest(fabric, trigger='test')
+                failure = raised.exception
+                self.assertEqual(
+                    str(failure), f'managed/ cannot be written ({NOT_PERMITTED}): the run failed; nothing was lost.'
+                )
+                self.assertEqual(failure.http_status, 503)
+                run = self.assert_clean(fabric, IngestionStatusChoices.FAILED)
+                self.assertEqual((run.pk, run.error), (failure.run, str(failure)))
+                fabric.refresh_from_db()
+                self.assertEqual(fabric.gitops_status, GitOpsStatusChoices.FAILED)
+                self.assertEqual(
+                    sorted(p.relative_to(fabric.tree_path).as_posix() for p in fabric.tree_path.glob('raw/*.yaml')),
+                    sorted(INPUTS),
+                )
+                self.mutable(*folders)
+                self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+
+class ProvenanceLogFaultTest(FaultTestMixin, TestCase):
+    def test_an_immutable_provenance_log_is_a_warning_and_the_run_completes(self):
+        fabric = self.new_fabric('dc1')
+        log = fabric.tree_path / '.hnp' / 'ingestions.jsonl'
+        log.touch()
+        self.immutable(log)
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0)
+        (finding,) = outcome.findings
+        self.assertEqual((finding.code, str(finding.severity)), ('INGEST_LOG_FAILED', 'warning'))
+        self.assertEqual(
+            finding.message,
+            f'.hnp/ingestions.jsonl could not be appended ({NOT_PERMITTED}): the provenance of run '
+            f'{outcome.run.pk} is in its record in NetBox only.',
+        )
+        run = self.assert_clean(fabric, IngestionStatusChoices.COMPLETED)
+        self.assertIn('INGEST_LOG_FAILED', [f['code'] for f in run.findings])
+        self.assertEqual(len(run.provenance), 7)  # every document's provenance is in the record
+        self.assertEqual(log.read_bytes(), b'')
+        self.assertEqual(end_state(fabric, fabric.tree_path), self.expected)
+
+
+class DatabaseFaultTest(FaultTestMixin, TransactionTestCase):
+    def test_the_database_gone_mid_run_fails_it_cleanly_and_takes_back_the_files_it_created(self):
+        def database_gone(*args):
+            with connection.cursor() as cursor:
+                cursor.execute('SELECT pg_terminate_backend(pg_backend_pid())')
+
+        for way, threshold in BOTH_WRITERS.items():
+            with self.subTest(writer=way), mock.patch.object(fileops, 'FORK_MIN_FILES', threshold):
+                fabric = self.new_fabric(f'dc-{threshold}')
+                tree = fabric.tree_path
+                with (
+                    mock.patch('netbox_hedgehog.gitops.ingestion._record_ingested_files', database_gone),
+                    self.assertRaises(IngestionFailed) as raised,
+                ):
+                    ingest(fabric, trigger='test')
+                connection.close()  # what follows gets a new session
+                self.assertIn('the database failed (OperationalError)', str(raised.exception))
+                self.assertEqual(raised.exception.http_status, 503)
+                self.assertEqual(orphan_outputs(fabric, tree), [])
+                self.assertEqual(
+                    sorted(p.name for p in (tree / 'managed').rglob('*') if p.is_file()), ['.gitkeep'] * 12
+                )
+                self.assertEqual(list((tree / 'unmanaged').glob('*.yaml')), [])
+                self.assertEqual(lost_documents(tree, INPUTS), [])
+                self.assertEqual(leftovers(tree), [])
+                # The session was gone, the database was not: the failure is recorded on a new session. (With the
+                # database gone for good, the run stays "running" until the next run closes it as interrupted.)
+                run = IngestionRun.objects.get(fabric=fabric)
+                self.assertEqual((run.status, run.error), (IngestionStatusChoices.FAILED, str(raised.exception)))
+                self.assertEqual(raised.exception.run, run.pk)
+                self.assert_rerun_ends_as_an_uninterrupted_run(fabric)

@@ -1,0 +1,65 @@
+"""The plan's part in disk faults, without Django: unreadable files and outputs, and outputs that failed."""
+
+from netbox_hedgehog.gitops.plan import FileAction, RawFile, Unreadable, make_plan
+
+VPC = """\
+apiVersion: vpc.githedgehog.com/v1beta1
+kind: VPC
+metadata:
+  name: vpc-1
+spec:
+  subnets:
+    default:
+      subnet: 10.0.1.0/24
+      vlan: 1001
+"""
+SERVER = """\
+apiVersion: wiring.githedgehog.com/v1beta1
+kind: Server
+metadata:
+  name: server-1
+"""
+
+
+def plan(files, current=lambda target: None, **options):
+    return make_plan([RawFile(path, text.encode()) for path, text in files.items()], current, **options)
+
+
+def test_a_raw_file_that_could_not_be_read_is_rejected_with_the_reason():
+    result = plan({'raw/vpc.yaml': VPC}, unreadable=[('raw/bad.yaml', 'Input/output error')])
+    assert [(file.path, file.action) for file in result.files] == [
+        ('raw/bad.yaml', FileAction.REJECT),
+        ('raw/vpc.yaml', FileAction.INGEST),
+    ]
+    (finding,) = result.findings()
+    assert (finding.code, finding.file) == ('INGEST_READ_FAILED', 'raw/bad.yaml')
+    assert finding.message == 'raw/bad.yaml could not be read (Input/output error): it stays in raw/.'
+
+
+def test_an_output_that_could_not_be_read_rejects_the_file_bound_there():
+    def current(target):
+        return Unreadable('Too many levels of symbolic links') if target == 'managed/vpcs/vpc-1.yaml' else None
+
+    result = plan({'raw/vpc.yaml': VPC, 'raw/server.yaml': SERVER}, current)
+    assert [file.path for file in result.rejected] == ['raw/vpc.yaml']
+    (finding,) = result.findings()
+    assert (finding.code, finding.line, finding.path) == ('INGEST_READ_FAILED', 1, 'metadata.name')
+    assert 'managed/vpcs/vpc-1.yaml could not be read (Too many levels of symbolic links)' in finding.message
+
+
+def test_a_failed_output_rejects_every_file_with_a_document_bound_there_duplicates_included():
+    result = plan({'raw/a.yaml': VPC + '---\n' + SERVER, 'raw/b.yaml': VPC, 'raw/c.yaml': SERVER})
+    assert [document.action.value for document in result.files[1].documents] == ['duplicate']
+    in_place = result.reject_unwritten({'managed/vpcs/vpc-1.yaml': 'No space left on device'})
+    assert [file.path for file in result.rejected] == ['raw/a.yaml', 'raw/b.yaml']
+    assert [file.path for file in result.ingested] == ['raw/c.yaml']
+    # What the index must still describe: the documents whose outputs are in place, of any file.
+    assert sorted((file.path, document.target) for file, document in in_place) == [
+        ('raw/a.yaml', 'managed/servers/server-1.yaml'),
+        ('raw/c.yaml', 'managed/servers/server-1.yaml'),
+    ]
+    messages = sorted(f.message for f in result.findings() if f.code == 'INGEST_WRITE_FAILED')
+    assert messages == [
+        'managed/vpcs/vpc-1.yaml could not be written (No space left on device): VPC vpc-1 stays in raw/a.yaml.',
+        'managed/vpcs/vpc-1.yaml could not be written (No space left on device): VPC vpc-1 stays in raw/b.yaml.',
+    ]
