@@ -33,8 +33,7 @@ from netbox_hedgehog.errors import public_message, scrub_paths
 from netbox_hedgehog.findings import Finding, Severity, count_by_severity
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.tree import GITKEEP, ManifestError, UnsafePathError, is_yaml_name, read_manifest
-from netbox_hedgehog.validation import REFERRING_KINDS, classify, crossobject, validate_document
-from netbox_hedgehog.validation.defaults import apply_defaults
+from netbox_hedgehog.validation import classify, reference_fields, referring_kinds, validate_document
 from netbox_hedgehog.yamlio import read_documents
 
 __all__ = (
@@ -288,7 +287,9 @@ def index_rows(fabric):
     Only objects that refer to others carry their spec: every other object is only looked up by kind
     and name, so its spec is not even fetched (half the rows of a fabric).
     """
-    spec = Case(When(kind__in=REFERRING_KINDS, then=Cast('spec', TextField())), default=None, output_field=TextField())
+    spec = Case(
+        When(kind__in=referring_kinds(), then=Cast('spec', TextField())), default=None, output_field=TextField()
+    )
     rows = fabric.resources.annotate(spec_text=spec).values_list('managed_path', 'sha256', 'kind', 'name', 'spec_text')
     return [IndexRow(path, sha, kind, name, json.loads(text) if text else None) for path, sha, kind, name, text in rows]
 
@@ -526,36 +527,19 @@ def inspect_managed_file(relative, data, max_bytes):
     return Inspection([_finding(code, message, relative, document.line)], target=target)
 
 
-class _Existence:
-    """The index the validator's reference rules consult, answering only whether an object exists.
-
-    Dangling is about existence; whether a reference contradicts its target (REF_CONFLICT) is
-    validation's business at ingestion, so target specs are neither fetched nor built here.
-    """
-
-    def __init__(self, objects):
-        self.names = {(obj.kind, obj.name) for obj in objects}
-
-    def spec(self, kind, name):
-        return {} if (kind, name) in self.names else None
-
-
 def check_references(objects):
-    """REF_DANGLING of the validator's own reference rules, run over the referring objects only."""
-    index = _Existence(objects)
+    """HEALTH_REF_DANGLING for each reference of the one reference table (the validator's) whose target
+    managed/ does not hold. Dangling is about existence; whether a reference contradicts its target
+    (REF_CONFLICT) is validation's business at ingestion, so target specs are not read here."""
+    names = {(obj.kind, obj.name) for obj in objects}
     findings = []
     for obj in objects:
-        rule = crossobject._REFERENCE_RULES.get(obj.kind)
-        if rule is None:
+        if obj.spec is None:
             continue
-
-        def add(code, path, message, hint=None, obj=obj):
-            if code == 'REF_DANGLING':
-                label = f'{obj.kind} {obj.name}: {message}'
-                findings.append(_finding('HEALTH_REF_DANGLING', label, obj.path, path=path))
-
-        spec = apply_defaults(obj.kind, {'spec': obj.spec}).get('spec')
-        rule(spec if isinstance(spec, dict) else {}, index, add)
+        for reference in reference_fields(obj.kind, obj.spec):
+            if (reference.kind, reference.name) not in names:
+                message = f'{obj.kind} {obj.name}: {reference.kind} {reference.name!r} is not in managed/.'
+                findings.append(_finding('HEALTH_REF_DANGLING', message, obj.path, path=reference.path))
     return findings
 
 

@@ -169,6 +169,7 @@ def make_plan(
     max_bytes=None,
     known_files=None,
     output_in_place=None,
+    scope=None,
 ):
     """Decide what ingesting `raw_files` does.
 
@@ -180,6 +181,7 @@ def make_plan(
     then (`DocumentPlan.record()`): a file with those very bytes whose outputs are all still in
     place is settled without being parsed again. `output_in_place(record)` tells whether the output
     a record names still holds what it recorded (by default: the output's SHA-256 is the record's).
+    `scope` names the set in the validator's messages ("raw/ nor managed/ of fabric dc1").
     """
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
     known_files = known_files or {}
@@ -210,7 +212,7 @@ def make_plan(
 
     raw_documents = [document for _, documents in parsed for document in documents]
     if raw_documents:
-        _validate(parsed, raw_documents, managed_documents(), classify_once)
+        _validate(parsed, raw_documents, managed_documents(), classify_once, scope)
     entries = _classify(parsed, classify_once)
     _note_conflicts(entries)
     # Parsed documents' targets are looked at twice (blocked? then changed?); a settled file's are not.
@@ -299,7 +301,7 @@ def _settled_file(path, sha256, records):
     return FilePlan(path, FileAction.INGEST, sha256, documents, settled=True)
 
 
-def _validate(parsed, raw_documents, managed_documents, classify_once):
+def _validate(parsed, raw_documents, managed_documents, classify_once, scope=None):
     """Validate raw documents as one set, with the managed objects they do not replace as context."""
 
     def identity(document):
@@ -309,7 +311,7 @@ def _validate(parsed, raw_documents, managed_documents, classify_once):
     replaced = {identity(document) for document in raw_documents} - {None}
     context = [document for document in managed_documents if identity(document) not in replaced]
     by_file = {file_plan.path: file_plan for file_plan, _ in parsed}
-    for finding in validate_set(raw_documents, context=context):
+    for finding in validate_set(raw_documents, context=context, **({'scope': scope} if scope else {})):
         by_file[finding.file].findings.append(finding)
 
 

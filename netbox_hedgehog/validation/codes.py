@@ -110,6 +110,21 @@ _VALIDATION_CODES = {
         'Give both ends addresses of the same /31, or none (unnumbered).',
     ),
     'CONN_STATIC_EXTERNAL': Code(E, 'A staticExternal link is inconsistent (IP, next hop, subnets).'),
+    'CONN_PORT_IN_USE': Code(
+        E,
+        'A port is already used by another Connection (leaf-01/E1/4 and leaf-01/E1/4/1 are the same port).',
+        'Use a free port, or change the other Connection first.',
+    ),
+    'CONN_LINK_IP_IN_USE': Code(
+        E,
+        'A fabric, mesh or gateway link IP is already used by another link.',
+        'Give each link its own /31.',
+    ),
+    'CONN_REDUNDANCY': Code(
+        E,
+        'The switches of an ESLAG connection are not in one redundancy group of type eslag.',
+        'Set the same spec.redundancy group and type eslag on each of its switches.',
+    ),
     'MCLAG_DEPRECATED': Code(
         W, 'MCLAG is deprecated and no longer supported by Hedgehog.', 'Move to ESLAG redundancy groups.'
     ),
