@@ -192,13 +192,18 @@ def _vpc(spec, index, add):
                 f'{network} is outside IPv4Namespace {spec.get("ipv4Namespace")}.',
             )
         vlan = subnet.get('vlan')
-        if vlan_ranges is not None and isinstance(vlan, int) and vlan and not subnet.get('hostBGP'):
+        # A VLAN outside 1..4094 is the VPC's own VPC_VLAN_INVALID: one finding per mistake.
+        if vlan_ranges is not None and _valid_vlan(vlan) and not subnet.get('hostBGP'):
             if not any(_in_range(vlan, r) for r in vlan_ranges):
                 add(
                     'REF_CONFLICT',
                     f'spec.subnets.{name}.vlan',
                     f'VLAN {vlan} is outside VLANNamespace {spec.get("vlanNamespace")}.',
                 )
+
+
+def _valid_vlan(vlan):
+    return isinstance(vlan, int) and not isinstance(vlan, bool) and 1 <= vlan <= 4094
 
 
 def _in_range(vlan, vlan_range):
@@ -221,7 +226,7 @@ def _check_vpc_namespaces(index):
             subnet = _dict(subnet)
             path = f'spec.subnets.{subnet_name}'
             vlan = subnet.get('vlan')
-            if vlan_namespace and isinstance(vlan, int) and vlan and not subnet.get('hostBGP'):
+            if vlan_namespace and _valid_vlan(vlan) and not subnet.get('hostBGP'):
                 key = (vlan_namespace, vlan)
                 owner = vlans.get(key)
                 if owner is None:

@@ -207,3 +207,15 @@ def test_a_namespace_that_is_not_a_name_is_a_type_finding_not_a_crash():
     broken = obj('VPC', 'vpc-3', {**VPC_1['spec'], 'vlanNamespace': [None], 'ipv4Namespace': ['x']})
     expected = [('FIELD_TYPE', 1, 'spec.ipv4Namespace'), ('FIELD_TYPE', 1, 'spec.vlanNamespace')]
     assert sorted(found(VPC_1, broken)) == expected
+
+
+def test_a_vlan_outside_1_to_4094_is_one_finding_not_also_a_namespace_conflict():
+    vlan_5000 = obj('VPC', 'vpc-3', {'subnets': {'default': {'subnet': '10.0.3.0/24', 'vlan': 5000}}})
+    also_5000 = obj('VPC', 'vpc-4', {'subnets': {'default': {'subnet': '10.0.4.0/24', 'vlan': 5000}}})
+    assert found(vlan_5000, also_5000) == [
+        ('VPC_VLAN_INVALID', 0, 'spec.subnets.default.vlan'),
+        ('VPC_VLAN_INVALID', 1, 'spec.subnets.default.vlan'),
+    ]
+    # Near miss: a valid VLAN outside the namespace is that conflict, once.
+    vlan_3 = obj('VPC', 'vpc-3', {'subnets': {'default': {'subnet': '10.0.3.0/24', 'vlan': 3}}})
+    assert found(vlan_3) == [('REF_CONFLICT', 0, 'spec.subnets.default.vlan')]
