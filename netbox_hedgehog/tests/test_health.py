@@ -28,8 +28,8 @@ class HealthyTreeTest(HealthyFabricMixin, TestCase):
         report = self.report()
         self.assertEqual(report.findings, [])
         self.assertEqual((report.status, report.score, report.exit_code), (HealthStatus.HEALTHY, 100, 0))
-        self.assertEqual(report.stats['managed_files'], 5)
-        self.assertEqual(report.stats['indexed'], 5)
+        self.assertEqual(report.stats['managed_files'], 7)
+        self.assertEqual(report.stats['indexed'], 7)
         self.assertEqual(report.stats['raw_backlog'], 0)
         self.assertGreater(report.duration, 0)
 

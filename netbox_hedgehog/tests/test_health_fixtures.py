@@ -43,12 +43,13 @@ def files(tree):
 
 
 class HealthyFabricMixin(TemporaryGitopsRootMixin):
-    """Fabric dc1 with switch, server, connection, VPC and attachment ingested: a healthy tree."""
+    """Fabric dc1 with namespaces, switch, server, connection, VPC and attachment ingested: a healthy tree."""
 
     def setUp(self):
         super().setUp()
         self.fabric = HedgehogFabric.objects.create(name='dc1')
         self.tree = self.gitops_root / 'dc1'
+        self.drop('namespaces.yaml', samples.NAMESPACES)
         self.drop('wiring.yaml', samples.WIRING)
         self.drop('vpcs.yaml', samples.vpc() + '---\n' + ATTACHMENT)
         ingest(self.fabric, trigger='test')

@@ -361,7 +361,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         outcome = ingest(self.fabric, trigger='test')
         self.assertEqual((outcome.exit_code, outcome.removed), (1, ['raw/wiring.yaml']))
         self.assertEqual(vpc.read_text(), samples.vpc())
-        (finding,) = outcome.plan.findings()
+        (finding,) = [finding for finding in outcome.plan.findings() if finding.severity == 'error']
         self.assertEqual((finding.code, finding.file, finding.line), ('INGEST_TARGET_NOT_A_FILE', 'raw/vpc.yaml', 1))
         self.assertIn('managed/vpcs/vpc-1.yaml exists and is not a file', finding.message)
 
