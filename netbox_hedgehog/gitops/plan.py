@@ -224,6 +224,8 @@ def make_plan(
     # Only now, among the files that will really be ingested, does the first copy of an object own it:
     # a copy in a rejected file must not turn an identical one elsewhere into a skipped duplicate.
     _plan_documents([entry for entry in entries if entry.file_plan.action == FileAction.INGEST], current_sha256)
+    for file_plan, _ in parsed:
+        file_plan.findings.sort(key=_by_line)
     for path in sorted(ignored):
         plan.files.append(
             FilePlan(
@@ -233,6 +235,11 @@ def make_plan(
             )
         )
     return plan
+
+
+def _by_line(finding):
+    """Findings of one file in the order of its lines (the file's own findings, without a line, first)."""
+    return (finding.line or 0, finding.document if finding.document is not None else -1)
 
 
 @dataclass(slots=True)

@@ -141,7 +141,8 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
         self.write('managed/README.md', '# notes of the team\n')
 
     def break_HEALTH_INDEX_ROW_ORPHANED(self):
-        (self.tree / 'managed' / 'servers' / 'server-01.yaml').unlink()
+        # An object nothing refers to: once its row goes too, the tree is healthy again.
+        (self.tree / 'managed' / 'vpcattachments' / 'vpc-1--server-01.yaml').unlink()
 
     def break_HEALTH_INDEX_FILE_UNINDEXED(self):
         self.write('managed/vpcs/vpc-5.yaml', vpc('vpc-5', 1050, '10.0.50.0/24'))

@@ -160,3 +160,11 @@ def test_no_message_repeats_the_path_shown_beside_it():
     assert [f for f in report.findings if f.path and f.path != 'spec' and f.path in f.message] == []
     (vlan,) = [f for f in findings_of('docs-alpha7_v1alpha2_wiring-examples.yaml', 'CONN_STATIC_EXTERNAL')]
     assert vlan.message.startswith('subnets[') and vlan.path.startswith('spec.staticExternal.link.switch.subnets[')
+
+
+def test_peered_vpcs_are_reported_at_their_own_keys():
+    found = findings_of('demo-gitops_env-1_demo.yaml', 'REF_DANGLING')
+    assert [(f.path, f.line) for f in found if f.path.startswith('spec.permit[')] == [
+        ('spec.permit[0].demo-vpc-1', 50),
+        ('spec.permit[0].demo-vpc-2', 52),
+    ]
