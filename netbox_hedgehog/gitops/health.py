@@ -331,7 +331,7 @@ def check_fabric(fabric, *, under_lock=False):
         findings += strays
         rows = index_rows(fabric)
         managed_findings, objects = check_managed(layout.path, files, rows, _setting('max_file_bytes'))
-        findings += managed_findings + check_references(objects)
+        findings += managed_findings + check_references(objects, fabric.name)
         stats.update(managed_files=len(files), indexed=len(rows))
     if layout.raw.is_dir():
         rejected = _rejections(last_run)
@@ -527,18 +527,19 @@ def inspect_managed_file(relative, data, max_bytes):
     return Inspection([_finding(code, message, relative, document.line)], target=target)
 
 
-def check_references(objects):
+def check_references(objects, fabric_name=None):
     """HEALTH_REF_DANGLING for each reference of the one reference table (the validator's) whose target
     managed/ does not hold. Dangling is about existence; whether a reference contradicts its target
     (REF_CONFLICT) is validation's business at ingestion, so target specs are not read here."""
     names = {(obj.kind, obj.name) for obj in objects}
+    where = f'managed/ of fabric {fabric_name}' if fabric_name else 'managed/'
     findings = []
     for obj in objects:
         if obj.spec is None:
             continue
         for reference in reference_fields(obj.kind, obj.spec):
             if (reference.kind, reference.name) not in names:
-                message = f'{obj.kind} {obj.name}: {reference.kind} {reference.name!r} is not in managed/.'
+                message = f'{obj.kind} {obj.name}: {reference.kind} {reference.name!r} is not in {where}.'
                 findings.append(_finding('HEALTH_REF_DANGLING', message, obj.path, path=reference.path))
     return findings
 

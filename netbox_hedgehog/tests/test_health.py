@@ -83,6 +83,9 @@ class FindingCodeTest(HealthyFabricMixin, TestCase):
         (finding,) = [f for f in self.report().findings if f.code == 'HEALTH_REF_DANGLING']
         self.assertEqual(finding.file, 'managed/vpcattachments/vpc-9--server-01.yaml')
         self.assertEqual(finding.path, 'spec.subnet')
+        self.assertEqual(
+            finding.message, "VPCAttachment vpc-9--server-01: VPC 'vpc-9' is not in managed/ of fabric dc1."
+        )
 
     def test_raw_backlog_figures(self):
         self.break_HEALTH_RAW_STALE()
