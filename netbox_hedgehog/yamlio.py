@@ -431,8 +431,8 @@ def _cleanup_plan(data):
     if isinstance(api_version, str) and api_version.endswith('/' + LEGACY_VERSION):
         new_api = api_version[: -len(LEGACY_VERSION)] + SERVED_VERSION
     group = api_version.partition('/')[0] if isinstance(api_version, str) else None
-    spec = data.get('spec')
-    always = ALWAYS_SERIALIZED.get((group, data.get('kind'))) if isinstance(spec, dict) else None
+    spec, kind = data.get('spec'), data.get('kind')
+    always = ALWAYS_SERIALIZED.get((group, kind)) if isinstance(spec, dict) and isinstance(kind, str) else None
     additions = [name for name in always or () if spec.get(name) is None]
     return removals, new_api, additions
 

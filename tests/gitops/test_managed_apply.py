@@ -83,3 +83,9 @@ def test_every_managed_file_from_the_corpus_validates_against_its_crd(name):
             for error in validators[document.kind].iter_errors(data):
                 errors.append((document.target, error.validator, list(error.absolute_path), error.message))
     assert errors == []
+
+
+def test_a_kind_that_is_not_a_name_is_left_alone():
+    # Found by the fuzzer: a list as kind could not key the table of always-sent fields.
+    text = 'apiVersion: vpc.githedgehog.com/v1beta1\nkind: []\nmetadata:\n  name: a\nspec:\n  external: e\n'
+    assert cleaned(text) == text
