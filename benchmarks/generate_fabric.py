@@ -125,7 +125,9 @@ def _rack(out, rng, rack, spines, shape, link_ips):
     fabric_file = f'wiring/fabric-{rack:03d}.yaml'
     for leaf in leaves:
         for index, spine in enumerate(spines, start=1):
-            link = {'spine': {'port': f'{spine}/E1/{rack}'}, 'leaf': {'port': f'{leaf}/E1/{48 + index}'}}
+            # Each leaf on its own spine port (a port belongs to one Connection).
+            spine_port = f'{spine}/E1/{2 * rack - 1 + leaves.index(leaf)}'
+            link = {'spine': {'port': spine_port}, 'leaf': {'port': f'{leaf}/E1/{48 + index}'}}
             if rng.random() < 0.8:  # most links numbered (hydrated), some unnumbered
                 pair = next(link_ips)
                 link['spine']['ip'] = f'{pair.network_address}/31'
@@ -171,7 +173,8 @@ def _border(out, spines, link_ips):
         for index, spine in enumerate(spines, start=1):
             pair = next(link_ips)
             link = {
-                'spine': {'port': f'{spine}/E1/{60 + borders.index(leaf)}', 'ip': f'{pair.network_address}/31'},
+                # Past the rack leaves' spine ports (two per rack, up to E1/96 for the large shape).
+                'spine': {'port': f'{spine}/E1/{101 + borders.index(leaf)}', 'ip': f'{pair.network_address}/31'},
                 'leaf': {'port': f'{leaf}/E1/{48 + index}', 'ip': f'{pair.network_address + 1}/31'},
             }
             out.add(file, 'Connection', f'{spine}--fabric--{leaf}', {'fabric': {'links': [link]}})

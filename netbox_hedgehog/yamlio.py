@@ -404,11 +404,17 @@ def compose(text):
 # --- The text a cluster accepts -------------------------------------------------------------
 
 
+# Fields the fabric's Go types always serialize (structs, not pointers: githedgehog/fabric
+# api/vpc/v1beta1/externalattachment_types.go at 78827debafabbd0fafc6f6abd154a89da7fb69da). The CRD
+# requires them, so hhfab (whose client sends `{}`) works while `kubectl apply` of a file without them fails.
+ALWAYS_SERIALIZED = {('vpc.githedgehog.com', 'ExternalAttachment'): ('switch', 'neighbor')}
+
+
 def _cleanup_plan(data):
-    """(paths to remove, new apiVersion or None) for a parsed object."""
+    """(paths to remove, new apiVersion or None, spec fields to write as {}) for a parsed object."""
     removals = []
     if not isinstance(data, dict):
-        return removals, None
+        return removals, None, []
     if 'status' in data:
         removals.append(('status',))
     metadata = data.get('metadata')
@@ -424,14 +430,19 @@ def _cleanup_plan(data):
     new_api = None
     if isinstance(api_version, str) and api_version.endswith('/' + LEGACY_VERSION):
         new_api = api_version[: -len(LEGACY_VERSION)] + SERVED_VERSION
-    return removals, new_api
+    group = api_version.partition('/')[0] if isinstance(api_version, str) else None
+    spec, kind = data.get('spec'), data.get('kind')
+    always = ALWAYS_SERIALIZED.get((group, kind)) if isinstance(spec, dict) and isinstance(kind, str) else None
+    additions = [name for name in always or () if spec.get(name) is None]
+    return removals, new_api, additions
 
 
 def clean_data(data):
-    """A copy of `data` without server-side fields and with a legacy apiVersion rewritten; `data`
-    itself when nothing needs either (so callers can tell, and `clean_text` keeps the author's text)."""
-    removals, new_api = _cleanup_plan(data)
-    if not removals and new_api is None:
+    """A copy of `data` without server-side fields, with a legacy apiVersion rewritten and the struct
+    fields the fabric's client always sends written as {}; `data` itself when nothing needs any of that
+    (so callers can tell, and `clean_text` keeps the author's text)."""
+    removals, new_api, additions = _cleanup_plan(data)
+    if not removals and new_api is None and not additions:
         return data
     cleaned = copy.deepcopy(data)
     for path in removals:
@@ -441,22 +452,25 @@ def clean_data(data):
         del parent[path[-1]]
     if new_api is not None:
         cleaned['apiVersion'] = new_api
+    for name in additions:
+        cleaned['spec'][name] = {}
     return cleaned
 
 
 def clean_text(document):
     """The document's text as it should be written to managed/.
 
-    The author's text unchanged when nothing needs removing or rewriting; otherwise the same text
-    with the server-side entries cut out line by line and the apiVersion value replaced, so the
-    author's comments and layout survive. If the text cannot be edited that way (flow style,
-    unusual layout), the cleaned object is dumped instead: correct, but without comments.
+    The author's text unchanged when nothing needs removing, rewriting or adding; otherwise the same
+    text with the server-side entries cut out line by line, the apiVersion value replaced and the
+    always-sent fields added as `name: {}` at the end of spec, so the author's comments and layout
+    survive. If the text cannot be edited that way (flow style, unusual layout), the cleaned object is
+    dumped instead: correct, but without comments.
     """
-    removals, new_api = _cleanup_plan(document.data)
-    if not removals and new_api is None:
+    removals, new_api, additions = _cleanup_plan(document.data)
+    if not removals and new_api is None and not additions:
         return document.text
     expected = clean_data(document.data)
-    edited = _edit_text(document.text, removals, new_api)
+    edited = _edit_text(document.text, removals, new_api, additions)
     if edited is not None:
         try:
             if yaml.load(edited, Loader=_BaseLoader) == expected:
@@ -466,7 +480,7 @@ def clean_text(document):
     return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=120)
 
 
-def _edit_text(text, removals, new_api):
+def _edit_text(text, removals, new_api, additions=()):
     root = compose(text)
     if not isinstance(root, yaml.MappingNode):
         return None
@@ -481,9 +495,37 @@ def _edit_text(text, removals, new_api):
         if value is None:
             return None
         spans.append((value[1].start_mark.index, value[1].end_mark.index, new_api))
+    if additions:
+        span = _spec_additions(text, root, additions)
+        if span is None:
+            return None
+        spans.extend(span)
     for start, end, replacement in sorted(spans, reverse=True):
         text = text[:start] + replacement + text[end:]
     return text
+
+
+def _spec_additions(text, root, additions):
+    """Spans writing each of `additions` as `{}` in the block mapping spec: a null value replaced where
+    the key is written, else a `name: {}` line after spec's last entry, at its indentation."""
+    spec = _child(root, 'spec')
+    if spec is None or not isinstance(spec[1], yaml.MappingNode) or spec[1].flow_style or not spec[1].value:
+        return None
+    spans, lines = [], []
+    for name in additions:
+        entry = _child(spec[1], name)
+        if entry is None:
+            lines.append(f'{" " * spec[1].value[0][0].start_mark.column}{name}: {{}}\n')
+        elif entry[1].start_mark.index == entry[1].end_mark.index:  # `switch:` with nothing after
+            colon = text.index(':', entry[0].end_mark.index) + 1
+            spans.append((colon, colon, ' {}'))
+        else:  # `switch: null` or `switch: ~`
+            spans.append((entry[1].start_mark.index, entry[1].end_mark.index, '{}'))
+    if lines:
+        end = _end_of_value(text, spec[1])
+        prefix = '' if end == 0 or text[end - 1] == '\n' else '\n'
+        spans.append((end, end, prefix + ''.join(lines)))
+    return spans
 
 
 def _child(node, key):

@@ -1,5 +1,6 @@
 from core.api.serializers_.jobs import JobSerializer
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from netbox.api.authentication import TokenPermissions
@@ -25,6 +26,7 @@ from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_f
 from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.resource_references import resource_references
 
 from . import serializers
 
@@ -208,6 +210,23 @@ class HedgehogResourceViewSet(NetBoxReadOnlyModelViewSet):
     filterset_class = filtersets.HedgehogResourceFilterSet
     # A nested run is displayed with its fabric's name: without this, one query per row.
     field_prefetches = {('last_run',): ('last_run__fabric',)}
+
+    def retrieve(self, request, *args, **kwargs):
+        """One resource, with `references` both ways (as its page shows them): {'refers_to': [...],
+        'referred_by': [...]}, each {kind, name, id, url}; id and url are null for a target the index does
+        not hold. Only on this answer: listing them for every row of a list would cost a scan per row."""
+        response = super().retrieve(request, *args, **kwargs)
+        found = resource_references(self.get_object(), request.user)
+        response.data['references'] = {
+            direction: [_reference(entry, request) for entry in entries] for direction, entries in found.items()
+        }
+        return response
+
+
+def _reference(entry, request):
+    pk = entry['pk']
+    url = reverse('plugins-api:netbox_hedgehog-api:hedgehogresource-detail', args=[pk]) if pk else None
+    return {'kind': entry['kind'], 'name': entry['name'], 'id': pk, 'url': url and request.build_absolute_uri(url)}
 
 
 class IngestionRunViewSet(NetBoxReadOnlyModelViewSet):

@@ -45,8 +45,7 @@ from netbox_hedgehog.gitops.tree import (
     parse_manifest,
 )
 from netbox_hedgehog.gitops.treefs import LinkRefused, find_links, raw_entries
-from netbox_hedgehog.validation import REFERRING_KINDS, classify, crossobject, validate_document
-from netbox_hedgehog.validation.defaults import apply_defaults
+from netbox_hedgehog.validation import classify, reference_fields, referring_kinds, validate_document
 from netbox_hedgehog.yamlio import read_documents
 
 __all__ = (
@@ -310,7 +309,9 @@ def index_rows(fabric):
     Only objects that refer to others carry their spec: every other object is only looked up by kind
     and name, so its spec is not even fetched (half the rows of a fabric).
     """
-    spec = Case(When(kind__in=REFERRING_KINDS, then=Cast('spec', TextField())), default=None, output_field=TextField())
+    spec = Case(
+        When(kind__in=referring_kinds(), then=Cast('spec', TextField())), default=None, output_field=TextField()
+    )
     rows = fabric.resources.annotate(spec_text=spec).values_list('managed_path', 'sha256', 'kind', 'name', 'spec_text')
     return [IndexRow(path, sha, kind, name, json.loads(text) if text else None) for path, sha, kind, name, text in rows]
 
@@ -367,7 +368,7 @@ def _check_files(fabric, layout, tree, last_run, now, stats):
         findings += strays
         rows = index_rows(fabric)
         managed_findings, objects = check_managed(tree, files, rows, _setting('max_file_bytes'))
-        findings += managed_findings + check_references(objects)
+        findings += managed_findings + check_references(objects, fabric.name)
         stats.update(managed_files=len(files), indexed=len(rows))
     if tree.is_folder(RAW):
         rejected = _rejections(last_run)
@@ -563,36 +564,20 @@ def inspect_managed_file(relative, data, max_bytes):
     return Inspection([_finding(code, message, relative, document.line)], target=target)
 
 
-class _Existence:
-    """The index the validator's reference rules consult, answering only whether an object exists.
-
-    Dangling is about existence; whether a reference contradicts its target (REF_CONFLICT) is
-    validation's business at ingestion, so target specs are neither fetched nor built here.
-    """
-
-    def __init__(self, objects):
-        self.names = {(obj.kind, obj.name) for obj in objects}
-
-    def spec(self, kind, name):
-        return {} if (kind, name) in self.names else None
-
-
-def check_references(objects):
-    """REF_DANGLING of the validator's own reference rules, run over the referring objects only."""
-    index = _Existence(objects)
+def check_references(objects, fabric_name=None):
+    """HEALTH_REF_DANGLING for each reference of the one reference table (the validator's) whose target
+    managed/ does not hold. Dangling is about existence; whether a reference contradicts its target
+    (REF_CONFLICT) is validation's business at ingestion, so target specs are not read here."""
+    names = {(obj.kind, obj.name) for obj in objects}
+    where = f'managed/ of fabric {fabric_name}' if fabric_name else 'managed/'
     findings = []
     for obj in objects:
-        rule = crossobject._REFERENCE_RULES.get(obj.kind)
-        if rule is None:
+        if obj.spec is None:
             continue
-
-        def add(code, path, message, hint=None, obj=obj):
-            if code == 'REF_DANGLING':
-                label = f'{obj.kind} {obj.name}: {message}'
-                findings.append(_finding('HEALTH_REF_DANGLING', label, obj.path, path=path))
-
-        spec = apply_defaults(obj.kind, {'spec': obj.spec}).get('spec')
-        rule(spec if isinstance(spec, dict) else {}, index, add)
+        for reference in reference_fields(obj.kind, obj.spec):
+            if (reference.kind, reference.name) not in names:
+                message = f'{obj.kind} {obj.name}: {reference.kind} {reference.name!r} is not in {where}.'
+                findings.append(_finding('HEALTH_REF_DANGLING', message, obj.path, path=reference.path))
     return findings
 
 

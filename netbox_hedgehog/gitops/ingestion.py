@@ -350,6 +350,7 @@ class _Ingestion:
             unreadable=unreadable,
             max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
             known_files=_known_files(self.fabric, raw_files),
+            scope=f'raw/ nor managed/ of fabric {self.fabric.name}',
             output_in_place=self._output_in_place,
         )
 

@@ -220,6 +220,7 @@ def make_plan(
     max_bytes=None,
     known_files=None,
     output_in_place=None,
+    scope=None,
 ):
     """Decide what ingesting `raw_files` does.
 
@@ -233,6 +234,7 @@ def make_plan(
     rejected with an INGEST_SYMLINK finding). A file with those very bytes whose outputs are all still in
     place is settled without being parsed again. `output_in_place(record)` tells whether the output
     a record names still holds what it recorded (by default: the output's SHA-256 is the record's).
+    `scope` names the set in the validator's messages ("raw/ nor managed/ of fabric dc1").
     """
     read_options = {} if max_bytes is None else {'max_bytes': max_bytes}
     known_files = known_files or {}
@@ -264,7 +266,7 @@ def make_plan(
 
     raw_documents = [document for _, documents in parsed for document in documents]
     if raw_documents:
-        _validate(parsed, raw_documents, managed_documents(), classify_once)
+        _validate(parsed, raw_documents, managed_documents(), classify_once, scope)
     entries = _classify(parsed, classify_once)
     _note_conflicts(entries)
     # Parsed documents' targets are looked at twice (blocked? then changed?); a settled file's are not.
@@ -279,6 +281,8 @@ def make_plan(
     for path in sorted(links):
         plan.files.append(FilePlan(path, FileAction.REJECT, findings=[_raw_link_finding(path)]))
     plan.files.sort(key=lambda file_plan: file_plan.path)
+    for file_plan, _ in parsed:
+        file_plan.findings.sort(key=_by_line)
     for path in sorted(ignored):
         plan.files.append(
             FilePlan(
@@ -288,6 +292,11 @@ def make_plan(
             )
         )
     return plan
+
+
+def _by_line(finding):
+    """Findings of one file in the order of its lines (the file's own findings, without a line, first)."""
+    return (finding.line or 0, finding.document if finding.document is not None else -1)
 
 
 @dataclass(slots=True)
@@ -367,7 +376,7 @@ def _unreadable_file(path, reason):
     return FilePlan(path, FileAction.REJECT, findings=[finding])
 
 
-def _validate(parsed, raw_documents, managed_documents, classify_once):
+def _validate(parsed, raw_documents, managed_documents, classify_once, scope=None):
     """Validate raw documents as one set, with the managed objects they do not replace as context."""
 
     def identity(document):
@@ -377,7 +386,7 @@ def _validate(parsed, raw_documents, managed_documents, classify_once):
     replaced = {identity(document) for document in raw_documents} - {None}
     context = [document for document in managed_documents if identity(document) not in replaced]
     by_file = {file_plan.path: file_plan for file_plan, _ in parsed}
-    for finding in validate_set(raw_documents, context=context):
+    for finding in validate_set(raw_documents, context=context, **({'scope': scope} if scope else {})):
         by_file[finding.file].findings.append(finding)
 
 

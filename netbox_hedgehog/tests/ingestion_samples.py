@@ -94,5 +94,26 @@ status: {}
 """
 
 
+# The namespaces the samples name without saying so (Hedgehog's defaults for a VPC and a Switch).
+NAMESPACES = """\
+apiVersion: vpc.githedgehog.com/v1beta1
+kind: IPv4Namespace
+metadata:
+  name: default
+spec:
+  subnets:
+    - 10.0.0.0/16
+---
+apiVersion: wiring.githedgehog.com/v1beta1
+kind: VLANNamespace
+metadata:
+  name: default
+spec:
+  ranges:
+    - from: 1000
+      to: 2999
+"""
+
+
 def vpc(vlan=1001):
     return VPC.format(vlan=vlan)

@@ -79,7 +79,7 @@ def test_json_output_has_findings_and_per_file_document_counts(tree):
     assert finding == {
         'severity': 'error',
         'code': 'NAME_INVALID',
-        'message': "metadata.name 'Server_1' is not a lowercase RFC 1123 subdomain.",
+        'message': "name 'Server_1' is not a lowercase RFC 1123 subdomain.",  # the path is shown beside it
         'file': str(folder / 'a.yaml'),
         'line': 9,
         'document': 1,

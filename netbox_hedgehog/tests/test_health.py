@@ -28,8 +28,8 @@ class HealthyTreeTest(HealthyFabricMixin, TestCase):
         report = self.report()
         self.assertEqual(report.findings, [])
         self.assertEqual((report.status, report.score, report.exit_code), (HealthStatus.HEALTHY, 100, 0))
-        self.assertEqual(report.stats['managed_files'], 5)
-        self.assertEqual(report.stats['indexed'], 5)
+        self.assertEqual(report.stats['managed_files'], 7)
+        self.assertEqual(report.stats['indexed'], 7)
         self.assertEqual(report.stats['raw_backlog'], 0)
         self.assertGreater(report.duration, 0)
 
@@ -83,6 +83,9 @@ class FindingCodeTest(HealthyFabricMixin, TestCase):
         (finding,) = [f for f in self.report().findings if f.code == 'HEALTH_REF_DANGLING']
         self.assertEqual(finding.file, 'managed/vpcattachments/vpc-9--server-01.yaml')
         self.assertEqual(finding.path, 'spec.subnet')
+        self.assertEqual(
+            finding.message, "VPCAttachment vpc-9--server-01: VPC 'vpc-9' is not in managed/ of fabric dc1."
+        )
 
     def test_raw_backlog_figures(self):
         self.break_HEALTH_RAW_STALE()

@@ -43,12 +43,13 @@ def files(tree):
 
 
 class HealthyFabricMixin(TemporaryGitopsRootMixin):
-    """Fabric dc1 with switch, server, connection, VPC and attachment ingested: a healthy tree."""
+    """Fabric dc1 with namespaces, switch, server, connection, VPC and attachment ingested: a healthy tree."""
 
     def setUp(self):
         super().setUp()
         self.fabric = HedgehogFabric.objects.create(name='dc1')
         self.tree = self.gitops_root / 'dc1'
+        self.drop('namespaces.yaml', samples.NAMESPACES)
         self.drop('wiring.yaml', samples.WIRING)
         self.drop('vpcs.yaml', samples.vpc() + '---\n' + ATTACHMENT)
         ingest(self.fabric, trigger='test')
@@ -148,7 +149,8 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
         self.write('managed/README.md', '# notes of the team\n')
 
     def break_HEALTH_INDEX_ROW_ORPHANED(self):
-        (self.tree / 'managed' / 'servers' / 'server-01.yaml').unlink()
+        # An object nothing refers to: once its row goes too, the tree is healthy again.
+        (self.tree / 'managed' / 'vpcattachments' / 'vpc-1--server-01.yaml').unlink()
 
     def break_HEALTH_INDEX_FILE_UNINDEXED(self):
         self.write('managed/vpcs/vpc-5.yaml', vpc('vpc-5', 1050, '10.0.50.0/24'))

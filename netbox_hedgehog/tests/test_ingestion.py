@@ -82,6 +82,29 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(self.fabric.gitops_status, GitOpsStatusChoices.SYNCED)
         self.assertEqual(self.fabric.last_ingested, run.finished)
 
+    def test_a_port_taken_by_a_managed_connection_rejects_the_newcomer_naming_port_and_connection(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        newcomer = self.drop(
+            'acl-test.yaml',
+            'apiVersion: wiring.githedgehog.com/v1beta1\nkind: Connection\nmetadata:\n  name: leaf-01--external--acl\n'
+            'spec:\n  external:\n    link:\n      switch:\n        port: leaf-01/E1/1\n',
+        )
+        outcome = ingest(self.fabric, trigger='test')
+        self.assertTrue(newcomer.exists())
+        (finding,) = [f for f in outcome.run.findings if f['code'] == 'CONN_PORT_IN_USE']
+        self.assertEqual((finding['file'], finding['line']), ('raw/acl-test.yaml', 9))
+        self.assertEqual(
+            finding['message'], 'Port leaf-01/E1/1 is already used by Connection server-01--unbundled--leaf-01.'
+        )
+        self.assertNotIn(('Connection', 'leaf-01--external--acl'), self.index())
+
+    def test_a_dangling_reference_says_which_set_it_was_looked_for_in(self):
+        self.drop('attach.yaml', samples.WIRING.replace('leaf-01/E1/1', 'leaf-09/E1/1'))
+        outcome = ingest(self.fabric, trigger='test')
+        (finding,) = [f for f in outcome.run.findings if f['code'] == 'REF_DANGLING' and 'leaf-09' in f['message']]
+        self.assertEqual(finding['message'], "Switch 'leaf-09' is not in raw/ nor managed/ of fabric dc1.")
+
     def test_ingested_and_reindexed_resources_are_in_netbox_search(self):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
@@ -338,7 +361,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         outcome = ingest(self.fabric, trigger='test')
         self.assertEqual((outcome.exit_code, outcome.removed), (1, ['raw/wiring.yaml']))
         self.assertEqual(vpc.read_text(), samples.vpc())
-        (finding,) = outcome.plan.findings()
+        (finding,) = [finding for finding in outcome.plan.findings() if finding.severity == 'error']
         self.assertEqual((finding.code, finding.file, finding.line), ('INGEST_TARGET_NOT_A_FILE', 'raw/vpc.yaml', 1))
         self.assertIn('managed/vpcs/vpc-1.yaml exists and is not a file', finding.message)
 

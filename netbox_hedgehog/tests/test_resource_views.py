@@ -11,6 +11,7 @@ from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRu
 
 from .utils import TemporaryGitopsRootMixin
 
+UNBUNDLED = {'unbundled': {'link': {'server': {'port': 'server-1/enp2s1'}, 'switch': {'port': 'leaf-1/E1/1'}}}}
 VPC_YAML = b'apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: vpc-1  # the first\nspec: {}\n'
 
 
@@ -132,7 +133,9 @@ class ResourceReferencesTestCase(TemporaryGitopsRootMixin, TestCase):
             (
                 resource(fabric, 'VPC', 'vpc-1', 'vpcs', spec={'subnets': {'default': {'subnet': '10.0.1.0/24'}}}),
                 resource(fabric, 'IPv4Namespace', 'default', 'ipv4namespaces', spec={'subnets': ['10.0.0.0/16']}),
-                resource(fabric, 'Connection', 'server-1--unbundled--leaf-1', 'connections', spec={'unbundled': {}}),
+                resource(fabric, 'Connection', 'server-1--unbundled--leaf-1', 'connections', spec=UNBUNDLED),
+                resource(fabric, 'Switch', 'leaf-1', 'switches', spec={'role': 'server-leaf'}),
+                resource(fabric, 'External', 'e1', 'externals', spec={'ipv4Namespace': 'default'}),
                 resource(
                     fabric,
                     'VPCAttachment',
@@ -176,6 +179,20 @@ class ResourceReferencesTestCase(TemporaryGitopsRootMixin, TestCase):
         # The VPC names no namespace: Hedgehog puts it in the default one.
         namespace = self.cell(self.rows['fabric-1', 'IPv4Namespace', 'default'], 'referred-by')
         self.assertIn(self.link('VPC', 'vpc-1'), namespace)
+
+    def test_a_switch_is_referred_to_by_the_connections_on_its_ports(self):
+        referred_by = self.cell(self.rows['fabric-1', 'Switch', 'leaf-1'], 'referred-by')
+        self.assertIn(self.link('Connection', 'server-1--unbundled--leaf-1'), referred_by)
+        refers_to = self.cell(self.rows['fabric-1', 'Connection', 'server-1--unbundled--leaf-1'], 'refers-to')
+        self.assertIn(self.link('Switch', 'leaf-1'), refers_to)
+        self.assertRegex(refers_to, r'server-1 <span class="badge[^"]*"[^>]*>not found</span>')
+
+    def test_an_external_refers_to_its_ipv4_namespace(self):
+        self.assertIn(
+            self.link('IPv4Namespace', 'default'), self.cell(self.rows['fabric-1', 'External', 'e1'], 'refers-to')
+        )
+        namespace = self.cell(self.rows['fabric-1', 'IPv4Namespace', 'default'], 'referred-by')
+        self.assertIn(self.link('External', 'e1'), namespace)
 
     def test_an_object_nothing_refers_to_says_so(self):
         self.assertIn('No other object', self.cell(self.rows['fabric-1', 'VPCPeering', 'vpc-1--vpc-2'], 'referred-by'))

@@ -5,11 +5,9 @@ their rows here, in Python, so the templates only lay them out.
 """
 
 import hashlib
-import operator
-from functools import reduce
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -30,8 +28,8 @@ from netbox_hedgehog.gitops.upload import check_name
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
+from netbox_hedgehog.resource_references import resource_references
 from netbox_hedgehog.tables.run import counts_summary, flatten_counts
-from netbox_hedgehog.validation import REFERRING_KINDS, references
 
 SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
 
@@ -211,28 +209,13 @@ class ReferencesPanel(panels.ObjectPanel):
 
     def get_context(self, context):
         ctx = super().get_context(context)
-        resource = ctx['object']
-        visible = HedgehogResource.objects.restrict(ctx['request'].user, 'view').filter(fabric_id=resource.fabric_id)
-        targets = references(resource.kind, resource.spec)
-        found = {}
-        if targets:
-            wanted = reduce(operator.or_, (Q(kind=kind, name=name) for kind, name in targets))
-            found = {(kind, name): pk for pk, kind, name in visible.filter(wanted).values_list('pk', 'kind', 'name')}
-        refers_to = [_reference(kind, name, found.get((kind, name))) for kind, name in targets]
-        # Any referring object may name this one (a VPC names its namespaces even through defaults), so each
-        # is asked; only their kind, name and spec are read.
-        key = (resource.kind, resource.name)
-        referring = visible.filter(kind__in=REFERRING_KINDS).values_list('pk', 'kind', 'name', 'spec')
-        referred_by = sorted(
-            (_reference(kind, name, pk) for pk, kind, name, spec in referring if key in references(kind, spec)),
-            key=lambda reference: (reference['kind'], reference['name']),
-        )
-        return {**ctx, 'refers_to': refers_to, 'referred_by': referred_by}
+        found = resource_references(ctx['object'], ctx['request'].user)
+        return {**ctx, **{direction: [_linked(entry) for entry in found[direction]] for direction in found}}
 
 
-def _reference(kind, name, pk):
-    url = reverse('plugins:netbox_hedgehog:hedgehogresource', args=[pk]) if pk else None
-    return {'kind': kind, 'name': name, 'url': url}
+def _linked(entry):
+    url = reverse('plugins:netbox_hedgehog:hedgehogresource', args=[entry['pk']]) if entry['pk'] else None
+    return {'kind': entry['kind'], 'name': entry['name'], 'url': url}
 
 
 def read_managed_file(resource):

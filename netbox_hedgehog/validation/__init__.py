@@ -9,8 +9,10 @@ Public API (ingestion, health and the `hedgehog validate` command use only these
   rules over the whole set (one file, a raw/ folder, raw/ plus managed/);
 - `validate_paths(paths, max_bytes=...) -> Report`: read files and folders (*.yaml, *.yml,
   recursively) and validate everything read as one set;
-- `references(kind, spec) -> list[(kind, name)]`: the objects an object refers to, as the
-  cross-object rules follow them.
+- `references(kind, spec) -> list[(kind, name)]`: the objects an object refers to, from the one
+  table of references (`reference_table`) that the validator, pages, API and health all read;
+- `reference_fields(kind, spec) -> list[Reference(path, kind, name)]`: the same with the field naming each;
+- `referring_kinds()`: the kinds whose objects refer to others.
 
 Documents are `netbox_hedgehog.yamlio.Document` objects from `read_documents`. Findings are
 `netbox_hedgehog.findings.Finding`; their codes are listed in `validation.codes.CODES`.
@@ -25,20 +27,22 @@ from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
 from .classify import Classified, classify_data
 from .codes import CODES
 from .context import DocumentCheck
-from .crossobject import REFERRING_KINDS, check_set, referenced
+from .crossobject import DEFAULT_SCOPE, check_set, referenced
 from .defaults import DEFAULT_NAMESPACE, apply_defaults
+from .reference_table import references_of, referring_kinds
 from .rules_vpc import VPC_RULES
 from .rules_wiring import WIRING_RULES
 from .structure import STRUCTURAL_CODES, check_structure
 
 __all__ = (
     'CODES',
-    'REFERRING_KINDS',
     'STRUCTURAL_CODES',
     'Classified',
     'Report',
     'classify',
+    'reference_fields',
     'references',
+    'referring_kinds',
     'validate_document',
     'validate_paths',
     'validate_set',
@@ -87,14 +91,15 @@ def validate_document(document):
     return _check(document).findings()
 
 
-def validate_set(documents, context=()):
+def validate_set(documents, context=(), scope=DEFAULT_SCOPE):
     """Findings of every document plus the cross-object rules over the whole set, in document order.
 
     `context` holds documents already accepted elsewhere (what managed/ holds): references resolve
     to them and clashes with them are found, but they are not validated again and get no findings.
+    `scope` says in messages where a missing object was looked for ("raw/ nor managed/ of fabric dc1").
     """
     checked = [_check(document) for document in documents]
-    check_set(checked, [_context(document) for document in context])
+    check_set(checked, [_context(document) for document in context], scope)
     return [finding for item in checked for finding in item.findings()]
 
 
@@ -102,6 +107,11 @@ def references(kind, spec):
     """(kind, name) of each object a `kind` object with `spec` refers to, after Hedgehog's defaulting
     (a VPC refers to the default namespaces when its author named none)."""
     return referenced(kind, apply_defaults(kind, {'spec': spec}).get('spec'))
+
+
+def reference_fields(kind, spec):
+    """Reference(path, kind, name) of each object a `kind` object with `spec` refers to, after defaulting."""
+    return references_of(kind, apply_defaults(kind, {'spec': spec}).get('spec'))
 
 
 def yaml_files(paths):

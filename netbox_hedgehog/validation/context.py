@@ -52,7 +52,7 @@ class DocumentCheck:
                 Finding(
                     severity,
                     code,
-                    message,
+                    _without_path(message, path),
                     file=document.file,
                     line=line,
                     document=document.index,
@@ -61,6 +61,14 @@ class DocumentCheck:
                 )
             )
         return result
+
+
+def _without_path(message, path):
+    """The message without the field path a finding shows beside it: a message opening with the path
+    (written so for the rules' own reading) names only the field's last part."""
+    if path and message.startswith(path) and path != 'spec':
+        return re.split(r'\.(?![^\[]*\])', path)[-1] + message[len(path) :]
+    return message
 
 
 def locate(root, path):

@@ -1,17 +1,22 @@
-"""Rules across documents: references, duplicates, VLAN and subnet clashes between VPCs.
+"""Rules across documents: references, duplicates, VLAN and subnet clashes between VPCs, ports and link
+addresses shared by Connections, ESLAG redundancy.
 
 Works on any set (one file, a whole raw/, raw/ plus managed/). GitOps files arrive in any order,
-so a reference to an object that is not in the set is only a warning (REF_DANGLING); a reference
-to an object that is there but contradicts it (wrong connection type, missing subnet) is an error
-(REF_CONFLICT).
+so a reference to an object that is not in the set is only a warning (REF_DANGLING, from the one
+table of references in reference_table); a reference to an object that is there but contradicts it
+(wrong connection type, missing subnet) is an error (REF_CONFLICT).
 """
 
 from ..yamlio import clean_data
-from .net import find_overlaps, parse_prefix
-from .rules_vpc import attachment_parts, is_static_attachment, peering_vpcs
-from .rules_wiring import SERVER_FACING_TYPES, connection_type
+from .net import find_overlaps, parse_interface, parse_prefix
+from .reference_table import references_of
+from .rules_vpc import attachment_parts, is_static_attachment
+from .rules_wiring import LINK_IP_TYPES, SERVER_FACING_TYPES, connection_devices, connection_ends, connection_type
 
-__all__ = ('REFERRING_KINDS', 'check_set', 'referenced')
+__all__ = ('DEFAULT_SCOPE', 'check_set', 'referenced')
+
+# What a set is called in REF_DANGLING messages when the caller does not say ("not in the files given").
+DEFAULT_SCOPE = 'the files given'
 
 
 def _dict(value):
@@ -56,54 +61,40 @@ def _where(item):
     return f'{document.file or "document"}:{document.line}'
 
 
-def check_set(checked, context=()):
+def check_set(checked, context=(), scope=DEFAULT_SCOPE):
     """Add the cross-object findings of `checked` (validated documents) to their own checks; `context`
-    (checks of documents accepted earlier) takes part in the index and in clashes, not in the rules."""
+    (checks of documents accepted earlier) takes part in the index and in clashes, not in the rules.
+    `scope` names the set in messages ("raw/ nor managed/ of fabric dc1")."""
     index = _Index([*context, *checked])  # context first: a clash is reported on the newcomer
     for item in checked:
         if item.obj is None:
             continue
-        rule = _REFERENCE_RULES.get(item.classified.kind.kind)
+        kind = item.classified.kind.kind
+        spec = _dict(item.obj.get('spec'))
+        for reference in references_of(kind, spec):
+            if index.spec(reference.kind, reference.name) is None:
+                item.add('REF_DANGLING', reference.path, f'{reference.kind} {reference.name!r} is not in {scope}.')
+        rule = _CONFLICT_RULES.get(kind)
         if rule is not None:
-            rule(_dict(item.obj.get('spec')), index, item.add)
+            rule(spec, index, item.add)
     _check_vpc_namespaces(index)
-
-
-class _Lookups:
-    """An index holding nothing that remembers what it was asked for: the objects a rule refers to."""
-
-    def __init__(self):
-        self.asked = {}
-
-    def spec(self, kind, name):
-        if isinstance(name, str) and name:
-            self.asked.setdefault((kind, name), None)
-        return None
+    newcomers = {id(item) for item in checked}
+    connections = index.of_kind('Connection')
+    _check_ports_in_use(connections, newcomers)
+    _check_link_ips_in_use(connections, newcomers)
 
 
 def referenced(kind, spec):
-    """(kind, name) of each object a `kind` object with this defaulted `spec` refers to, in the order its
-    reference rule looks them up: the rules are the one definition of which field names which object."""
-    rule = _REFERENCE_RULES.get(kind)
-    if rule is None:
-        return []
-    lookups = _Lookups()
-    rule(_dict(spec), lookups, lambda *issue: None)
-    return list(lookups.asked)
-
-
-def _dangling(add, path, kind, name):
-    add('REF_DANGLING', path, f'{path}: {kind} {name!r} is not in this set.')
+    """(kind, name) of each object a `kind` object with this defaulted `spec` refers to (the reference table's
+    rules, in table order)."""
+    return [(reference.kind, reference.name) for reference in references_of(kind, spec)]
 
 
 def _vpc_attachment(spec, index, add):
     connection_name = spec.get('connection')
     connection = index.spec('Connection', connection_name)
     conn_type = None
-    if connection is None:
-        if connection_name:
-            _dangling(add, 'spec.connection', 'Connection', connection_name)
-    else:
+    if connection is not None:
         conn_type = connection_type(connection)
         if conn_type not in SERVER_FACING_TYPES:
             add(
@@ -118,7 +109,6 @@ def _vpc_attachment(spec, index, add):
     vpc_name, subnet_name = parts
     vpc = index.spec('VPC', vpc_name)
     if vpc is None:
-        _dangling(add, 'spec.subnet', 'VPC', vpc_name)
         return
     subnets = _dict(vpc.get('subnets'))
     if subnet_name not in subnets:
@@ -133,12 +123,10 @@ def _vpc_attachment(spec, index, add):
 
 def _vpc_peering(spec, index, add):
     vpcs = {}
-    for name in peering_vpcs(spec):
-        vpc = index.spec('VPC', name)
-        if vpc is None:
-            _dangling(add, f'spec.permit.{name}', 'VPC', name)
-        else:
-            vpcs[name] = vpc
+    for reference in references_of('VPCPeering', spec):
+        vpc = index.spec('VPC', reference.name)
+        if vpc is not None:
+            vpcs[reference.name] = vpc
     for position, entry in enumerate(_list(spec.get('permit'))):
         for name, peer in _dict(entry).items():
             if name not in vpcs:
@@ -158,10 +146,7 @@ def _vpc_peering(spec, index, add):
 def _external_attachment(spec, index, add):
     external_name = spec.get('external')
     external = index.spec('External', external_name)
-    if external is None:
-        if external_name:
-            _dangling(add, 'spec.external', 'External', external_name)
-    else:
+    if external is not None:
         external_static = external.get('static') is not None
         if external_static != is_static_attachment(spec):
             mode = 'static' if external_static else 'BGP'
@@ -173,38 +158,20 @@ def _external_attachment(spec, index, add):
             )
     connection_name = spec.get('connection')
     connection = index.spec('Connection', connection_name)
-    if connection is None:
-        if connection_name:
-            _dangling(add, 'spec.connection', 'Connection', connection_name)
-    elif connection_type(connection) != 'external':
+    if connection is not None and connection_type(connection) != 'external':
         add('REF_CONFLICT', 'spec.connection', f'Connection {connection_name} is not of type external.')
 
 
 def _external_peering(spec, index, add):
-    permit = _dict(spec.get('permit'))
-    vpc_side, external_side = _dict(permit.get('vpc')), _dict(permit.get('external'))
+    vpc_side = _dict(_dict(spec.get('permit')).get('vpc'))
     vpc_name = vpc_side.get('name')
     vpc = index.spec('VPC', vpc_name)
-    if vpc is None:
-        if vpc_name:
-            _dangling(add, 'spec.permit.vpc.name', 'VPC', vpc_name)
-    else:
+    if vpc is not None:
         subnets = _dict(vpc.get('subnets'))
         for position, subnet in enumerate(_list(vpc_side.get('subnets'))):
             if subnet not in subnets:
                 path = f'spec.permit.vpc.subnets[{position}]'
                 add('REF_CONFLICT', path, f'VPC {vpc_name} has no subnet {subnet!r}.')
-    external_name = external_side.get('name')
-    if external_name and index.spec('External', external_name) is None:
-        _dangling(add, 'spec.permit.external.name', 'External', external_name)
-
-
-def _switch(spec, index, add):
-    for position, group in enumerate(_list(spec.get('groups'))):
-        if group and index.spec('SwitchGroup', group) is None:
-            redundancy = _dict(spec.get('redundancy'))
-            path = 'spec.redundancy.group' if group == redundancy.get('group') else f'spec.groups[{position}]'
-            _dangling(add, path, 'SwitchGroup', group)
 
 
 def _vpc(spec, index, add):
@@ -225,13 +192,18 @@ def _vpc(spec, index, add):
                 f'{network} is outside IPv4Namespace {spec.get("ipv4Namespace")}.',
             )
         vlan = subnet.get('vlan')
-        if vlan_ranges is not None and isinstance(vlan, int) and vlan and not subnet.get('hostBGP'):
+        # A VLAN outside 1..4094 is the VPC's own VPC_VLAN_INVALID: one finding per mistake.
+        if vlan_ranges is not None and _valid_vlan(vlan) and not subnet.get('hostBGP'):
             if not any(_in_range(vlan, r) for r in vlan_ranges):
                 add(
                     'REF_CONFLICT',
                     f'spec.subnets.{name}.vlan',
                     f'VLAN {vlan} is outside VLANNamespace {spec.get("vlanNamespace")}.',
                 )
+
+
+def _valid_vlan(vlan):
+    return isinstance(vlan, int) and not isinstance(vlan, bool) and 1 <= vlan <= 4094
 
 
 def _in_range(vlan, vlan_range):
@@ -254,7 +226,7 @@ def _check_vpc_namespaces(index):
             subnet = _dict(subnet)
             path = f'spec.subnets.{subnet_name}'
             vlan = subnet.get('vlan')
-            if vlan_namespace and isinstance(vlan, int) and vlan and not subnet.get('hostBGP'):
+            if vlan_namespace and _valid_vlan(vlan) and not subnet.get('hostBGP'):
                 key = (vlan_namespace, vlan)
                 owner = vlans.get(key)
                 if owner is None:
@@ -285,13 +257,118 @@ def _check_vpc_namespaces(index):
                 )
 
 
-_REFERENCE_RULES = {
+def _eslag_redundancy(spec, index, add):
+    """As the fabric's Connection Validate: the switches of an ESLAG connection share one redundancy group,
+    of type eslag. Switches not in the set are REF_DANGLING; the others must already agree."""
+    if connection_type(spec) != 'eslag':
+        return
+    switches = connection_devices(spec, 'switch')
+    found = {
+        name: _dict(index.spec('Switch', name).get('redundancy')) for _, name in switches if index.spec('Switch', name)
+    }
+    path = 'spec.eslag.links'
+    for field in ('group', 'type'):
+        values = {name: value for name, value in ((n, r.get(field)) for n, r in found.items()) if value}
+        if len(set(values.values())) > 1:
+            listed = ', '.join(f'{name} in {value}' for name, value in values.items())
+            add(
+                'CONN_REDUNDANCY',
+                path,
+                f'The switches of this ESLAG connection differ in redundancy {field}: {listed}.',
+            )
+            return
+    if not found or len(found) < len(switches):
+        return  # the missing switches may still bring the group
+    groups = {r.get('group') for r in found.values()} - {None, ''}
+    types = {r.get('type') for r in found.values()} - {None, ''}
+    if not groups:
+        add('CONN_REDUNDANCY', path, f'None of its switches ({", ".join(found)}) has a redundancy group.')
+    elif types != {'eslag'}:
+        found_type = ', '.join(sorted(types)) or 'none'
+        add('CONN_REDUNDANCY', path, f'Redundancy group {groups.pop()} is of type {found_type}, not eslag.')
+
+
+def _port_key(port):
+    """Ports that name the same switch port: leaf-01/E1/4 is leaf-01/E1/4/1 when E1/4 is broken out (as the
+    fabric's Connection Validate counts them)."""
+    return f'{port}/1' if port.count('/') == 2 else port
+
+
+def _clashes(connections, newcomers, claims, owner):
+    """Each claim (key, path, shown value) that two owners make, once per newcomer making it.
+
+    `claims(item)` yields a Connection's claims and `owner(name, path)` who makes one (a Connection, or
+    one link of it); every holder of a key hears of the others, but only newcomers (not the context:
+    objects accepted earlier) are told.
+    """
+    holders = {}
+    for item in connections:
+        name = item.classified.name
+        for key, path, shown in claims(item):
+            holders.setdefault(key, []).append((item, owner(name, path), name, path, shown))
+    for entries in holders.values():
+        if len({entry[1] for entry in entries}) < 2:
+            continue
+        for item, who, _, path, shown in entries:
+            if id(item) in newcomers:
+                yield item, path, shown, [(n, p, s) for _, o, n, p, s in entries if o != who]
+
+
+def _port_claims(item):
+    for path, _, _, port in connection_ends(_dict(item.obj.get('spec'))):
+        if port and '/' in port:
+            yield _port_key(port), f'{path}.port', port
+
+
+def _check_ports_in_use(connections, newcomers):
+    """A port is used by at most one Connection across the fabric (switch, server and gateway ports alike)."""
+    # Ports repeated inside one Connection are its own CONN_PORT_DUPLICATE.
+    for item, path, port, others in _clashes(connections, newcomers, _port_claims, lambda name, path: name):
+        named = ', '.join(f'{name} ({other_port})' if other_port != port else name for name, _, other_port in others)
+        item.add('CONN_PORT_IN_USE', path, f'Port {port} is already used by Connection {named}.')
+
+
+def _link_ip_claims(item):
+    spec = _dict(item.obj.get('spec'))
+    if connection_type(spec) not in LINK_IP_TYPES:
+        return
+    for path, _, _, _ in connection_ends(spec):
+        ip = parse_interface(_value_at(spec, f'{path}.ip'))
+        if ip is not None:
+            yield ip.ip, f'{path}.ip', str(ip.ip)
+
+
+def _value_at(spec, path):
+    """The value at `path` (spec.fabric.links[0].spine.ip) of a spec, or None."""
+    node = {'spec': spec}
+    for part in path.replace('[', '.[').split('.'):
+        if part.startswith('['):
+            index = int(part[1:-1])
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _link_of(name, path):
+    return name, path.rsplit('.', 2)[0]
+
+
+def _check_link_ips_in_use(connections, newcomers):
+    """Fabric, mesh and gateway link addresses are unique across the fabric."""
+    # Two links of one Connection clash too; both ends of one link are that link's CONN_LINK_IP.
+    for item, path, address, others in _clashes(connections, newcomers, _link_ip_claims, _link_of):
+        named = ', '.join(f'{name} {other_path}' for name, other_path, _ in others)
+        item.add('CONN_LINK_IP_IN_USE', path, f'{address} is already used by Connection {named}.')
+
+
+# Rules that compare an object with the objects it refers to (REF_CONFLICT and the like); whether those
+# exist at all is the reference table's business.
+_CONFLICT_RULES = {
     'VPC': _vpc,
     'VPCAttachment': _vpc_attachment,
     'VPCPeering': _vpc_peering,
     'ExternalAttachment': _external_attachment,
     'ExternalPeering': _external_peering,
-    'Switch': _switch,
+    'Connection': _eslag_redundancy,
 }
-# The kinds whose objects refer to others (every other object is only ever referred to).
-REFERRING_KINDS = frozenset(_REFERENCE_RULES)

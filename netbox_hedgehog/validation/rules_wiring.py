@@ -8,7 +8,16 @@ Validate() methods of githedgehog/fabric api/wiring/v1beta1, minus what needs a 
 
 from .net import find_overlaps, parse_address, parse_interface, parse_prefix
 
-__all__ = ('CONNECTION_TYPES', 'SERVER_FACING_TYPES', 'WIRING_RULES', 'connection_type', 'port_device')
+__all__ = (
+    'CONNECTION_TYPES',
+    'LINK_IP_TYPES',
+    'SERVER_FACING_TYPES',
+    'WIRING_RULES',
+    'connection_devices',
+    'connection_ends',
+    'connection_type',
+    'port_device',
+)
 
 RESERVED_VLANS = (3000, 3999)
 SWITCH_ROLES = ('spine', 'server-leaf', 'border-leaf', 'mixed-leaf')
@@ -29,6 +38,22 @@ CONNECTION_TYPES = (
 )
 SERVER_FACING_TYPES = ('unbundled', 'bundled', 'eslag')
 _DEPRECATED_TYPES = ('mclag', 'mclagDomain')
+# The link ends of each connection type, each with what device it is on: (end, role).
+# As githedgehog/fabric's ConnectionSpec.Endpoints(): a gateway end is a Gateway (not a wiring kind).
+_ENDS = {
+    'unbundled': (('server', 'server'), ('switch', 'switch')),
+    'bundled': (('server', 'server'), ('switch', 'switch')),
+    'eslag': (('server', 'server'), ('switch', 'switch')),
+    'fabric': (('spine', 'switch'), ('leaf', 'switch')),
+    'mesh': (('leaf1', 'switch'), ('leaf2', 'switch')),
+    'gateway': (('switch', 'switch'), ('gateway', 'gateway')),
+    'vpcLoopback': (('switch1', 'switch'), ('switch2', 'switch')),
+    'external': (('switch', 'switch'),),
+    'staticExternal': (('switch', 'switch'),),
+}
+_SINGLE_LINK_TYPES = ('unbundled', 'external', 'staticExternal')
+# The types whose link ends carry fabric-internal /31 addresses (unique across the fabric).
+LINK_IP_TYPES = ('fabric', 'mesh', 'gateway')
 
 
 def _dict(value):
@@ -43,6 +68,32 @@ def connection_type(spec):
     """The single connection type key of a Connection spec, or None when there is not exactly one."""
     present = [name for name in CONNECTION_TYPES if spec.get(name) is not None]
     return present[0] if len(present) == 1 else None
+
+
+def connection_ends(spec):
+    """(path, end, role, port) of every link end of a Connection spec, as the fabric's Endpoints() lists
+    them: none for the deprecated MCLAG types or a spec without exactly one type. `path` is the end's
+    field (spec.fabric.links[0].spine), `role` 'switch', 'server' or 'gateway', `port` the text or ''."""
+    kind = connection_type(spec)
+    if kind not in _ENDS:
+        return []
+    body = _dict(spec[kind])
+    if kind in _SINGLE_LINK_TYPES:
+        links = [(f'spec.{kind}.link', _dict(body.get('link')))]
+    else:
+        links = [(f'spec.{kind}.links[{i}]', _dict(link)) for i, link in enumerate(_list(body.get('links')))]
+    return [(f'{path}.{end}', end, role, _port(link.get(end))) for path, link in links for end, role in _ENDS[kind]]
+
+
+def connection_devices(spec, role):
+    """(path of the first port naming it, device) of each `role` device ('switch', 'server') a Connection
+    spec links, in order."""
+    seen = {}
+    for path, _, end_role, port in connection_ends(spec):
+        device = port_device(port)
+        if end_role == role and device and device not in seen:
+            seen[device] = f'{path}.port'
+    return [(path, device) for device, path in seen.items()]
 
 
 def port_device(port):

@@ -28,10 +28,13 @@ EXPECTED = {
         [],
     ),
     'docs_build-wiring_sample-spine-leaf.yaml': (20, [], [], ['Gateway']),
-    'docs_connections_all-types.yaml': (8, [], [], []),
+    # One example per type, written apart in the docs: read as one set they reuse switch ports and the
+    # mesh and gateway examples the same link addresses, which the fabric refuses (issue 16).
+    'docs_connections_all-types.yaml': (8, ['CONN_LINK_IP_IN_USE', 'CONN_PORT_IN_USE'], ['REF_DANGLING'], []),
     'docs_devices_switch-server-examples.yaml': (4, [], ['REF_DANGLING'], []),
     'docs_dhcp_static-leases.yaml': (1, [], [], []),
-    'docs_external_bgp-and-static-examples.yaml': (9, [], [], ['GatewayPeering']),
+    # The BGP and the static example are alternatives on the same border port (switch-border/E1/2).
+    'docs_external_bgp-and-static-examples.yaml': (9, ['CONN_PORT_IN_USE'], ['REF_DANGLING'], ['GatewayPeering']),
     'docs_external_placeholder-templates_INVALID.yaml': (
         6,
         [
@@ -131,7 +134,7 @@ def test_external_name_longer_than_11_is_an_error():
 
 def test_switch_group_missing_from_the_set_is_only_dangling():
     found = findings_of('docs_devices_switch-server-examples.yaml', 'REF_DANGLING')
-    assert ('spec.groups[0]', "spec.groups[0]: SwitchGroup 'some-group' is not in this set.") in [
+    assert ('spec.groups[0]', "SwitchGroup 'some-group' is not in the files given.") in [
         (f.path, f.message) for f in found
     ]
 
@@ -150,3 +153,18 @@ def test_attachments_resolve_against_connections_in_another_file_and_repeats_are
 def test_whole_corpus_as_one_set_never_raises_and_counts_every_document():
     report = validate_paths([need_shared(CORPUS)])
     assert sum(report.files.values()) == sum(expected[0] for expected in EXPECTED.values())
+
+
+def test_no_message_repeats_the_path_shown_beside_it():
+    report = validate_paths([need_shared(CORPUS)])
+    assert [f for f in report.findings if f.path and f.path != 'spec' and f.path in f.message] == []
+    (vlan,) = [f for f in findings_of('docs-alpha7_v1alpha2_wiring-examples.yaml', 'CONN_STATIC_EXTERNAL')]
+    assert vlan.message.startswith('subnets[') and vlan.path.startswith('spec.staticExternal.link.switch.subnets[')
+
+
+def test_peered_vpcs_are_reported_at_their_own_keys():
+    found = findings_of('demo-gitops_env-1_demo.yaml', 'REF_DANGLING')
+    assert [(f.path, f.line) for f in found if f.path.startswith('spec.permit[')] == [
+        ('spec.permit[0].demo-vpc-1', 50),
+        ('spec.permit[0].demo-vpc-2', 52),
+    ]

@@ -2,7 +2,7 @@
 
 from helpers import codes, documents, obj
 
-from netbox_hedgehog.validation import references, validate_set
+from netbox_hedgehog.validation import reference_fields, references, validate_set
 
 LINK = {'server': {'port': 'server-1/enp2s1'}, 'switch': {'port': 'leaf-1/E1/1'}}
 UNBUNDLED = obj('Connection', 'server-1--unbundled--leaf-1', {'unbundled': {'link': LINK}})
@@ -23,8 +23,23 @@ BGP_ATTACH = obj(
 )
 
 
-def found(*objects):
-    return [(f.code, f.document, f.path) for f in validate_set(documents(*objects)) if f.code != 'FOREIGN_DOCUMENT']
+# What the objects above refer to without saying so (a VPC's default namespaces) or through their ports.
+NAMESPACES = (
+    obj('IPv4Namespace', 'default', {'subnets': ['10.0.0.0/16']}),
+    obj('VLANNamespace', 'default', {'ranges': [{'from': 1000, 'to': 2999}]}),
+)
+DEVICES = (
+    obj('Switch', 'leaf-1', {'role': 'server-leaf', 'profile': 'vs'}),
+    obj('Switch', 'border', {'role': 'border-leaf', 'profile': 'vs'}),
+    obj('Server', 'server-1', {}),
+)
+WORLD = NAMESPACES + DEVICES
+
+
+def found(*objects, world=WORLD):
+    """(code, document, path) of the findings of `objects`, read with `world` after them (so their indexes hold)."""
+    findings = validate_set(documents(*objects, *world))
+    return [(f.code, f.document, f.path) for f in findings if f.code != 'FOREIGN_DOCUMENT']
 
 
 def test_complete_set_has_no_findings():
@@ -72,7 +87,10 @@ def test_peering_subnet_filters_must_exist_and_peers_must_share_namespaces():
         'VPC', 'vpc-2', {'ipv4Namespace': 'other', 'subnets': {'default': {'subnet': '10.0.2.0/24', 'vlan': 1002}}}
     )
     peering = obj('VPCPeering', 'p', {'permit': [{'vpc-1': {}, 'vpc-2': {}}]})
-    assert found(VPC_1, other_ns, peering) == [('REF_CONFLICT', 2, 'spec.permit')]
+    assert found(VPC_1, other_ns, peering) == [
+        ('REF_DANGLING', 1, 'spec.ipv4Namespace'),
+        ('REF_CONFLICT', 2, 'spec.permit'),
+    ]
 
 
 def test_external_peering_references():
@@ -82,8 +100,8 @@ def test_external_peering_references():
         {'permit': {'vpc': {'name': 'vpc-1', 'subnets': ['missing']}, 'external': {'name': 'e1', 'prefixes': []}}},
     )
     assert found(VPC_1, peering) == [
-        ('REF_CONFLICT', 1, 'spec.permit.vpc.subnets[0]'),
         ('REF_DANGLING', 1, 'spec.permit.external.name'),
+        ('REF_CONFLICT', 1, 'spec.permit.vpc.subnets[0]'),
     ]
 
 
@@ -91,8 +109,8 @@ def test_switch_groups_resolve_or_dangle():
     switch = obj(
         'Switch', 'leaf-1', {'role': 'server-leaf', 'profile': 'vs', 'redundancy': {'group': 'g1', 'type': 'eslag'}}
     )
-    assert found(switch) == [('REF_DANGLING', 0, 'spec.redundancy.group')]
-    assert found(switch, obj('SwitchGroup', 'g1', {})) == []
+    assert found(switch, world=NAMESPACES) == [('REF_DANGLING', 0, 'spec.redundancy.group')]
+    assert found(switch, obj('SwitchGroup', 'g1', {}), world=NAMESPACES) == []
 
 
 def test_vlan_reused_by_another_vpc_in_the_namespace_is_an_error():
@@ -101,7 +119,7 @@ def test_vlan_reused_by_another_vpc_in_the_namespace_is_an_error():
     other_ns = obj(
         'VPC', 'vpc-2', {'vlanNamespace': 'b', 'subnets': {'default': {'subnet': '10.0.2.0/24', 'vlan': 1001}}}
     )
-    assert found(VPC_1, other_ns) == []
+    assert found(VPC_1, other_ns, obj('VLANNamespace', 'b', {'ranges': [{'from': 1000, 'to': 1999}]})) == []
 
 
 def test_overlapping_subnets_of_vpcs_in_one_namespace_are_an_error():
@@ -125,7 +143,7 @@ def test_vpc_subnets_and_vlans_must_fit_their_namespaces_when_present():
         obj('IPv4Namespace', 'default', {'subnets': ['10.1.0.0/16']}),
         obj('VLANNamespace', 'default', {'ranges': [{'from': 2000, 'to': 2999}]}),
     )
-    assert found(*namespaces, VPC_1) == [
+    assert found(*namespaces, VPC_1, world=DEVICES) == [
         ('REF_CONFLICT', 2, 'spec.subnets.default.subnet'),
         ('REF_CONFLICT', 2, 'spec.subnets.default.vlan'),
     ]
@@ -135,7 +153,10 @@ def test_duplicates_with_different_content_fail_identical_ones_inform():
     changed = obj('VPC', 'vpc-1', {'subnets': {'default': {'subnet': '10.0.9.0/24', 'vlan': 1009}}})
     assert ('DUPLICATE_OBJECT', 1, 'metadata.name') in found(VPC_1, changed)
     legacy_copy = {**VPC_1, 'apiVersion': 'vpc.githedgehog.com/v1alpha2'}
-    assert codes(validate_set(documents(VPC_1, legacy_copy))) == ['DUPLICATE_IDENTICAL', 'LEGACY_API_VERSION']
+    assert codes(validate_set(documents(VPC_1, legacy_copy, *NAMESPACES))) == [
+        'DUPLICATE_IDENTICAL',
+        'LEGACY_API_VERSION',
+    ]
 
 
 def test_references_are_what_the_rules_look_up():
@@ -157,8 +178,28 @@ def test_references_follow_hedgehog_defaults():
 
 
 def test_kinds_without_reference_rules_refer_to_nothing():
-    assert references('Connection', UNBUNDLED['spec']) == []
+    assert references('Server', {}) == []
     assert references('VPCAttachment', None) == []
+
+
+def test_a_connection_refers_to_the_switches_and_servers_its_ports_name():
+    assert references('Connection', UNBUNDLED['spec']) == [('Switch', 'leaf-1'), ('Server', 'server-1')]
+    assert reference_fields('Connection', EXTERNAL_CONN['spec']) == [
+        ('spec.external.link.switch.port', 'Switch', 'border')
+    ]
+    # The deprecated MCLAG types list no endpoints, as the fabric's Endpoints().
+    assert references('Connection', {'mclagDomain': {'peerLinks': []}}) == []
+
+
+def test_an_external_refers_to_its_ipv4_namespace_and_a_switch_to_its_vlan_namespaces():
+    assert references('External', {'ipv4Namespace': 'ns-2'}) == [('IPv4Namespace', 'ns-2')]
+    assert references('External', {}) == [('IPv4Namespace', 'default')]
+    switch = {'groups': ['border'], 'redundancy': {'group': 'eslag-1', 'type': 'eslag'}}
+    assert reference_fields('Switch', switch) == [
+        ('spec.groups[0]', 'SwitchGroup', 'border'),
+        ('spec.redundancy.group', 'SwitchGroup', 'eslag-1'),
+        ('spec.vlanNamespaces[0]', 'VLANNamespace', 'default'),
+    ]
 
 
 def test_a_namespace_that_is_not_a_name_is_a_type_finding_not_a_crash():
@@ -166,3 +207,15 @@ def test_a_namespace_that_is_not_a_name_is_a_type_finding_not_a_crash():
     broken = obj('VPC', 'vpc-3', {**VPC_1['spec'], 'vlanNamespace': [None], 'ipv4Namespace': ['x']})
     expected = [('FIELD_TYPE', 1, 'spec.ipv4Namespace'), ('FIELD_TYPE', 1, 'spec.vlanNamespace')]
     assert sorted(found(VPC_1, broken)) == expected
+
+
+def test_a_vlan_outside_1_to_4094_is_one_finding_not_also_a_namespace_conflict():
+    vlan_5000 = obj('VPC', 'vpc-3', {'subnets': {'default': {'subnet': '10.0.3.0/24', 'vlan': 5000}}})
+    also_5000 = obj('VPC', 'vpc-4', {'subnets': {'default': {'subnet': '10.0.4.0/24', 'vlan': 5000}}})
+    assert found(vlan_5000, also_5000) == [
+        ('VPC_VLAN_INVALID', 0, 'spec.subnets.default.vlan'),
+        ('VPC_VLAN_INVALID', 1, 'spec.subnets.default.vlan'),
+    ]
+    # Near miss: a valid VLAN outside the namespace is that conflict, once.
+    vlan_3 = obj('VPC', 'vpc-3', {'subnets': {'default': {'subnet': '10.0.3.0/24', 'vlan': 3}}})
+    assert found(vlan_3) == [('REF_CONFLICT', 0, 'spec.subnets.default.vlan')]

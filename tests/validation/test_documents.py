@@ -85,7 +85,11 @@ def test_valid_metadata_passes_with_or_without_default_namespace():
         assert validate_document(document) == []
 
 
-def test_docs_list_every_finding_code_with_its_severity():
+def test_docs_list_every_finding_code_with_its_severity_meaning_and_hint():
     text = (Path(__file__).parents[2] / 'docs' / 'findings.md').read_text()
     for code, entry in CODES.items():
-        assert f'| `{code}` | {entry.severity} |' in text, code
+        assert f'| `{code}` | {entry.severity} | {entry.meaning} | {entry.hint} |' in text, code
+
+
+def test_every_code_has_a_hint():
+    assert [code for code, entry in CODES.items() if not entry.hint] == []

@@ -444,7 +444,10 @@ def test_every_rule_code_has_a_test():
         'NAMESPACE_INVALID',
         'VLAN_CONFLICT',
         'SUBNET_CONFLICT',
-    }  # covered by test_documents.py and test_crossobject.py
+        'CONN_PORT_IN_USE',
+        'CONN_LINK_IP_IN_USE',
+        'CONN_REDUNDANCY',
+    }  # covered by test_documents.py, test_crossobject.py and test_wiring_set.py
     assert rule_codes - not_here <= tested
 
 

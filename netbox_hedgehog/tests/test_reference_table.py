@@ -1,0 +1,76 @@
+"""The one table of references feeds the validator, the resource page, the REST API and health alike."""
+
+from unittest import mock
+
+from django.urls import reverse
+from utilities.testing import APITestCase
+
+from netbox_hedgehog.gitops.health import check_references, index_rows
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.validation import reference_table, validate_set
+from netbox_hedgehog.yamlio import read_documents
+
+from .test_resource_views import resource
+from .utils import TemporaryGitopsRootMixin
+
+# A rule the table does not have: a Server naming a SwitchGroup in its description.
+NEW_RULE = reference_table.ReferenceRule(
+    'Server', 'SwitchGroup', lambda spec: [('spec.description', spec.get('description'))]
+)
+SERVER = b"""apiVersion: wiring.githedgehog.com/v1beta1
+kind: Server
+metadata:
+  name: server-9
+spec:
+  description: group-9
+"""
+
+
+class ReferenceTableTestCase(TemporaryGitopsRootMixin, APITestCase):
+    user_permissions = ('netbox_hedgehog.view_hedgehogresource',)
+
+    def setUp(self):
+        super().setUp()
+        self.fabric = HedgehogFabric.objects.create(name='fabric-1')
+        self.server, self.group, self.dangling = HedgehogResource.objects.bulk_create(
+            (
+                resource(self.fabric, 'Server', 'server-1', 'servers', spec={'description': 'group-1'}),
+                resource(self.fabric, 'SwitchGroup', 'group-1', 'switchgroups', spec={}),
+                resource(self.fabric, 'Server', 'server-9', 'servers', spec={'description': 'group-9'}),
+            )
+        )
+        self.client.force_login(self.user)
+        patcher = mock.patch.object(reference_table, 'REFERENCE_RULES', (*reference_table.REFERENCE_RULES, NEW_RULE))
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def page(self, row):
+        response = self.client.get(row.get_absolute_url())
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    def test_a_rule_added_to_the_table_shows_in_validator_page_api_and_health(self):
+        # The validator: a dangling reference, at the field the rule names.
+        (finding,) = validate_set(read_documents(SERVER, 'raw/server-9.yaml').documents)
+        self.assertEqual((finding.code, finding.path, finding.line), ('REF_DANGLING', 'spec.description', 6))
+        # The page: both directions.
+        self.assertIn(f'href="{self.group.get_absolute_url()}"', self.page(self.server))
+        self.assertIn(f'href="{self.server.get_absolute_url()}"', self.page(self.group))
+        # The API: the detail answer carries them.
+        url = reverse('plugins-api:netbox_hedgehog-api:hedgehogresource-detail', args=[self.server.pk])
+        answer = self.client.get(url, **self.header).data['references']
+        self.assertEqual(
+            [(r['kind'], r['name'], r['id']) for r in answer['refers_to']], [('SwitchGroup', 'group-1', self.group.pk)]
+        )
+        url = reverse('plugins-api:netbox_hedgehog-api:hedgehogresource-detail', args=[self.group.pk])
+        answer = self.client.get(url, **self.header).data['references']
+        self.assertEqual([(r['kind'], r['name']) for r in answer['referred_by']], [('Server', 'server-1')])
+        url = reverse('plugins-api:netbox_hedgehog-api:hedgehogresource-detail', args=[self.dangling.pk])
+        answer = self.client.get(url, **self.header).data['references']
+        self.assertEqual(answer['refers_to'], [{'kind': 'SwitchGroup', 'name': 'group-9', 'id': None, 'url': None}])
+        # Health: the dangling one, read from the index.
+        findings = check_references(index_rows(self.fabric))
+        self.assertEqual(
+            [(f.code, f.file, f.path) for f in findings],
+            [('HEALTH_REF_DANGLING', 'managed/servers/server-9.yaml', 'spec.description')],
+        )
