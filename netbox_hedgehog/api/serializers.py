@@ -1,8 +1,8 @@
 from collections.abc import Mapping
 
 from netbox.api.fields import ChoiceField
-from rest_framework import serializers
 from netbox.api.serializers import NetBoxModelSerializer, PrimaryModelSerializer
+from rest_framework import serializers
 from users.api.serializers_.users import UserSerializer
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
