@@ -175,7 +175,8 @@ def onboard_new_fabric(fabric):
 
 
 def check_git_connection(fabric):
-    """The Test connection action: a real `git ls-remote` of the fabric's remote, with its credentials."""
+    """The Test connection action: a real `git ls-remote` of the fabric's remote, with the credentials that
+    cover its URL (none when no entry does)."""
     timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
     return check_connection(fabric.remote_settings(), timeout=timeout)
 

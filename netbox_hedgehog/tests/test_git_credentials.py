@@ -14,11 +14,14 @@ import tempfile
 from pathlib import Path
 
 from core.models import ObjectChange
+from django.core.exceptions import ImproperlyConfigured
+from django.test import SimpleTestCase
 from django.urls import reverse
 from users.constants import TOKEN_PREFIX
 from users.models import Token
 from utilities.testing import TestCase
 
+from netbox_hedgehog import check_settings
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric
@@ -387,3 +390,20 @@ class UnmigratedReferenceTest(CredentialsMixin, TestCase):
         self.assertNotIn('HEALTH_GIT_CREDENTIALS_UNCONFIGURED', {f.code for f in check_fabric(fabric).findings})
         override_plugin_settings(self, git_credentials=[])
         self.assertIn('HEALTH_GIT_CREDENTIALS_UNCONFIGURED', {f.code for f in check_fabric(fabric).findings})
+
+
+class SettingCheckedAtStartUpTest(SimpleTestCase):
+    def test_a_malformed_entry_stops_netbox_naming_it(self):
+        for value, why in (
+            ([{'url_prefixes': ['https://git.example.com/'], 'token_env': 'A', 'token': 'x'}], 'unknown key'),
+            ([{'url_prefixes': ['https://git.example.com/'], 'token_file': 'relative'}], 'absolute path'),
+            ('https://git.example.com/', 'list of entries'),
+        ):
+            with self.subTest(why=why):
+                override_plugin_settings(self, git_credentials=value)
+                with self.assertRaisesMessage(ImproperlyConfigured, why):
+                    check_settings('netbox_hedgehog')
+        override_plugin_settings(
+            self, git_credentials=[{'url_prefixes': ['https://git.example.com/net'], 'token_env': 'HEDGEHOG_TOKEN'}]
+        )
+        check_settings('netbox_hedgehog')
