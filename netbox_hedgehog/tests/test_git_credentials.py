@@ -361,8 +361,12 @@ class UnmigratedReferenceTest(CredentialsMixin, TestCase):
         )
         fabric.refresh_from_db()
         self.add_permissions('core.view_objectchange')
-        fabric.description = 'touched'
-        fabric.save()
+        # A change through the API is recorded (with its before and after data) in the changelog.
+        response = self.client.patch(
+            self.api(fabric), {'description': 'touched'}, content_type='application/json', **self.header
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertTrue(ObjectChange.objects.filter(changed_object_id=fabric.pk).exists())
         shown = [
             self.client.get(self.api(fabric), **self.header).content.decode(),
             self.client.get(fabric.get_absolute_url()).content.decode(),
@@ -373,7 +377,12 @@ class UnmigratedReferenceTest(CredentialsMixin, TestCase):
             self.client.get(
                 reverse('plugins:netbox_hedgehog:hedgehogfabric_changelog', args=[fabric.pk])
             ).content.decode(),
-            str([change.postchange_data for change in ObjectChange.objects.filter(changed_object_id=fabric.pk)]),
+            str(
+                [
+                    (c.prechange_data, c.postchange_data)
+                    for c in ObjectChange.objects.filter(changed_object_id=fabric.pk)
+                ]
+            ),
         ]
         query = '{hedgehog_fabric_list {id name git_credentials_unmigrated}}'
         response = self.client.post('/graphql/', {'query': query}, content_type='application/json', **self.header)
