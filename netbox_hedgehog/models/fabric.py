@@ -192,9 +192,10 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
             raise ValidationError(problems)
 
     def _check_remote_permission(self):
-        # Every way an editor saves a fabric (edit form, bulk edit, CSV import, REST API) comes through
-        # full_clean() inside a request: checked here, it is checked for all of them. No request (the
-        # shell, the command, a job) is the administrator's own doing.
+        # Every way an editor saves a fabric (edit form, bulk edit, CSV import, REST API, and NetBox's
+        # background variants, which replay the request) comes through full_clean() with the request
+        # in current_request: checked here, it is checked for all of them. No request at all (the
+        # shell, `netbox hedgehog`) is the administrator's own doing.
         from netbox.context import current_request
 
         from netbox_hedgehog.fabrics import remote_change_refused
