@@ -39,6 +39,10 @@ class HedgehogConfig(PluginConfig):
         'backup_root': None,
         # Seconds a git network operation (fetch, push, ls-remote) may take before it is stopped.
         'git_timeout_seconds': 60,
+        # Git credentials, each bound to the remote URL prefixes it may be sent to (docs/admin-guide.md):
+        # [{'name': ..., 'url_prefixes': [...], 'token_file' | 'token_env' | 'ssh_key_file': ..., 'username': ...}].
+        # A fabric gets the entry whose prefix covers its remote URL (longest wins), or none.
+        'git_credentials': [],
         # Seconds a background ingestion waits for another one of the same fabric (another worker,
         # say) to finish before it gives up; the command and the API never wait.
         'lock_wait_seconds': 120,
@@ -80,6 +84,12 @@ def check_settings(plugin_name):
             raise ImproperlyConfigured(
                 f"PLUGINS_CONFIG['{plugin_name}']['{name}'] must be an integer >= 0 (got {value!r})."
             )
+    from .gitops.credentials import CredentialsConfigError, parse_entries
+
+    try:
+        parse_entries(get_plugin_config(plugin_name, 'git_credentials'))
+    except CredentialsConfigError as exc:
+        raise ImproperlyConfigured(f"PLUGINS_CONFIG['{plugin_name}']['git_credentials']: {exc}.") from None
     backup_root = get_plugin_config(plugin_name, 'backup_root')
     if backup_root is not None and not PurePath(backup_root).is_absolute():
         raise ImproperlyConfigured(

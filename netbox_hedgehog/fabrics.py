@@ -15,11 +15,11 @@ from utilities.exceptions import AbortRequest
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.errors import public_message, scrub_paths
 from netbox_hedgehog.gitops import onboarding, sync
-from netbox_hedgehog.gitops.remote import CredentialsError, read_credentials
+from netbox_hedgehog.gitops.credentials import CredentialsError, read_secret
 from netbox_hedgehog.gitops.repository import GitError, check_connection
 from netbox_hedgehog.gitops.tree import TreeLayout, UnsafePathError, resolve_tree
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.models.fabric import gitops_root
+from netbox_hedgehog.models.fabric import REMOTE_FIELDS, REMOTE_PERMISSION, gitops_root
 
 __all__ = (
     'FabricTreeError',
@@ -28,6 +28,7 @@ __all__ = (
     'onboard',
     'onboard_new_fabric',
     'precheck',
+    'remote_change_refused',
     'request_ingestion',
 )
 
@@ -59,15 +60,39 @@ def precheck(fabric):
         resolve_tree(root, fabric.tree_relative_path)
     except UnsafePathError as exc:
         return {'gitops_path': scrub_paths(exc.reason, root=root)}
-    if fabric.has_remote:
+    if entry := fabric.credentials_entry:
+        # Read, never sent: nothing reaches the remote before the row is valid and saved.
         try:
-            read_credentials(fabric.git_credentials, fabric.git_remote_url)
+            read_secret(entry, fabric.git_remote_url)
         except CredentialsError as exc:
-            return {'git_credentials': str(exc)}
+            return {'git_remote_url': f'{exc}; ask an administrator.'}
     previous = HedgehogFabric.objects.filter(pk=fabric.pk).first()
     if previous is not None and TreeLayout(previous.tree_path).manifest.exists():
         return _moves_the_tree(previous, fabric)
     return {}
+
+
+def remote_change_refused(fabric, user):
+    """{field: message} when `user` may not give `fabric` the remote it now holds, else {}.
+
+    The remote URL decides which administrator's credentials go where, and the branch and the path in
+    the repository decide what those credentials write to (another fabric's folder, a protected
+    branch): setting any of them on a new fabric with a remote, or changing any of them, needs
+    REMOTE_PERMISSION beyond add or change. Checked on the stored fabric, so an object permission's
+    constraints apply to what it was, not to what the editor wants it to be.
+    """
+    previous = HedgehogFabric.objects.filter(pk=fabric.pk).first() if fabric.pk else None
+    if previous is None:
+        changed = ['git_remote_url'] if fabric.git_remote_url else []
+    else:
+        changed = [name for name in REMOTE_FIELDS if getattr(previous, name) != getattr(fabric, name)]
+    if not changed or user.has_perm(REMOTE_PERMISSION, previous):
+        return {}
+    message = (
+        'Setting or changing the git remote (URL, branch or path in repository) needs the permission '
+        f'{REMOTE_PERMISSION}.'
+    )
+    return {name: message for name in changed}
 
 
 def _moves_the_tree(previous, fabric):
@@ -150,7 +175,8 @@ def onboard_new_fabric(fabric):
 
 
 def check_git_connection(fabric):
-    """The Test connection action: a real `git ls-remote` of the fabric's remote, with its credentials."""
+    """The Test connection action: a real `git ls-remote` of the fabric's remote, with the credentials that
+    cover its URL (none when no entry does)."""
     timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
     return check_connection(fabric.remote_settings(), timeout=timeout)
 

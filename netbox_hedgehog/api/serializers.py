@@ -1,11 +1,20 @@
+from collections.abc import Mapping
+
 from netbox.api.fields import ChoiceField
 from netbox.api.serializers import NetBoxModelSerializer, PrimaryModelSerializer
+from rest_framework import serializers
 from users.api.serializers_.users import UserSerializer
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 
 __all__ = ('HedgehogFabricSerializer', 'HedgehogResourceSerializer', 'IngestionRunSerializer')
+
+# Fields a fabric no longer has, with what replaced them.
+REMOVED_FIELDS = {
+    'git_credentials': 'Not a fabric field any more: git credentials are configured by the NetBox administrator, '
+    'bound to remote URL prefixes.',
+}
 
 
 class HedgehogFabricSerializer(PrimaryModelSerializer):
@@ -24,7 +33,6 @@ class HedgehogFabricSerializer(PrimaryModelSerializer):
             'git_remote_url',
             'git_branch',
             'git_path',
-            'git_credentials',
             'last_initialized',
             'last_ingested',
             'description',
@@ -37,6 +45,13 @@ class HedgehogFabricSerializer(PrimaryModelSerializer):
         )
         brief_fields = ('id', 'url', 'display', 'name', 'gitops_status', 'description')
         read_only_fields = ('last_initialized', 'last_ingested')
+
+    def to_internal_value(self, data):
+        # DRF drops unknown keys in silence: a client still sending git_credentials would believe it set
+        # them. Refused instead, so nothing is saved and the caller learns why.
+        if isinstance(data, Mapping) and (removed := sorted(set(data) & set(REMOVED_FIELDS))):
+            raise serializers.ValidationError({name: REMOVED_FIELDS[name] for name in removed})
+        return super().to_internal_value(data)
 
 
 class IngestionRunSerializer(NetBoxModelSerializer):

@@ -99,7 +99,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['post'], url_path='test-connection')
     def test_connection(self, request, pk):
-        """Reach the fabric's git remote with its credentials (`git ls-remote`): `ok` and what was found."""
+        """Reach the fabric's git remote (`git ls-remote`) with the credentials configured for its URL, if any."""
         fabric = self._fabric_to_change(request, pk)
         if not fabric.has_remote:
             return Response({'detail': 'This fabric has no git remote.'}, status=status.HTTP_400_BAD_REQUEST)

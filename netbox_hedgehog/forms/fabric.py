@@ -19,7 +19,9 @@ __all__ = (
     'HedgehogFabricImportForm',
 )
 
-GIT_FIELDS = ('git_remote_url', 'git_branch', 'git_path', 'git_credentials')
+# No credentials here: the administrator binds them to remote URL prefixes (PLUGINS_CONFIG). Changing
+# these needs netbox_hedgehog.change_remote_hedgehogfabric too (the model's clean() checks it).
+GIT_FIELDS = ('git_remote_url', 'git_branch', 'git_path')
 
 
 class HedgehogFabricForm(PrimaryModelForm):
@@ -27,7 +29,7 @@ class HedgehogFabricForm(PrimaryModelForm):
 
     fieldsets = (
         FieldSet('name', 'gitops_path', 'description', 'tags', name=_('Fabric')),
-        FieldSet('git_remote_url', 'git_branch', 'git_path', 'git_credentials', name=_('Git (optional)')),
+        FieldSet(*GIT_FIELDS, name=_('Git (optional)')),
     )
 
     class Meta:

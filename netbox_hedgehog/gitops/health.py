@@ -32,6 +32,7 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message, scrub_paths
 from netbox_hedgehog.findings import Finding, Severity, count_by_severity
 from netbox_hedgehog.gitops import treefs
+from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.tree import (
     HNP,
@@ -56,6 +57,7 @@ __all__ = (
     'HealthStatus',
     'IndexRow',
     'Inspection',
+    'check_credentials_configured',
     'check_disk',
     'check_fabric',
     'check_last_run',
@@ -173,7 +175,16 @@ CODES = {
         W, 'The fabric has a git remote but no working copy on this server yet.', 'The next ingestion clones it.'
     ),
     'HEALTH_GIT_CREDENTIALS': HealthCode(
-        E, 'The git credentials reference leads to no secret, or the remote refuses it.', 'Correct git_credentials.'
+        E,
+        'The git credentials configured for the remote cannot be read, or the remote refuses them (or wants some).',
+        "An administrator checks the git_credentials entry covering the remote's URL in PLUGINS_CONFIG.",
+    ),
+    'HEALTH_GIT_CREDENTIALS_UNCONFIGURED': HealthCode(
+        E,
+        'The fabric named git credentials before they moved to PLUGINS_CONFIG, and no configured entry covers '
+        'its remote URL.',
+        "An administrator adds an entry with the URL prefix the finding gives to PLUGINS_CONFIG['netbox_hedgehog']"
+        "['git_credentials'] (the former reference is in the log of migration 0008), then restarts NetBox.",
     ),
     'HEALTH_GIT_UNREACHABLE': HealthCode(
         W, 'The git remote cannot be reached; commits wait in the working copy.', 'Check the URL and the network.'
@@ -641,15 +652,15 @@ def check_working_copy(fabric, stats):
     from netbox_hedgehog.gitops.repository import GitError
 
     remote = fabric.display_remote_url
+    findings = check_credentials_configured(fabric)
     try:
         state = fabric.working_copy().state()
     except GitError as exc:
         code = 'HEALTH_GIT_CREDENTIALS' if exc.code == 'credentials' else 'HEALTH_GIT_UNREACHABLE'
-        return [_finding(code, public_message(exc, fabric.tree_path, _gitops_root()))]
+        return [*findings, _finding(code, public_message(exc, fabric.tree_path, _gitops_root()))]
     stats.update(git_cloned=state.cloned, git_ahead=state.ahead, git_behind=state.behind, git_dirty=len(state.dirty))
     if not state.cloned:
-        return [_finding('HEALTH_GIT_NOT_CLONED', f'No working copy of {remote} on this server yet.')]
-    findings = []
+        return [*findings, _finding('HEALTH_GIT_NOT_CLONED', f'No working copy of {remote} on this server yet.')]
     if state.dirty:
         listed = ', '.join(state.dirty[:5]) + (', ...' if len(state.dirty) > 5 else '')
         findings.append(_finding('HEALTH_GIT_DIRTY', f'{len(state.dirty)} file(s) changed without a commit: {listed}.'))
@@ -668,6 +679,27 @@ def check_working_copy(fabric, stats):
     elif state.behind:
         findings.append(_finding('HEALTH_GIT_BEHIND', f'{state.behind} commit(s) on {remote} not pulled yet.'))
     return findings
+
+
+def check_credentials_configured(fabric):
+    """A reference kept by migration 0008 that no configured entry covers yet: the prefix to add, never
+    the reference itself (a server path or variable name, for the administrator's eyes only)."""
+    url = fabric.git_remote_url
+    if not fabric.git_credentials_unmigrated or carries_no_credentials(url) or fabric.credentials_entry is not None:
+        return []
+    location = locate(url)
+    if location is None:
+        message = (
+            f'The fabric named git credentials before the upgrade, and no URL prefix can cover its remote '
+            f'{fabric.display_remote_url} (a query, a ".." or an escaped "/" in it): give the fabric the plain URL '
+            'of its repository, then configure credentials for it.'
+        )
+    else:
+        message = (
+            f'The fabric named git credentials before the upgrade, and no entry of git_credentials in '
+            f"PLUGINS_CONFIG covers its remote: add an entry with url_prefixes ['{location}'] naming that secret."
+        )
+    return [_finding('HEALTH_GIT_CREDENTIALS_UNCONFIGURED', message)]
 
 
 def check_disk(path, minimum, stats):

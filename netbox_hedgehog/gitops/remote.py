@@ -1,12 +1,11 @@
-"""A fabric's git remote, as settings: what is accepted, where secrets come from, how URLs are shown.
+"""A fabric's git remote, as settings: what is accepted and how URLs are shown.
 
 Plain Python (no Django, no git): the model and the forms validate with these functions, and
-`repository` (the git I/O) builds on them. The secret itself is never stored with the fabric: a
-fabric names a *credentials reference* (an environment variable, or a file on the NetBox server),
-read only when git runs and passed to git through its environment, never its command line.
+`repository` (the git I/O) builds on them. No secret is stored with a fabric, nor named by it: the
+credentials are the administrator's entry bound to the remote's URL (see `credentials`), read only
+when git runs and passed to git through its environment, never its command line.
 """
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -14,16 +13,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = (
     'DEFAULT_BRANCH',
-    'Credentials',
-    'CredentialsError',
     'RemoteSettings',
     'check_branch',
-    'check_credentials_reference',
     'check_remote_url',
     'check_repository_path',
     'default_repository_path',
     'is_ssh_url',
-    'read_credentials',
     'scrub',
     'scrub_url',
 )
@@ -32,7 +27,6 @@ DEFAULT_BRANCH = 'main'
 URL_SCHEMES = ('https', 'http', 'ssh', 'git', 'file')
 # user@host:path, git's short form of an ssh URL.
 SCP_LIKE = re.compile(r'^(?P<user>[^@/]+@)?(?P<host>[^/:]+):(?P<path>(?!//).+)$')
-ENVIRONMENT_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 # Anything URL-like with user information: whatever a message quotes, the password part goes.
 USERINFO = re.compile(r'(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\s:]*)(?::[^/@\s]*)?@')
 HIDDEN = '***'
@@ -40,12 +34,13 @@ HIDDEN = '***'
 
 @dataclass(frozen=True, slots=True)
 class RemoteSettings:
-    """Where a fabric's tree lives in git: the remote, its branch, the tree's folder in the repository."""
+    """Where a fabric's tree lives in git: the remote, its branch, the tree's folder in the repository, and
+    the administrator's credentials entry (`credentials.Entry`) bound to the URL, if any."""
 
     url: str
     branch: str = DEFAULT_BRANCH
     path: str = ''
-    credentials: str = ''
+    credentials: object = None
 
     @property
     def display_url(self):
@@ -71,7 +66,7 @@ def check_remote_url(url):
         if parts.scheme not in URL_SCHEMES:
             return f'scheme {parts.scheme!r} is not one git uses here ({", ".join(URL_SCHEMES)})'
         if parts.password is not None:
-            return 'must not contain a password or token: name a credentials reference instead'
+            return 'must not contain a password or token: git credentials are configured by the NetBox administrator'
         if parts.scheme != 'file' and not parts.hostname:
             return 'must name a host'
         return None
@@ -103,56 +98,6 @@ def check_repository_path(path):
     if not path or pure.is_absolute() or any(part in ('.', '..', '.git') for part in pure.parts) or '//' in path:
         return 'must be a relative folder inside the repository (no "..", ".git" or leading "/")'
     return None
-
-
-class CredentialsError(ValueError):
-    """A credentials reference that does not lead to a secret; the message never holds the secret."""
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """What git needs for a remote: a secret (token or password) or an SSH private key file."""
-
-    secret: str = ''
-    ssh_key_file: str = ''
-
-
-def check_credentials_reference(reference):
-    """Why `reference` is not a credentials reference, or None: the *name* of an environment variable or
-    the absolute path of a file. Says nothing about whether the secret is there (see read_credentials)."""
-    if not reference:
-        return None
-    if reference.startswith('/'):
-        return None
-    if ENVIRONMENT_NAME.match(reference):
-        return None
-    return 'must be the name of an environment variable (LIKE_THIS) or the absolute path of a file'
-
-
-def read_credentials(reference, url):
-    """The Credentials `reference` leads to, for `url`; CredentialsError when it leads nowhere.
-
-    A file next to an ssh remote is its private key; otherwise the file's (or variable's) text is a
-    token or password for https.
-    """
-    if not reference:
-        return Credentials()
-    if problem := check_credentials_reference(reference):
-        raise CredentialsError(f'credentials reference {reference!r} {problem}')
-    if not reference.startswith('/'):
-        secret = os.environ.get(reference)
-        if not secret:
-            raise CredentialsError(f'the environment variable {reference} (the credentials) is not set on this server')
-        return Credentials(secret=secret.strip())
-    if not os.path.isfile(reference) or not os.access(reference, os.R_OK):
-        raise CredentialsError(f'the credentials file {reference} does not exist or cannot be read on this server')
-    if is_ssh_url(url):
-        return Credentials(ssh_key_file=reference)
-    with open(reference, encoding='utf-8') as handle:
-        secret = handle.read().strip()
-    if not secret:
-        raise CredentialsError(f'the credentials file {reference} is empty')
-    return Credentials(secret=secret)
 
 
 def scrub_url(url):

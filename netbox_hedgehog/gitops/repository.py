@@ -7,9 +7,12 @@ each run fast-forwards to it before touching a file and pushes its one commit af
 
 Safety: a pull only fast-forwards (a diverged history is reported and nothing changes), a rejected
 push is retried once after a rebase onto the remote (a conflict keeps the local commit as it was),
-and nothing here deletes a commit. Secrets: the credentials reference is resolved here, the secret
-reaches git only through the environment of its process (a credential helper reads it there), and
-every message that quotes git is scrubbed of URL passwords and of the secret itself.
+and nothing here deletes a commit. Secrets: the administrator's credentials entry bound to the URL
+(settings.credentials) is read here, and only when it covers the URL; the secret reaches git only
+through the environment of its process, where a credential helper reads it and answers only for the
+URL's own scheme, host and port (a redirect elsewhere gets nothing). Every credential helper of the
+server's git configuration is switched off for these processes, and every message that quotes git is
+scrubbed of URL passwords and of the secret itself.
 """
 
 import os
@@ -22,7 +25,8 @@ from urllib.parse import urlsplit
 
 from git import Git, GitCommandError, Repo
 
-from netbox_hedgehog.gitops.remote import CredentialsError, read_credentials, scrub
+from netbox_hedgehog.gitops.credentials import Credentials, CredentialsError, read_secret
+from netbox_hedgehog.gitops.remote import scrub
 
 __all__ = (
     'AUTHOR',
@@ -38,11 +42,25 @@ __all__ = (
 AUTHOR = ('NetBox Hedgehog', 'hedgehog@netbox.invalid')
 COMMITTER = {'GIT_COMMITTER_NAME': AUTHOR[0], 'GIT_COMMITTER_EMAIL': AUTHOR[1]}
 # Git asks this helper for https credentials; it answers from the environment of the git process,
-# so the secret is in no file and on no command line. Written into the working copy's config.
+# so the secret is in no file and on no command line, and only when git asks for the remote's own
+# origin (scheme://host[:port], as git writes it): after a redirect to another host, it says nothing.
 CREDENTIAL_HELPER = (
-    '!f() { test "$1" = get && test -n "$HEDGEHOG_GIT_SECRET" && '
+    '!f() { test "$1" = get || return 0; p=; h=; '
+    'while IFS="=" read -r k v; do test -n "$k" || break; case "$k" in protocol) p=$v;; host) h=$v;; esac; done; '
+    'o=$(printf "%s://%s" "$p" "$h" | tr "[:upper:]" "[:lower:]"); '
+    'test -n "$HEDGEHOG_GIT_SECRET" && test "$o" = "$HEDGEHOG_GIT_ORIGIN" && '
     'printf "username=%s\\npassword=%s\\n" "$HEDGEHOG_GIT_USERNAME" "$HEDGEHOG_GIT_SECRET"; }; f'
 )
+# Configuration for every git process (git's GIT_CONFIG_COUNT): an empty credential.helper clears the
+# helpers of the server's own git configuration (a credential store would answer for any host), then
+# ours is the only one.
+CREDENTIAL_CONFIG = {
+    'GIT_CONFIG_COUNT': '2',
+    'GIT_CONFIG_KEY_0': 'credential.helper',
+    'GIT_CONFIG_VALUE_0': '',
+    'GIT_CONFIG_KEY_1': 'credential.helper',
+    'GIT_CONFIG_VALUE_1': CREDENTIAL_HELPER,
+}
 # Temporaries of a running ingestion never belong in a commit.
 EXCLUDED = ('.*.hnp-tmp',)
 REJECTED = re.compile(r'\[rejected\]|non-fast-forward|fetch first|\[remote rejected\]')
@@ -148,7 +166,6 @@ class WorkingCopy:
             self.folder.mkdir(parents=True, exist_ok=True)
             repo = Repo.init(self.folder, initial_branch=self.branch)
             with repo.config_writer() as config:
-                config.set_value('credential', 'helper', CREDENTIAL_HELPER)
                 config.set_value('core', 'quotePath', 'false')
                 # A link pushed to the remote checks out as a plain small file holding its target's name:
                 # a tree's content is untrusted, and nothing in it may lead outside (see gitops/treefs.py).
@@ -344,13 +361,7 @@ def check_connection(settings, *, timeout=60):
     except GitError as exc:
         return ConnectionResult(False, str(exc))
     try:
-        refs = _run(
-            Git(),
-            ('-c', 'credential.helper=', '-c', f'credential.helper={CREDENTIAL_HELPER}', 'ls-remote', settings.url),
-            environment,
-            secrets,
-            timeout=timeout,
-        )
+        refs = _run(Git(), ('ls-remote', settings.url), environment, secrets, timeout=timeout)
     except GitError as exc:
         return ConnectionResult(False, f'cannot reach {settings.display_url}: {exc}')
     heads = dict(reversed(line.split('\t', 1)) for line in refs.splitlines() if '\t' in line)
@@ -363,23 +374,44 @@ def check_connection(settings, *, timeout=60):
 
 
 def _environment(settings):
-    """The environment of every git process for this remote, and the secrets its messages must not show."""
+    """The environment of every git process for this remote, and the secrets its messages must not show.
+
+    Credentials come only from `settings.credentials`, the administrator's entry, and only when it
+    covers `settings.url` (read_secret checks again: whatever built the settings, a secret never goes
+    to a URL outside its entry's prefixes).
+    """
     try:
-        credentials = read_credentials(settings.credentials, settings.url)
+        credentials = read_secret(settings.credentials, settings.url) if settings.credentials else Credentials()
     except CredentialsError as exc:
         raise GitError('credentials', str(exc)) from None
-    environment = {'GIT_TERMINAL_PROMPT': '0', 'GIT_ASKPASS': '', 'SSH_ASKPASS': '', 'LC_ALL': 'C'}
+    environment = {
+        'GIT_TERMINAL_PROMPT': '0',
+        'GIT_ASKPASS': '',
+        'SSH_ASKPASS': '',
+        'LC_ALL': 'C',
+        **CREDENTIAL_CONFIG,
+        # Empty unless an entry applies: a value in the server's own environment never reaches the helper.
+        'HEDGEHOG_GIT_SECRET': '',
+        'HEDGEHOG_GIT_ORIGIN': '',
+    }
     secrets = ()
     if credentials.secret:
         environment['HEDGEHOG_GIT_SECRET'] = credentials.secret
-        # The helper answers for the user name too: the URL's, else one any token-based host accepts.
-        environment['HEDGEHOG_GIT_USERNAME'] = _url_username(settings.url) or 'git'
+        environment['HEDGEHOG_GIT_ORIGIN'] = _origin(settings.url)
+        # The entry's user name, else the URL's, else one any token-based host accepts.
+        environment['HEDGEHOG_GIT_USERNAME'] = credentials.username or _url_username(settings.url) or 'git'
         secrets = (credentials.secret,)
     if credentials.ssh_key_file:
         environment['GIT_SSH_COMMAND'] = (
             f'ssh -i {shlex.quote(credentials.ssh_key_file)} -o IdentitiesOnly=yes -o BatchMode=yes'
         )
     return environment, secrets
+
+
+def _origin(url):
+    """scheme://host[:port] of an http(s) URL, lowercase, as git names it to a credential helper."""
+    parts = urlsplit(url)
+    return f'{parts.scheme}://{parts.netloc.rsplit("@", 1)[-1]}'.lower()
 
 
 def _url_username(url):

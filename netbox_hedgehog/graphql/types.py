@@ -13,7 +13,10 @@ if TYPE_CHECKING:
 __all__ = ('HedgehogFabricType', 'HedgehogResourceType', 'IngestionRunType')
 
 
-@register_type(models.HedgehogFabric, fields='__all__', filters=HedgehogFabricFilter, pagination=True)
+# Every field but the unmigrated credentials reference, a server detail kept for the administrator.
+@register_type(
+    models.HedgehogFabric, exclude=['git_credentials_unmigrated'], filters=HedgehogFabricFilter, pagination=True
+)
 class HedgehogFabricType(PrimaryObjectType):
     resources: list[Annotated['HedgehogResourceType', strawberry.lazy('netbox_hedgehog.graphql.types')]]
     runs: list[Annotated['IngestionRunType', strawberry.lazy('netbox_hedgehog.graphql.types')]]

@@ -11,18 +11,23 @@ from netbox.models.features import JobsMixin
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
+from netbox_hedgehog.gitops.credentials import parse_entries, select
 from netbox_hedgehog.gitops.remote import (
     DEFAULT_BRANCH,
     RemoteSettings,
     check_branch,
-    check_credentials_reference,
     check_remote_url,
     check_repository_path,
     default_repository_path,
 )
 from netbox_hedgehog.gitops.tree import TreeLayout, check_gitops_path, default_gitops_path, paths_overlap, resolve_tree
 
-__all__ = ('HedgehogFabric',)
+__all__ = ('REMOTE_FIELDS', 'REMOTE_PERMISSION', 'HedgehogFabric', 'configured_credentials')
+
+# Where a fabric's git remote points, and so where the administrator's credentials for it go and what
+# they write to: changing any of these needs this permission beyond change (see fabrics.remote_change_refused).
+REMOTE_FIELDS = ('git_remote_url', 'git_branch', 'git_path')
+REMOTE_PERMISSION = 'netbox_hedgehog.change_remote_hedgehogfabric'
 
 # A fabric name is used as a Kubernetes-style label and as the default folder name.
 rfc1123_label = RegexValidator(
@@ -34,6 +39,11 @@ rfc1123_label = RegexValidator(
 def gitops_root():
     """The folder under which every fabric's tree lives (checked at start-up by the PluginConfig)."""
     return Path(get_plugin_config('netbox_hedgehog', 'gitops_root'))
+
+
+def configured_credentials():
+    """The administrator's git credentials entries (PLUGINS_CONFIG, checked at start-up by the PluginConfig)."""
+    return parse_entries(get_plugin_config('netbox_hedgehog', 'git_credentials'))
 
 
 class HedgehogFabric(JobsMixin, PrimaryModel):
@@ -71,15 +81,12 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         blank=True,
         help_text=_('Folder of the tree inside the repository (default: fabrics/<name>/gitops)'),
     )
-    git_credentials = models.CharField(
-        verbose_name=_('git credentials reference'),
-        max_length=255,
-        blank=True,
-        help_text=_(
-            'Name of an environment variable, or absolute path of a file, on the NetBox server that holds the '
-            'token (or the SSH private key). Never the secret itself.'
-        ),
-    )
+    # Credentials are never a fabric's: the administrator binds them to URL prefixes (PLUGINS_CONFIG).
+    # This keeps, for the administrator alone, the credentials reference a fabric named before that
+    # (migration 0008) while no configured entry covers its remote: health reports it
+    # (HEALTH_GIT_CREDENTIALS_UNCONFIGURED). It is a server path or variable name, so no form, API field,
+    # GraphQL type, table, page or change record shows it.
+    git_credentials_unmigrated = models.CharField(max_length=255, blank=True, default='', editable=False)
 
     clone_fields = ('description',)
 
@@ -87,6 +94,8 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         ordering = ('name',)
         verbose_name = _('fabric')
         verbose_name_plural = _('fabrics')
+        # NetBox offers it as the action "change_remote" of an object permission on fabrics.
+        permissions = [('change_remote', 'Set or change the git remote (URL, branch, path in repository)')]
         constraints = (
             # The status is shown and acted upon; no code path may store a value outside its choices.
             models.CheckConstraint(
@@ -129,11 +138,22 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
 
         return Tree(gitops_root(), self.tree_relative_path)
 
+    @property
+    def credentials_entry(self):
+        """The administrator's credentials entry whose prefix covers the remote URL (longest wins), or None."""
+        return select(configured_credentials(), self.git_remote_url) if self.has_remote else None
+
+    @property
+    def credentials_name(self):
+        """The covering entry's name, as pages show it ('' without one): never where its secret lives."""
+        entry = self.credentials_entry
+        return entry.name if entry else ''
+
     def remote_settings(self):
         """The fabric's git remote as RemoteSettings, or None for a fabric kept locally."""
         if not self.has_remote:
             return None
-        return RemoteSettings(self.git_remote_url, self.git_branch, self.git_path, self.git_credentials)
+        return RemoteSettings(self.git_remote_url, self.git_branch, self.git_path, self.credentials_entry)
 
     def working_copy(self):
         """The fabric's git working copy (gitops.repository.WorkingCopy), or None without a remote."""
@@ -154,6 +174,7 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         if not self.gitops_path and self.name:
             self.gitops_path = default_gitops_path(self.name)
         self._set_git_defaults()
+        self._check_remote_permission()
         self._check_git_settings()
         if self.gitops_path:
             if problem := check_gitops_path(self.gitops_path):
@@ -172,9 +193,21 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
             'git_remote_url': check_remote_url(self.git_remote_url) if self.git_remote_url else None,
             'git_branch': check_branch(self.git_branch),
             'git_path': check_repository_path(self.git_path) if self.has_remote else None,
-            'git_credentials': check_credentials_reference(self.git_credentials),
         }
         if problems := {name: problem for name, problem in checks.items() if problem}:
+            raise ValidationError(problems)
+
+    def _check_remote_permission(self):
+        # Every way an editor saves a fabric (edit form, bulk edit, CSV import, REST API, and NetBox's
+        # background variants, which replay the request) comes through full_clean() with the request
+        # in current_request: checked here, it is checked for all of them. No request at all (the
+        # shell, `netbox hedgehog`) is the administrator's own doing.
+        from netbox.context import current_request
+
+        from netbox_hedgehog.fabrics import remote_change_refused
+
+        request = current_request.get()
+        if request is not None and (problems := remote_change_refused(self, request.user)):
             raise ValidationError(problems)
 
     def _check_no_overlap(self):
@@ -196,6 +229,10 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
 
         if problems := precheck(self):
             raise ValidationError({field or '__all__': message for field, message in problems.items()})
+
+    def serialize_object(self, exclude=None):
+        # Change records are shown to anyone who may view the changelog: no credentials reference there.
+        return super().serialize_object(exclude=[*(exclude or ()), 'git_credentials_unmigrated'])
 
     def save(self, *args, **kwargs):
         # Saves that skip clean() (ORM, scripts) still get the default path.

@@ -4,6 +4,10 @@ GitHttpServer: git's own `git http-backend` (the CGI program git servers run) se
 repositories under a folder; the wrapper adds HTTP basic authentication, so a test can tell a right
 token from a wrong one, and keeps every Authorization header it saw, so a test can prove where the
 token went.
+
+Listener: an attacker's host. Every request gets 401 with `WWW-Authenticate: Basic` (the answer that
+makes a git client send whatever credentials it has), or a redirect to another URL; it keeps every
+Authorization header it received.
 """
 
 import base64
@@ -13,7 +17,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-__all__ = ('GitHttpServer', 'Person', 'git', 'make_bare_repository')
+__all__ = ('GitHttpServer', 'Listener', 'Person', 'git', 'make_bare_repository')
 
 PERSON = {'GIT_AUTHOR_NAME': 'Pat', 'GIT_AUTHOR_EMAIL': 'pat@example.com'}
 PERSON.update(GIT_COMMITTER_NAME='Pat', GIT_COMMITTER_EMAIL='pat@example.com')
@@ -139,5 +143,74 @@ class GitHttpServer:
                     self.rfile.readline()
                     return b''.join(chunks)
                 return self.rfile.read(int(self.headers.get('Content-Length') or 0))
+
+        return Handler
+
+
+class Listener:
+    """http://127.0.0.1:<ephemeral port>/ answering 401 Basic (or `redirect_to` + the path), recording every
+    Authorization header in `authorizations` and every request line in `requests`."""
+
+    def __init__(self, redirect_to=None):
+        self.redirect_to = redirect_to
+        self.authorizations = []
+        self.requests = []
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def origin(self):
+        return f'http://127.0.0.1:{self.server.server_port}'
+
+    def url(self, name):
+        return f'{self.origin}/{name}'
+
+    def received(self, secret):
+        """True when `secret` reached this listener in any Authorization header (Basic-decoded too)."""
+        for header in filter(None, self.authorizations):
+            scheme, _, value = header.partition(' ')
+            decoded = ''
+            if scheme.lower() == 'basic':
+                try:
+                    decoded = base64.b64decode(value).decode(errors='replace')
+                except ValueError:
+                    decoded = ''
+            if secret in header or secret in decoded:
+                return True
+        return False
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    def _handler(self):
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self._answer()
+
+            def do_POST(self):
+                self._answer()
+
+            def _answer(self):
+                listener.requests.append(f'{self.command} {self.path}')
+                listener.authorizations.append(self.headers.get('Authorization'))
+                if listener.redirect_to:
+                    self.send_response(302)
+                    self.send_header('Location', listener.redirect_to + self.path)
+                else:
+                    self.send_response(401)
+                    self.send_header('WWW-Authenticate', 'Basic realm="git"')
+                self.send_header('Content-Length', '0')
+                self.end_headers()
 
         return Handler

@@ -81,21 +81,11 @@ class OnboardingWithRemoteTest(GitRemoteMixin, TestCase):
         self.assertTrue((fabric.tree_path / 'raw' / 'wiring.yaml').is_file())
         self.assertEqual(fabric.jobs.filter(name='Hedgehog ingestion').count(), 1)
 
-    def test_a_credentials_reference_that_leads_nowhere_is_a_field_error(self):
-        fabric = HedgehogFabric(name='dc1', git_remote_url=str(self.remote), git_credentials='HEDGEHOG_UNSET_TOKEN')
-        with self.assertRaises(ValidationError) as raised:
-            fabric.full_clean()
-        self.assertIn('HEDGEHOG_UNSET_TOKEN', str(raised.exception.message_dict['git_credentials']))
-        fabric = HedgehogFabric(name='dc1', git_remote_url=str(self.remote), git_credentials='not a name!')
-        with self.assertRaises(ValidationError) as raised:
-            fabric.full_clean()
-        self.assertIn('git_credentials', raised.exception.message_dict)
-
     def test_a_url_with_a_password_is_refused(self):
         fabric = HedgehogFabric(name='dc1', git_remote_url='https://bot:hunter2@git.example.com/f.git')
         with self.assertRaises(ValidationError) as raised:
             fabric.full_clean()
-        self.assertIn('credentials reference', str(raised.exception.message_dict['git_remote_url']))
+        self.assertIn('configured by the NetBox administrator', str(raised.exception.message_dict['git_remote_url']))
 
     def test_the_tree_cannot_move_to_another_branch_or_lose_its_remote(self):
         fabric = self.create_fabric()
@@ -253,12 +243,6 @@ class WorkingCopyHealthTest(GitRemoteMixin, TestCase):
         self.assertIn('clone', out)
         self.assertTrue((fabric.tree_path / 'managed' / 'vpcs' / 'vpc-1.yaml').is_file())
         self.assertEqual(self.codes(fabric), set())
-
-    def test_credentials_that_disappeared_from_the_server(self):
-        os.environ['HEDGEHOG_TEST_TOKEN_GONE'] = 'x'
-        fabric = self.create_fabric(git_credentials='HEDGEHOG_TEST_TOKEN_GONE')
-        del os.environ['HEDGEHOG_TEST_TOKEN_GONE']
-        self.assertEqual(self.codes(fabric), {'HEALTH_GIT_CREDENTIALS'})
 
 
 class TwoWorkersTest(GitRemoteMixin, TransactionTestCase):

@@ -1,5 +1,8 @@
 """A known git token, used for real against an HTTP remote with a password, appears nowhere people or
-logs can see it: log records, job data and logs, exceptions, command output, API responses, pages."""
+logs can see it: log records, job data and logs, exceptions, command output, API responses, pages,
+change records. The token comes from the administrator's git_credentials entry (an environment
+variable, or a file), and where it lives (the variable's name, the file's path) is not shown to people
+either: only the log, which administrators read, names it."""
 
 import json
 import logging
@@ -24,7 +27,7 @@ from netbox_hedgehog.models import HedgehogFabric, IngestionRun
 from .git_helpers import GitHttpServer, Person, make_bare_repository
 from .ingestion_samples import WIRING
 from .test_git import TREE
-from .utils import TemporaryGitopsRootMixin, run_command
+from .utils import TemporaryGitopsRootMixin, override_plugin_settings, run_command
 
 TOKEN = 'hh-secret-token-0d9f3b7c41'
 VARIABLE = 'HEDGEHOG_TEST_SECRET_TOKEN'
@@ -53,6 +56,9 @@ class SecretNeverShownTest(TemporaryGitopsRootMixin, TestCase):
         self.addCleanup(self.server.__exit__)
         os.environ[VARIABLE] = TOKEN
         self.addCleanup(os.environ.pop, VARIABLE, None)
+        self.token_file = scratch / 'secrets' / 'git-token'
+        self.token_file.parent.mkdir()
+        self.token_file.write_text(TOKEN + '\n')
         self.scratch = scratch
         self.seen = []  # every text a person or a log could see
         self.logs = RecordEverything()
@@ -66,12 +72,37 @@ class SecretNeverShownTest(TemporaryGitopsRootMixin, TestCase):
     def see(self, *texts):
         self.seen.extend(str(text) for text in texts)
 
+    def configure(self, **secret):
+        """The administrator's entry for the served repositories: `token_env` or `token_file`."""
+        prefix = self.server.url('')
+        override_plugin_settings(self, git_credentials=[{'name': 'served', 'url_prefixes': [prefix], **secret}])
+        (self.reference,) = secret.values()
+
+    def break_the_token(self, how):
+        if 'token_env' in how:
+            os.environ[VARIABLE] = 'a-wrong-token'
+        else:
+            self.token_file.write_text('a-wrong-token\n')
+
+    def remove_the_token(self, how):
+        if 'token_env' in how:
+            os.environ.pop(VARIABLE, None)
+        else:
+            self.token_file.unlink()
+
     def see_page(self, url):
         response = self.client.get(url, follow=True)
         self.assertEqual(response.status_code, 200, url)
         self.see(response.content.decode())
 
-    def test_the_token_is_used_and_never_shown(self):
+    def test_a_token_from_a_variable_is_used_and_never_shown(self):
+        self.exercise(token_env=VARIABLE)
+
+    def test_a_token_from_a_file_is_used_and_never_shown(self):
+        self.exercise(token_file=str(self.token_file))
+
+    def exercise(self, **secret):
+        self.configure(**secret)
         self.user.is_superuser = True
         self.user.save()
         url = self.server.url('fabrics.git')
@@ -81,7 +112,7 @@ class SecretNeverShownTest(TemporaryGitopsRootMixin, TestCase):
         # Created through the UI: onboarding clones and pushes over HTTP with the token.
         response = self.client.post(
             reverse('plugins:netbox_hedgehog:hedgehogfabric_add'),
-            {'name': 'dc1', 'git_remote_url': url, 'git_credentials': VARIABLE},
+            {'name': 'dc1', 'git_remote_url': url},
             follow=True,
         )
         self.see(response.content.decode())
@@ -97,7 +128,7 @@ class SecretNeverShownTest(TemporaryGitopsRootMixin, TestCase):
         self.see(json.dumps(job.data, default=str), json.dumps(job.log_entries, default=str), job.error)
 
         # The token goes wrong: every surface reports the failure.
-        os.environ[VARIABLE] = 'a-wrong-token'
+        self.break_the_token(secret)
         with self.assertRaises(GitError) as raised:
             ingest(fabric, trigger='test')
         self.assertEqual(raised.exception.code, 'credentials')
@@ -135,11 +166,23 @@ class SecretNeverShownTest(TemporaryGitopsRootMixin, TestCase):
         self.see(response.content.decode())
         self.assertIn('Authentication failed', response.content.decode())
         self.see_page(reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[fabric.pk]))
+        self.see_page(reverse('plugins:netbox_hedgehog:hedgehogfabric_changelog', args=[fabric.pk]))
+        # The secret gone from the server: the failure names the entry, not where the secret was.
+        self.remove_the_token(secret)
+        response = self.client.post(
+            reverse('plugins:netbox_hedgehog:hedgehogfabric_test_connection', args=[fabric.pk]), follow=True
+        )
+        self.assertIn('credentials &#x27;served&#x27;', response.content.decode())
+        self.see(response.content.decode())
+        self.see(self.client.get(f'{api}health/', **header).content.decode())
         for run in IngestionRun.objects.filter(fabric=fabric):
             self.see_page(run.get_absolute_url())
         for each in Job.objects.filter(object_id=fabric.pk):
             self.see_page(each.get_absolute_url())
 
+        # Where the secret lives is for the administrator's log only.
+        self.assertEqual([text for text in self.seen if self.reference in text], [], 'the reference was shown')
+        self.assertTrue(any(self.reference in text for text in self.logs.texts))
         self.see(*self.logs.texts)
         self.assertGreater(len(self.logs.texts), 10)
         leaks = [text for text in self.seen if TOKEN in text]

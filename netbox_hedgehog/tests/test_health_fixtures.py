@@ -216,9 +216,23 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
         copy = self.use_git_fabric()
         shutil.rmtree(copy.folder)
 
+    # A remote over http that nothing listens on (port 9, discard): refused at once, never waited for.
+    CLOSED_REMOTE = 'http://127.0.0.1:9/dc2.git'
+
     def break_HEALTH_GIT_CREDENTIALS(self):
+        # The administrator's entry for the remote names a variable this server does not have.
         self.use_git_fabric()
-        HedgehogFabric.objects.filter(pk=self.fabric.pk).update(git_credentials='HEDGEHOG_TEST_UNSET_TOKEN')
+        entry = {'name': 'dc2-token', 'url_prefixes': [self.CLOSED_REMOTE], 'token_env': 'HEDGEHOG_TEST_UNSET_TOKEN'}
+        self.plugin_settings(git_credentials=[entry])
+        HedgehogFabric.objects.filter(pk=self.fabric.pk).update(git_remote_url=self.CLOSED_REMOTE)
+        self.fabric.refresh_from_db()
+
+    def break_HEALTH_GIT_CREDENTIALS_UNCONFIGURED(self):
+        # Migration 0008 kept the fabric's former reference: no configured entry covers its remote.
+        self.use_git_fabric()
+        HedgehogFabric.objects.filter(pk=self.fabric.pk).update(
+            git_remote_url=self.CLOSED_REMOTE, git_credentials_unmigrated='HEDGEHOG_TEST_FORMER_TOKEN'
+        )
         self.fabric.refresh_from_db()
 
     def break_HEALTH_GIT_UNREACHABLE(self):

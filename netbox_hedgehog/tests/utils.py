@@ -31,6 +31,14 @@ class TemporaryGitopsRootMixin:
         self.addCleanup(override.disable)
 
 
+def override_plugin_settings(test, **values):
+    """The plugin's settings with `values` on top, for the rest of `test` (git_credentials, say)."""
+    config = {**settings.PLUGINS_CONFIG['netbox_hedgehog'], **values}
+    override = override_settings(PLUGINS_CONFIG={**settings.PLUGINS_CONFIG, 'netbox_hedgehog': config})
+    override.enable()
+    test.addCleanup(override.disable)
+
+
 def snapshot(root):
     """Everything under `root`: directories and the bytes of every file, for before/after comparisons."""
     return {

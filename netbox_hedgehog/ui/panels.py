@@ -64,7 +64,8 @@ class GitRemotePanel(panels.ObjectAttributesPanel):
     display_remote_url = attrs.TextAttr('display_remote_url', label=_('Remote'), style='font-monospace')
     git_branch = attrs.TextAttr('git_branch', label=_('Branch'))
     git_path = attrs.TextAttr('git_path', label=_('Path in repository'), style='font-monospace')
-    git_credentials = attrs.TextAttr('git_credentials', label=_('Credentials reference'), style='font-monospace')
+    # The name of the administrator's entry that covers the URL: never where its secret lives.
+    credentials_name = attrs.TextAttr('credentials_name', label=_('Credentials'))
 
     def should_render(self, context):
         return context['object'].has_remote

@@ -4,13 +4,12 @@ import subprocess
 
 import pytest
 
+from netbox_hedgehog.gitops.credentials import parse_entries, select
 from netbox_hedgehog.gitops.remote import (
     RemoteSettings,
     check_branch,
-    check_credentials_reference,
     check_remote_url,
     check_repository_path,
-    read_credentials,
     scrub,
     scrub_url,
 )
@@ -95,26 +94,6 @@ def test_branch_and_repository_path_rules():
     assert all(check_branch(name) for name in ('', '-x', 'a..b', 'a b', 'x.lock', '.hidden', 'a/.b', 'a~1'))
     assert check_repository_path(TREE) is None
     assert all(check_repository_path(path) for path in ('', '/abs', 'a/../b', '.git/x', 'a//b'))
-
-
-def test_a_credentials_reference_names_a_variable_or_a_file_never_holds_the_secret(tmp_path, monkeypatch):
-    assert check_credentials_reference('HEDGEHOG_GIT_TOKEN') is None
-    assert check_credentials_reference('/etc/netbox/git-token') is None
-    assert check_credentials_reference('ghp_abc-123 token') is not None
-    monkeypatch.setenv('HEDGEHOG_GIT_TOKEN', TOKEN)
-    assert read_credentials('HEDGEHOG_GIT_TOKEN', 'https://h/r.git').secret == TOKEN
-    token_file = tmp_path / 'token'
-    token_file.write_text(TOKEN + '\n')
-    assert read_credentials(str(token_file), 'https://h/r.git').secret == TOKEN
-    assert read_credentials(str(token_file), 'git@h:r.git').ssh_key_file == str(token_file)
-
-
-def test_a_reference_that_leads_nowhere_says_why_without_guessing(tmp_path, monkeypatch):
-    monkeypatch.delenv('HEDGEHOG_MISSING_TOKEN', raising=False)
-    with pytest.raises(ValueError, match='HEDGEHOG_MISSING_TOKEN .* not set'):
-        read_credentials('HEDGEHOG_MISSING_TOKEN', 'https://h/r.git')
-    with pytest.raises(ValueError, match='does not exist'):
-        read_credentials(str(tmp_path / 'absent'), 'https://h/r.git')
 
 
 def test_scrub_removes_url_passwords_and_known_secrets():
@@ -253,6 +232,16 @@ def test_state_reports_dirty_ahead_and_behind(first, remote, tmp_path):
 # --- credentials over HTTP ------------------------------------------------------------------------
 
 
+def entry_for(prefix, variable, **more):
+    """The administrator's credentials entry: the token in `variable`, bound to `prefix`."""
+    entries = parse_entries([{'name': 'test', 'url_prefixes': [prefix], 'token_env': variable, **more}])
+    return select(entries, prefix)
+
+
+def over_http(url, variable, **more):
+    return RemoteSettings(url, 'main', TREE, entry_for(url, variable, **more))
+
+
 @pytest.fixture
 def http_remote(tmp_path, monkeypatch):
     make_bare_repository(tmp_path / 'served' / 'fabrics.git')
@@ -263,7 +252,7 @@ def http_remote(tmp_path, monkeypatch):
 
 
 def test_the_token_reaches_the_server_only_in_its_authorization_header(http_remote, tmp_path):
-    settings = RemoteSettings(http_remote.url('fabrics.git'), 'main', TREE, 'HEDGEHOG_TEST_GIT_TOKEN')
+    settings = over_http(http_remote.url('fabrics.git'), 'HEDGEHOG_TEST_GIT_TOKEN')
     assert check_connection(settings).ok
     copy = WorkingCopy(tmp_path / 'copy', settings)
     copy.ensure()
@@ -275,15 +264,19 @@ def test_the_token_reaches_the_server_only_in_its_authorization_header(http_remo
 
 
 def test_a_wrong_or_missing_token_is_a_credentials_error(http_remote, tmp_path):
-    wrong = RemoteSettings(http_remote.url('fabrics.git'), 'main', TREE, 'HEDGEHOG_TEST_WRONG_TOKEN')
+    wrong = over_http(http_remote.url('fabrics.git'), 'HEDGEHOG_TEST_WRONG_TOKEN')
     result = check_connection(wrong)
     assert not result.ok and 'Authentication failed' in result.message
     with pytest.raises(GitError) as raised:
         WorkingCopy(tmp_path / 'copy', wrong).ensure()
     assert raised.value.code == 'credentials' and not (tmp_path / 'copy').exists()
-    missing = RemoteSettings(http_remote.url('fabrics.git'), 'main', TREE, 'HEDGEHOG_TEST_UNSET_TOKEN')
+    missing = over_http(http_remote.url('fabrics.git'), 'HEDGEHOG_TEST_UNSET_TOKEN')
     result = check_connection(missing)
-    assert not result.ok and 'HEDGEHOG_TEST_UNSET_TOKEN' in result.message
+    # The entry's name, never the variable (a server detail): the log tells the administrator which.
+    assert not result.ok and "'test'" in result.message and 'HEDGEHOG_TEST_UNSET_TOKEN' not in result.message
+    anonymous = RemoteSettings(http_remote.url('fabrics.git'), 'main', TREE)
+    result = check_connection(anonymous)
+    assert not result.ok and http_remote.authorizations[-1] is None
 
 
 def test_check_connection_reports_the_branch(first, remote):
@@ -298,6 +291,10 @@ def test_the_user_name_in_the_url_is_the_one_sent(tmp_path, monkeypatch):
     monkeypatch.setenv('HEDGEHOG_TEST_GIT_TOKEN', TOKEN)
     with GitHttpServer(tmp_path / 'served', 'deploy-bot', TOKEN) as server:
         url = server.url('fabrics.git').replace('http://', 'http://deploy-bot@')
-        assert check_connection(RemoteSettings(url, 'main', TREE, 'HEDGEHOG_TEST_GIT_TOKEN')).ok
-        plain = RemoteSettings(server.url('fabrics.git'), 'main', TREE, 'HEDGEHOG_TEST_GIT_TOKEN')
+        assert check_connection(over_http(url, 'HEDGEHOG_TEST_GIT_TOKEN')).ok
+        plain = over_http(server.url('fabrics.git'), 'HEDGEHOG_TEST_GIT_TOKEN')
         assert not check_connection(plain).ok  # sent as `git`, which this server does not know
+        # The entry may name the user itself.
+        assert check_connection(
+            over_http(server.url('fabrics.git'), 'HEDGEHOG_TEST_GIT_TOKEN', username='deploy-bot')
+        ).ok
