@@ -32,7 +32,7 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message, scrub_paths
 from netbox_hedgehog.findings import Finding, Severity, count_by_severity
 from netbox_hedgehog.gitops.plan import managed_target
-from netbox_hedgehog.gitops.tree import GITKEEP, ManifestError, UnsafePathError, is_yaml_name, read_manifest
+from netbox_hedgehog.gitops.tree import GITKEEP, MANAGED, ManifestError, UnsafePathError, is_yaml_name, read_manifest
 from netbox_hedgehog.validation import REFERRING_KINDS, classify, crossobject, validate_document
 from netbox_hedgehog.validation.defaults import apply_defaults
 from netbox_hedgehog.yamlio import read_documents
@@ -50,6 +50,11 @@ __all__ = (
     'check_last_run',
     'check_managed',
     'check_manifest',
+    'check_missing',
+    'classify_missing',
+    'missing_managed',
+    'Missing',
+    'MissingSource',
     'check_raw',
     'check_references',
     'check_tree',
@@ -125,7 +130,16 @@ CODES = {
         'Move it out of managed/.',
     ),
     # The index (HedgehogResource rows) against managed/
-    'HEALTH_INDEX_ROW_ORPHANED': HealthCode(W, 'An index row whose managed file is gone.', FIX, True),
+    'HEALTH_MANAGED_MISSING': HealthCode(
+        W,
+        'A managed file is missing while its index row holds the object: fix writes it back (from git HEAD, or from '
+        'the index).',
+        FIX + ' If the deletion was intended: `hedgehog fix <fabric> --forget-missing` (or Forget missing objects).',
+        True,
+    ),
+    'HEALTH_INDEX_ROW_ORPHANED': HealthCode(
+        W, 'An index row whose managed file was deleted by a git commit: the deletion is intended.', FIX, True
+    ),
     'HEALTH_INDEX_FILE_UNINDEXED': HealthCode(W, 'A valid managed file has no index row.', FIX, True),
     'HEALTH_INDEX_HASH_MISMATCH': HealthCode(W, 'A managed file changed since it was indexed.', FIX, True),
     'HEALTH_REF_DANGLING': HealthCode(
@@ -240,6 +254,8 @@ class HealthReport:
     duration: float
     checked: object
     stats: dict = field(default_factory=dict)
+    # The Missing managed files behind the HEALTH_MANAGED_MISSING and HEALTH_INDEX_ROW_ORPHANED findings.
+    missing: list = field(default_factory=list)
 
     @property
     def status(self):
@@ -272,6 +288,69 @@ class HealthReport:
 # --- gathering the inputs -----------------------------------------------------------------------
 
 
+class MissingSource(StrEnum):
+    """Where a managed file that is missing while its index row holds the object comes back from."""
+
+    GIT = 'git'  # HEAD of the fabric's working copy holds the file: restored byte for byte
+    INDEX = 'index'  # only the index row holds the object: written back from it as clean CR YAML
+    COMMITTED = 'committed'  # a commit removed the file: the deletion is intended, the row is dropped
+
+
+MISSING_SOURCE_WORDS = {
+    MissingSource.GIT: 'restorable from git HEAD',
+    MissingSource.INDEX: 'restorable from the index',
+    MissingSource.COMMITTED: 'deletion committed in git: the row can be dropped',
+}
+
+
+class Missing(NamedTuple):
+    """An index row whose managed file is missing, and what `fix` does about it."""
+
+    path: str
+    kind: str
+    name: str
+    source: MissingSource
+
+    @property
+    def words(self):
+        return MISSING_SOURCE_WORDS[self.source]
+
+
+def classify_missing(fabric, paths):
+    """{path: MissingSource} for managed files missing while index rows hold them.
+
+    Without a remote (or a working copy, or when git fails) only the index holds them. With one, a
+    file HEAD still holds comes back from git (its deletion is not committed), and a file a commit
+    removed was deleted on purpose.
+    """
+    from netbox_hedgehog.gitops.repository import GitError
+
+    sources = dict.fromkeys(paths, MissingSource.INDEX)
+    copy = fabric.working_copy() if paths and fabric.has_remote else None
+    if copy is None or not copy.exists:
+        return sources
+    try:
+        in_head = copy.committed_files(MANAGED)
+        deleted = copy.deleted_by_commit(MANAGED) if set(paths) - in_head else set()
+    except GitError:
+        return sources
+    for path in paths:
+        if path in in_head:
+            sources[path] = MissingSource.GIT
+        elif path in deleted:
+            sources[path] = MissingSource.COMMITTED
+    return sources
+
+
+def missing_managed(fabric, rows=None):
+    """The fabric's index rows whose managed file does not exist, each as a Missing."""
+    layout = fabric.layout()
+    rows = index_rows(fabric) if rows is None else rows
+    absent = [row for row in rows if not os.path.lexists(layout.path / row.path)]
+    sources = classify_missing(fabric, [row.path for row in absent])
+    return [Missing(row.path, row.kind, row.name, sources[row.path]) for row in absent]
+
+
 class IndexRow(NamedTuple):
     """What health needs of a HedgehogResource row (`spec` only for kinds that refer to others)."""
 
@@ -300,7 +379,7 @@ def check_fabric(fabric, *, under_lock=False):
 
     started = time.monotonic()
     now = timezone.now()
-    findings, stats = [], {}
+    findings, stats, missing = [], {}, []
     running = not under_lock and is_locked(fabric)
     stats['ingestion_running'] = running
     if running:
@@ -331,7 +410,10 @@ def check_fabric(fabric, *, under_lock=False):
         rows = index_rows(fabric)
         managed_findings, objects = check_managed(layout.path, files, rows, _setting('max_file_bytes'))
         findings += managed_findings + check_references(objects)
-        stats.update(managed_files=len(files), indexed=len(rows))
+        present = set(files)
+        missing = missing_managed(fabric, [row for row in rows if row.path not in present])
+        findings += check_missing(missing)
+        stats.update(managed_files=len(files), indexed=len(rows), managed_missing=len(missing))
     if layout.raw.is_dir():
         rejected = _rejections(last_run)
         findings += check_raw(raw_files(layout), rejected, now.timestamp(), _setting('raw_stale_minutes') * 60, stats)
@@ -339,7 +421,7 @@ def check_fabric(fabric, *, under_lock=False):
         findings += check_unmanaged(layout, stats)
     if layout.path.is_dir():
         findings += check_disk(layout.path, _setting('min_free_disk_bytes'), stats)
-    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
+    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats, missing)
 
 
 def _setting(name):
@@ -467,12 +549,27 @@ def check_managed(tree, files, rows, max_bytes):
             findings.append(_finding('HEALTH_INDEX_HASH_MISMATCH', message, file=relative))
         elif found is not None:
             findings.append(_finding('HEALTH_INDEX_FILE_UNINDEXED', f'{relative} is not in the index.', file=relative))
-    present = set(files)
-    for row in rows:
-        if row.path not in present:
-            message = f'The index lists {row.kind} {row.name} at {row.path}, which does not exist.'
-            findings.append(_finding('HEALTH_INDEX_ROW_ORPHANED', message, file=row.path))
     return findings, objects
+
+
+def check_missing(missing):
+    """Each Missing as a finding saying what `fix` does: write the file back, or drop a row whose
+    deletion was committed. Rows of missing files are never dropped otherwise (ARCHITECTURE.md 3.5)."""
+    findings = []
+    for item in missing:
+        if item.source == MissingSource.COMMITTED:
+            message = (
+                f'The index lists {item.kind} {item.name} at {item.path}, whose deletion was committed in git: '
+                'fix drops the row.'
+            )
+            findings.append(_finding('HEALTH_INDEX_ROW_ORPHANED', message, file=item.path))
+            continue
+        source = 'git HEAD' if item.source == MissingSource.GIT else 'the index (as clean CR YAML)'
+        message = (
+            f'{item.path} is missing; the index still holds {item.kind} {item.name}: fix writes it back from {source}.'
+        )
+        findings.append(_finding('HEALTH_MANAGED_MISSING', message, file=item.path))
+    return findings
 
 
 class Inspection(NamedTuple):

@@ -178,7 +178,9 @@ def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
             changed = sync.pull_before_run(fabric, copy)
             if any('/managed/' in f'/{path}' for path in changed):
                 # Another worker's run (already indexed) or a person's push (not yet): files are the truth.
-                _reindex(fabric)
+                # A file the pull removed was deleted by a commit, on purpose: its row goes too.
+                pulled = {path.removeprefix(f'{fabric.git_path}/') for path in changed}
+                _reindex(fabric, drop_missing=pulled)
         outcome = _Ingestion(fabric, trigger, user, progress).run(dry_run)
         if copy is not None:
             message = sync.commit_message(fabric, outcome.run.counts, outcome.run)
@@ -835,6 +837,8 @@ class ReindexResult:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
+    # Rows whose managed file is missing, kept: they may hold the last copy of the object (`fix` restores it).
+    kept: list = field(default_factory=list)
     unchanged: int = 0
     findings: list = field(default_factory=list)
 
@@ -843,25 +847,33 @@ class ReindexResult:
             'created': self.created,
             'updated': self.updated,
             'deleted': self.deleted,
+            'kept': self.kept,
             'unchanged': self.unchanged,
             'findings': [finding.as_dict() for finding in self.findings],
         }
 
 
-def reindex(fabric):
-    """Make the index match managed/ exactly: rows follow files; files are never touched."""
+def reindex(fabric, *, drop_missing=()):
+    """Make the index follow managed/: rows follow files; files are never touched.
+
+    A row whose file is missing is kept (it may hold the last copy of the object: `fix` writes the
+    file back from it) unless its path is in `drop_missing`, the deletions known to be intended (a
+    commit removed the file, or a person confirmed it); `drop_missing=True` drops every such row (a
+    restored backup replaced the whole tree, the previous one kept in its own backup).
+    """
     with fabric_lock(fabric, 'reindex'):
-        return _reindex(fabric)
+        return _reindex(fabric, drop_missing=drop_missing)
 
 
-def _reindex(fabric):
+def _reindex(fabric, *, drop_missing=()):
     layout = fabric.layout()
     rows = _index_entries(fabric)
     result = ReindexResult()
-    creates, updates, restamped, present = [], [], [], set()
+    creates, updates, restamped, present, seen = [], [], [], set(), set()
     for kind in kinds.KINDS:
         for path in sorted(layout.managed_dir(kind).glob('*.yaml')):
             target = path.relative_to(layout.path).as_posix()
+            seen.add(target)
             try:
                 data = path.read_bytes()
                 stat = path.stat()
@@ -889,7 +901,10 @@ def _reindex(fabric):
             else:
                 updates.append((row.pk, {**fields, **stamp, 'source_file': ''}))
                 result.updated.append(target)
-    result.deleted = sorted(set(rows) - present)
+    gone = {path for path in set(rows) - present if path not in seen and not os.path.lexists(layout.path / path)}
+    dropped = gone if drop_missing is True else gone & set(drop_missing)
+    result.kept = sorted(gone - dropped)
+    result.deleted = sorted(set(rows) - present - set(result.kept))
     with transaction.atomic():
         HedgehogResource.objects.filter(fabric=fabric, managed_path__in=result.deleted).delete()
         created = _insert_rows(fabric, creates)

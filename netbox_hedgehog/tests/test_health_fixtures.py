@@ -139,8 +139,17 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
     def break_HEALTH_MANAGED_STRAY(self):
         self.write('managed/README.md', '# notes of the team\n')
 
-    def break_HEALTH_INDEX_ROW_ORPHANED(self):
+    def break_HEALTH_MANAGED_MISSING(self):
         (self.tree / 'managed' / 'servers' / 'server-01.yaml').unlink()
+
+    def break_HEALTH_INDEX_ROW_ORPHANED(self):
+        # The deletion of a managed file, committed (and pushed) in the fabric's working copy: intended.
+        copy = self.use_git_fabric()
+        (copy.tree / 'raw' / 'vpc.yaml').write_text(vpc('vpc-gone'))
+        ingest(self.fabric, trigger='test')
+        git(copy.folder, 'rm', '--quiet', f'{self.fabric.git_path}/managed/vpcs/vpc-gone.yaml')
+        git(copy.folder, 'commit', '--quiet', '-m', 'vpc-gone is retired')
+        git(copy.folder, 'push', '--quiet', 'origin', 'HEAD:main')
 
     def break_HEALTH_INDEX_FILE_UNINDEXED(self):
         self.write('managed/vpcs/vpc-5.yaml', vpc('vpc-5', 1050, '10.0.50.0/24'))

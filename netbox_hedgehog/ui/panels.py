@@ -24,6 +24,7 @@ from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding
 from netbox_hedgehog.forms import RawFileForm
+from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.upload import check_name
@@ -250,7 +251,7 @@ def read_managed_file(resource):
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return None, _('{path} is missing from the tree. Re-index the fabric to drop this row.').format(
+        return None, _('{path} is missing from the tree; this row still holds the object.').format(
             path=resource.managed_path
         )
     except OSError as exc:
@@ -271,8 +272,38 @@ class ManagedFilePanel(panels.ObjectPanel):
 
     def get_context(self, context):
         ctx = super().get_context(context)
-        text, problem = read_managed_file(ctx['object'])
-        return {**ctx, 'highlighted': None if text is None else highlight_yaml(text), 'problem': problem}
+        resource = ctx['object']
+        text, problem = read_managed_file(resource)
+        return {
+            **ctx,
+            'highlighted': None if text is None else highlight_yaml(text),
+            'problem': problem,
+            'missing': missing_file(resource, context) if problem and text is None else None,
+        }
+
+
+def missing_file(resource, context):
+    """For a resource whose managed file is missing: where fix restores it from (or that its deletion was
+    committed), and the actions the viewer may take; None when the file is there after all."""
+    fabric = resource.fabric
+    try:
+        if os.path.lexists(fabric.layout().path / resource.managed_path):
+            return None
+    except UnsafePathError:
+        return None
+    source = classify_missing(fabric, [resource.managed_path])[resource.managed_path]
+    request = context.get('request')
+    user = getattr(request, 'user', None)
+    return {
+        'source': str(source),
+        'words': MISSING_SOURCE_WORDS[source],
+        'can_fix': bool(user and user.has_perm('netbox_hedgehog.change_hedgehogfabric', fabric)),
+        'fix_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_fix', args=[fabric.pk]),
+        'health_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[fabric.pk]),
+        'forget_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_forget_missing', args=[fabric.pk])
+        + '?'
+        + urlencode({'path': resource.managed_path}),
+    }
 
 
 # NetBox ships no highlighter for the browser; Pygments marks tokens up on the server (escaping the text),
