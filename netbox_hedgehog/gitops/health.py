@@ -56,6 +56,7 @@ __all__ = (
     'Missing',
     'MissingSource',
     'check_raw',
+    'check_staging',
     'check_references',
     'check_tree',
     'check_unmanaged',
@@ -89,6 +90,18 @@ CODES = {
     'HEALTH_TREE_UNSAFE': HealthCode(E, 'The fabric gitops_path is refused by the path rules.', 'Correct gitops_path.'),
     'HEALTH_TREE_MISSING': HealthCode(E, 'The fabric tree folder does not exist.', FIX, True),
     'HEALTH_DIR_MISSING': HealthCode(E, 'A directory of the tree layout is missing.', FIX, True),
+    'HEALTH_TREE_STAGED': HealthCode(
+        E,
+        "The fabric's tree was built at its creation but not moved into place when the creation committed.",
+        FIX + ' (`hedgehog onboard <fabric>` finishes it too.)',
+        True,
+    ),
+    'HEALTH_STAGING_LEFTOVER': HealthCode(
+        INFO,
+        'A staging folder under gitops_root of a fabric creation that did not commit (a crash, say).',
+        FIX + ' It only holds what the creation made or cloned.',
+        True,
+    ),
     'HEALTH_DIR_NOT_DIRECTORY': HealthCode(
         E, 'A file or symbolic link is where a tree directory belongs.', 'Move it away; then run `hedgehog fix`.'
     ),
@@ -402,6 +415,7 @@ def check_fabric(fabric, *, under_lock=False):
         return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
     if fabric.has_remote:
         findings += check_working_copy(fabric, stats)
+    findings += check_staging(fabric)
     findings += check_tree(layout)
     findings += check_manifest(layout, fabric.name, fabric.pk)
     if layout.managed.is_dir():
@@ -460,6 +474,28 @@ def check_tree(layout):
             findings.append(_finding('HEALTH_DIR_MISSING', f'The directory {shown} is missing.', file=shown))
         elif not os.access(directory, os.W_OK | os.X_OK):
             findings.append(_finding('HEALTH_DIR_NOT_WRITABLE', f'NetBox cannot write in {shown}.', file=shown))
+    return findings
+
+
+def check_staging(fabric):
+    """Staging folders under gitops_root (gitops/staging.py): this fabric's tree awaiting its move into
+    place, and leftovers of creations that never committed (any fabric's health shows them: no fabric owns
+    them). A folder of a creation still running is nobody's business yet."""
+    from netbox_hedgehog.fabrics import staged_tree, staging_leftovers
+    from netbox_hedgehog.models.fabric import gitops_root
+
+    findings = []
+    if (staged := staged_tree(fabric)) is not None:
+        message = (
+            f'The tree of {fabric.name} waits in {staged.name} under gitops_root: its move into place at the '
+            'creation failed.'
+        )
+        findings.append(_finding('HEALTH_TREE_STAGED', message, file=staged.name))
+    for leftover in staging_leftovers(gitops_root()):
+        message = (
+            f'{leftover.name} under gitops_root is left from a creation of {leftover.fabric_name} that did not commit.'
+        )
+        findings.append(_finding('HEALTH_STAGING_LEFTOVER', message, file=leftover.name))
     return findings
 
 

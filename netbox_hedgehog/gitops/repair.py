@@ -30,7 +30,7 @@ from django.utils import timezone
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog import kinds
-from netbox_hedgehog.gitops import onboarding
+from netbox_hedgehog.gitops import onboarding, staging
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.health import (
     HealthReport,
@@ -66,6 +66,7 @@ MISPLACED_CODES = {'HEALTH_MANAGED_WRONG_DIR', 'HEALTH_MANAGED_NAME_MISMATCH'}
 INDEX_CODES = {'HEALTH_INDEX_ROW_ORPHANED', 'HEALTH_INDEX_FILE_UNINDEXED', 'HEALTH_INDEX_HASH_MISMATCH'}
 # Written back from git HEAD or from the index row (never dropped without a commit or a person saying so).
 MISSING_CODES = {'HEALTH_MANAGED_MISSING'}
+STAGING_CODES = {'HEALTH_TREE_STAGED', 'HEALTH_STAGING_LEFTOVER'}
 
 
 # --- fix ----------------------------------------------------------------------------------------
@@ -132,6 +133,11 @@ def fix(fabric, *, dry_run=False, forget_missing=False):
 def _fix(fabric, before, dry_run, forget=False):
     result = RepairResult(fabric.name, dry_run, before)
     current = before
+    codes = {finding.code for finding in before.findings}
+    if codes & STAGING_CODES:
+        _finish_staging(fabric, result)
+        if not dry_run:
+            current = before = check_fabric(fabric, under_lock=True)
     if {finding.code for finding in before.findings} & STRUCTURE_CODES:
         _repair_structure(fabric, result)
         if not dry_run:  # a directory that was missing (managed/, say) can now be checked
@@ -231,6 +237,25 @@ def _write_missing(path, data):
         os.link(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _finish_staging(fabric, result):
+    """A tree built at the fabric's creation whose move into place failed: moved now. Staging folders of
+    creations that never committed: removed (they hold only what the creation made or cloned)."""
+    from netbox_hedgehog.fabrics import finish_staged, staging_leftovers
+
+    try:
+        staged = finish_staged(fabric, dry_run=result.dry_run)
+    except OSError as exc:
+        result.refused.append(f'tree staged at the creation: cannot move it into place ({exc})')
+        staged = None
+    if staged is not None:
+        result.changes.append(Change('finish', fabric.gitops_path, f'moved into place from {staged.name}'))
+    for leftover in staging_leftovers(gitops_root()):
+        if not result.dry_run:
+            staging.discard(leftover.path)
+        detail = f'staging folder of a creation of {leftover.fabric_name} that did not commit, removed'
+        result.changes.append(Change('sweep', leftover.name, detail))
 
 
 def _repair_structure(fabric, result):

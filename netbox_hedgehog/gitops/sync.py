@@ -9,6 +9,7 @@ import logging
 
 from netbox_hedgehog.gitops.onboarding import keep_empty_directories
 from netbox_hedgehog.gitops.repository import AUTHOR, PushResult
+from netbox_hedgehog.gitops.tree import TreeLayout
 
 __all__ = ('commit_message', 'publish', 'pull_before_run')
 
@@ -37,7 +38,7 @@ def publish(fabric, copy, message, user=None):
     Never raises for the remote's answer: a push that fails even after one rebase-and-retry leaves
     the commit in the working copy, and the PushResult says why.
     """
-    keep_empty_directories(fabric.layout())
+    keep_empty_directories(TreeLayout(copy.tree))  # the working copy's own tree (a new fabric's is staged)
     commit = copy.commit(message, author=_author(user))
     if commit is None and not copy.unpushed():
         return PushResult()

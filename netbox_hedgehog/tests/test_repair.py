@@ -8,7 +8,14 @@ from django.test import TestCase, TransactionTestCase
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.gitops.health import CODES, HealthStatus
 from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.repair import INDEX_CODES, MISPLACED_CODES, MISSING_CODES, STRUCTURE_CODES, fix
+from netbox_hedgehog.gitops.repair import (
+    INDEX_CODES,
+    MISPLACED_CODES,
+    MISSING_CODES,
+    STAGING_CODES,
+    STRUCTURE_CODES,
+    fix,
+)
 from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, files, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
@@ -38,7 +45,7 @@ class FixTest(HealthyFabricMixin, TestCase):
         self.assertEqual(fix(self.fabric).changes, [])  # a second run finds nothing to do
 
     def test_the_fixable_codes_are_exactly_those_fix_handles(self):
-        self.assertEqual(set(FIXABLE), STRUCTURE_CODES | MISPLACED_CODES | INDEX_CODES | MISSING_CODES)
+        self.assertEqual(set(FIXABLE), STRUCTURE_CODES | MISPLACED_CODES | INDEX_CODES | MISSING_CODES | STAGING_CODES)
 
     def test_a_healthy_tree_needs_nothing(self):
         before = snapshot(self.tree)
