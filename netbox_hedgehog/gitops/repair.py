@@ -144,7 +144,7 @@ def _fix(fabric, before, dry_run, forget=False):
             current = check_fabric(fabric, under_lock=True)
     moved = _move_misplaced(fabric, result, [f for f in current.findings if f.code in MISPLACED_CODES])
     # A misplaced file moved back to its own path is the missing file itself: nothing to restore there.
-    missing = [item for item in _missing(fabric, result) if item.path not in moved]
+    missing = [item for item in _missing(fabric) if item.path not in moved]
     dropped = _restore_or_drop(fabric, result, missing, forget)
     codes = {finding.code for finding in current.findings}
     if codes & INDEX_CODES or moved or dropped or any(change.action == 'restore' for change in result.changes):
@@ -152,7 +152,8 @@ def _fix(fabric, before, dry_run, forget=False):
     return result
 
 
-def _missing(fabric, result):
+def _missing(fabric):
+    """Read again rather than taken from the report: a dry run's report skips managed/ when it is missing."""
     try:
         return missing_managed(fabric)
     except UnsafePathError:
@@ -165,6 +166,8 @@ def _restore_or_drop(fabric, result, missing, forget):
     Returns {path: Change} for the rows that go: committed deletions, and those `forget` confirms.
     """
     confirmed = {item.path for item in missing} if forget is True else set(forget or ())
+    for path in sorted(confirmed - {item.path for item in missing}):
+        result.refused.append(f'{path}: not a missing managed file (it exists, or no row names it); not forgotten')
     dropped = {}
     rows = {row.managed_path: row for row in fabric.resources.filter(managed_path__in=[m.path for m in missing])}
     for item in missing:

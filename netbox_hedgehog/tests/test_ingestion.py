@@ -99,6 +99,8 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(set(cached.values_list('value', flat=True)), {'leaf-01', 'Switch', row.managed_path})
         self.managed('switches', 'leaf-01').unlink()
         reindex(self.fabric)
+        self.assertTrue(cached.exists())  # the row is kept (it holds the last copy), and so is its search entry
+        reindex(self.fabric, drop_missing={row.managed_path})  # a deletion known to be intended
         self.assertFalse(cached.exists())
 
     def test_provenance_is_appended_to_the_tree_and_kept_on_the_run(self):
@@ -470,7 +472,11 @@ class IngestCommandTest(IngestionTestMixin, TestCase):
         self.managed('servers', 'server-01').unlink()
         code, out, _ = run_command('hedgehog', 'reindex', 'dc1', '--json')
         self.assertEqual(code, 0)
-        self.assertEqual(json.loads(out)['deleted'], ['managed/servers/server-01.yaml'])
+        data = json.loads(out)
+        self.assertEqual((data['deleted'], data['kept']), ([], ['managed/servers/server-01.yaml']))
+        code, out, _ = run_command('hedgehog', 'reindex', 'dc1')
+        self.assertEqual(code, 0)
+        self.assertIn('1 row(s) kept whose managed file is missing: `hedgehog fix dc1` writes them back', out)
 
 
 class IngestionJobTest(IngestionTestMixin, TestCase):

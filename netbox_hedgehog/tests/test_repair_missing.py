@@ -314,3 +314,7 @@ class ForgetApiTest(SwitchGroupsMixin, APITestCase):
         self.assertHttpStatus(response, status.HTTP_200_OK)
         self.assertEqual(list(self.fabric.resources.values_list('managed_path', flat=True)), [PATHS[2]])
         self.assertTrue((self.tree / PATHS[2]).is_file())  # the one not named was written back
+        # A path that is not missing (any more) is never forgotten, and the answer says so.
+        response = self.post({'paths': [PATHS[2]]})
+        self.assertIn('not a missing managed file', response.data['refused'][0])
+        self.assertEqual(list(self.fabric.resources.values_list('managed_path', flat=True)), [PATHS[2]])
