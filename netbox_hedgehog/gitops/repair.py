@@ -30,6 +30,7 @@ from django.utils import timezone
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog import kinds
+from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops import onboarding, staging
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.health import (
@@ -214,7 +215,8 @@ def _restore(fabric, result, item, row):
     try:
         _write_missing(layout.path / row.managed_path, data)
     except OSError as exc:
-        result.refused.append(f'{row.managed_path}: cannot write it back ({exc}); its index row is kept')
+        reason = public_message(exc, layout.path, gitops_root())
+        result.refused.append(f'{row.managed_path}: cannot write it back ({reason}); its index row is kept')
         return
     result.changes.append(Change('restore', row.managed_path, detail))
 
@@ -250,7 +252,8 @@ def _finish_staging(fabric, result):
     try:
         staged = finish_staged(fabric, dry_run=result.dry_run)
     except OSError as exc:
-        result.refused.append(f'tree staged at the creation: cannot move it into place ({exc})')
+        reason = public_message(exc, root=gitops_root())
+        result.refused.append(f'tree staged at the creation: cannot move it into place ({reason})')
         staged = None
     if staged is not None:
         result.changes.append(Change('finish', fabric.gitops_path, f'moved into place from {staged.name}'))
