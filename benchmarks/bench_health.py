@@ -36,8 +36,9 @@ def main():
     from netbox_hedgehog.models import HedgehogFabric
 
     with temporary_gitops_root('bench-health-'):
+        # Committed on its own: a new fabric's tree is moved into place when its creation commits.
+        fabric = HedgehogFabric.objects.create(name='bench-health')
         with transaction.atomic():
-            fabric = HedgehogFabric.objects.create(name='bench-health')
             layout = fabric.layout()
             stats = write_fabric(layout.raw, args.size, args.seed)
             started = time.perf_counter()
@@ -53,6 +54,7 @@ def main():
             health_time, report = best_of(args.repeat, lambda: check_fabric(fabric))
             parse_time, documents = best_of(args.repeat, parse)
             transaction.set_rollback(True)
+        fabric.delete()  # committed above; its tree goes with the temporary gitops_root
 
     print(f'fabric:        {args.size} (seed {args.seed}): {stats.files} raw files, {stats.documents} documents')
     print(f'ingested:      {len(files)} managed files, {sum(map(len, data))} bytes in {ingest_time:.1f} s')

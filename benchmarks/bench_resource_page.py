@@ -32,8 +32,9 @@ def main():
     from netbox_hedgehog.ui.panels import ReferencesPanel
 
     with temporary_gitops_root('bench-resource-page-'):
+        # Committed on its own: a new fabric's tree is moved into place when its creation commits.
+        fabric = HedgehogFabric.objects.create(name='bench-resource-page')
         with transaction.atomic():
-            fabric = HedgehogFabric.objects.create(name='bench-resource-page')
             stats = write_fabric(fabric.layout().raw, args.size, args.seed)
             assert not ingest(fabric, trigger='benchmark').plan.rejected, 'the generated fabric must ingest whole'
             user = User.objects.create(username='bench-resource-page', is_superuser=True)
@@ -56,6 +57,7 @@ def main():
                     f'best of {args.repeat})'
                 )
             transaction.set_rollback(True)
+        fabric.delete()  # committed above; its tree goes with the temporary gitops_root
 
 
 if __name__ == '__main__':

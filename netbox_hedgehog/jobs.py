@@ -85,16 +85,20 @@ class IngestionJob(JobRunner):
 
 
 class RepairJob(JobRunner):
-    """Repair one fabric's tree (the Health tab's Fix button); the log lists each change and each refusal."""
+    """Repair one fabric's tree (the Health tab's Fix button); the log lists each change and each refusal.
+
+    `forget`: the managed paths a person confirmed as deleted on purpose (the Forget missing objects page):
+    their index rows are dropped instead of the files being written back.
+    """
 
     class Meta:
         name = 'Hedgehog fix'
 
-    def run(self, *args, **kwargs):
+    def run(self, *args, forget=(), **kwargs):
         fabric = self.job.object
-        self.logger.info(f'fabric={fabric.name} event=fix_started')
+        self.logger.info(f'fabric={fabric.name} event=fix_started forget={len(forget)}')
         try:
-            result = fix(fabric)
+            result = fix(fabric, forget_missing=list(forget))
         except FabricLocked as exc:
             _fail(self.logger, fabric, exc)
         self.job.data = result.as_dict()

@@ -19,7 +19,7 @@ from . import filtersets, forms, tables
 from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.health import CODES as health_codes
-from .gitops.health import check_fabric
+from .gitops.health import MissingSource, check_fabric, missing_managed
 from .gitops.lock import FabricLocked
 from .gitops.tree import RAW, UnsafePathError
 from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
@@ -167,6 +167,54 @@ class HedgehogFabricFixView(FabricActionView):
         return show_job(request, job, reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]))
 
 
+@register_model_view(HedgehogFabric, 'forget_missing', path='forget-missing')
+class HedgehogFabricForgetMissingView(GetReturnURLMixin, BaseObjectView):
+    """Forget missing objects: the confirmation page, then a fix job that drops the confirmed rows.
+
+    GET lists the managed files missing now (`?path=` narrows it to one) and what fix would otherwise
+    do; POST carries the paths the person saw and confirmed, and only those rows are dropped (a file
+    that came back meanwhile is restored instead, since it is no longer missing).
+    """
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_forget_missing.html'
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'change')
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        missing = missing_managed(fabric)
+        if wanted := request.GET.get('path'):
+            missing = [item for item in missing if item.path == wanted]
+        return render(
+            request,
+            self.template_name,
+            {
+                'object': fabric,
+                'actions': [],
+                'tab': None,
+                'missing': missing,
+                'return_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]),
+            },
+        )
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        confirmed = request.POST.getlist('path')
+        if not confirmed or request.POST.get('confirm') != 'true':
+            messages.warning(request, _('Nothing was forgotten: confirm the listed objects first.'))
+            return redirect('plugins:netbox_hedgehog:hedgehogfabric_forget_missing', pk=pk)
+        job = RepairJob.enqueue(instance=fabric, user=request.user, forget=confirmed)
+        messages.success(
+            request,
+            _('Queued fix job #{id} for fabric {fabric}: {count} missing object(s) to forget.').format(
+                id=job.pk, fabric=fabric, count=len(confirmed)
+            ),
+        )
+        return show_job(request, job, reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]))
+
+
 @register_model_view(HedgehogFabric, 'upload', path='upload')
 class HedgehogFabricUploadView(generic.ObjectView):
     """Add YAML to the fabric's raw/: the form, then at once what became of the file and its findings.
@@ -262,6 +310,8 @@ class HedgehogFabricHealthView(generic.ObjectView):
         return {
             'report': report,
             'status_color': HEALTH_COLORS[str(report.status)],
+            'missing': report.missing,
+            'forgettable': any(item.source != MissingSource.COMMITTED for item in report.missing),
             'findings': findings,
             'fixable': sum(finding['fixable'] for finding in findings),
             'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),

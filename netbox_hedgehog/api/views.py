@@ -20,6 +20,7 @@ from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
+from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import UnsafePathError
 from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file
@@ -45,7 +46,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     filterset_class = filtersets.HedgehogFabricFilterSet
 
     def get_permissions(self):
-        if self.action in ('ingest', 'reindex', 'test_connection', 'upload'):
+        if self.action in ('ingest', 'reindex', 'test_connection', 'upload', 'forget_missing'):
             return [TokenChangePermission()]
         return super().get_permissions()
 
@@ -139,6 +140,30 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         except UploadFailed as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=exc.http_status)
         return Response(upload.as_dict(), status=status.HTTP_201_CREATED if upload.written else status.HTTP_200_OK)
+
+    @extend_schema(
+        request={'application/json': OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=['post'], url_path='forget-missing')
+    def forget_missing(self, request, pk):
+        """Forget missing objects: `{"paths": [...]}` names the missing managed files whose deletion was intended.
+
+        Their index rows are dropped (by a fix run now: every other repair is made too, and other missing
+        files are written back); with `"dry_run": true` only the plan. The paths are the confirmation: the
+        fabric's health lists them (HEALTH_MANAGED_MISSING). 400 without paths, 409 while the fabric is locked.
+        """
+        fabric = self._fabric_to_change(request, pk)
+        paths = request.data.get('paths') if isinstance(request.data, dict) else None
+        if not isinstance(paths, list) or not paths or not all(isinstance(path, str) for path in paths):
+            detail = 'Name the missing managed files to forget: {"paths": ["managed/<dir>/<name>.yaml", ...]}.'
+            return Response({'detail': detail}, status=status.HTTP_400_BAD_REQUEST)
+        dry_run = request.data.get('dry_run') in (True, *TRUE_VALUES)
+        try:
+            result = fix(fabric, dry_run=dry_run, forget_missing=paths)
+        except FabricLocked as exc:
+            return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(result.as_dict())
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])

@@ -1,4 +1,8 @@
-"""`netbox hedgehog fix <fabric> [--dry-run] [--json]`: repair what is safe in a fabric's tree.
+"""`netbox hedgehog fix <fabric> [--dry-run] [--forget-missing] [--json]`: repair what is safe in a fabric's tree.
+
+A managed file missing while its index row holds the object is written back (from git HEAD, or from the
+index); `--forget-missing` says its deletion was intended, so its row is dropped instead (run it with
+--dry-run first: the plan lists each `forget`).
 
 Exit codes: 0 every repair made (or, with --dry-run, possible), 1 a repair was refused or
 failed (it needs a person), 2 bad usage, 3 an ingestion holds the fabric.
@@ -8,12 +12,21 @@ import json
 
 from netbox_hedgehog.cli import find_fabric, lock_held, print_findings, usage_error
 
-HELP = 'Repair a fabric tree: missing directories and manifest, misplaced managed files, the index. Never deletes.'
+HELP = (
+    'Repair a fabric tree: missing directories and manifest, misplaced managed files, missing managed files '
+    '(written back), the index. Never deletes a file or the last copy of an object.'
+)
 
 
 def add_arguments(parser):
     parser.add_argument('fabric', help='fabric name')
     parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
+    parser.add_argument(
+        '--forget-missing',
+        action='store_true',
+        help='the deletion of every managed file missing now was intended: drop their index rows instead of '
+        'writing the files back (see the plan with --dry-run first)',
+    )
     parser.add_argument('--json', action='store_true', help='print the result as JSON')
 
 
@@ -25,7 +38,7 @@ def run(options, out):
     if fabric is None:
         return usage_error(f'no fabric named {options["fabric"]!r}')
     try:
-        result = fix(fabric, dry_run=options['dry_run'])
+        result = fix(fabric, dry_run=options['dry_run'], forget_missing=options['forget_missing'])
     except FabricLocked as exc:
         return lock_held(exc)
     if options['json']:

@@ -30,4 +30,9 @@ def run(options, out):
         f'fabric {fabric.name}: {len(result.created)} created, {len(result.updated)} updated, '
         f'{len(result.deleted)} deleted, {result.unchanged} unchanged\n'
     )
+    if result.kept:
+        out.write(
+            f'{len(result.kept)} row(s) kept whose managed file is missing: `hedgehog fix {fabric.name}` writes '
+            f'them back, `hedgehog fix {fabric.name} --forget-missing` drops them\n'
+        )
     return 0

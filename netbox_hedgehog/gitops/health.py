@@ -64,7 +64,13 @@ __all__ = (
     'check_links',
     'check_managed',
     'check_manifest',
+    'check_missing',
+    'classify_missing',
+    'missing_managed',
+    'Missing',
+    'MissingSource',
     'check_raw',
+    'check_staging',
     'check_references',
     'check_tree',
     'check_unmanaged',
@@ -98,6 +104,18 @@ CODES = {
     'HEALTH_TREE_UNSAFE': HealthCode(E, 'The fabric gitops_path is refused by the path rules.', 'Correct gitops_path.'),
     'HEALTH_TREE_MISSING': HealthCode(E, 'The fabric tree folder does not exist.', FIX, True),
     'HEALTH_DIR_MISSING': HealthCode(E, 'A directory of the tree layout is missing.', FIX, True),
+    'HEALTH_TREE_STAGED': HealthCode(
+        E,
+        "The fabric's tree was built at its creation but not moved into place when the creation committed.",
+        FIX + ' (`hedgehog onboard <fabric>` finishes it too.)',
+        True,
+    ),
+    'HEALTH_STAGING_LEFTOVER': HealthCode(
+        INFO,
+        'A staging folder under gitops_root of a fabric creation that did not commit (a crash, say).',
+        FIX + ' It only holds what the creation made or cloned.',
+        True,
+    ),
     'HEALTH_DIR_NOT_DIRECTORY': HealthCode(
         E,
         'A file (or another non-folder) is where a tree directory belongs (a link there is HEALTH_SYMLINK).',
@@ -148,7 +166,16 @@ CODES = {
         'Move it out of managed/.',
     ),
     # The index (HedgehogResource rows) against managed/
-    'HEALTH_INDEX_ROW_ORPHANED': HealthCode(W, 'An index row whose managed file is gone.', FIX, True),
+    'HEALTH_MANAGED_MISSING': HealthCode(
+        W,
+        'A managed file is missing while its index row holds the object: fix writes it back (from git HEAD, or from '
+        'the index).',
+        FIX + ' If the deletion was intended: `hedgehog fix <fabric> --forget-missing` (or Forget missing objects).',
+        True,
+    ),
+    'HEALTH_INDEX_ROW_ORPHANED': HealthCode(
+        W, 'An index row whose managed file was deleted by a git commit: the deletion is intended.', FIX, True
+    ),
     'HEALTH_INDEX_FILE_UNINDEXED': HealthCode(W, 'A valid managed file has no index row.', FIX, True),
     'HEALTH_INDEX_HASH_MISMATCH': HealthCode(W, 'A managed file changed since it was indexed.', FIX, True),
     'HEALTH_REF_DANGLING': HealthCode(
@@ -272,6 +299,8 @@ class HealthReport:
     duration: float
     checked: object
     stats: dict = field(default_factory=dict)
+    # The Missing managed files behind the HEALTH_MANAGED_MISSING and HEALTH_INDEX_ROW_ORPHANED findings.
+    missing: list = field(default_factory=list)
 
     @property
     def status(self):
@@ -304,6 +333,69 @@ class HealthReport:
 # --- gathering the inputs -----------------------------------------------------------------------
 
 
+class MissingSource(StrEnum):
+    """Where a managed file that is missing while its index row holds the object comes back from."""
+
+    GIT = 'git'  # HEAD of the fabric's working copy holds the file: restored byte for byte
+    INDEX = 'index'  # only the index row holds the object: written back from it as clean CR YAML
+    COMMITTED = 'committed'  # a commit removed the file: the deletion is intended, the row is dropped
+
+
+MISSING_SOURCE_WORDS = {
+    MissingSource.GIT: 'restorable from git HEAD',
+    MissingSource.INDEX: 'restorable from the index',
+    MissingSource.COMMITTED: 'deletion committed in git: the row can be dropped',
+}
+
+
+class Missing(NamedTuple):
+    """An index row whose managed file is missing, and what `fix` does about it."""
+
+    path: str
+    kind: str
+    name: str
+    source: MissingSource
+
+    @property
+    def words(self):
+        return MISSING_SOURCE_WORDS[self.source]
+
+
+def classify_missing(fabric, paths):
+    """{path: MissingSource} for managed files missing while index rows hold them.
+
+    Without a remote (or a working copy, or when git fails) only the index holds them. With one, a
+    file HEAD still holds comes back from git (its deletion is not committed), and a file a commit
+    removed was deleted on purpose.
+    """
+    from netbox_hedgehog.gitops.repository import GitError
+
+    sources = dict.fromkeys(paths, MissingSource.INDEX)
+    copy = fabric.working_copy() if paths and fabric.has_remote else None
+    if copy is None or not copy.exists:
+        return sources
+    try:
+        in_head = copy.committed_files(MANAGED)
+        deleted = copy.deleted_by_commit(MANAGED) if set(paths) - in_head else set()
+    except GitError:
+        return sources
+    for path in paths:
+        if path in in_head:
+            sources[path] = MissingSource.GIT
+        elif path in deleted:
+            sources[path] = MissingSource.COMMITTED
+    return sources
+
+
+def missing_managed(fabric, rows=None):
+    """The fabric's index rows whose managed file does not exist, each as a Missing."""
+    layout = fabric.layout()
+    rows = index_rows(fabric) if rows is None else rows
+    absent = [row for row in rows if not os.path.lexists(layout.path / row.path)]
+    sources = classify_missing(fabric, [row.path for row in absent])
+    return [Missing(row.path, row.kind, row.name, sources[row.path]) for row in absent]
+
+
 class IndexRow(NamedTuple):
     """What health needs of a HedgehogResource row (`spec` only for kinds that refer to others)."""
 
@@ -334,7 +426,7 @@ def check_fabric(fabric, *, under_lock=False):
 
     started = time.monotonic()
     now = timezone.now()
-    findings, stats = [], {}
+    findings, stats, missing = [], {}, []
     running = not under_lock and is_locked(fabric)
     stats['ingestion_running'] = running
     if running:
@@ -357,30 +449,37 @@ def check_fabric(fabric, *, under_lock=False):
         return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
     if fabric.has_remote:
         findings += check_working_copy(fabric, stats)
+    findings += check_staging(fabric)
     with fabric.files() as tree:
-        findings += _check_files(fabric, layout, tree, last_run, now, stats)
-    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats)
+        tree_findings, missing = _check_files(fabric, layout, tree, last_run, now, stats)
+    findings += tree_findings
+    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats, missing)
 
 
 def _check_files(fabric, layout, tree, last_run, now, stats):
     """The checks that read the tree, all through `tree` (a treefs.Tree): none follows a link, and a part
-    behind a link (a linked folder) is reported as HEALTH_SYMLINK and not looked into."""
+    behind a link (a linked folder) is reported as HEALTH_SYMLINK and not looked into. Returns the findings
+    and the missing managed files (index rows whose file is gone)."""
     try:
         links = find_links(tree)
     except LinkRefused as exc:  # a link above the tree, made after the path rules passed
-        return [_finding('HEALTH_TREE_UNSAFE', f'{exc.filename} is a symbolic link; the tree is not read.')]
+        return [_finding('HEALTH_TREE_UNSAFE', f'{exc.filename} is a symbolic link; the tree is not read.')], []
     findings = check_links(links)
     linked = set(links)
     findings += check_tree(layout, linked)
     if not {HNP} & linked:
         findings += check_manifest(layout, fabric.name, fabric.pk, tree)
+    missing = []
     if tree.is_folder(MANAGED) and MANAGED not in linked:
         files, strays = managed_files(tree, skip=linked)
         findings += strays
         rows = index_rows(fabric)
         managed_findings, objects = check_managed(tree, files, rows, _setting('max_file_bytes'))
         findings += managed_findings + check_references(objects, fabric.name)
-        stats.update(managed_files=len(files), indexed=len(rows))
+        present = set(files)
+        missing = missing_managed(fabric, [row for row in rows if row.path not in present])
+        findings += check_missing(missing)
+        stats.update(managed_files=len(files), indexed=len(rows), managed_missing=len(missing))
     if tree.is_folder(RAW):
         rejected = _rejections(last_run)
         findings += check_raw(raw_files(tree), rejected, now.timestamp(), _setting('raw_stale_minutes') * 60, stats)
@@ -388,7 +487,7 @@ def _check_files(fabric, layout, tree, last_run, now, stats):
         findings += check_unmanaged(tree, stats)
     if tree.exists():
         findings += check_disk(layout.path, _setting('min_free_disk_bytes'), stats)
-    return findings
+    return findings, missing
 
 
 def check_links(links):
@@ -439,6 +538,28 @@ def check_tree(layout, linked=frozenset()):
             findings.append(_finding('HEALTH_DIR_MISSING', f'The directory {shown} is missing.', file=shown))
         elif not os.access(directory, os.W_OK | os.X_OK):
             findings.append(_finding('HEALTH_DIR_NOT_WRITABLE', f'NetBox cannot write in {shown}.', file=shown))
+    return findings
+
+
+def check_staging(fabric):
+    """Staging folders under gitops_root (gitops/staging.py): this fabric's tree awaiting its move into
+    place, and leftovers of creations that never committed (any fabric's health shows them: no fabric owns
+    them). A folder of a creation still running is nobody's business yet."""
+    from netbox_hedgehog.fabrics import staged_tree, staging_leftovers
+    from netbox_hedgehog.models.fabric import gitops_root
+
+    findings = []
+    if (staged := staged_tree(fabric)) is not None:
+        message = (
+            f'The tree of {fabric.name} waits in {staged.name} under gitops_root: its move into place at the '
+            'creation failed.'
+        )
+        findings.append(_finding('HEALTH_TREE_STAGED', message, file=staged.name))
+    for leftover in staging_leftovers(gitops_root()):
+        message = (
+            f'{leftover.name} under gitops_root is left from a creation of {leftover.fabric_name} that did not commit.'
+        )
+        findings.append(_finding('HEALTH_STAGING_LEFTOVER', message, file=leftover.name))
     return findings
 
 
@@ -528,12 +649,27 @@ def check_managed(tree, files, rows, max_bytes):
             findings.append(_finding('HEALTH_INDEX_HASH_MISMATCH', message, file=relative))
         elif found is not None:
             findings.append(_finding('HEALTH_INDEX_FILE_UNINDEXED', f'{relative} is not in the index.', file=relative))
-    present = set(files)
-    for row in rows:
-        if row.path not in present:
-            message = f'The index lists {row.kind} {row.name} at {row.path}, which does not exist.'
-            findings.append(_finding('HEALTH_INDEX_ROW_ORPHANED', message, file=row.path))
     return findings, objects
+
+
+def check_missing(missing):
+    """Each Missing as a finding saying what `fix` does: write the file back, or drop a row whose
+    deletion was committed. Rows of missing files are never dropped otherwise (ARCHITECTURE.md 3.5)."""
+    findings = []
+    for item in missing:
+        if item.source == MissingSource.COMMITTED:
+            message = (
+                f'The index lists {item.kind} {item.name} at {item.path}, whose deletion was committed in git: '
+                'fix drops the row.'
+            )
+            findings.append(_finding('HEALTH_INDEX_ROW_ORPHANED', message, file=item.path))
+            continue
+        source = 'git HEAD' if item.source == MissingSource.GIT else 'the index (as clean CR YAML)'
+        message = (
+            f'{item.path} is missing; the index still holds {item.kind} {item.name}: fix writes it back from {source}.'
+        )
+        findings.append(_finding('HEALTH_MANAGED_MISSING', message, file=item.path))
+    return findings
 
 
 class Inspection(NamedTuple):

@@ -180,7 +180,9 @@ def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
             changed = sync.pull_before_run(fabric, copy)
             if any('/managed/' in f'/{path}' for path in changed):
                 # Another worker's run (already indexed) or a person's push (not yet): files are the truth.
-                _reindex(fabric)
+                # A file the pull removed was deleted by a commit, on purpose: its row goes too.
+                pulled = {path.removeprefix(f'{fabric.git_path}/') for path in changed}
+                _reindex(fabric, drop_missing=pulled)
         outcome = _Ingestion(fabric, trigger, user, progress).run(dry_run)
         if copy is not None and not outcome.plan.blocked:  # a link in the tree: nothing is committed either
             message = sync.commit_message(fabric, outcome.run.counts, outcome.run)
@@ -867,6 +869,8 @@ class ReindexResult:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     deleted: list = field(default_factory=list)
+    # Rows whose managed file is missing, kept: they may hold the last copy of the object (`fix` restores it).
+    kept: list = field(default_factory=list)
     unchanged: int = 0
     findings: list = field(default_factory=list)
 
@@ -875,32 +879,40 @@ class ReindexResult:
             'created': self.created,
             'updated': self.updated,
             'deleted': self.deleted,
+            'kept': self.kept,
             'unchanged': self.unchanged,
             'findings': [finding.as_dict() for finding in self.findings],
         }
 
 
-def reindex(fabric):
-    """Make the index match managed/ exactly: rows follow files; files are never touched."""
+def reindex(fabric, *, drop_missing=()):
+    """Make the index follow managed/: rows follow files; files are never touched.
+
+    A row whose file is missing is kept (it may hold the last copy of the object: `fix` writes the
+    file back from it) unless its path is in `drop_missing`, the deletions known to be intended (a
+    commit removed the file, or a person confirmed it); `drop_missing=True` drops every such row (a
+    restored backup replaced the whole tree, the previous one kept in its own backup).
+    """
     with fabric_lock(fabric, 'reindex'):
-        return _reindex(fabric)
+        return _reindex(fabric, drop_missing=drop_missing)
 
 
-def _reindex(fabric):
+def _reindex(fabric, *, drop_missing=()):
     with fabric.files() as files:
-        return _reindex_files(fabric, files)
+        return _reindex_files(fabric, files, drop_missing)
 
 
-def _reindex_files(fabric, files):
+def _reindex_files(fabric, files, drop_missing):
     result = ReindexResult()
     if links := treefs.find_links(files):
         # managed/ through a link is not this tree's: the index is left as it is until the link is gone.
         result.findings = treefs.link_findings(links, stopped='the index was not changed')
         return result
     rows = _index_entries(fabric)
-    creates, updates, restamped, present = [], [], [], set()
+    creates, updates, restamped, present, seen = [], [], [], set(), set()
     for kind in kinds.KINDS:
         for target in _managed_yaml_files(files, f'{MANAGED}/{kind.directory}'):
+            seen.add(target)
             try:
                 data, stat, _ = files.read_with_stat(target)
             except OSError as exc:
@@ -927,7 +939,10 @@ def _reindex_files(fabric, files):
             else:
                 updates.append((row.pk, {**fields, **stamp, 'source_file': ''}))
                 result.updated.append(target)
-    result.deleted = sorted(set(rows) - present)
+    gone = {path for path in set(rows) - present if path not in seen and files.lstat_or_none(path) is None}
+    dropped = gone if drop_missing is True else gone & set(drop_missing)
+    result.kept = sorted(gone - dropped)
+    result.deleted = sorted(set(rows) - present - set(result.kept))
     with transaction.atomic():
         HedgehogResource.objects.filter(fabric=fabric, managed_path__in=result.deleted).delete()
         created = _insert_rows(fabric, creates)

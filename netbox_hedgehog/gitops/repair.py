@@ -26,15 +26,27 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from django.utils import timezone
 from netbox.plugins import get_plugin_config
 
-from netbox_hedgehog.gitops import onboarding
-from netbox_hedgehog.gitops.health import HealthReport, check_fabric, inspect_managed_file, update_fabric_status
+from netbox_hedgehog import kinds
+from netbox_hedgehog.errors import public_message
+from netbox_hedgehog.gitops import onboarding, staging
+from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
+from netbox_hedgehog.gitops.health import (
+    HealthReport,
+    MissingSource,
+    check_fabric,
+    inspect_managed_file,
+    missing_managed,
+    update_fabric_status,
+)
 from netbox_hedgehog.gitops.ingestion import reindex
 from netbox_hedgehog.gitops.lock import fabric_lock
+from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.repository import GitError
-from netbox_hedgehog.gitops.tree import HNP, ManifestError, TreeLayout, layout_folders, read_manifest
+from netbox_hedgehog.gitops.tree import HNP, ManifestError, TreeLayout, UnsafePathError, layout_folders, read_manifest
 from netbox_hedgehog.gitops.treefs import LINKS_ASIDE, LinkRefused, find_links, link_findings
 from netbox_hedgehog.models.fabric import gitops_root
 
@@ -47,6 +59,7 @@ __all__ = (
     'RestoreResult',
     'backup',
     'fix',
+    'index_text',
     'restore',
 )
 
@@ -55,6 +68,9 @@ STRUCTURE_CODES = {'HEALTH_TREE_MISSING', 'HEALTH_DIR_MISSING', 'HEALTH_MANIFEST
 MISPLACED_CODES = {'HEALTH_MANAGED_WRONG_DIR', 'HEALTH_MANAGED_NAME_MISMATCH'}
 LINK_CODES = {'HEALTH_SYMLINK'}
 INDEX_CODES = {'HEALTH_INDEX_ROW_ORPHANED', 'HEALTH_INDEX_FILE_UNINDEXED', 'HEALTH_INDEX_HASH_MISMATCH'}
+# Written back from git HEAD or from the index row (never dropped without a commit or a person saying so).
+MISSING_CODES = {'HEALTH_MANAGED_MISSING'}
+STAGING_CODES = {'HEALTH_TREE_STAGED', 'HEALTH_STAGING_LEFTOVER'}
 
 
 # --- fix ----------------------------------------------------------------------------------------
@@ -98,39 +114,168 @@ class RepairResult:
         }
 
 
-def fix(fabric, *, dry_run=False):
+def fix(fabric, *, dry_run=False, forget_missing=False):
     """Repair what health found that is safe to repair; with `dry_run`, only the plan.
+
+    A managed file that is missing while its index row holds the object is written back (from git
+    HEAD when the fabric's working copy still has it, else from the row). A row is dropped only when
+    its file's deletion is intended: a commit removed the file, or a person confirmed it through
+    `forget_missing` (True: every managed file missing now; or the tree-relative paths they confirmed).
 
     Raises FabricLocked when an ingestion (or another repair) holds the fabric; a dry run takes no
     lock, as it changes nothing.
     """
     if dry_run:
-        return _fix(fabric, check_fabric(fabric), dry_run=True)
+        return _fix(fabric, check_fabric(fabric), dry_run=True, forget=forget_missing)
     with fabric_lock(fabric, 'repair'):
-        result = _fix(fabric, check_fabric(fabric, under_lock=True), dry_run=False)
+        result = _fix(fabric, check_fabric(fabric, under_lock=True), dry_run=False, forget=forget_missing)
         result.after = check_fabric(fabric, under_lock=True)
     update_fabric_status(fabric, result.after)
     return result
 
 
-def _fix(fabric, before, dry_run):
+def _fix(fabric, before, dry_run, forget=False):
     result = RepairResult(fabric.name, dry_run, before)
     current = before
-    if {finding.code for finding in before.findings} & LINK_CODES:
+    codes = {finding.code for finding in before.findings}
+    if codes & LINK_CODES:
         # First, before anything is written through them: links go aside, linked folders become real ones.
         _move_links_aside(fabric, result)
         if result.refused:
             return result
         if not dry_run:
-            current = check_fabric(fabric, under_lock=True)
+            current = before = check_fabric(fabric, under_lock=True)
+    if codes & STAGING_CODES:
+        _finish_staging(fabric, result)
+        if not dry_run:
+            current = before = check_fabric(fabric, under_lock=True)
     if {finding.code for finding in current.findings} & STRUCTURE_CODES:
         _repair_structure(fabric, result)
         if not dry_run:  # a directory that was missing (managed/, say) can now be checked
             current = check_fabric(fabric, under_lock=True)
     moved = _move_misplaced(fabric, result, [f for f in current.findings if f.code in MISPLACED_CODES])
-    if {finding.code for finding in current.findings} & INDEX_CODES or moved:
-        _reindex(fabric, result, current)
+    # A misplaced file moved back to its own path is the missing file itself: nothing to restore there.
+    missing = [item for item in _missing(fabric) if item.path not in moved]
+    dropped = _restore_or_drop(fabric, result, missing, forget)
+    codes = {finding.code for finding in current.findings}
+    if codes & INDEX_CODES or moved or dropped or any(change.action == 'restore' for change in result.changes):
+        _reindex(fabric, result, current, dropped)
     return result
+
+
+def _missing(fabric):
+    """Read again rather than taken from the report: a dry run's report skips managed/ when it is missing."""
+    try:
+        return missing_managed(fabric)
+    except UnsafePathError:
+        return []  # HEALTH_TREE_UNSAFE: nothing under the tree is touched
+
+
+def _restore_or_drop(fabric, result, missing, forget):
+    """Write each missing managed file back, or, for an intended deletion, plan its row's drop.
+
+    Returns {path: Change} for the rows that go: committed deletions, and those `forget` confirms.
+    """
+    confirmed = {item.path for item in missing} if forget is True else set(forget or ())
+    for path in sorted(confirmed - {item.path for item in missing}):
+        result.refused.append(f'{path}: not a missing managed file (it exists, or no row names it); not forgotten')
+    dropped = {}
+    rows = {row.managed_path: row for row in fabric.resources.filter(managed_path__in=[m.path for m in missing])}
+    for item in missing:
+        if item.path in confirmed:
+            dropped[item.path] = Change('forget', item.path, f'{item.kind} {item.name}: deletion confirmed')
+        elif item.source == MissingSource.COMMITTED:
+            dropped[item.path] = Change('drop', item.path, f'{item.kind} {item.name}: deletion committed in git')
+        elif (row := rows.get(item.path)) is not None:
+            _restore(fabric, result, item, row)
+    if result.dry_run:
+        result.changes += dropped.values()
+    return dropped
+
+
+def _restore(fabric, result, item, row):
+    """Write `row`'s missing file back: HEAD's exact bytes when they are what the row indexed, else the row."""
+    layout = fabric.layout()
+    kind = kinds.by_kind(row.kind)
+    if kind is None or managed_target(kind, row.name) != row.managed_path:
+        result.refused.append(f'{row.managed_path}: its row names {row.kind} {row.name}, whose place is elsewhere')
+        return
+    data, detail = None, ''
+    if item.source == MissingSource.GIT:
+        try:
+            committed = fabric.working_copy().committed_bytes(row.managed_path)
+        except GitError as exc:
+            committed, detail = None, f'git HEAD unreadable ({exc}); '
+        if committed is not None and hashlib.sha256(committed).hexdigest() == row.sha256:
+            data, detail = committed, 'from git HEAD, byte-identical (SHA-256 checked)'
+        elif committed is not None:
+            detail = 'git HEAD holds an older version; '
+    if data is None:
+        data = index_text(row).encode()
+        if hashlib.sha256(data).hexdigest() == row.sha256:
+            detail += 'from the index, byte-identical (SHA-256 checked)'
+        else:
+            detail += (
+                'from the index as clean CR YAML: the index holds apiVersion, kind, name, namespace and spec, not '
+                "the author's text (comments, layout, labels and annotations are not restored)"
+            )
+    if result.dry_run:
+        result.changes.append(Change('restore', row.managed_path, detail))
+        return
+    try:
+        with fabric.files() as tree:
+            _write_missing(tree, row.managed_path, data)
+    except OSError as exc:
+        reason = public_message(exc, layout.path, gitops_root())
+        result.refused.append(f'{row.managed_path}: cannot write it back ({reason}); its index row is kept')
+        return
+    result.changes.append(Change('restore', row.managed_path, detail))
+
+
+def index_text(row):
+    """The object an index row holds, as the clean CR YAML of a managed file."""
+    metadata = {'name': row.name}
+    if row.namespace and row.namespace != 'default':
+        metadata['namespace'] = row.namespace
+    document = {'apiVersion': row.api_version, 'kind': row.kind, 'metadata': metadata}
+    if row.spec is not None:
+        document['spec'] = row.spec
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _write_missing(tree, relative, data):
+    """Write `relative`, which must not exist, through the tree (no link followed): a durable temporary beside
+    it, then a hard link under the name (which fails if the name was taken meanwhile: nothing is ever
+    overwritten)."""
+    folder, _, name = relative.rpartition('/')
+    tree.folder(folder, create=True)
+    temporary = f'{folder}/.{name[:100]}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}'
+    try:
+        tree.write_new(temporary, data, fsync=True)
+        tree.link(temporary, relative)
+        tree.fsync_folder(folder)
+    finally:
+        tree.unlink(temporary, missing_ok=True)
+
+
+def _finish_staging(fabric, result):
+    """A tree built at the fabric's creation whose move into place failed: moved now. Staging folders of
+    creations that never committed: removed (they hold only what the creation made or cloned)."""
+    from netbox_hedgehog.fabrics import finish_staged, staging_leftovers
+
+    try:
+        staged = finish_staged(fabric, dry_run=result.dry_run)
+    except OSError as exc:
+        reason = public_message(exc, root=gitops_root())
+        result.refused.append(f'tree staged at the creation: cannot move it into place ({reason})')
+        staged = None
+    if staged is not None:
+        result.changes.append(Change('finish', fabric.gitops_path, f'moved into place from {staged.name}'))
+    for leftover in staging_leftovers(gitops_root()):
+        if not result.dry_run:
+            staging.discard(leftover.path)
+        detail = f'staging folder of a creation of {leftover.fabric_name} that did not commit, removed'
+        result.changes.append(Change('sweep', leftover.name, detail))
 
 
 def _repair_structure(fabric, result):
@@ -193,7 +338,9 @@ def _shown(path, tree):
 
 
 def _move_misplaced(fabric, result, findings):
-    """Move each misplaced valid file to its own path when that is free and wanted by no other file."""
+    """Move each misplaced valid file to its own path when that is free and wanted by no other file.
+
+    Returns the paths moved to (in a dry run, that would be)."""
     max_bytes = get_plugin_config(PLUGIN, 'max_file_bytes')
     with fabric.files() as tree:
         wanted = {}
@@ -209,7 +356,7 @@ def _move_misplaced(fabric, result, findings):
 
 
 def _move_wanted(tree, result, wanted):
-    moved = 0
+    moved = set()
     for target, sources in sorted(wanted.items()):
         if len(sources) > 1:
             result.refused.append(f'{", ".join(sources)}: all belong at {target}; keep one, remove the others')
@@ -217,6 +364,7 @@ def _move_wanted(tree, result, wanted):
             result.refused.append(f'{sources[0]}: {target} already exists (never overwritten); compare and keep one')
         elif result.dry_run:
             result.changes.append(Change('move', target, f'from {sources[0]}'))
+            moved.add(target)
         else:
             try:
                 tree.move_new(sources[0], target)  # fails if the name is taken: never overwrites
@@ -224,21 +372,23 @@ def _move_wanted(tree, result, wanted):
                 result.refused.append(f'{sources[0]}: cannot move it to {target} ({exc.strerror or exc})')
                 continue
             result.changes.append(Change('move', target, f'from {sources[0]}'))
-            moved += 1
+            moved.add(target)
     return moved
 
 
-def _reindex(fabric, result, report):
+def _reindex(fabric, result, report, dropped):
     if result.dry_run:
         for finding in report.findings:
-            if finding.code in INDEX_CODES:
+            if finding.code in INDEX_CODES and finding.file not in dropped:
                 result.changes.append(Change('reindex', finding.file, finding.message))
-        if any(change.action == 'move' for change in result.changes):
-            result.changes.append(Change('reindex', 'managed/', 'the moved files'))
+        if any(change.action in ('move', 'restore') for change in result.changes):
+            result.changes.append(Change('reindex', 'managed/', 'the moved and restored files'))
         return
-    done = reindex(fabric)
-    for action, paths in (('row created', done.created), ('row updated', done.updated), ('row deleted', done.deleted)):
+    done = reindex(fabric, drop_missing=dropped)
+    for action, paths in (('row created', done.created), ('row updated', done.updated)):
         result.changes += [Change('reindex', path, action) for path in paths]
+    for path in done.deleted:
+        result.changes.append(dropped.get(path) or Change('reindex', path, 'row deleted: no valid object in the file'))
 
 
 # --- backup -------------------------------------------------------------------------------------
@@ -415,7 +565,8 @@ def restore(fabric, archive):
             _swap(staging, tree)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after a swap: the previous tree, safe in `previous`
-        reindexed = reindex(fabric)
+        # The archive is the tree now, on purpose; the previous one is kept in `previous`.
+        reindexed = reindex(fabric, drop_missing=True)
     return RestoreResult(archive, tree, previous, reindexed)
 
 

@@ -306,6 +306,44 @@ class WorkingCopy:
             state.ahead = self._count('HEAD')
         return state
 
+    # --- what HEAD holds: `fix` restores a deleted managed file from it, or learns the deletion was committed
+
+    def committed_files(self, folder):
+        """Tree-relative paths of the files HEAD holds under the tree's `folder` (managed, say)."""
+        if self._head() is None:
+            return set()
+        names = self._git('ls-tree', '-r', '-z', '--name-only', '--full-tree', 'HEAD', '--', self._in_repo(folder))
+        return {self._in_tree(name) for name in names.split('\0') if name}
+
+    def deleted_by_commit(self, folder):
+        """Tree-relative paths under `folder` that some commit of HEAD's history removed."""
+        if self._head() is None:
+            return set()
+        folder = self._in_repo(folder)
+        names = self._git('log', '--diff-filter=D', '--name-only', '-z', '--format=', 'HEAD', '--', folder)
+        return {self._in_tree(name.strip('\n')) for name in names.split('\0') if name.strip('\n')}
+
+    def committed_bytes(self, relative):
+        """The exact bytes HEAD holds at the tree-relative path `relative`; GitError when it holds none."""
+        status, stdout, stderr = Git(self.folder).execute(
+            ['git', 'cat-file', 'blob', f'HEAD:{self._in_repo(relative)}'],
+            env={**os.environ, **self.environment},
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+        )
+        if status != 0:
+            said = stderr.decode('utf-8', 'replace') if isinstance(stderr, bytes) else str(stderr)
+            raise GitError('failed', f'git cat-file failed: {scrub(said.strip(), self.secrets)}')
+        return stdout
+
+    def _in_repo(self, relative):
+        return f'{self.settings.path}/{relative}'
+
+    def _in_tree(self, name):
+        return name.removeprefix(f'{self.settings.path}/')
+
     # --- plumbing ---------------------------------------------------------------------------------
 
     @property

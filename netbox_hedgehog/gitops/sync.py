@@ -6,9 +6,12 @@ orders the runs of different machines.
 """
 
 import logging
+import os
 
 from netbox_hedgehog.gitops.onboarding import keep_empty_directories
 from netbox_hedgehog.gitops.repository import AUTHOR, PushResult
+from netbox_hedgehog.gitops.treefs import Tree
+from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('commit_message', 'publish', 'pull_before_run')
 
@@ -37,8 +40,9 @@ def publish(fabric, copy, message, user=None):
     Never raises for the remote's answer: a push that fails even after one rebase-and-retry leaves
     the commit in the working copy, and the PushResult says why.
     """
-    fabric.layout()  # the path rules, as everywhere
-    with fabric.files() as tree:
+    root = gitops_root()
+    # The working copy's own tree (a new fabric's is staged at its creation, not yet at its path).
+    with Tree(root, os.path.relpath(copy.tree, root)) as tree:
         keep_empty_directories(tree)
     commit = copy.commit(message, author=_author(user))
     if commit is None and not copy.unpushed():

@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
 from django.test import override_settings
 
 from netbox_hedgehog.choices import IngestionStatusChoices
+from netbox_hedgehog.gitops import staging
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.tree import render_manifest
@@ -40,6 +42,20 @@ def files(tree):
         for path in sorted(Path(tree).rglob('*'))
         if path.is_file() and not path.is_symlink()
     }
+
+
+def aborted_transaction_id():
+    """The id of a transaction of another session that rolled back (the test's own never ends)."""
+    other = connections.create_connection('default')
+    try:
+        with other.cursor() as cursor:
+            cursor.execute('BEGIN')
+            cursor.execute('SELECT pg_current_xact_id()::text')
+            xid = cursor.fetchone()[0]
+            cursor.execute('ROLLBACK')
+    finally:
+        other.close()
+    return xid
 
 
 class HealthyFabricMixin(TemporaryGitopsRootMixin):
@@ -96,6 +112,16 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
     def break_HEALTH_TREE_MISSING(self):
         shutil.rmtree(self.tree)
 
+    def break_HEALTH_TREE_STAGED(self):
+        # The creation's move into place failed: the tree still waits under its staging name.
+        os.rename(self.tree, self.gitops_root / staging.staging_name(self.fabric.name, aborted_transaction_id()))
+
+    def break_HEALTH_STAGING_LEFTOVER(self):
+        # A creation of fabric `gone` whose process died mid-transaction (which PostgreSQL then aborted).
+        leftover = self.gitops_root / staging.staging_name('gone', aborted_transaction_id())
+        (leftover / '.hnp').mkdir(parents=True)
+        (leftover / '.hnp' / 'manifest.yaml').write_text(render_manifest('gone', 999999))
+
     def break_HEALTH_DIR_MISSING(self):
         shutil.rmtree(self.tree / 'managed' / 'externals')
         shutil.rmtree(self.tree / 'unmanaged')
@@ -148,9 +174,17 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
     def break_HEALTH_MANAGED_STRAY(self):
         self.write('managed/README.md', '# notes of the team\n')
 
+    def break_HEALTH_MANAGED_MISSING(self):
+        (self.tree / 'managed' / 'servers' / 'server-01.yaml').unlink()
+
     def break_HEALTH_INDEX_ROW_ORPHANED(self):
-        # An object nothing refers to: once its row goes too, the tree is healthy again.
-        (self.tree / 'managed' / 'vpcattachments' / 'vpc-1--server-01.yaml').unlink()
+        # The deletion of a managed file, committed (and pushed) in the fabric's working copy: intended.
+        copy = self.use_git_fabric()
+        (copy.tree / 'raw' / 'vpc.yaml').write_text(vpc('vpc-gone'))
+        ingest(self.fabric, trigger='test')
+        git(copy.folder, 'rm', '--quiet', f'{self.fabric.git_path}/managed/vpcs/vpc-gone.yaml')
+        git(copy.folder, 'commit', '--quiet', '-m', 'vpc-gone is retired')
+        git(copy.folder, 'push', '--quiet', 'origin', 'HEAD:main')
 
     def break_HEALTH_INDEX_FILE_UNINDEXED(self):
         self.write('managed/vpcs/vpc-5.yaml', vpc('vpc-5', 1050, '10.0.50.0/24'))

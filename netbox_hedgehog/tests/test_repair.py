@@ -8,7 +8,15 @@ from django.test import TestCase, TransactionTestCase
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.gitops.health import CODES, HealthStatus
 from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.repair import INDEX_CODES, LINK_CODES, MISPLACED_CODES, STRUCTURE_CODES, fix
+from netbox_hedgehog.gitops.repair import (
+    INDEX_CODES,
+    LINK_CODES,
+    MISPLACED_CODES,
+    MISSING_CODES,
+    STAGING_CODES,
+    STRUCTURE_CODES,
+    fix,
+)
 from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, files, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
@@ -38,7 +46,9 @@ class FixTest(HealthyFabricMixin, TestCase):
         self.assertEqual(fix(self.fabric).changes, [])  # a second run finds nothing to do
 
     def test_the_fixable_codes_are_exactly_those_fix_handles(self):
-        self.assertEqual(set(FIXABLE), LINK_CODES | STRUCTURE_CODES | MISPLACED_CODES | INDEX_CODES)
+        self.assertEqual(
+            set(FIXABLE), LINK_CODES | STRUCTURE_CODES | MISPLACED_CODES | INDEX_CODES | MISSING_CODES | STAGING_CODES
+        )
 
     def test_a_healthy_tree_needs_nothing(self):
         before = snapshot(self.tree)
@@ -91,13 +101,13 @@ class FixTest(HealthyFabricMixin, TestCase):
             'HEALTH_DIR_MISSING',
             'HEALTH_MANIFEST_MISSING',
             'HEALTH_MANAGED_WRONG_DIR',
-            'HEALTH_INDEX_ROW_ORPHANED',
+            'HEALTH_MANAGED_MISSING',
         ):
             getattr(self, f'break_{code}')()
         before, index = snapshot(self.tree), list(self.fabric.resources.values_list('managed_path', 'sha256'))
         result = fix(self.fabric, dry_run=True)
         actions = {change.action for change in result.changes}
-        self.assertEqual(actions, {'create', 'move', 'reindex'})
+        self.assertEqual(actions, {'create', 'move', 'restore', 'reindex'})
         self.assertIn('managed/vpcs/vpc-3.yaml', [change.path for change in result.changes])
         self.assertEqual(snapshot(self.tree), before)
         self.assertEqual(list(self.fabric.resources.values_list('managed_path', 'sha256')), index)

@@ -6,22 +6,34 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.core.management import get_commands, load_command_class
 from django.db import connections
-from django.test import override_settings
+from django.test import TestCase, override_settings
 
+from netbox_hedgehog import fabrics
 from netbox_hedgehog.gitops.lock import fabric_lock
 
 
 class TemporaryGitopsRootMixin:
-    """Each test gets an empty gitops_root of its own, removed afterwards."""
+    """Each test gets an empty gitops_root of its own, removed afterwards.
+
+    A django.test.TestCase never commits (each test is a savepoint rolled back at its end), so the
+    on-commit move of a new fabric's tree into place (fabrics.when_committed) runs at once there, as it
+    runs in production when the creation commits. Tests of what commit and rollback do are
+    TransactionTestCases, which commit for real and get the real hook.
+    """
 
     def setUp(self):
         super().setUp()
         self.gitops_root = Path(tempfile.mkdtemp(prefix='hedgehog-gitops-'))
         self.addCleanup(shutil.rmtree, self.gitops_root, ignore_errors=True)
+        if isinstance(self, TestCase):
+            patcher = mock.patch.object(fabrics, 'when_committed', lambda on_commit, on_rollback: on_commit())
+            patcher.start()
+            self.addCleanup(patcher.stop)
         plugins_config = {
             **settings.PLUGINS_CONFIG,
             'netbox_hedgehog': {**settings.PLUGINS_CONFIG['netbox_hedgehog'], 'gitops_root': str(self.gitops_root)},

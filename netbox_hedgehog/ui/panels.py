@@ -21,6 +21,7 @@ from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding
 from netbox_hedgehog.forms import RawFileForm
+from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused
@@ -237,7 +238,7 @@ def read_managed_file(resource):
     except LinkRefused as exc:
         return None, _('{path} is a symbolic link; links in a tree are never followed.').format(path=exc.filename)
     except FileNotFoundError:
-        return None, _('{path} is missing from the tree. Re-index the fabric to drop this row.').format(
+        return None, _('{path} is missing from the tree; this row still holds the object.').format(
             path=resource.managed_path
         )
     except OSError as exc:
@@ -258,8 +259,40 @@ class ManagedFilePanel(panels.ObjectPanel):
 
     def get_context(self, context):
         ctx = super().get_context(context)
-        text, problem = read_managed_file(ctx['object'])
-        return {**ctx, 'highlighted': None if text is None else highlight_yaml(text), 'problem': problem}
+        resource = ctx['object']
+        text, problem = read_managed_file(resource)
+        return {
+            **ctx,
+            'highlighted': None if text is None else highlight_yaml(text),
+            'problem': problem,
+            'missing': missing_file(resource, context) if problem and text is None else None,
+        }
+
+
+def missing_file(resource, context):
+    """For a resource whose managed file is missing: where fix restores it from (or that its deletion was
+    committed), and the actions the viewer may take; None when the file is there after all."""
+    fabric = resource.fabric
+    try:
+        fabric.layout()
+        with fabric.files() as tree:
+            if tree.lstat_or_none(resource.managed_path) is not None:
+                return None
+    except (UnsafePathError, OSError, ValueError):  # an unsafe path or a link: read_managed_file says why
+        return None
+    source = classify_missing(fabric, [resource.managed_path])[resource.managed_path]
+    request = context.get('request')
+    user = getattr(request, 'user', None)
+    return {
+        'source': str(source),
+        'words': MISSING_SOURCE_WORDS[source],
+        'can_fix': bool(user and user.has_perm('netbox_hedgehog.change_hedgehogfabric', fabric)),
+        'fix_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_fix', args=[fabric.pk]),
+        'health_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[fabric.pk]),
+        'forget_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_forget_missing', args=[fabric.pk])
+        + '?'
+        + urlencode({'path': resource.managed_path}),
+    }
 
 
 # NetBox ships no highlighter for the browser; Pygments marks tokens up on the server (escaping the text),
