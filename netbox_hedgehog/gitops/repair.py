@@ -292,7 +292,7 @@ def _repair_structure(fabric, result):
             dry_run=result.dry_run,
         )
     except (onboarding.OnboardingError, GitError) as exc:
-        result.refused.append(f'tree structure: {exc}')
+        result.refused.append(f'tree structure: {public_message(exc, fabric.tree_path, gitops_root())}')
         return
     tree = done.tree
     result.changes += [Change('create', _shown(path, tree)) for path in done.created]

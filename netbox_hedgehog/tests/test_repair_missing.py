@@ -20,7 +20,7 @@ from rest_framework import status
 from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
-from netbox_hedgehog.gitops import repair
+from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.health import MissingSource, check_fabric
 from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.repair import fix
@@ -159,7 +159,8 @@ class WithoutRemoteTest(SwitchGroupsMixin, TestCase):
 
     def test_a_restore_that_cannot_write_is_refused_and_keeps_the_row(self):
         self.delete_folder()
-        with mock.patch.object(repair, '_write_new', side_effect=OSError(errno.ENOSPC, 'No space left on device')):
+        # The name is given to the written temporary last: a full disk there leaves nothing behind either.
+        with mock.patch.object(treefs.Tree, 'link', side_effect=OSError(errno.ENOSPC, 'No space left on device')):
             result = fix(self.fabric)
         self.assertEqual(result.exit_code, 1)
         self.assertEqual(len(result.refused), 3, result.refused)
