@@ -67,7 +67,7 @@ from netbox_hedgehog.gitops.plan import (
     managed_target,
 )
 from netbox_hedgehog.gitops.repository import PushResult
-from netbox_hedgehog.gitops.tree import GITKEEP, HNP, is_yaml_name
+from netbox_hedgehog.gitops.tree import GITKEEP, HNP, is_utf8_name, is_yaml_name, shown_name
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
@@ -216,8 +216,8 @@ class _Ingestion:
 
     def _run(self, dry_run):
         started = timezone.now()
-        raw_files, ignored, unreadable = self._read_raw()
-        plan = self.plan(raw_files, ignored, unreadable)
+        raw_files, ignored, unreadable, misnamed = self._read_raw()
+        plan = self.plan(raw_files, ignored, unreadable, misnamed)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
@@ -311,25 +311,30 @@ class _Ingestion:
         """The index entries by managed path; read only when a file is not settled by its records alone."""
         return _index_entries(self.fabric)
 
-    def plan(self, raw_files, ignored=(), unreadable=()):
+    def plan(self, raw_files, ignored=(), unreadable=(), misnamed=()):
         return make_plan(
             raw_files,
             self._current_sha256,
             lambda: _indexed_documents(self.fabric),
             ignored=ignored,
             unreadable=unreadable,
+            misnamed=misnamed,
             max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
             known_files=_known_files(self.fabric, raw_files),
             output_in_place=self._output_in_place,
         )
 
     def _read_raw(self):
-        """The raw files' bytes; the non-YAML names; (path, reason) of the files that cannot be read."""
-        raw_files, ignored, unreadable = [], [], []
+        """The raw files' bytes; the non-YAML names; (path, reason) of the files that cannot be read; the names
+        that are not UTF-8 (as `shown_name` shows them)."""
+        raw_files, ignored, unreadable, misnamed = [], [], [], []
         for path in sorted(self.layout.raw.rglob('*')):
             if not path.is_file() or path.name == GITKEEP or path.name.startswith('.'):
                 continue
             relative = str(path)[len(self.tree) + 1 :]  # relative to the tree, as the plan names files
+            if not is_utf8_name(relative):
+                misnamed.append(shown_name(relative))
+                continue
             if not is_yaml_name(path.name):
                 ignored.append(relative)
                 continue
@@ -344,7 +349,7 @@ class _Ingestion:
                 continue  # being written right now: it waits for the next run, whole
             self.raw_identities[relative] = before
             raw_files.append(RawFile(relative, data))
-        return raw_files, ignored, unreadable
+        return raw_files, ignored, unreadable, misnamed
 
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
@@ -861,7 +866,7 @@ def _reindex(fabric):
     creates, updates, restamped, present = [], [], [], set()
     for kind in kinds.KINDS:
         for path in sorted(layout.managed_dir(kind).glob('*.yaml')):
-            target = path.relative_to(layout.path).as_posix()
+            target = shown_name(path.relative_to(layout.path).as_posix())  # no valid object has a non-UTF-8 name
             try:
                 data = path.read_bytes()
                 stat = path.stat()
@@ -960,7 +965,7 @@ def raw_backlog(fabric):
     for path in sorted(raw.rglob('*')):
         if not path.is_file() or path.name == GITKEEP:
             continue
-        relative = path.relative_to(layout.path).as_posix()
+        relative = shown_name(path.relative_to(layout.path).as_posix())
         stat = path.stat()
         backlog.append(
             {
