@@ -16,6 +16,7 @@ from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog.errors import GENERIC
+from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.health_jobs import HealthCheckJob, stored_health
@@ -149,10 +150,14 @@ class StoredErrorTextTest(HealthyFabricMixin, TestCase):
         self.assertNoServerPath(finding.message)
 
     def test_an_unreadable_managed_file_finding(self):
-        def unreadable(path):
-            raise PermissionError(errno.EACCES, 'Permission denied', path)
+        read = treefs.Tree.read
 
-        with mock.patch('netbox_hedgehog.gitops.health._read', side_effect=unreadable):
+        def unreadable(tree, relative):
+            if relative.startswith('managed/'):  # the error names the absolute path: the finding must not
+                raise PermissionError(errno.EACCES, 'Permission denied', f'{tree.root}/{tree.path}/{relative}')
+            return read(tree, relative)
+
+        with mock.patch.object(treefs.Tree, 'read', unreadable):
             findings = [f for f in self.report().findings if f.code == 'HEALTH_MANAGED_UNPARSABLE']
         self.assertTrue(findings)
         self.assertTrue(all(f.message.endswith('cannot be read: Permission denied.') for f in findings))
