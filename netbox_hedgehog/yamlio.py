@@ -2,7 +2,9 @@
 
 Plain Python (PyYAML only). Raw files come from anyone, so nothing here raises or hangs on hostile
 input: size, encoding, nesting depth, alias expansion, duplicate keys and syntax problems all
-become findings with stable codes, and the other documents of the file are still read.
+become findings with stable codes, and the other documents of the file are still read. A document
+holding a value no Kubernetes object can (yamlvalues.py: a timestamp, a non-string key, NaN, a NUL, ...)
+is a YAML_UNREPRESENTABLE finding at the value's line, and goes no further, like one that does not parse.
 
 Each document keeps the author's own text (comments included, without its `---` line), because
 ingestion writes that text verbatim into managed/. `clean_text` produces the text a cluster
@@ -20,6 +22,7 @@ import yaml
 
 from .findings import Finding, Severity
 from .kinds import LEGACY_VERSION, SERVED_VERSION
+from .yamlvalues import unrepresentable
 
 __all__ = (
     'DEFAULT_MAX_BYTES',
@@ -81,12 +84,31 @@ YAML_CODES = {
         'A mapping repeats a key; Kubernetes rejects duplicate fields.',
         'Keep one of the entries.',
     ),
+    'YAML_UNREPRESENTABLE': (
+        Severity.ERROR,
+        'A value or key a Kubernetes object cannot hold (objects are JSON): a timestamp, binary data, a set, '
+        'a key that is not a string, infinity or NaN, a NUL or lone surrogate in text, an integer beyond 64 bits, '
+        'or a collection that contains itself.',
+        'Quote dates, times and keys such as on: or 1: to make them strings; remove the rest.',
+    ),
     'YAML_NOT_MAPPING': (
         Severity.WARNING,
         'The document is a list or a scalar, not an object; it is kept as foreign.',
         'Hedgehog objects are mappings with apiVersion, kind and metadata.',
     ),
 }
+
+# What building a document's objects can raise: PyYAML's constructors raise whatever their parsing hits
+# (`!!bool maybe` a KeyError, `!!timestamp hello` an AttributeError, a day 99 a ValueError, ...).
+_CONSTRUCTION_ERRORS = (
+    yaml.YAMLError,
+    RecursionError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    LookupError,
+    AttributeError,
+)
 
 _DOCUMENT_MARKER = re.compile(r'^(?:---|\.\.\.)(?=[ \t\r\n]|$)', re.MULTILINE)
 _CONTENT_LINE = re.compile(r'^[ \t]*[^#\s]', re.MULTILINE)
@@ -290,11 +312,12 @@ def _parse_stream(stream, pieces):
                 return None
             seen = len(loader.duplicate_keys)
             data = loader.construct_plain(node)
+            problems = unrepresentable(node, loader.construct_object)
             loader.constructed_objects.clear()
             offset = pieces[position].text_line - 1
             duplicates = [(key, line - offset) for key, line in loader.duplicate_keys[seen:]]
-            parsed[position] = (data, duplicates)
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError):
+            parsed[position] = (data, duplicates, [(line - offset, *problem) for line, *problem in problems])
+    except _CONSTRUCTION_ERRORS:
         return None
     finally:
         loader.dispose()
@@ -309,25 +332,46 @@ def _parse(file, piece, findings):
         return None
     loader = _Loader(piece.text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        data = loader.construct_document(node)
+        problems = unrepresentable(node, loader.construct_object)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = piece.text_line + mark.line if mark else piece.line
         code = 'YAML_TAB' if _is_tab_problem(exc, piece.text, mark) else 'YAML_SYNTAX'
         _fail(findings, file, piece, code, line, f' {exc.problem or exc.context}.')
         return None
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+    except _CONSTRUCTION_ERRORS as exc:
         # Unhashable keys, unconstructible scalars (e.g. a timestamp with day 99), ...
         _fail(findings, file, piece, 'YAML_SYNTAX', piece.line, f' {exc}.')
         return None
     finally:
         loader.dispose()
-    return _document(file, piece, data, loader.duplicate_keys, findings)
+    return _document(file, piece, data, loader.duplicate_keys, problems, findings)
 
 
-def _document(file, piece, data, duplicate_keys, findings):
+def _document(file, piece, data, duplicate_keys, problems, findings):
+    """The Document of a parsed piece, or None when it holds values no Kubernetes object can hold: then no
+    one (validation, the plan, the index) ever sees its data, as for a document that does not parse."""
     for key, key_line in duplicate_keys:
         _fail(findings, file, piece, 'YAML_DUPLICATE_KEY', piece.text_line + key_line, f' Key: {key!r}.')
+    if problems:
+        severity, message, hint = YAML_CODES['YAML_UNREPRESENTABLE']
+        for line, path, what in problems:
+            where = path or 'The document'
+            findings.append(
+                Finding(
+                    severity,
+                    'YAML_UNREPRESENTABLE',
+                    f'{where} is {what}.',
+                    file,
+                    piece.text_line + line,
+                    piece.index,
+                    path,
+                    hint,
+                )
+            )
+        return None
     if not isinstance(data, dict):
         what = 'a list' if isinstance(data, list) else f'a scalar ({type(data).__name__})'
         _fail(findings, file, piece, 'YAML_NOT_MAPPING', piece.line, f' It is {what}.')

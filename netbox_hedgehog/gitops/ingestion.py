@@ -68,7 +68,7 @@ from netbox_hedgehog.gitops.plan import (
     managed_target,
 )
 from netbox_hedgehog.gitops.repository import PushResult
-from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED
+from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED, is_utf8_name, shown_name
 from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
@@ -226,8 +226,8 @@ class _Ingestion:
             # A link among the tree's folders (or inside managed/, unmanaged/, .hnp/) could lead a write
             # outside the tree: the run stops before it writes anything, naming each link.
             return self._blocked(Plan(blocked=treefs.link_findings(links)), started, dry_run)
-        raw_files, ignored, links, unreadable = self._read_raw()
-        plan = self.plan(raw_files, ignored, links, unreadable)
+        raw_files, ignored, links, unreadable, misnamed = self._read_raw()
+        plan = self.plan(raw_files, ignored, links, unreadable, misnamed)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
@@ -342,7 +342,7 @@ class _Ingestion:
         """The index entries by managed path; read only when a file is not settled by its records alone."""
         return _index_entries(self.fabric)
 
-    def plan(self, raw_files, ignored=(), links=(), unreadable=()):
+    def plan(self, raw_files, ignored=(), links=(), unreadable=(), misnamed=()):
         return make_plan(
             raw_files,
             self._current_sha256,
@@ -350,6 +350,7 @@ class _Ingestion:
             ignored=ignored,
             links=links,
             unreadable=unreadable,
+            misnamed=misnamed,
             max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
             known_files=_known_files(self.fabric, raw_files),
             scope=f'raw/ nor managed/ of fabric {self.fabric.name}',
@@ -358,11 +359,15 @@ class _Ingestion:
 
     def _read_raw(self):
         """(raw files read, paths of files that are not YAML, paths of links, (path, reason) of the files that
-        cannot be read), by the one raw/ listing rule; hidden names and special files are left alone without a
-        word."""
-        raw_files, ignored, links, unreadable = [], [], [], []
+        cannot be read, the names that are not UTF-8 as `shown_name` shows them), by the one raw/ listing rule;
+        hidden names and special files are left alone without a word."""
+        raw_files, ignored, links, unreadable, misnamed = [], [], [], [], []
         for entry in treefs.raw_entries(self.files):
-            if entry.state == RawState.NOT_YAML:
+            if entry.state in (RawState.HIDDEN, RawState.SPECIAL):
+                continue
+            if not is_utf8_name(entry.path):
+                misnamed.append(shown_name(entry.path))
+            elif entry.state == RawState.NOT_YAML:
                 ignored.append(entry.path)
             elif entry.state == RawState.LINK:
                 links.append(entry.path)
@@ -379,7 +384,7 @@ class _Ingestion:
                     continue  # being written right now: it waits for the next run, whole
                 self.raw_identities[entry.path] = _identity(before)
                 raw_files.append(RawFile(entry.path, data))
-        return raw_files, ignored, links, unreadable
+        return raw_files, ignored, links, unreadable, misnamed
 
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
@@ -911,10 +916,11 @@ def _reindex_files(fabric, files, drop_missing):
     rows = _index_entries(fabric)
     creates, updates, restamped, present, seen = [], [], [], set(), set()
     for kind in kinds.KINDS:
-        for target in _managed_yaml_files(files, f'{MANAGED}/{kind.directory}'):
+        for name in _managed_yaml_files(files, f'{MANAGED}/{kind.directory}'):
+            target = shown_name(name)  # no valid object has a non-UTF-8 name: findings show it so
             seen.add(target)
             try:
-                data, stat, _ = files.read_with_stat(target)
+                data, stat, _ = files.read_with_stat(name)
             except OSError as exc:
                 # Rows follow files, and this one cannot be looked at: its row, if any, stays as it is.
                 present.add(target)
@@ -1022,12 +1028,13 @@ def raw_backlog(fabric):
     with fabric.files() as files:
         for entry in treefs.raw_entries(files):
             stat = entry.stat()
+            relative = shown_name(entry.path)
             backlog.append(
                 {
-                    'file': entry.path,
+                    'file': relative,
                     'size': stat.st_size,
                     'modified': datetime.fromtimestamp(stat.st_mtime, tz=timezone.get_current_timezone()),
-                    'findings': findings.get(entry.path, []),
+                    'findings': findings.get(relative, []),
                 }
             )
     return backlog

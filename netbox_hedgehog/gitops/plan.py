@@ -22,7 +22,7 @@ from enum import StrEnum
 from netbox_hedgehog.findings import Finding, Severity, has_errors
 from netbox_hedgehog.gitops.tree import MANAGED, UNMANAGED
 from netbox_hedgehog.gitops.treefs import raw_link_finding as _raw_link_finding
-from netbox_hedgehog.validation import classify, validate_set
+from netbox_hedgehog.validation import classify, is_file_name_safe, validate_set
 from netbox_hedgehog.yamlio import clean_data, clean_text, read_documents
 
 __all__ = (
@@ -44,6 +44,7 @@ NOT_A_FILE = 'not a regular file'
 RECORD_FIELDS = ('index', 'line', 'action', 'kind', 'name', 'target', 'sha256', 'reason')
 RECORD_TARGET, RECORD_SHA256 = RECORD_FIELDS.index('target'), RECORD_FIELDS.index('sha256')
 NOT_YAML = 'INGEST_NOT_YAML'
+NAME_NOT_UTF8 = 'INGEST_NAME_NOT_UTF8'
 # A file the run must read (a raw file, or the output a document would replace) cannot be read.
 READ_FAILED = 'INGEST_READ_FAILED'
 # An output file could not be written: the raw files whose documents go there stay in raw/.
@@ -217,6 +218,7 @@ def make_plan(
     ignored=(),
     links=(),
     unreadable=(),
+    misnamed=(),
     max_bytes=None,
     known_files=None,
     output_in_place=None,
@@ -229,6 +231,7 @@ def make_plan(
     yamlio Documents), so references from raw/ to them resolve (called only when something is
     validated); `ignored` are raw/ entries that are not YAML (listed as info, left alone);
     `unreadable` are (path, reason) of raw files that could not be read (rejected, left in raw/).
+    `misnamed` are raw/ files whose names are not UTF-8, as `shown_name` shows them (rejected, left alone).
     `known_files` maps the SHA-256 of raw files ingested before to their documents as recorded
     then (`DocumentPlan.record()`); `links` are raw/ entries that are symbolic links (never read: each is
     rejected with an INGEST_SYMLINK finding). A file with those very bytes whose outputs are all still in
@@ -291,6 +294,11 @@ def make_plan(
                 findings=[Finding(Severity.INFO, NOT_YAML, 'Not a YAML file: left alone in raw/.', file=path)],
             )
         )
+    for path in sorted(misnamed):
+        message = f'{path}: the file name is not UTF-8 text, which no finding, record or index can hold.'
+        hint = 'Rename the file in raw/ (UTF-8, as the shell and git write names today).'
+        finding = Finding(Severity.ERROR, NAME_NOT_UTF8, message, path, hint=hint)
+        plan.files.append(FilePlan(path, FileAction.REJECT, findings=[finding]))
     return plan
 
 
@@ -339,10 +347,18 @@ def _claimed_targets(parsed, classify_once):
     targets = set()
     for _, documents in parsed:
         for document in documents:
-            classified = classify_once(document)
-            if not classified.is_foreign and classified.name:
-                targets.add(managed_target(classified.kind, classified.name))
+            if target := _target(classify_once(document)):
+                targets.add(target)
     return targets
+
+
+def _target(classified):
+    """The managed file of a Hedgehog document, or None for a foreign one or one whose name cannot name a
+    file (NUL, `/`, a control character, too long...): validation reports that name (NAME_*) as an error,
+    and no file system call, finding or index ever gets it from here."""
+    if classified.is_foreign or not is_file_name_safe(classified.name):
+        return None
+    return managed_target(classified.kind, classified.name)
 
 
 def _still_in_place(documents, claimed, output_in_place):
@@ -394,7 +410,7 @@ def _note_conflicts(entries):
     """Every definition of an object defined differently twice gets an error naming the others."""
     definitions = {}
     for entry in entries:
-        if entry.cleaned is not None and entry.classified.name:
+        if entry.cleaned is not None and _target(entry.classified):
             definitions.setdefault((entry.classified.kind.kind, entry.classified.name), []).append(entry)
     for (kind, name), group in definitions.items():
         first = group[0].cleaned
@@ -423,8 +439,7 @@ def _note_blocked_targets(entries, current_sha256):
         classified = entry.classified
         if classified.is_foreign:
             target, what, folder = entry.foreign_file[0], 'this foreign document', UNMANAGED
-        elif classified.name:
-            target = managed_target(classified.kind, classified.name)
+        elif target := _target(classified):
             what, folder = f'{classified.kind.kind} {classified.name}', MANAGED
         else:
             continue
@@ -468,7 +483,7 @@ def _plan_documents(entries, current_sha256):
         # clean_data hands back the very object when nothing needs cleaning: the text is then the author's.
         content = _as_file(document.text if entry.cleaned is document.data else clean_text(document))
         sha256 = hashlib.sha256(content).hexdigest()
-        target = managed_target(classified.kind, classified.name)
+        target = _target(classified)  # never None here: a file with an unusable name has an error, so is rejected
         doc_plan = DocumentPlan(
             document.index, document.line, DocumentAction.CREATE, *key, target, content, sha256, data=entry.cleaned
         )
@@ -507,7 +522,9 @@ def _foreign(entry):
 def _foreign_file(document, classified):
     """(target, content, SHA-256) of a foreign document's file in unmanaged/."""
     # The reason travels with the file, for whoever browses unmanaged/; the author's text follows as is.
-    header = f'# Not a Hedgehog fabric object ({classified.reason}); kept here, not applied.\n'
+    # One comment line: a reason quoting a kind with a line break in it must not add lines to the YAML.
+    reason = classified.reason if classified.reason.isprintable() else repr(classified.reason)
+    header = f'# Not a Hedgehog fabric object ({reason}); kept here, not applied.\n'
     content = _as_file(header + document.text)
     sha256 = hashlib.sha256(content).hexdigest()
     label = _UNSAFE.sub('-', f'{classified.kind_name or "document"}-{classified.name or "unnamed"}').strip('-.')

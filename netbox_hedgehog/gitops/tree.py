@@ -29,6 +29,7 @@ __all__ = (
     'UnsafePathError',
     'check_gitops_path',
     'default_gitops_path',
+    'is_utf8_name',
     'is_yaml_name',
     'layout_folders',
     'parse_manifest',
@@ -36,6 +37,7 @@ __all__ = (
     'read_manifest',
     'render_manifest',
     'resolve_tree',
+    'shown_name',
 )
 
 # Bumped whenever the layout or the manifest changes shape; a tree in a newer format is refused, not guessed at.
@@ -51,6 +53,22 @@ UNMANAGED = 'unmanaged'
 HNP = '.hnp'
 MANIFEST = 'manifest.yaml'
 YAML_SUFFIXES = ('.yaml', '.yml')
+
+
+def is_utf8_name(path):
+    """False for a file name (as os.listdir gives it) that is not UTF-8: its other bytes come back as lone
+    surrogates (Python's surrogateescape), which PostgreSQL, JSON and a web page refuse."""
+    try:
+        path.encode('utf-8')
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(path):
+    """A file name (as os.listdir gives it) as findings and pages may show it: bytes that are not UTF-8
+    written as \\xNN."""
+    return path.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
 
 
 def is_yaml_name(name):
@@ -193,6 +211,9 @@ class UnsafePathError(ValueError):
         self.reason = reason
 
 
+_CONTROL_OR_SURROGATE = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff]')
+
+
 def check_gitops_path(value):
     """Why `value` cannot be a fabric's gitops_path, or None when it can. Pure: touches no file system,
     so a model or form validator can call it.
@@ -206,6 +227,10 @@ def check_gitops_path(value):
         return 'must not be empty'
     if '\0' in value:
         return 'must not contain a NUL character'
+    if _CONTROL_OR_SURROGATE.search(value):
+        # A line break or escape in a folder name confuses every listing; a lone surrogate (an API caller's
+        # "\ud800") cannot even be encoded for the file system.
+        return 'must not contain control characters or lone surrogates'
     if value.startswith('/'):
         return 'must be relative to gitops_root, not an absolute path'
     for part in value.split('/'):

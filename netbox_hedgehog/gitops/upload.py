@@ -105,11 +105,13 @@ def check_name(name):
         return f'{name!r} is a path; give a plain file name (the file goes straight into raw/).'
     if name.startswith('.'):
         return f'{name!r} starts with a dot: hidden files (and . or ..) are not ingested.'
-    if any(ord(character) < 32 or ord(character) == 127 for character in name):
+    if any(ord(character) < 32 or 127 <= ord(character) < 160 for character in name):
         return 'The file name contains control characters.'
+    if any(0xD800 <= ord(character) <= 0xDFFF for character in name):  # an API caller's "\ud800"
+        return 'The file name is not valid Unicode text (a lone surrogate).'
     if not is_yaml_name(name):
         return f'{name!r} does not end in .yaml or .yml; only YAML files are ingested.'
-    if len(name.encode('utf-8', 'surrogatepass')) > NAME_MAX:
+    if len(name.encode()) > NAME_MAX:
         return f'The file name is longer than {NAME_MAX} bytes.'
     return None
 
@@ -261,11 +263,14 @@ def _write_temporary(tree, folder, data):
 
 
 def _numbered(name):
-    """`name`, then `stem-2.yaml`, `stem-3.yaml`, ..."""
+    """`name`, then `stem-2.yaml`, `stem-3.yaml`, ...: the stem cut short where the number would make the name
+    longer than a file name can be (found by the whole-path fuzzer: a taken 255-byte name answered 500)."""
     stem, dot, suffix = name.rpartition('.')
     yield name
     for number in range(2, MAX_NAME_ATTEMPTS + 1):
-        yield f'{stem}-{number}{dot}{suffix}'
+        tail = f'-{number}{dot}{suffix}'
+        room = NAME_MAX - len(tail.encode())
+        yield stem.encode()[:room].decode('utf-8', 'ignore') + tail
 
 
 def _holds(tree, path, data):

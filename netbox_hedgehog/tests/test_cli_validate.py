@@ -3,6 +3,7 @@
 import argparse
 import io
 import json
+import os
 
 import pytest
 
@@ -106,3 +107,13 @@ def test_file_over_the_configured_limit_is_an_error(tree):
     code, output = run(str(folder), '--json')
     assert code == 1
     assert [f['code'] for f in json.loads(output)['findings']] == ['YAML_TOO_LARGE']
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped_on_a_utf8_terminal(tmp_path):
+    (tmp_path / os.fsdecode(b'caf\xe9.yaml')).write_text(INVALID)
+    parser = argparse.ArgumentParser(prog='hedgehog validate')
+    validate.add_arguments(parser)
+    out = io.TextIOWrapper(io.BytesIO(), encoding='utf-8')  # strict, as sys.stdout is in a UTF-8 locale
+    assert validate.run(vars(parser.parse_args([str(tmp_path)])), out) == 1
+    out.flush()
+    assert f'{tmp_path}/caf\\xe9.yaml:4' in out.buffer.getvalue().decode()

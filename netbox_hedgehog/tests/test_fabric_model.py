@@ -16,6 +16,7 @@ UNSAFE_PATHS = {
     '../x': "'..'",
     'a//b': 'empty part',
     'a/../../b': "'..'",
+    'dc\n1': 'control characters',
 }
 
 

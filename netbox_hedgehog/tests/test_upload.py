@@ -118,6 +118,13 @@ class UploadTest(UploadMixin, TestCase):
         self.assertEqual((self.raw / 'wiring-2.yaml').read_text(), '# mine too\n')
         self.assertEqual((self.raw / 'wiring-3.yaml').read_text(), samples.WIRING)
 
+    def test_a_taken_name_of_the_longest_length_gets_a_shortened_numbered_name(self):
+        name = 's' * 250 + '.yaml'  # 255 bytes: `-2` more would not fit a file name
+        (self.raw / name).write_text('# mine\n')
+        upload = add_raw_file(self.fabric, name, samples.WIRING.encode())
+        self.assertEqual(upload.path, f'raw/{"s" * 248}-2.yaml')
+        self.assertEqual((self.raw / name).read_text(), '# mine\n')
+
     def test_the_same_bytes_twice_are_written_once(self):
         add_raw_file(self.fabric, 'wiring.yaml', samples.WIRING.encode())
         again = add_raw_file(self.fabric, 'wiring.yaml', samples.WIRING.encode())

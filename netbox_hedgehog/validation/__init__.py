@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Finding, Severity
+from ..gitops.tree import NAME_MAX, shown_name
 from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
 from .classify import Classified, classify_data
 from .codes import CODES
@@ -40,6 +41,7 @@ __all__ = (
     'Classified',
     'Report',
     'classify',
+    'is_file_name_safe',
     'reference_fields',
     'references',
     'referring_kinds',
@@ -49,8 +51,11 @@ __all__ = (
     'yaml_files',
 )
 
-_NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+# Matched whole (fullmatch): with `$`, a name ending in a newline would pass and become a file name.
+_NAME = re.compile(r'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')
 _MAX_NAME = 253
+# An object's managed file is <name>.yaml, and a file name holds NAME_MAX bytes (a valid name is ASCII).
+MAX_FILE_NAME = NAME_MAX - len('.yaml')
 # Hedgehog builds switch-side names (VRFs, route maps) from these, hence the short limit.
 _SHORT_NAME_KINDS = {'VPC': 11, 'IPv4Namespace': 11, 'External': 11}
 _RULES = VPC_RULES | WIRING_RULES
@@ -84,6 +89,12 @@ class Report:
 def classify(document):
     """Classify a Document (or an already parsed object)."""
     return classify_data(document.data if isinstance(document, Document) else document)
+
+
+def is_file_name_safe(name):
+    """True when `name` passes the metadata.name checks and so can name a managed file: the plan asks this
+    before any file system call sees a name; every name it refuses has its NAME_* error finding."""
+    return type(name) is str and len(name) <= MAX_FILE_NAME and _NAME.fullmatch(name) is not None
 
 
 def validate_document(document):
@@ -135,7 +146,7 @@ def validate_paths(paths, max_bytes=DEFAULT_MAX_BYTES):
     report = Report()
     read_findings = []
     for path in yaml_files(paths):
-        name = str(path)
+        name = shown_name(str(path))  # a name that is not UTF-8 is shown with \xNN, never printed as it is
         result = _read(path, name, max_bytes)
         read_findings.extend(result.findings)
         report.files[name] = result.total
@@ -208,11 +219,19 @@ def _check_metadata(kind, metadata, add):
     name = metadata.get('name')
     if name is None or name == '':
         add('NAME_MISSING', 'metadata.name', 'metadata.name is required.')
-    elif not isinstance(name, str) or len(name) > _MAX_NAME or not _NAME.match(name):
-        add('NAME_INVALID', 'metadata.name', f'metadata.name {name!r} is not a lowercase RFC 1123 subdomain.')
+    elif not isinstance(name, str) or len(name) > _MAX_NAME or not _NAME.fullmatch(name):
+        shown = repr(name) if len(repr(name)) <= 80 else repr(name)[:76] + '...'  # repr: NUL and the like escaped
+        add('NAME_INVALID', 'metadata.name', f'metadata.name {shown} is not a lowercase RFC 1123 subdomain.')
     elif len(name) > _SHORT_NAME_KINDS.get(kind, _MAX_NAME):
         limit = _SHORT_NAME_KINDS[kind]
         add('NAME_TOO_LONG', 'metadata.name', f'{kind} name {name!r} has {len(name)} characters; at most {limit}.')
+    elif len(name) > MAX_FILE_NAME:
+        add(
+            'NAME_TOO_LONG',
+            'metadata.name',
+            f'{kind} name {name[:20]}... has {len(name)} characters; at most {MAX_FILE_NAME}, so that its managed '
+            f'file <name>.yaml fits the {NAME_MAX} bytes a file name holds.',
+        )
     namespace = metadata.get('namespace')
     if namespace not in (None, '', DEFAULT_NAMESPACE):
         add(

@@ -52,7 +52,8 @@ _VALIDATION_CODES = {
     ),
     'NAME_TOO_LONG': Code(
         E,
-        'The name is longer than this kind allows (11 characters for VPC, IPv4Namespace, External).',
+        'The name is longer than this kind allows (11 characters for VPC, IPv4Namespace, External; 250 for the '
+        'others, so that the managed file <name>.yaml fits the 255 bytes a file name holds).',
         'Pick a shorter name; Hedgehog derives switch-side names from it.',
     ),
     'NAMESPACE_INVALID': Code(E, 'metadata.namespace is not "default".', 'Remove metadata.namespace or set "default".'),

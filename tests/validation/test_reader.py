@@ -119,7 +119,17 @@ def test_syntax_error_names_its_document_and_line_and_spares_the_others():
 
 
 def test_unconstructible_values_never_raise():
-    for text in (b'a: !!python/object:os.system x\n', b'? [1, 2]\n: x\n', b'{[1]: 2}\n', b'when: 2024-13-99\n'):
+    for text in (
+        b'a: !!python/object:os.system x\n',
+        b'? [1, 2]\n: x\n',
+        b'{[1]: 2}\n',
+        b'when: 2024-13-99\n',
+        b'a: !!bool maybe\n',  # KeyError inside PyYAML
+        b'a: !!timestamp hello\n',  # AttributeError inside PyYAML
+        b'a: !!int 0x\n',
+        b'a: !!float abc\n',
+        b'a: !!merge x\n',
+    ):
         result = read_documents(text)
         assert [f.code for f in result.findings] == ['YAML_SYNTAX'], text
 
