@@ -28,6 +28,7 @@ from .gitops.tree import RAW, UnsafePathError
 from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
+from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from .ui.panels import (
     GitRemotePanel,
     HedgehogFabricPanel,
@@ -336,7 +337,11 @@ class HedgehogFabricHealthView(generic.ObjectView):
 
 @register_model_view(HedgehogResource, 'list', path='', detail=False)
 class HedgehogResourceListView(generic.ObjectListView):
-    queryset = HedgehogResource.objects.defer('spec').select_related('fabric', 'last_run')
+    queryset = (
+        HedgehogResource.objects.defer('spec', *(f'last_run__{name}' for name in RUN_SUMMARY_ONLY))
+        .select_related('fabric', 'last_run')
+        .order_by(*INDEX_ORDER)
+    )
     filterset = filtersets.HedgehogResourceFilterSet
     filterset_form = forms.HedgehogResourceFilterForm
     table = tables.HedgehogResourceTable

@@ -102,6 +102,8 @@ EXIT_FAILED = 5
 REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
 LOG_FAILED = 'INGEST_LOG_FAILED'
 REMOVERS = 8
+# Rows inserted at once from which the planner's statistics of the index table are refreshed at once.
+ANALYZE_AFTER_ROWS = 1000
 # A record written by this version carries its output's size and modification time after RECORD_FIELDS.
 _RECORD_LENGTH = len(RECORD_FIELDS)
 _SIZE, _MTIME = _RECORD_LENGTH, _RECORD_LENGTH + 1
@@ -704,6 +706,11 @@ def _insert_rows(fabric, rows):
             for pk, fields in created
         ),
     )
+    if len(rows) >= ANALYZE_AFTER_ROWS:
+        # Autovacuum notices a large COPY only later: until then the planner believes a fabric holds a few
+        # rows and sorts all of them to show a page of its resources, where the unique index gives the page.
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE {table}')
     return created
 
 
