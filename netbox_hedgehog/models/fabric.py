@@ -288,7 +288,8 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
 
     def to_objectchange(self, action):
         objectchange = super().to_objectchange(action)
-        if records := getattr(self, '_deleted_records', None):
+        records = getattr(self, '_deleted_records', None)
+        if records is not None and any(records.by_model().values()):
             # The rows deleted in bulk have no change records of their own: the fabric's says what went.
             message = '; '.join(filter(None, (objectchange.message, records.summary())))
             objectchange.message = message[: type(objectchange)._meta.get_field('message').max_length]
