@@ -42,6 +42,11 @@ SIZES = {
     'large': Shape(
         spines=8, racks=48, servers_per_rack=36, vpcs=400, attachments_per_server=3, peerings=200, vpcs_per_file=5
     ),
+    # ~100k documents: hundreds of leaves, tens of thousands of servers, connections and attachments. Servers stay
+    # on ports E1/3-E1/48 (the uplinks are E1/49 and up); the VPCs' VLANs fit the namespace's 2000.
+    'xlarge': Shape(
+        spines=8, racks=396, servers_per_rack=46, vpcs=900, attachments_per_server=3, peerings=400, vpcs_per_file=5
+    ),
 }
 
 

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db.models import F, Func, IntegerField
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
+from netbox.models.deletion import CountOnly
 from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
 from netbox.ui import layout
 from netbox.ui.panels import CommentsPanel, JSONPanel
@@ -18,6 +20,7 @@ from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register
 from . import filtersets, forms, tables
 from .error_answers import error_detail
 from .fabrics import check_git_connection
+from .gitops.deletion import fabric_records
 from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
 from .gitops.lock import FabricLocked
@@ -25,6 +28,7 @@ from .gitops.tree import RAW, UnsafePathError
 from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
+from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from .ui.panels import (
     GitRemotePanel,
     HedgehogFabricPanel,
@@ -95,6 +99,14 @@ class HedgehogFabricDeleteView(generic.ObjectDeleteView):
                 'dependent_objects': self._get_dependent_objects(obj),
             },
         )
+
+    def _get_dependent_objects(self, obj):
+        """Counts, never rows: NetBox's collector would load every index row of the fabric to list it."""
+        dependents = {model: count for model, count in fabric_records([obj.pk]).by_model().items()}
+        for field in obj._meta.private_fields:
+            if isinstance(field, GenericRelation):  # jobs, journal entries, tags, ... of the fabric itself
+                dependents[field.related_model] = getattr(obj, field.name).count()
+        return {model: CountOnly(count) for model, count in dependents.items() if count}
 
 
 @register_model_view(HedgehogFabric, 'bulk_import', path='import', detail=False)
@@ -325,7 +337,11 @@ class HedgehogFabricHealthView(generic.ObjectView):
 
 @register_model_view(HedgehogResource, 'list', path='', detail=False)
 class HedgehogResourceListView(generic.ObjectListView):
-    queryset = HedgehogResource.objects.defer('spec').select_related('fabric', 'last_run')
+    queryset = (
+        HedgehogResource.objects.defer('spec', *(f'last_run__{name}' for name in RUN_SUMMARY_ONLY))
+        .select_related('fabric', 'last_run')
+        .order_by(*INDEX_ORDER)
+    )
     filterset = filtersets.HedgehogResourceFilterSet
     filterset_form = forms.HedgehogResourceFilterForm
     table = tables.HedgehogResourceTable

@@ -1,4 +1,5 @@
 from core.api.serializers_.jobs import JobSerializer
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +28,7 @@ from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_f
 from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from netbox_hedgehog.resource_references import resource_references
 
 from . import serializers
@@ -230,11 +232,14 @@ class FabricHealthSummaryView(APIView):
 class HedgehogResourceViewSet(NetBoxReadOnlyModelViewSet):
     """Read-only: resource rows are rebuilt from managed/ files by ingestion and re-index."""
 
-    queryset = HedgehogResource.objects.all()
+    queryset = HedgehogResource.objects.order_by(*INDEX_ORDER)
     serializer_class = serializers.HedgehogResourceSerializer
     filterset_class = filtersets.HedgehogResourceFilterSet
-    # A nested run is displayed with its fabric's name: without this, one query per row.
-    field_prefetches = {('last_run',): ('last_run__fabric',)}
+    # A nested run is displayed with its fabric's name (without this, one query per row), and without its
+    # findings and provenance, which a large run holds megabytes of.
+    field_prefetches = {
+        ('last_run',): (Prefetch('last_run', IngestionRun.objects.defer(*RUN_SUMMARY_ONLY).select_related('fabric')),)
+    }
 
     def retrieve(self, request, *args, **kwargs):
         """One resource, with `references` both ways (as its page shows them): {'refers_to': [...],

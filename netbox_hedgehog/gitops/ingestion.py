@@ -53,6 +53,7 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, Severity
 from netbox_hedgehog.gitops import fileops, sync, treefs
+from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import (
@@ -101,6 +102,8 @@ EXIT_FAILED = 5
 REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
 LOG_FAILED = 'INGEST_LOG_FAILED'
 REMOVERS = 8
+# Rows inserted at once from which the planner's statistics of the index table are refreshed at once.
+ANALYZE_AFTER_ROWS = 1000
 # A record written by this version carries its output's size and modification time after RECORD_FIELDS.
 _RECORD_LENGTH = len(RECORD_FIELDS)
 _SIZE, _MTIME = _RECORD_LENGTH, _RECORD_LENGTH + 1
@@ -660,15 +663,14 @@ def _refresh_search(written_ids, stale_ids=()):
     """NetBox's global search cache for rows written in bulk (bulk writes skip the signals that keep it).
 
     `written_ids` are the rows written; `stale_ids` the rows whose entries are outdated (updated or
-    deleted; a row created now has none). The entries are what the search index's `to_cache()` gives,
-    made by the database from the rows just written, in one statement: building them in Python
-    costs a fifth of a large first ingestion.
+    deleted; a row created now has none), dropped in one statement. The entries are what the search
+    index's `to_cache()` gives, made by the database from the rows just written, in one statement:
+    building them in Python costs a fifth of a large first ingestion.
     """
-    object_type = ObjectType.objects.get_for_model(HedgehogResource)
-    if stale_ids:
-        CachedValue.objects.filter(object_type=object_type, object_id__in=stale_ids).delete()
+    delete_search_entries(HedgehogResource, stale_ids)
     if not written_ids:
         return
+    object_type = ObjectType.objects.get_for_model(HedgehogResource)
     fields, parameters = [], []
     for name, weight in HedgehogResourceIndex.fields:
         fields.append(f'(%s, %s, %s, r.{connection.ops.quote_name(name)})')
@@ -709,6 +711,11 @@ def _insert_rows(fabric, rows):
             for pk, fields in created
         ),
     )
+    if len(rows) >= ANALYZE_AFTER_ROWS:
+        # Autovacuum notices a large COPY only later: until then the planner believes a fabric holds a few
+        # rows and sorts all of them to show a page of its resources, where the unique index gives the page.
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE {table}')
     return created
 
 
@@ -950,13 +957,11 @@ def _reindex_files(fabric, files, drop_missing):
     result.kept = sorted(gone - dropped)
     result.deleted = sorted(set(rows) - present - set(result.kept))
     with transaction.atomic():
-        HedgehogResource.objects.filter(fabric=fabric, managed_path__in=result.deleted).delete()
+        # In bulk, with their search-cache entries: a pull that removed most of a fabric drops most of its rows.
+        delete_resources(rows[path].pk for path in result.deleted)
         created = _insert_rows(fabric, creates)
         _update_rows(updates)
-        _refresh_search(
-            [pk for pk, _ in created + updates],
-            stale_ids=[pk for pk, _ in updates] + [rows[path].pk for path in result.deleted],
-        )
+        _refresh_search([pk for pk, _ in created + updates], stale_ids=[pk for pk, _ in updates])
         _update_rows(restamped)
     return result
 

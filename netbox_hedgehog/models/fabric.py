@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from netbox.models import PrimaryModel
 from netbox.models.features import JobsMixin
 from netbox.plugins import get_plugin_config
+from utilities.querysets import RestrictedQuerySet
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.gitops.credentials import parse_entries, select
@@ -44,6 +45,28 @@ def gitops_root():
 def configured_credentials():
     """The administrator's git credentials entries (PLUGINS_CONFIG, checked at start-up by the PluginConfig)."""
     return parse_entries(get_plugin_config('netbox_hedgehog', 'git_credentials'))
+
+
+class HedgehogFabricQuerySet(RestrictedQuerySet):
+    def delete(self):
+        """A queryset's delete (scripts, the shell) also removes the fabrics' records in bulk first."""
+        from netbox_hedgehog.gitops.deletion import delete_fabric_records
+
+        with transaction.atomic(using=self.db):
+            records = delete_fabric_records(self.values_list('pk', flat=True))
+            return _with_records(super().delete(), records)
+
+    delete.alters_data = True
+
+
+def _with_records(deleted, records):
+    """Django's (total, {label: count}) of a delete, with the records deleted in bulk before it added in."""
+    total, by_label = deleted
+    for model, count in records.by_model().items():
+        if count:
+            by_label[model._meta.label] = by_label.get(model._meta.label, 0) + count
+            total += count
+    return total, by_label
 
 
 class HedgehogFabric(JobsMixin, PrimaryModel):
@@ -89,6 +112,8 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
     git_credentials_unmigrated = models.CharField(max_length=255, blank=True, default='', editable=False)
 
     clone_fields = ('description',)
+
+    objects = HedgehogFabricQuerySet.as_manager()
 
     class Meta:
         ordering = ('name',)
@@ -245,3 +270,27 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         # a failed onboarding takes the new row with it.
         with transaction.atomic(using=router.db_for_write(type(self))):
             super().save(*args, **kwargs)
+
+    def delete(self, using=None, *args, **kwargs):
+        """Delete the fabric; its index rows, runs and ingested-file records go first, in bulk (gitops.deletion).
+
+        Every way of deleting a fabric (its page, bulk delete, the API, the shell) comes here, so
+        Django's collector and NetBox's signals only ever see the fabric itself: its one change
+        record says, in its message, what went with it. The tree's files stay.
+        """
+        from netbox_hedgehog.gitops.deletion import delete_fabric_records
+
+        with transaction.atomic(using=using or router.db_for_write(type(self), instance=self)):
+            self._deleted_records = delete_fabric_records([self.pk])
+            return _with_records(super().delete(using, *args, **kwargs), self._deleted_records)
+
+    delete.alters_data = True
+
+    def to_objectchange(self, action):
+        objectchange = super().to_objectchange(action)
+        records = getattr(self, '_deleted_records', None)
+        if records is not None and any(records.by_model().values()):
+            # The rows deleted in bulk have no change records of their own: the fabric's says what went.
+            message = '; '.join(filter(None, (objectchange.message, records.summary())))
+            objectchange.message = message[: type(objectchange)._meta.get_field('message').max_length]
+        return objectchange

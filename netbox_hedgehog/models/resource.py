@@ -5,9 +5,17 @@ from netbox.models import NetBoxModel
 
 from netbox_hedgehog.kinds import KINDS
 
-__all__ = ('HedgehogResource',)
+__all__ = ('INDEX_ORDER', 'RUN_SUMMARY_ONLY', 'HedgehogResource')
 
 KIND_CHOICES = tuple((kind.kind, kind.kind) for kind in KINDS)
+
+
+# The unique constraint's column order: a page of a fabric's rows is read from that index, where ordering by
+# the fabric's name (Meta.ordering) makes PostgreSQL join and sort every row of the fabric first.
+INDEX_ORDER = ('fabric_id', 'kind', 'name')
+# A row's last run is shown by when it started: its findings and provenance (megabytes for a large run) stay
+# in the database.
+RUN_SUMMARY_ONLY = ('findings', 'provenance', 'counts')
 
 
 class HedgehogResource(NetBoxModel):
