@@ -58,18 +58,31 @@ class Person:
         git(self.folder, 'push', '--quiet', 'origin', 'HEAD:main')
 
 
-class GitHttpServer:
-    """Serves the bare repositories under `folder` at http://127.0.0.1:<port>/<name>.git to `user`:`token`."""
+class _LoopbackServer:
+    """An HTTP server at http://127.0.0.1:<ephemeral port>/, serving in a thread inside a `with` block; every
+    GET and POST goes to `answer(request)` (the request's handler)."""
 
-    def __init__(self, folder, user, token):
-        self.folder = Path(folder)
-        self.expected = 'Basic ' + base64.b64encode(f'{user}:{token}'.encode()).decode()
-        self.authorizations = []
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
+    def __init__(self):
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                owner.answer(self)
+
+            do_POST = do_GET
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    @property
+    def origin(self):
+        return f'http://127.0.0.1:{self.server.server_port}'
+
     def url(self, name):
-        return f'http://127.0.0.1:{self.server.server_port}/{name}'
+        return f'{self.origin}/{name}'
 
     def __enter__(self):
         self.thread.start()
@@ -80,90 +93,78 @@ class GitHttpServer:
         self.server.server_close()
         self.thread.join()
 
-    def _handler(self):
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+class GitHttpServer(_LoopbackServer):
+    """Serves the bare repositories under `folder` at http://127.0.0.1:<port>/<name>.git to `user`:`token`."""
 
-            def do_GET(self):
-                self._serve()
+    def __init__(self, folder, user, token):
+        super().__init__()
+        self.folder = Path(folder)
+        self.expected = 'Basic ' + base64.b64encode(f'{user}:{token}'.encode()).decode()
+        self.authorizations = []
 
-            def do_POST(self):
-                self._serve()
-
-            def _serve(self):
-                authorization = self.headers.get('Authorization')
-                server.authorizations.append(authorization)
-                if authorization != server.expected:
-                    self.send_response(401)
-                    self.send_header('WWW-Authenticate', 'Basic realm="git"')
-                    self.send_header('Content-Length', '0')
-                    self.end_headers()
-                    return
-                path, _, query = self.path.partition('?')
-                environment = {
-                    **os.environ,
-                    'GIT_PROJECT_ROOT': str(server.folder),
-                    'GIT_HTTP_EXPORT_ALL': '1',
-                    'REQUEST_METHOD': self.command,
-                    'PATH_INFO': path,
-                    'QUERY_STRING': query,
-                    'CONTENT_TYPE': self.headers.get('Content-Type', ''),
-                    'REMOTE_USER': 'tester',
-                    'REMOTE_ADDR': '127.0.0.1',
-                }
-                if encoding := self.headers.get('Content-Encoding'):
-                    environment['HTTP_CONTENT_ENCODING'] = encoding
-                if protocol := self.headers.get('Git-Protocol'):
-                    environment['GIT_PROTOCOL'] = protocol
-                body = self._body()
-                environment['CONTENT_LENGTH'] = str(len(body))
-                output = subprocess.run(
-                    ['git', 'http-backend'], input=body, env=environment, capture_output=True, check=False
-                ).stdout
-                head, _, payload = output.partition(b'\r\n\r\n')
-                headers = [line.split(':', 1) for line in head.decode().split('\r\n') if ':' in line]
-                status = next((value.strip() for name, value in headers if name.lower() == 'status'), '200 OK')
-                self.send_response(int(status.split()[0]))
-                for name, value in headers:
-                    if name.lower() != 'status':
-                        self.send_header(name, value.strip())
-                self.send_header('Content-Length', str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def _body(self):
-                if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
-                    chunks = []
-                    while size := int(self.rfile.readline().strip(), 16):
-                        chunks.append(self.rfile.read(size))
-                        self.rfile.readline()
-                    self.rfile.readline()
-                    return b''.join(chunks)
-                return self.rfile.read(int(self.headers.get('Content-Length') or 0))
-
-        return Handler
+    def answer(self, request):
+        authorization = request.headers.get('Authorization')
+        self.authorizations.append(authorization)
+        if authorization != self.expected:
+            request.send_response(401)
+            request.send_header('WWW-Authenticate', 'Basic realm="git"')
+            request.send_header('Content-Length', '0')
+            request.end_headers()
+            return
+        path, _, query = request.path.partition('?')
+        environment = {
+            **os.environ,
+            'GIT_PROJECT_ROOT': str(self.folder),
+            'GIT_HTTP_EXPORT_ALL': '1',
+            'REQUEST_METHOD': request.command,
+            'PATH_INFO': path,
+            'QUERY_STRING': query,
+            'CONTENT_TYPE': request.headers.get('Content-Type', ''),
+            'REMOTE_USER': 'tester',
+            'REMOTE_ADDR': '127.0.0.1',
+        }
+        if encoding := request.headers.get('Content-Encoding'):
+            environment['HTTP_CONTENT_ENCODING'] = encoding
+        if protocol := request.headers.get('Git-Protocol'):
+            environment['GIT_PROTOCOL'] = protocol
+        body = _request_body(request)
+        environment['CONTENT_LENGTH'] = str(len(body))
+        output = subprocess.run(
+            ['git', 'http-backend'], input=body, env=environment, capture_output=True, check=False
+        ).stdout
+        head, _, payload = output.partition(b'\r\n\r\n')
+        headers = [line.split(':', 1) for line in head.decode().split('\r\n') if ':' in line]
+        status = next((value.strip() for name, value in headers if name.lower() == 'status'), '200 OK')
+        request.send_response(int(status.split()[0]))
+        for name, value in headers:
+            if name.lower() != 'status':
+                request.send_header(name, value.strip())
+        request.send_header('Content-Length', str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
 
 
-class Listener:
+def _request_body(request):
+    if request.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+        chunks = []
+        while size := int(request.rfile.readline().strip(), 16):
+            chunks.append(request.rfile.read(size))
+            request.rfile.readline()
+        request.rfile.readline()
+        return b''.join(chunks)
+    return request.rfile.read(int(request.headers.get('Content-Length') or 0))
+
+
+class Listener(_LoopbackServer):
     """http://127.0.0.1:<ephemeral port>/ answering 401 Basic (or `redirect_to` + the path), recording every
     Authorization header in `authorizations` and every request line in `requests`."""
 
     def __init__(self, redirect_to=None):
+        super().__init__()
         self.redirect_to = redirect_to
         self.authorizations = []
         self.requests = []
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def origin(self):
-        return f'http://127.0.0.1:{self.server.server_port}'
-
-    def url(self, name):
-        return f'{self.origin}/{name}'
 
     def received(self, secret):
         """True when `secret` reached this listener in any Authorization header (Basic-decoded too)."""
@@ -179,38 +180,14 @@ class Listener:
                 return True
         return False
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-    def _handler(self):
-        listener = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                self._answer()
-
-            def do_POST(self):
-                self._answer()
-
-            def _answer(self):
-                listener.requests.append(f'{self.command} {self.path}')
-                listener.authorizations.append(self.headers.get('Authorization'))
-                if listener.redirect_to:
-                    self.send_response(302)
-                    self.send_header('Location', listener.redirect_to + self.path)
-                else:
-                    self.send_response(401)
-                    self.send_header('WWW-Authenticate', 'Basic realm="git"')
-                self.send_header('Content-Length', '0')
-                self.end_headers()
-
-        return Handler
+    def answer(self, request):
+        self.requests.append(f'{request.command} {request.path}')
+        self.authorizations.append(request.headers.get('Authorization'))
+        if self.redirect_to:
+            request.send_response(302)
+            request.send_header('Location', self.redirect_to + request.path)
+        else:
+            request.send_response(401)
+            request.send_header('WWW-Authenticate', 'Basic realm="git"')
+        request.send_header('Content-Length', '0')
+        request.end_headers()
