@@ -28,21 +28,9 @@ from pathlib import Path
 
 import yaml
 from django_setup import setup
-from timing import best_of
+from timing import best_of, reset_peak_rss, rss_mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def reset_peak_rss():
-    """Linux: writing 5 to clear_refs resets this process's peak RSS (VmHWM) to its current RSS."""
-    Path('/proc/self/clear_refs').write_text('5')
-
-
-def rss_mb(field):
-    for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith(f'{field}:'):
-            return int(line.split()[1]) / 1024
-    raise LookupError(field)
 
 
 def parse_time(files, repeat=3):

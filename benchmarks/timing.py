@@ -1,7 +1,8 @@
-"""Timing for the benchmark scripts: the best of several runs, each from a collected heap."""
+"""Timing and memory for the benchmark scripts: the best of several runs, each from a collected heap; peak RSS."""
 
 import gc
 import time
+from pathlib import Path
 
 
 def best_of(repeat, action):
@@ -18,3 +19,15 @@ def best_of(repeat, action):
         result = action()
         times.append(time.perf_counter() - start)
     return min(times), result
+
+
+def reset_peak_rss():
+    """Linux: writing 5 to clear_refs resets this process's peak RSS (VmHWM) to its current RSS."""
+    Path('/proc/self/clear_refs').write_text('5')
+
+
+def rss_mb(field):
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith(f'{field}:'):
+            return int(line.split()[1]) / 1024
+    raise LookupError(field)
