@@ -94,6 +94,8 @@ logger = logging.getLogger('netbox_hedgehog.ingestion')
 
 IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
+# The provenance action of a comment that belongs to no document: its text is kept in the record itself.
+COMMENT_KEPT = 'comment'
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
 # `hedgehog ingest` exit code: the run failed (the tree cannot be written, the database failed); nothing lost.
@@ -605,8 +607,11 @@ def _indexed_documents(fabric):
 
 
 def _provenance(plan):
-    """Where each document went. A settled file (same bytes as an earlier run, outputs intact) gets one
-    entry for the file: its documents' provenance is the earlier run's, recorded then."""
+    """Where each document went, and each comment that went into no output (a file's header, a commented-out
+    document), verbatim: the raw file is removed, and nothing its author wrote may disappear with it.
+
+    A settled file (same bytes as an earlier run, outputs intact) gets one entry for the file: its
+    documents' and comments' provenance is the earlier run's, recorded then."""
     entries = []
     for file_plan in plan.ingested:
         if file_plan.settled:
@@ -622,6 +627,10 @@ def _provenance(plan):
                 'action': document.action.value,
             }
             for document in file_plan.documents
+        )
+        entries.extend(
+            {'source': file_plan.path, 'line': line, 'action': COMMENT_KEPT, 'text': text}
+            for line, text in file_plan.comments
         )
     return entries
 

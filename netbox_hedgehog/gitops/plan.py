@@ -124,6 +124,8 @@ class FilePlan:
     findings: list = field(default_factory=list)
     # Known bytes whose outputs are all in place: not parsed, nothing of it is written or indexed again.
     settled: bool = False
+    # (line, text) of the comments that belong to no document (yamlio): kept in the provenance record only.
+    comments: list = field(default_factory=list)
 
     def as_dict(self):
         return {
@@ -247,7 +249,7 @@ def make_plan(
 
     def parse(raw, sha256):
         result = read_documents(raw.data, raw.path, **read_options)
-        file_plan = FilePlan(raw.path, FileAction.INGEST, sha256)
+        file_plan = FilePlan(raw.path, FileAction.INGEST, sha256, comments=result.comments)
         file_plan.findings.extend(result.findings)
         parsed[raw.path] = (file_plan, result.documents)
 

@@ -60,6 +60,11 @@ class IngestionRunDetailTestCase(TestCase):
         self.assertIn('managed/vpcs/vpc-1.yaml', content)
         self.assertIn('No findings', content)
 
+    def test_a_comment_kept_in_the_provenance_is_shown_with_its_text(self):
+        comment = {'source': 'raw/vpcs.yaml', 'line': 1, 'action': 'comment', 'text': '### VPCs <of rack 1>\n###'}
+        IngestionRun.objects.filter(pk=self.completed.pk).update(provenance=[*self.completed.provenance, comment])
+        self.assertIn('<pre class="mb-0">### VPCs &lt;of rack 1&gt;\n###</pre>', self.page(self.completed))
+
     def test_error_of_a_failed_run(self):
         self.assertIn('OSError: disk full', self.page(self.failed))
 
