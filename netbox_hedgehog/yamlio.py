@@ -360,7 +360,10 @@ def _note_comments(comments, text_line, chunk, start, end):
 
 
 def _fail(findings, file, piece, code, line, detail=''):
+    """A finding of `code`; a `detail` opening with ':' says what went wrong in the parser's words."""
     severity, message, hint = YAML_CODES[code]
+    if detail.startswith(':'):
+        message = message.removesuffix('.')
     findings.append(Finding(severity, code, message + detail, file=file, line=line, document=piece.index, hint=hint))
 
 
@@ -406,11 +409,11 @@ def _parse(file, piece, findings):
         mark = exc.problem_mark or exc.context_mark
         line = piece.text_line + mark.line if mark else piece.line
         code = 'YAML_TAB' if _is_tab_problem(exc, piece.text, mark) else 'YAML_SYNTAX'
-        _fail(findings, file, piece, code, line, f' {exc.problem or exc.context}.')
+        _fail(findings, file, piece, code, line, f': {exc.problem or exc.context}.')
         return None
     except _CONSTRUCTION_ERRORS as exc:
         # Unhashable keys, unconstructible scalars (e.g. a timestamp with day 99), ...
-        _fail(findings, file, piece, 'YAML_SYNTAX', piece.line, f' {exc}.')
+        _fail(findings, file, piece, 'YAML_SYNTAX', piece.line, f': {exc}.')
         return None
     finally:
         loader.dispose()

@@ -58,4 +58,4 @@ def describe(report, out):
         f'({counts["error"]} error(s), {counts["warning"]} warning(s), {counts["info"]} info) '
         f'in {report.duration:.2f} s\n'
     )
-    print_findings(report.findings, out)
+    print_findings(report.findings, out, report.fabric)

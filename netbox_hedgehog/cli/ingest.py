@@ -69,7 +69,7 @@ def _describe(outcome, out):
             target = f' -> {document.target}' if document.target else ''
             detail = f' ({document.reason})' if document.reason else ''
             out.write(f'      {document.action:9} {document.kind} {document.name}{target}{detail}\n')
-    print_findings(outcome.all_findings(), out)
+    print_findings(outcome.all_findings(), out, outcome.fabric.name)
     counts = plan.counts()
     files = ', '.join(f'{n} {action}' for action, n in counts['files'].items() if n)
     documents = ', '.join(f'{n} {action}' for action, n in counts['documents'].items() if n)

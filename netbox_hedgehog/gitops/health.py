@@ -30,7 +30,15 @@ from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message, scrub_paths
-from netbox_hedgehog.findings import Finding, Severity, count_by_severity
+from netbox_hedgehog.findings import (
+    FIX_ACTION,
+    INGEST_ACTION,
+    Finding,
+    Severity,
+    action,
+    count_by_severity,
+    in_file_order,
+)
 from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
 from netbox_hedgehog.gitops.plan import managed_target
@@ -98,7 +106,7 @@ class HealthCode(NamedTuple):
     fixable: bool = False
 
 
-FIX = 'Run `hedgehog fix <fabric>` (or the Fix button) to repair it.'
+FIX = f'Repair it with {FIX_ACTION}.'
 CODES = {
     # The tree against its spec (gitops/tree.py)
     'HEALTH_TREE_UNSAFE': HealthCode(E, 'The fabric gitops_path is refused by the path rules.', 'Correct gitops_path.'),
@@ -107,7 +115,9 @@ CODES = {
     'HEALTH_TREE_STAGED': HealthCode(
         E,
         "The fabric's tree was built at its creation but not moved into place when the creation committed.",
-        FIX + ' (`hedgehog onboard <fabric>` finishes it too.)',
+        'Finish it with '
+        + action('the Fix button', '`netbox hedgehog fix <fabric>` (or `netbox hedgehog onboard <fabric>`)')
+        + '.',
         True,
     ),
     'HEALTH_STAGING_LEFTOVER': HealthCode(
@@ -119,7 +129,7 @@ CODES = {
     'HEALTH_DIR_NOT_DIRECTORY': HealthCode(
         E,
         'A file (or another non-folder) is where a tree directory belongs (a link there is HEALTH_SYMLINK).',
-        'Move it away; then run `hedgehog fix`.',
+        f'Move it away, then repair the tree with {FIX_ACTION}.',
     ),
     'HEALTH_SYMLINK': HealthCode(
         E,
@@ -170,7 +180,10 @@ CODES = {
         W,
         'A managed file is missing while its index row holds the object: fix writes it back (from git HEAD, or from '
         'the index).',
-        FIX + ' If the deletion was intended: `hedgehog fix <fabric> --forget-missing` (or Forget missing objects).',
+        FIX
+        + ' If the deletion was intended: '
+        + action('Forget missing objects', '`netbox hedgehog fix <fabric> --forget-missing`')
+        + '.',
         True,
     ),
     'HEALTH_INDEX_ROW_ORPHANED': HealthCode(
@@ -182,21 +195,35 @@ CODES = {
         W, 'A managed object references an object that managed/ does not hold.', 'Ingest the referenced object.'
     ),
     # Is it moving? raw/, unmanaged/, the last ingestion
-    'HEALTH_RAW_PENDING': HealthCode(INFO, 'Files wait in raw/ for the next ingestion.', ''),
+    'HEALTH_RAW_PENDING': HealthCode(
+        INFO, 'Files wait in raw/ for the next ingestion.', f'Nothing to do; or ingest them now with {INGEST_ACTION}.'
+    ),
     'HEALTH_RAW_STALE': HealthCode(
-        W, 'YAML files have waited in raw/ longer than raw_stale_minutes.', 'Ingest; check the RQ workers run.'
+        W,
+        'YAML files have waited in raw/ longer than raw_stale_minutes.',
+        f'Ingest with {INGEST_ACTION}; check that the RQ workers run.',
     ),
     'HEALTH_RAW_REJECTED': HealthCode(
-        W, 'A raw/ file was rejected by the last ingestion and awaits a person.', 'Fix the file, then ingest again.'
+        W,
+        'A raw/ file was rejected by the last ingestion and awaits a person.',
+        f'Correct the file, then ingest again with {INGEST_ACTION}.',
     ),
     'HEALTH_RAW_IGNORED': HealthCode(
         INFO, 'Files in raw/ that ingestion leaves alone (not YAML, or hidden).', 'Remove them from raw/.'
     ),
-    'HEALTH_UNMANAGED_DOCUMENTS': HealthCode(INFO, 'Foreign documents kept in unmanaged/.', ''),
-    'HEALTH_INGESTION_FAILED': HealthCode(
-        W, 'The last ingestion failed; nothing was lost.', 'Read the run error, then ingest again.'
+    'HEALTH_UNMANAGED_DOCUMENTS': HealthCode(
+        INFO,
+        'Foreign documents kept in unmanaged/.',
+        'Nothing to do; each file there says why it is not a Hedgehog object. Delete those you do not need.',
     ),
-    'HEALTH_INGESTION_RUNNING': HealthCode(INFO, 'An ingestion is running; some findings may be transient.', ''),
+    'HEALTH_INGESTION_FAILED': HealthCode(
+        W,
+        'The last ingestion failed; nothing was lost.',
+        f'Read the run error, then ingest again with {INGEST_ACTION}.',
+    ),
+    'HEALTH_INGESTION_RUNNING': HealthCode(
+        INFO, 'An ingestion is running; some findings may be transient.', 'Check again once it has finished.'
+    ),
     # The git working copy (fabrics with a remote)
     'HEALTH_GIT_NOT_CLONED': HealthCode(
         W, 'The fabric has a git remote but no working copy on this server yet.', 'The next ingestion clones it.'
@@ -220,9 +247,15 @@ CODES = {
         W, 'Files under the tree changed without a commit (raw/ aside).', 'The next ingestion commits them.'
     ),
     'HEALTH_GIT_AHEAD': HealthCode(
-        W, 'Commits of the working copy are not on the remote yet.', 'Ingest again to push, or check the remote.'
+        W,
+        'Commits of the working copy are not on the remote yet.',
+        f'Ingest again with {INGEST_ACTION} to push, or check the remote.',
     ),
-    'HEALTH_GIT_BEHIND': HealthCode(INFO, 'The remote has commits the working copy has not pulled yet.', ''),
+    'HEALTH_GIT_BEHIND': HealthCode(
+        INFO,
+        'The remote has commits the working copy has not pulled yet.',
+        'Nothing to do: the next ingestion pulls them.',
+    ),
     'HEALTH_GIT_DIVERGED': HealthCode(
         E,
         'The working copy and the remote have diverged: ingestion refuses to run.',
@@ -453,7 +486,7 @@ def check_fabric(fabric, *, under_lock=False):
     with fabric.files() as tree:
         tree_findings, missing = _check_files(fabric, layout, tree, last_run, now, stats)
     findings += tree_findings
-    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats, missing)
+    return HealthReport(fabric.name, in_file_order(findings), time.monotonic() - started, now, stats, missing)
 
 
 def _check_files(fabric, layout, tree, last_run, now, stats):
@@ -686,7 +719,7 @@ def inspect_managed_file(relative, data, max_bytes):
     read = read_documents(data, relative, max_bytes)
     errors = [finding for finding in read.findings if finding.severity == Severity.ERROR]
     if errors:
-        message = f'{relative} is not valid YAML: {errors[0].message}'
+        message = errors[0].message  # the reader's own words: what is wrong, at which line
         return Inspection([_finding('HEALTH_MANAGED_UNPARSABLE', message, relative, errors[0].line)])
     if read.total != 1:
         message = f'{relative} holds {read.total} documents; a managed file holds exactly one object.'

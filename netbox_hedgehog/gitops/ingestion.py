@@ -51,7 +51,7 @@ from psycopg.types.json import Jsonb
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message
-from netbox_hedgehog.findings import Finding, Severity
+from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_order
 from netbox_hedgehog.gitops import fileops, sync, treefs
 from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
@@ -138,7 +138,7 @@ class IngestionOutcome:
         return 1 if self.plan.rejected or self.plan.blocked or self.not_removed else 0
 
     def all_findings(self):
-        return self.plan.findings() + self.findings
+        return in_file_order(self.plan.findings() + self.findings)
 
     def as_dict(self):
         return {
@@ -230,7 +230,7 @@ class _Ingestion:
         if links := treefs.find_links(self.files):
             # A link among the tree's folders (or inside managed/, unmanaged/, .hnp/) could lead a write
             # outside the tree: the run stops before it writes anything, naming each link.
-            return self._blocked(Plan(blocked=treefs.link_findings(links)), started, dry_run)
+            return self._blocked(links, started, dry_run)
         raw_files, ignored, links, unreadable, misnamed = self._read_raw()
         plan = self.plan(raw_files, ignored, links, unreadable, misnamed)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
@@ -271,12 +271,13 @@ class _Ingestion:
             raise failure from exc
         return outcome
 
-    def _blocked(self, plan, started, dry_run):
+    def _blocked(self, links, started, dry_run):
+        plan = Plan(blocked=treefs.link_findings(links))
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
         _close_interrupted_runs(self.fabric)
-        error = '; '.join(finding.message for finding in plan.blocked)
+        error = '; '.join(treefs.link_message(link) for link in links)
         outcome.run = IngestionRun.objects.create(
             fabric=self.fabric,
             started=started,
@@ -1017,7 +1018,7 @@ def _managed_file_fields(kind, target, data, sha256, findings):
                 'INDEX_SKIPPED_FILE',
                 f'{target} {problem}: not indexed.',
                 file=target,
-                hint='Run the health check for details; fix or move the file.',
+                hint=f'Why: see {HEALTH_ACTION}; correct or move the file.',
             )
         )
         return None

@@ -37,7 +37,7 @@ from netbox_hedgehog.gitops.ingestion import plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
-from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_findings
+from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_message
 
 __all__ = ('REPLACED', 'Upload', 'UploadFailed', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
 
@@ -161,7 +161,7 @@ def _refuse_links(tree):
     except LinkRefused as exc:
         links = [exc.filename]
     if links:
-        raise UploadRefused(' '.join(finding.message for finding in link_findings(links)))
+        raise UploadRefused(' '.join(link_message(link) for link in links))
 
 
 def _check(name, data):

@@ -19,7 +19,7 @@ from pygments.lexers import YamlLexer
 
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.errors import public_message
-from netbox_hedgehog.findings import Finding
+from netbox_hedgehog.findings import Finding, page_hint
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog
@@ -36,9 +36,14 @@ SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
 
 
 def finding_rows(findings):
-    """Finding dicts as the templates show them: badge colour and `file:line` added."""
+    """Finding dicts as the templates show them: badge colour and `file:line` added, the hint in a page's words."""
     return [
-        {**finding, 'color': SEVERITY_COLORS.get(finding['severity']), 'location': Finding.from_dict(finding).location}
+        {
+            **finding,
+            'color': SEVERITY_COLORS.get(finding['severity']),
+            'location': Finding.from_dict(finding).location,
+            'hint': page_hint(finding['hint']),
+        }
         for finding in findings
     ]
 
