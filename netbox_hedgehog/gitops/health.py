@@ -789,10 +789,10 @@ def check_raw(files, rejected, now, stale_after, stats):
     )
     if waiting:
         code = 'HEALTH_RAW_STALE' if max(waiting) > stale_after else 'HEALTH_RAW_PENDING'
-        message = f'{len(waiting)} YAML file(s) wait in raw/; the oldest for {_age(max(waiting))}.'
+        message = f'{len(waiting)} YAML file(s) wait for ingestion; the oldest for {_age(max(waiting))}.'
         findings.append(_finding(code, message, file='raw/'))
     if ignored:
-        message = f'{len(ignored)} file(s) in raw/ are never ingested: {", ".join(ignored[:5])}.'
+        message = f'{len(ignored)} file(s) here are never ingested: {", ".join(ignored[:5])}.'
         findings.append(_finding('HEALTH_RAW_IGNORED', message, file='raw/'))
     return findings
 
@@ -813,7 +813,7 @@ def check_unmanaged(tree, stats):
     stats['unmanaged_files'] = count
     if not count:
         return []
-    return [_finding('HEALTH_UNMANAGED_DOCUMENTS', f'{count} foreign document(s) kept in unmanaged/.', 'unmanaged/')]
+    return [_finding('HEALTH_UNMANAGED_DOCUMENTS', f'{count} foreign document(s) kept, one file each.', 'unmanaged/')]
 
 
 def check_working_copy(fabric, stats):

@@ -105,6 +105,18 @@ class IngestTest(IngestionTestMixin, TestCase):
         (finding,) = [f for f in outcome.run.findings if f['code'] == 'REF_DANGLING' and 'leaf-09' in f['message']]
         self.assertEqual(finding['message'], "Switch 'leaf-09' is not in raw/ nor managed/ of fabric dc1.")
 
+    def test_a_runs_findings_come_by_file_and_line(self):
+        self.drop('b.yaml', samples.HALF_INVALID)
+        self.drop('a.yaml', samples.WIRING.replace('leaf-01/E1/1', 'leaf-09/E1/1') + '---\n' + samples.vpc(vlan=5000))
+        outcome = ingest(self.fabric, trigger='test')
+        found = [(f['file'], f['line'], f['code']) for f in outcome.run.findings]
+        self.assertEqual(found, sorted(found, key=lambda f: (f[0], f[1] or 0)))
+        self.assertEqual({file for file, _, _ in found}, {'raw/a.yaml', 'raw/b.yaml'})
+        # One finding per mistake: VLAN 5000 is invalid, and not also a namespace conflict.
+        self.assertEqual(
+            [code for file, _, code in found if file == 'raw/a.yaml' and code != 'REF_DANGLING'], ['VPC_VLAN_INVALID']
+        )
+
     def test_ingested_and_reindexed_resources_are_in_netbox_search(self):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
