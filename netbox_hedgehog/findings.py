@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 __all__ = (
+    'FIX_ACTION',
+    'HEALTH_ACTION',
+    'INGEST_ACTION',
     'Finding',
     'Severity',
     'action',
