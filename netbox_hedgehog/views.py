@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
 from netbox.models.deletion import CountOnly
-from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
+from netbox.object_actions import BulkExport
 from netbox.ui import layout
 from netbox.ui.panels import CommentsPanel, JSONPanel
 from netbox.views import generic
@@ -361,7 +361,8 @@ class HedgehogResourceView(generic.ObjectView):
 
 
 #
-# Ingestion runs: recorded by the service; history, so they may be deleted
+# Ingestion runs: recorded by the service; the audit trail of a fabric's tree, so never added,
+# edited or deleted by hand (they go with their fabric)
 #
 
 # Lists never load findings or provenance (they can be large): only the number of findings.
@@ -378,28 +379,16 @@ class IngestionRunListView(generic.ObjectListView):
     filterset = filtersets.IngestionRunFilterSet
     filterset_form = forms.IngestionRunFilterForm
     table = tables.IngestionRunTable
-    actions = (BulkExport, BulkDelete)
+    actions = (BulkExport,)
 
 
 @register_model_view(IngestionRun)
 class IngestionRunView(generic.ObjectView):
     queryset = IngestionRun.objects.select_related('fabric', 'user')
     template_name = 'generic/object.html'
-    actions = (DeleteObject,)
+    actions = ()
     layout = layout.SimpleLayout(
         left_panels=[IngestionRunPanel(), TagsPanel()],
         right_panels=[RunCountsPanel(), CustomFieldsPanel()],
         bottom_panels=[RunFindingsPanel(), RunProvenancePanel()],
     )
-
-
-@register_model_view(IngestionRun, 'delete')
-class IngestionRunDeleteView(generic.ObjectDeleteView):
-    queryset = IngestionRun.objects.all()
-
-
-@register_model_view(IngestionRun, 'bulk_delete', path='delete', detail=False)
-class IngestionRunBulkDeleteView(generic.BulkDeleteView):
-    queryset = runs_for_lists
-    filterset = filtersets.IngestionRunFilterSet
-    table = tables.IngestionRunTable
