@@ -126,6 +126,7 @@ class HedgehogFabricBulkEditView(generic.BulkEditView):
 @register_model_view(HedgehogFabric, 'bulk_delete', path='delete', detail=False)
 class HedgehogFabricBulkDeleteView(generic.BulkDeleteView):
     queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_bulk_delete.html'
     filterset = filtersets.HedgehogFabricFilterSet
     table = tables.HedgehogFabricTable
 

@@ -23,6 +23,7 @@ from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import EXIT_NOT_PUSHED, ingest
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.models.fabric import gitops_root
 
 from .git_helpers import Person, git, make_bare_repository
 from .ingestion_samples import HALF_INVALID, WIRING, vpc
@@ -95,6 +96,8 @@ class OnboardingWithRemoteTest(GitRemoteMixin, TestCase):
             with self.subTest(field=field), self.assertRaises(ValidationError) as raised:
                 changed.full_clean()
             self.assertIn('moving a tree is not supported', str(raised.exception))
+            # The editor is told where the tree is relative to gitops_root, never the server's folders.
+            self.assertNotIn(str(gitops_root()), str(raised.exception))
         # A new URL for the same repository (the server moved) is fine.
         moved = self.scratch / 'moved.git'
         shutil.copytree(self.remote, moved)

@@ -51,7 +51,10 @@ def finding_rows(findings):
 class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     name = attrs.TextAttr('name')
     gitops_path = attrs.TextAttr('gitops_path', label=_('GitOps path'), style='font-monospace', copy_button=True)
-    tree_path = attrs.TextAttr('tree_path', label=_('Tree folder'), style='font-monospace', copy_button=True)
+    # Relative to gitops_root: the server's own folders are the administrator's, not the page's.
+    tree_relative_path = attrs.TextAttr(
+        'tree_relative_path', label=_('Tree folder'), style='font-monospace', copy_button=True
+    )
     gitops_status = attrs.ChoiceAttr('gitops_status', label=_('GitOps status'))
     last_initialized = attrs.DateTimeAttr('last_initialized', label=_('Last initialized'))
     last_ingested = attrs.DateTimeAttr('last_ingested', label=_('Last ingested'))
