@@ -355,7 +355,7 @@ class HedgehogResourceView(generic.ObjectView):
     template_name = 'generic/object.html'
     actions = ()
     layout = layout.SimpleLayout(
-        left_panels=[HedgehogResourcePanel(), ResourceProvenancePanel(), ReferencesPanel(), TagsPanel()],
+        left_panels=[HedgehogResourcePanel(), ResourceProvenancePanel(), ReferencesPanel()],
         right_panels=[ManagedFilePanel()],
         bottom_panels=[JSONPanel('spec', title=_('Spec')), CustomFieldsPanel()],
     )
