@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db.models import F, Func, IntegerField
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from . import filtersets, forms, tables
 from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
+from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
 from .gitops.lock import FabricLocked
@@ -226,6 +228,27 @@ class HedgehogFabricForgetMissingView(GetReturnURLMixin, BaseObjectView):
             ),
         )
         return show_job(request, job, reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]))
+
+
+@register_model_view(HedgehogFabric, 'export', path='export')
+class HedgehogFabricExportView(BaseObjectView):
+    """The Export wiring button: the managed objects as one YAML file to download (gitops.export)."""
+
+    queryset = HedgehogFabric.objects.all()
+    # The export is the managed objects themselves: whoever may view the fabric and its resources.
+    additional_permissions = ['netbox_hedgehog.view_hedgehogresource']
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'view')
+
+    def get(self, request, pk):
+        if not request.user.is_authenticated:  # it reads every managed file: never for an anonymous caller
+            return redirect_to_login(request.get_full_path())
+        fabric = self.get_object(pk=pk)
+        export = export_fabric(fabric)
+        response = HttpResponse(export.text, content_type=EXPORT_CONTENT_TYPE)
+        response['Content-Disposition'] = f'attachment; filename="{export_filename(fabric)}"'
+        return response
 
 
 @register_model_view(HedgehogFabric, 'upload', path='upload')

@@ -1,5 +1,6 @@
 from core.api.serializers_.jobs import JobSerializer
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from netbox_hedgehog import filtersets, probes
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
+from netbox_hedgehog.gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
@@ -98,6 +100,25 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         except IngestionLocked as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
+
+    @extend_schema(request=None, responses={(200, 'application/yaml'): OpenApiTypes.STR, 403: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=['get'])
+    def export(self, request, pk):
+        """The fabric's managed objects as one multi-document wiring YAML, in hhfab's order (gitops.export).
+
+        Needs view permission on the fabric and on resources, and an authenticated caller (it reads every
+        managed file). The `X-Hedgehog-Objects` header counts the objects exported, `X-Hedgehog-Skipped` the
+        managed files left out (the health check names what is wrong with them).
+        """
+        if not request.user.is_authenticated or not request.user.has_perm('netbox_hedgehog.view_hedgehogresource'):
+            raise PermissionDenied('Exporting needs the permission to view resources.')
+        fabric = self.get_object()
+        export = export_fabric(fabric)
+        response = HttpResponse(export.text, content_type=EXPORT_CONTENT_TYPE)
+        response['Content-Disposition'] = f'attachment; filename="{export_filename(fabric)}"'
+        response['X-Hedgehog-Objects'] = str(export.objects)
+        response['X-Hedgehog-Skipped'] = str(len(export.findings))
+        return response
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['post'], url_path='test-connection')

@@ -6,7 +6,7 @@ so the management command only dispatches and every sub-command can be tested in
 
 import sys
 
-SUBCOMMANDS = ('backup', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
+SUBCOMMANDS = ('backup', 'export', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
 
 # A sub-command that failed (a fault of the disk or the database no sub-command answers for itself).
 FAILED = 1

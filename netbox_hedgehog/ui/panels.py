@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
-from netbox.ui.actions import CopyContent
+from netbox.ui.actions import CopyContent, LinkAction
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
@@ -75,11 +75,26 @@ class GitRemotePanel(panels.ObjectAttributesPanel):
         return context['object'].has_remote
 
 
+class ObjectLinkAction(LinkAction):
+    """A panel button to one of the page object's own views (its pk comes from the page)."""
+
+    def get_url(self, context):
+        return reverse(self.view_name, kwargs={'pk': context['object'].pk})
+
+
 class ResourceCountsPanel(panels.ObjectPanel):
     """Resources per kind, counted from the index in one query: every registered kind, zero included."""
 
     template_name = 'netbox_hedgehog/panels/resource_counts.html'
     title = _('Resources')
+    actions = (
+        ObjectLinkAction(
+            'plugins:netbox_hedgehog:hedgehogfabric_export',
+            label=_('Export wiring'),
+            button_icon='download',
+            permissions=['netbox_hedgehog.view_hedgehogresource'],
+        ),
+    )
 
     def get_context(self, context):
         ctx = super().get_context(context)
