@@ -27,7 +27,7 @@ from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
 from .gitops.lock import FabricLocked
 from .gitops.tree import RAW, UnsafePathError
-from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
+from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file, discard_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
@@ -249,6 +249,43 @@ class HedgehogFabricExportView(BaseObjectView):
         response = HttpResponse(export.text, content_type=EXPORT_CONTENT_TYPE)
         response['Content-Disposition'] = f'attachment; filename="{export_filename(fabric)}"'
         return response
+
+
+@register_model_view(HedgehogFabric, 'discard', path='discard')
+class HedgehogFabricDiscardView(GetReturnURLMixin, BaseObjectView):
+    """Discard a file waiting in raw/: a confirmation page, then the file goes to .hnp/discarded/ (kept)."""
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_discard.html'
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'change')
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        return render(
+            request,
+            self.template_name,
+            {
+                'object': fabric,
+                'actions': [],
+                'tab': None,
+                'file': request.GET.get('file', ''),
+                'kept_in': DISCARDED,
+                'return_url': fabric.get_absolute_url(),
+            },
+        )
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        path = request.POST.get('file', '')
+        try:
+            kept = discard_raw_file(fabric, path.removeprefix(f'{RAW}/'))
+        except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
+            messages.error(request, error_detail(request, exc, fabric))
+        else:
+            messages.success(request, _('{path} discarded; its bytes are kept in {kept}.').format(path=path, kept=kept))
+        return redirect(fabric.get_absolute_url())
 
 
 @register_model_view(HedgehogFabric, 'upload', path='upload')

@@ -26,7 +26,7 @@ from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file
+from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file, discard_raw_file
 from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
@@ -50,7 +50,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     filterset_class = filtersets.HedgehogFabricFilterSet
 
     def get_permissions(self):
-        if self.action in ('ingest', 'reindex', 'test_connection', 'upload', 'forget_missing'):
+        if self.action in ('ingest', 'reindex', 'test_connection', 'upload', 'discard', 'forget_missing'):
             return [TokenChangePermission()]
         return super().get_permissions()
 
@@ -100,6 +100,29 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         except IngestionLocked as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
+
+    @extend_schema(
+        request={'application/json': OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=['post'])
+    def discard(self, request, pk):
+        """Take a waiting file out of raw/ (`{"file": "raw/<name>"}`); its bytes are kept in .hnp/discarded/.
+
+        200 with where they are kept; 400 when there is no such waiting file (nothing changed); 409 while an
+        ingestion runs; 507 when the disk is full and 503 when it refused otherwise (the file stays in raw/).
+        """
+        fabric = self._fabric_to_change(request, pk)
+        path = str(request.data.get('file', ''))
+        try:
+            kept = discard_raw_file(fabric, path.removeprefix('raw/'))
+        except (UploadRefused, UnsafePathError) as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_400_BAD_REQUEST)
+        except FabricLocked as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
+        except UploadFailed as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=exc.http_status)
+        return Response({'file': path, 'kept_as': kept})
 
     @extend_schema(request=None, responses={(200, 'application/yaml'): OpenApiTypes.STR, 403: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])

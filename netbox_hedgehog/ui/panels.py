@@ -5,6 +5,7 @@ their rows here, in Python, so the templates only lay them out.
 """
 
 import hashlib
+from contextlib import suppress
 from urllib.parse import urlencode
 
 from django.db.models import Count
@@ -25,7 +26,7 @@ from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused
-from netbox_hedgehog.gitops.upload import check_name
+from netbox_hedgehog.gitops.upload import check_name, discarded_files
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
@@ -166,19 +167,26 @@ class RawBacklogPanel(panels.ObjectPanel):
         except (UnsafePathError, OSError) as exc:
             backlog, problem = [], error_detail(context['request'], exc, fabric)
         upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
+        discard_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_discard', args=[fabric.pk])
         editable = may_change(context)
-        files = [
-            {
-                **entry,
-                'findings': finding_rows(entry['findings']),
-                # Files in raw/ itself that an upload could have written can be put back the same way.
-                'edit_url': f'{upload_url}?{urlencode({"file": entry["file"]})}'
-                if editable and check_name(entry['file'].removeprefix(f'{RAW}/')) is None
-                else None,
-            }
-            for entry in backlog
-        ]
-        return {**ctx, 'files': files, 'problem': problem}
+        files = []
+        for entry in backlog:
+            # Files in raw/ itself that an upload could have written can be put back, or discarded, by name.
+            named = editable and check_name(entry['file'].removeprefix(f'{RAW}/')) is None
+            query = urlencode({'file': entry['file']})
+            files.append(
+                {
+                    **entry,
+                    'findings': finding_rows(entry['findings']),
+                    'edit_url': f'{upload_url}?{query}' if named else None,
+                    'discard_url': f'{discard_url}?{query}' if named else None,
+                }
+            )
+        discarded = []
+        if editable and problem is None:
+            with suppress(OSError):  # a broken .hnp/ is the health check's to report, not this list's
+                discarded = discarded_files(fabric)
+        return {**ctx, 'files': files, 'problem': problem, 'discarded': discarded}
 
 
 class RawFileFormPanel(panels.ObjectPanel):
