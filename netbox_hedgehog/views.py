@@ -27,6 +27,7 @@ from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
 from .gitops.lock import FabricLocked
 from .gitops.tree import RAW, UnsafePathError
+from .gitops.unmanaged import unmanaged_documents
 from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file, discard_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
@@ -355,6 +356,29 @@ class HedgehogFabricTestConnectionView(FabricActionView):
 
 
 HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
+
+
+@register_model_view(HedgehogFabric, 'unmanaged', path='unmanaged')
+class HedgehogFabricUnmanagedView(generic.ObjectView):
+    """The Unmanaged tab: the foreign documents kept in unmanaged/, each with why (gitops.unmanaged).
+
+    It reads the tree: never for an anonymous visitor, who is sent to sign in (as on the Health tab).
+    """
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_unmanaged.html'
+    tab = ViewTab(label=_('Unmanaged'), weight=650)
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().get(request, *args, **kwargs)
+
+    def get_extra_context(self, request, instance):
+        try:
+            return {'listing': unmanaged_documents(instance), 'problem': None}
+        except (UnsafePathError, OSError) as exc:
+            return {'listing': None, 'problem': error_detail(request, exc, instance)}
 
 
 @register_model_view(HedgehogFabric, 'health', path='health')
