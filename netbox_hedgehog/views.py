@@ -2,9 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db.models import F, Func, IntegerField
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
 from netbox.models.deletion import CountOnly
@@ -32,6 +33,8 @@ from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file,
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
+from .topology import TOPOLOGY_KINDS, build_topology
+from .topology_render import to_dot, to_mermaid, to_svg
 from .ui.panels import (
     GitRemotePanel,
     HedgehogFabricPanel,
@@ -356,6 +359,53 @@ class HedgehogFabricTestConnectionView(FabricActionView):
 
 
 HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
+
+
+# The downloads of the Topology tab: ?format= -> (renderer, content type, file suffix).
+TOPOLOGY_FORMATS = {
+    'svg': (to_svg, 'image/svg+xml', 'svg'),
+    'mermaid': (to_mermaid, 'text/plain; charset=utf-8', 'mmd'),
+    'dot': (to_dot, 'text/vnd.graphviz; charset=utf-8', 'dot'),
+}
+
+
+@register_model_view(HedgehogFabric, 'topology', path='topology')
+class HedgehogFabricTopologyView(generic.ObjectView):
+    """The Topology tab: the wiring drawn from the index (switches, connections, external attachments).
+
+    `?format=svg|mermaid|dot` downloads the drawing. The picture is built from every Connection of the
+    fabric: a person's request, never an anonymous visitor's (sent to sign in, as on the Health tab).
+    """
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_topology.html'
+    tab = ViewTab(label=_('Topology'), weight=550, permission='netbox_hedgehog.view_hedgehogresource')
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm('netbox_hedgehog.view_hedgehogresource'):
+            return HttpResponseForbidden()
+        if (wanted := request.GET.get('format')) in TOPOLOGY_FORMATS:
+            fabric = self.get_object(**kwargs)
+            render_as, content_type, suffix = TOPOLOGY_FORMATS[wanted]
+            response = HttpResponse(render_as(self.topology(request, fabric)), content_type=content_type)
+            response['Content-Disposition'] = f'attachment; filename="{fabric.name}-topology.{suffix}"'
+            return response
+        return super().get(request, *args, **kwargs)
+
+    @staticmethod
+    def topology(request, fabric):
+        objects = (
+            HedgehogResource.objects.restrict(request.user, 'view')
+            .filter(fabric=fabric, kind__in=TOPOLOGY_KINDS)
+            .values_list('kind', 'name', 'spec')
+        )
+        return build_topology(objects)
+
+    def get_extra_context(self, request, instance):
+        topology = self.topology(request, instance)
+        return {'topology': topology, 'svg': mark_safe(to_svg(topology)), 'formats': TOPOLOGY_FORMATS}
 
 
 @register_model_view(HedgehogFabric, 'unmanaged', path='unmanaged')

@@ -223,6 +223,13 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         expect(page.locator('#refers-to a', has_text='server-01--unbundled--leaf-01')).to_be_visible()
         self.shot('10-resource-attachment')
 
+        # The wiring drawn: switches, the server and the link between them, its ports on hover.
+        page.goto(f'{self.live_server_url}{fabric.get_absolute_url()}topology/')
+        drawing = page.locator('#topology svg')
+        expect(drawing).to_be_visible()
+        expect(drawing.locator('title', has_text='leaf-01/E1/1')).to_have_count(1)
+        self.shot('10b-topology')
+
         # Health: a folder removed from a shell shows up; Fix runs as a job and puts it back.
         shutil.rmtree(self.gitops_root / 'dc1' / 'managed' / 'switchgroups')
         page.goto(f'{self.live_server_url}{fabric.get_absolute_url()}health/')
