@@ -8,7 +8,7 @@ import sys
 
 from netbox_hedgehog.findings import command_hint
 
-SUBCOMMANDS = ('backup', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
+SUBCOMMANDS = ('backup', 'export', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
 
 # A sub-command that failed (a fault of the disk or the database no sub-command answers for itself).
 FAILED = 1

@@ -190,11 +190,14 @@ def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
                 _reindex(fabric, drop_missing=pulled)
         outcome = _Ingestion(fabric, trigger, user, progress).run(dry_run)
         if copy is not None and not outcome.plan.blocked:  # a link in the tree: nothing is committed either
-            message = sync.commit_message(fabric, outcome.run.counts, outcome.run)
+            # Without a run (nothing in raw/), a commit an earlier run could not push is still pushed now.
+            run = outcome.run
+            message = sync.commit_message(fabric, run.counts if run else {}, run)
             outcome.git = sync.publish(fabric, copy, message, user)
-            IngestionRun.objects.filter(pk=outcome.run.pk).update(
-                git_commit=outcome.git.commit or '', git_error=outcome.git.error
-            )
+            if run is not None:
+                IngestionRun.objects.filter(pk=run.pk).update(
+                    git_commit=outcome.git.commit or '', git_error=outcome.git.error
+                )
         return outcome
 
 
@@ -239,6 +242,9 @@ class _Ingestion:
         _close_interrupted_runs(self.fabric)
         if _last_run_failed(self.fabric):  # only a run that did not finish leaves temporary files behind
             self.operations.remove_stale_temporaries((MANAGED, UNMANAGED))
+        if not (plan.ingested or plan.rejected):
+            # A run is an event of the tree's history: with nothing to ingest or reject, none is recorded.
+            return outcome
         outcome.run = IngestionRun.objects.create(
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )

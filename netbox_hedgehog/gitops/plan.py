@@ -525,12 +525,16 @@ def _foreign(entry):
     )
 
 
+# The first line of a foreign document's file in unmanaged/ (gitops.unmanaged reads the reason back).
+FOREIGN_HEADER = '# Not a Hedgehog fabric object ({reason}); kept here, not applied.'
+
+
 def _foreign_file(document, classified):
     """(target, content, SHA-256) of a foreign document's file in unmanaged/."""
     # The reason travels with the file, for whoever browses unmanaged/; the author's text follows as is.
     # One comment line: a reason quoting a kind with a line break in it must not add lines to the YAML.
     reason = classified.reason if classified.reason.isprintable() else repr(classified.reason)
-    header = f'# Not a Hedgehog fabric object ({reason}); kept here, not applied.\n'
+    header = FOREIGN_HEADER.format(reason=reason) + '\n'
     content = _as_file(header + document.text)
     sha256 = hashlib.sha256(content).hexdigest()
     label = _UNSAFE.sub('-', f'{classified.kind_name or "document"}-{classified.name or "unnamed"}').strip('-.')

@@ -17,6 +17,9 @@ Replacing a file (to fix a rejected one in place) takes the fabric lock: an inge
 the old bytes removes the raw file when it is done, and must not remove the new ones. The old
 bytes are kept first, durably, under `.hnp/replaced/`; then the new file is renamed over the old.
 
+Discarding a waiting file (`discard_raw_file`) takes the lock for the same reason, and keeps its bytes
+durably under `.hnp/discarded/` before it goes from raw/: a person can look at them and put them back.
+
 When the disk refuses (a full disk, an immutable raw/ or file, any OSError), the upload raises
 UploadFailed naming the fabric-relative path and what the operating system said, and raw/ is as it
 was: no temporary file stays, and a copy kept for a replacement that did not happen goes again.
@@ -39,10 +42,23 @@ from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
 from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_message
 
-__all__ = ('REPLACED', 'Upload', 'UploadFailed', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
+__all__ = (
+    'DISCARDED',
+    'REPLACED',
+    'Upload',
+    'UploadFailed',
+    'UploadRefused',
+    'add_raw_file',
+    'check_name',
+    'discard_raw_file',
+    'discarded_files',
+    'raw_file_text',
+)
 
 # Where the previous bytes of a replaced raw file are kept, relative to the tree.
 REPLACED = f'{HNP}/replaced'
+# Where a discarded raw file is kept, relative to the tree.
+DISCARDED = f'{HNP}/discarded'
 # `wiring.yaml` taken: `wiring-2.yaml`, ... up to this many, then the upload is refused.
 MAX_NAME_ATTEMPTS = 100
 
@@ -152,6 +168,61 @@ def raw_file_text(fabric, name):
             raise UploadFailed(f'{RAW}/{name} could not be read: {os_reason(exc)}.', errno=exc.errno) from exc
     _check(name, data)
     return data.decode()
+
+
+def discard_raw_file(fabric, name):
+    """Take raw/<name> out of raw/, keeping its bytes under .hnp/discarded/ first; returns where they are.
+
+    Raises UploadRefused when there is no such waiting file, FabricLocked while an ingestion runs (it may
+    be reading the file), and UploadFailed when the disk refuses (the file then stays in raw/).
+    """
+    if problem := check_name(name):
+        raise UploadRefused(problem)
+    fabric.layout()
+    target, unchanged = f'{RAW}/{name}', f'{RAW}/{name} is still waiting.'
+    with fabric.files() as tree, fabric_lock(fabric):
+        _refuse_links(tree)
+        with _failing_as(f'{RAW}/{name} could not be read', unchanged):
+            try:
+                data = tree.read(target)
+            except FileNotFoundError:
+                raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
+            except (LinkRefused, NotRegularFile):
+                raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
+        with _failing_as(f'{RAW}/{name} could not be kept in {DISCARDED}/', unchanged):
+            tree.folder(DISCARDED, create=True)
+            # No .yaml suffix, as for replaced files: nothing takes the copy for a live file.
+            kept_name = _write_new(tree, DISCARDED, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], data)
+        if kept_name is None:
+            raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
+        kept = f'{DISCARDED}/{kept_name}'
+        try:
+            with _failing_as(f'{RAW}/{name} could not be removed', unchanged):
+                tree.unlink(target)
+        except UploadFailed:
+            with suppress(OSError):  # the file is still waiting: the copy is not needed
+                tree.unlink(kept)
+            raise
+        with _failing_as(f'{RAW}/{name} was discarded but may not be on disk yet', f'A copy is in {kept}.'):
+            tree.fsync_folder(RAW)
+    return kept
+
+
+def discarded_files(fabric):
+    """[{file, size, modified}] of the copies kept under .hnp/discarded/, newest first ([] when none)."""
+    with fabric.files() as tree:
+        if not tree.is_folder(DISCARDED):
+            return []
+        kept = [
+            {
+                'file': f'{DISCARDED}/{entry.name}',
+                'size': found.st_size,
+                'modified': datetime.fromtimestamp(found.st_mtime, UTC),
+            }
+            for entry in tree.scandir(DISCARDED)
+            if not entry.name.startswith('.') and stat.S_ISREG((found := entry.stat(follow_symlinks=False)).st_mode)
+        ]
+    return sorted(kept, key=lambda item: item['modified'], reverse=True)
 
 
 def _refuse_links(tree):

@@ -70,7 +70,16 @@ def _with_records(deleted, records):
 
 
 class HedgehogFabric(JobsMixin, PrimaryModel):
-    name = models.CharField(verbose_name=_('name'), max_length=63, unique=True, validators=[rfc1123_label])
+    name = models.CharField(
+        verbose_name=_('name'),
+        max_length=63,
+        unique=True,
+        validators=[rfc1123_label],
+        help_text=_(
+            'Lowercase letters, digits and hyphens, starting and ending with a letter or digit, at most 63 '
+            'characters (an RFC 1123 label)'
+        ),
+    )
     gitops_path = models.CharField(
         verbose_name=_('GitOps path'),
         max_length=255,
@@ -102,7 +111,7 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         verbose_name=_('path in repository'),
         max_length=255,
         blank=True,
-        help_text=_('Folder of the tree inside the repository (default: fabrics/<name>/gitops)'),
+        help_text=_("Folder of the tree inside the repository (default: fabrics/NAME/gitops, NAME being the fabric's)"),
     )
     # Credentials are never a fabric's: the administrator binds them to URL prefixes (PLUGINS_CONFIG).
     # This keeps, for the administrator alone, the credentials reference a fabric named before that

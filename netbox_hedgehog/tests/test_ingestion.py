@@ -207,9 +207,13 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(self.managed('switches', 'leaf-01').stat().st_mtime_ns, stat.st_mtime_ns)
         self.assertFalse((self.tree / 'raw' / 'wiring.yaml').exists())
 
+        runs = IngestionRun.objects.count()
         empty = ingest(self.fabric, trigger='test')
         self.assertEqual(empty.plan.files, [])
         self.assertEqual(snapshot(self.tree / 'managed'), before)
+        # Nothing in raw/: no run is recorded (the history lists events, not button presses).
+        self.assertIsNone(empty.run)
+        self.assertEqual(IngestionRun.objects.count(), runs)
 
     def test_known_file_whose_output_was_edited_is_parsed_and_ingested_again(self):
         self.drop('wiring.yaml', samples.WIRING)
@@ -500,6 +504,16 @@ class IngestCommandTest(IngestionTestMixin, TestCase):
 
         self.assertEqual(run_command('hedgehog', 'ingest', 'nope')[0], 2)
         self.assertEqual(run_command('hedgehog', 'ingest')[0], 2)
+
+    def test_nothing_to_ingest_records_no_run(self):
+        code, out, _ = run_command('hedgehog', 'ingest', 'dc1')
+        self.assertEqual(code, 0)
+        self.assertIn('fabric dc1: nothing to ingest (no run recorded)', out)
+        job = IngestionJob.enqueue(instance=self.fabric, immediate=True, trigger='test')
+        job.refresh_from_db()
+        self.assertEqual(job.status, 'completed')
+        self.assertTrue(any('event=nothing_to_ingest' in entry['message'] for entry in job.log_entries))
+        self.assertFalse(IngestionRun.objects.exists())
 
     def test_reindex_command(self):
         self.drop('wiring.yaml', samples.WIRING)

@@ -8,6 +8,7 @@ from utilities.testing import TestCase, ViewTestCases
 
 from netbox_hedgehog.filtersets import HedgehogResourceFilterSet
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.tables import HedgehogResourceTable
 
 from .utils import TemporaryGitopsRootMixin
 
@@ -62,6 +63,16 @@ class HedgehogResourceViewTestCase(
         ):
             with self.subTest(action=action), self.assertRaises(NoReverseMatch):
                 self._get_url(action, instance)
+
+    def test_no_tags_offered_where_they_cannot_be_set(self):
+        # A row is rebuilt from its file: a tag could not be set, nor would it last, so none is shown.
+        self.add_permissions('netbox_hedgehog.view_hedgehogresource')
+        row = HedgehogResource.objects.first()
+        page = self.client.get(row.get_absolute_url()).content.decode()
+        self.assertNotIn('>Tags<', page)
+        listing = self.client.get(self._get_url('list')).content.decode()
+        self.assertNotIn('name="tag"', listing)
+        self.assertNotIn('tags', HedgehogResourceTable.Meta.fields)
 
 
 class ResourceDetailFileTestCase(TemporaryGitopsRootMixin, TestCase):

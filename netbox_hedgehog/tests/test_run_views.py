@@ -1,4 +1,4 @@
-"""Ingestion run pages: list, detail (counts, findings, provenance) and delete; never add or edit."""
+"""Ingestion run pages: list and detail (counts, findings, provenance); never add, edit or delete."""
 
 from django.urls import NoReverseMatch, reverse
 from utilities.testing import TestCase, ViewTestCases
@@ -13,8 +13,6 @@ class IngestionRunViewTestCase(
     ViewTestCases.GetObjectViewTestCase,
     ViewTestCases.GetObjectChangelogViewTestCase,
     ViewTestCases.ListObjectsViewTestCase,
-    ViewTestCases.DeleteObjectViewTestCase,
-    ViewTestCases.BulkDeleteObjectsViewTestCase,
 ):
     model = IngestionRun
 
@@ -26,9 +24,17 @@ class IngestionRunViewTestCase(
         (fabric,) = HedgehogFabric.objects.bulk_create((HedgehogFabric(name='fabric-1', gitops_path='fabric-1'),))
         IngestionRun.objects.bulk_create(runs(fabric))
 
-    def test_no_add_edit_or_import_views(self):
+    def test_no_add_edit_import_or_delete_views(self):
+        # Runs are the audit trail of a tree: nobody rewrites or erases it from the UI.
         run = IngestionRun.objects.first()
-        for action, instance in (('edit', run), ('add', None), ('bulk_import', None), ('bulk_edit', None)):
+        for action, instance in (
+            ('edit', run),
+            ('delete', run),
+            ('add', None),
+            ('bulk_import', None),
+            ('bulk_edit', None),
+            ('bulk_delete', None),
+        ):
             with self.subTest(action=action), self.assertRaises(NoReverseMatch):
                 self._get_url(action, instance)
 

@@ -5,6 +5,7 @@ their rows here, in Python, so the templates only lay them out.
 """
 
 import hashlib
+from contextlib import suppress
 from urllib.parse import urlencode
 
 from django.db.models import Count
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
-from netbox.ui.actions import CopyContent
+from netbox.ui.actions import CopyContent, LinkAction
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
@@ -25,7 +26,7 @@ from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused
-from netbox_hedgehog.gitops.upload import check_name
+from netbox_hedgehog.gitops.upload import check_name, discarded_files
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
@@ -56,7 +57,10 @@ def finding_rows(findings):
 class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     name = attrs.TextAttr('name')
     gitops_path = attrs.TextAttr('gitops_path', label=_('GitOps path'), style='font-monospace', copy_button=True)
-    tree_path = attrs.TextAttr('tree_path', label=_('Tree folder'), style='font-monospace', copy_button=True)
+    # Relative to gitops_root: the server's own folders are the administrator's, not the page's.
+    tree_relative_path = attrs.TextAttr(
+        'tree_relative_path', label=_('Tree folder'), style='font-monospace', copy_button=True
+    )
     gitops_status = attrs.ChoiceAttr('gitops_status', label=_('GitOps status'))
     last_initialized = attrs.DateTimeAttr('last_initialized', label=_('Last initialized'))
     last_ingested = attrs.DateTimeAttr('last_ingested', label=_('Last ingested'))
@@ -77,11 +81,26 @@ class GitRemotePanel(panels.ObjectAttributesPanel):
         return context['object'].has_remote
 
 
+class ObjectLinkAction(LinkAction):
+    """A panel button to one of the page object's own views (its pk comes from the page)."""
+
+    def get_url(self, context):
+        return reverse(self.view_name, kwargs={'pk': context['object'].pk})
+
+
 class ResourceCountsPanel(panels.ObjectPanel):
     """Resources per kind, counted from the index in one query: every registered kind, zero included."""
 
     template_name = 'netbox_hedgehog/panels/resource_counts.html'
     title = _('Resources')
+    actions = (
+        ObjectLinkAction(
+            'plugins:netbox_hedgehog:hedgehogfabric_export',
+            label=_('Export wiring'),
+            button_icon='download',
+            permissions=['netbox_hedgehog.view_hedgehogresource'],
+        ),
+    )
 
     def get_context(self, context):
         ctx = super().get_context(context)
@@ -153,19 +172,26 @@ class RawBacklogPanel(panels.ObjectPanel):
         except (UnsafePathError, OSError) as exc:
             backlog, problem = [], error_detail(context['request'], exc, fabric)
         upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
+        discard_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_discard', args=[fabric.pk])
         editable = may_change(context)
-        files = [
-            {
-                **entry,
-                'findings': finding_rows(entry['findings']),
-                # Files in raw/ itself that an upload could have written can be put back the same way.
-                'edit_url': f'{upload_url}?{urlencode({"file": entry["file"]})}'
-                if editable and check_name(entry['file'].removeprefix(f'{RAW}/')) is None
-                else None,
-            }
-            for entry in backlog
-        ]
-        return {**ctx, 'files': files, 'problem': problem}
+        files = []
+        for entry in backlog:
+            # Files in raw/ itself that an upload could have written can be put back, or discarded, by name.
+            named = editable and check_name(entry['file'].removeprefix(f'{RAW}/')) is None
+            query = urlencode({'file': entry['file']})
+            files.append(
+                {
+                    **entry,
+                    'findings': finding_rows(entry['findings']),
+                    'edit_url': f'{upload_url}?{query}' if named else None,
+                    'discard_url': f'{discard_url}?{query}' if named else None,
+                }
+            )
+        discarded = []
+        if editable and problem is None:
+            with suppress(OSError):  # a broken .hnp/ is the health check's to report, not this list's
+                discarded = discarded_files(fabric)
+        return {**ctx, 'files': files, 'problem': problem, 'discarded': discarded}
 
 
 class RawFileFormPanel(panels.ObjectPanel):
