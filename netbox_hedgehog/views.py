@@ -3,7 +3,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db.models import F, Func, IntegerField
 from django.http import HttpResponse, HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +51,7 @@ from .ui.panels import (
     RunFindingsPanel,
     RunProvenancePanel,
     finding_rows,
+    read_managed_file,
 )
 
 #
@@ -292,11 +293,19 @@ class HedgehogFabricDiscardView(GetReturnURLMixin, BaseObjectView):
         return redirect(fabric.get_absolute_url())
 
 
+def edit_name(resource):
+    """The raw/ name an edit of `resource` is offered under: its folder and name (`switches-leaf-01.yaml`)."""
+    folder = resource.managed_path.rsplit('/', 2)[-2]
+    return f'{folder}-{resource.name}.yaml'
+
+
 @register_model_view(HedgehogFabric, 'upload', path='upload')
 class HedgehogFabricUploadView(generic.ObjectView):
     """Add YAML to the fabric's raw/: the form, then at once what became of the file and its findings.
 
     `?file=raw/<name>` fills the form with that waiting file, to correct it and put it back in place.
+    `?resource=<id>` fills it with a managed object's file under a new raw/ name: a change to a managed
+    object takes the one validated path (upload, then Ingest), never a write into managed/.
     """
 
     queryset = HedgehogFabric.objects.all()
@@ -315,6 +324,15 @@ class HedgehogFabricUploadView(generic.ObjectView):
                 form = forms.RawFileForm(initial={'name': name, 'text': raw_file_text(fabric, name), 'replace': True})
             except (UploadRefused, UploadFailed, UnsafePathError) as exc:
                 messages.warning(request, error_detail(request, exc, fabric))
+        elif wanted := request.GET.get('resource'):
+            resource = get_object_or_404(
+                HedgehogResource.objects.restrict(request.user, 'view').filter(fabric=fabric), pk=wanted
+            )
+            text, problem = read_managed_file(resource)
+            if text is None:
+                messages.warning(request, problem)
+            else:
+                form = forms.RawFileForm(initial={'name': edit_name(resource), 'text': text, 'replace': False})
         return self.render(request, fabric, form)
 
     def post(self, request, pk):

@@ -88,6 +88,29 @@ class ObjectLinkAction(LinkAction):
         return reverse(self.view_name, kwargs={'pk': context['object'].pk})
 
 
+class EditManagedObject(LinkAction):
+    """The managed file's Edit button: its text in the fabric's upload form, to change and ingest it."""
+
+    def __init__(self):
+        super().__init__(
+            'plugins:netbox_hedgehog:hedgehogfabric_upload',
+            label=_('Edit'),
+            button_icon='pencil',
+            button_class='warning',
+        )
+
+    def get_url(self, context):
+        resource = context['object']
+        url = reverse(self.view_name, kwargs={'pk': resource.fabric_id})
+        return f'{url}?{urlencode({"resource": resource.pk})}'
+
+    def render(self, context):
+        resource = context['object']
+        if not context['request'].user.has_perm('netbox_hedgehog.change_hedgehogfabric', resource.fabric):
+            return ''
+        return super().render(context)
+
+
 class ResourceCountsPanel(panels.ObjectPanel):
     """Resources per kind, counted from the index in one query: every registered kind, zero included."""
 
@@ -286,7 +309,9 @@ class ManagedFilePanel(panels.ObjectPanel):
 
     template_name = 'netbox_hedgehog/panels/managed_file.html'
     title = _('Managed file')
-    actions = [CopyContent('managed_file')]
+
+    def __init__(self):
+        super().__init__(actions=[CopyContent('managed_file'), EditManagedObject()])
 
     def get_context(self, context):
         ctx = super().get_context(context)
