@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Func, IntegerField
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +28,7 @@ from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
 from .gitops.lock import FabricLocked
+from .gitops.removal import DELETED, delete_managed_object
 from .gitops.tree import RAW, UnsafePathError
 from .gitops.unmanaged import unmanaged_documents
 from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file, discard_raw_file, raw_file_text
@@ -511,6 +513,48 @@ class HedgehogResourceView(generic.ObjectView):
         right_panels=[ManagedFilePanel()],
         bottom_panels=[JSONPanel('spec', title=_('Spec')), CustomFieldsPanel()],
     )
+
+
+@register_model_view(HedgehogResource, 'delete')
+class HedgehogResourceDeleteView(GetReturnURLMixin, BaseObjectView):
+    """Delete a managed object: a confirmation, then gitops.removal (file kept in .hnp/deleted/, row gone).
+
+    Needs the change permission on the object's fabric, as every other change to its tree does.
+    """
+
+    queryset = HedgehogResource.objects.select_related('fabric')
+    template_name = 'netbox_hedgehog/hedgehogresource_delete.html'
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogResource, 'view')
+
+    def changeable(self, request, pk):
+        resource = self.get_object(pk=pk)
+        if not request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', resource.fabric):
+            raise PermissionDenied
+        return resource
+
+    def get(self, request, pk):
+        resource = self.changeable(request, pk)
+        context = {'object': resource, 'actions': [], 'tab': None, 'kept_in': DELETED}
+        return render(request, self.template_name, {**context, 'return_url': resource.get_absolute_url()})
+
+    def post(self, request, pk):
+        resource = self.changeable(request, pk)
+        fabric = resource.fabric
+        try:
+            run = delete_managed_object(resource, trigger='ui', user=request.user)
+        except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
+            messages.error(request, error_detail(request, exc, fabric))
+            return redirect(resource.get_absolute_url())
+        (entry,) = run.provenance
+        messages.success(
+            request,
+            _('{kind} {name} deleted (run #{run}): {path} is kept in {kept}.').format(
+                kind=resource.kind, name=resource.name, run=run.pk, path=entry['source'], kept=entry['destination']
+            ),
+        )
+        return redirect(fabric.get_absolute_url())
 
 
 #

@@ -52,6 +52,8 @@ __all__ = (
     'check_name',
     'discard_raw_file',
     'discarded_files',
+    'failing_as',
+    'keep_copy',
     'raw_file_text',
 )
 
@@ -72,7 +74,7 @@ class UploadFailed(StorageFault):
 
 
 @contextmanager
-def _failing_as(what, consequence):
+def failing_as(what, consequence):
     """An OSError in the block becomes UploadFailed: `what` failed, what the operating system said, `consequence`."""
     try:
         yield
@@ -182,28 +184,23 @@ def discard_raw_file(fabric, name):
     target, unchanged = f'{RAW}/{name}', f'{RAW}/{name} is still waiting.'
     with fabric.files() as tree, fabric_lock(fabric):
         _refuse_links(tree)
-        with _failing_as(f'{RAW}/{name} could not be read', unchanged):
+        with failing_as(f'{RAW}/{name} could not be read', unchanged):
             try:
                 data = tree.read(target)
             except FileNotFoundError:
                 raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
             except (LinkRefused, NotRegularFile):
                 raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
-        with _failing_as(f'{RAW}/{name} could not be kept in {DISCARDED}/', unchanged):
-            tree.folder(DISCARDED, create=True)
-            # No .yaml suffix, as for replaced files: nothing takes the copy for a live file.
-            kept_name = _write_new(tree, DISCARDED, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], data)
-        if kept_name is None:
-            raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
-        kept = f'{DISCARDED}/{kept_name}'
+        with failing_as(f'{RAW}/{name} could not be kept in {DISCARDED}/', unchanged):
+            kept = keep_copy(tree, DISCARDED, name, data)
         try:
-            with _failing_as(f'{RAW}/{name} could not be removed', unchanged):
+            with failing_as(f'{RAW}/{name} could not be removed', unchanged):
                 tree.unlink(target)
         except UploadFailed:
             with suppress(OSError):  # the file is still waiting: the copy is not needed
                 tree.unlink(kept)
             raise
-        with _failing_as(f'{RAW}/{name} was discarded but may not be on disk yet', f'A copy is in {kept}.'):
+        with failing_as(f'{RAW}/{name} was discarded but may not be on disk yet', f'A copy is in {kept}.'):
             tree.fsync_folder(RAW)
     return kept
 
@@ -223,6 +220,17 @@ def discarded_files(fabric):
             if not entry.name.startswith('.') and stat.S_ISREG((found := entry.stat(follow_symlinks=False)).st_mode)
         ]
     return sorted(kept, key=lambda item: item['modified'], reverse=True)
+
+
+def keep_copy(tree, folder, name, data):
+    """Keep `data` durably as `<folder>/<name>.<UTC time>` before the file it came from is replaced or removed;
+    returns that tree-relative path. No .yaml ending: nothing that reads YAML from the tree takes the copy for
+    a live file. Raises UploadRefused when a copy of that name was kept in the same microsecond."""
+    tree.folder(folder, create=True)
+    kept_name = _write_new(tree, folder, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], data)
+    if kept_name is None:
+        raise UploadRefused(f'A copy of {name} was kept a moment ago; try again.')
+    return f'{folder}/{kept_name}'
 
 
 def _refuse_links(tree):
@@ -255,7 +263,7 @@ def _check(name, data):
 def _add(tree, name, data):
     if _holds(tree, f'{RAW}/{name}', data):
         return Upload(name, f'{RAW}/{name}', written=False)
-    with _failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
+    with failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
         written = _write_new(tree, RAW, _numbered(name), data)
     if written is None:
         raise UploadRefused(f'{RAW}/ already holds {name} and {MAX_NAME_ATTEMPTS - 1} numbered copies of it.')
@@ -265,7 +273,7 @@ def _add(tree, name, data):
 def _replace(tree, name, data):
     target = f'{RAW}/{name}'
     unchanged = f'{RAW}/{name} is unchanged.'
-    with _failing_as(f'{RAW}/{name} could not be read', unchanged):
+    with failing_as(f'{RAW}/{name} could not be read', unchanged):
         found = tree.lstat_or_none(target)
         if found is None:
             return _add(tree, name, data)
@@ -277,23 +285,19 @@ def _replace(tree, name, data):
             raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
     if previous == data:
         return Upload(name, f'{RAW}/{name}', written=False)
-    with _failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
-        tree.folder(REPLACED, create=True)
-        # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
-        kept_name = _write_new(tree, REPLACED, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
-    if kept_name is None:
-        raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
+    with failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
+        kept = keep_copy(tree, REPLACED, name, previous)
     try:
-        with _failing_as(f'{RAW}/{name} could not be replaced', unchanged):
+        with failing_as(f'{RAW}/{name} could not be replaced', unchanged):
             _replace_with(tree, target, data)
     except UploadFailed:
         with suppress(OSError):  # the file still holds these very bytes: the copy is not needed
-            tree.unlink(f'{REPLACED}/{kept_name}')
+            tree.unlink(kept)
         raise
     # Replaced: from here on the kept copy is the only one of the previous bytes, whatever happens.
-    with _failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
+    with failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
         tree.fsync_folder(RAW)
-    return Upload(name, f'{RAW}/{name}', kept_as=f'{REPLACED}/{kept_name}')
+    return Upload(name, f'{RAW}/{name}', kept_as=kept)
 
 
 def _replace_with(tree, target, data):

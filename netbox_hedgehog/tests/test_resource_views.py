@@ -50,12 +50,12 @@ class HedgehogResourceViewTestCase(
             )
         )
 
-    def test_no_add_edit_import_or_delete_views(self):
-        # Rows are rebuilt from managed/ files: the UI offers no way to write them.
+    def test_no_add_edit_or_import_views(self):
+        # Rows are rebuilt from managed/ files: the UI writes none of them (an edit goes through raw/, and a
+        # deletion through gitops.removal: test_edit_managed, test_delete_managed).
         row = HedgehogResource.objects.first()
         for action, instance in (
             ('edit', row),
-            ('delete', row),
             ('add', None),
             ('bulk_import', None),
             ('bulk_edit', None),

@@ -88,27 +88,35 @@ class ObjectLinkAction(LinkAction):
         return reverse(self.view_name, kwargs={'pk': context['object'].pk})
 
 
-class EditManagedObject(LinkAction):
-    """The managed file's Edit button: its text in the fabric's upload form, to change and ingest it."""
-
-    def __init__(self):
-        super().__init__(
-            'plugins:netbox_hedgehog:hedgehogfabric_upload',
-            label=_('Edit'),
-            button_icon='pencil',
-            button_class='warning',
-        )
-
-    def get_url(self, context):
-        resource = context['object']
-        url = reverse(self.view_name, kwargs={'pk': resource.fabric_id})
-        return f'{url}?{urlencode({"resource": resource.pk})}'
+class ManagedObjectAction(LinkAction):
+    """A Managed file panel button that changes the fabric's tree: shown to those who may change the fabric."""
 
     def render(self, context):
         resource = context['object']
         if not context['request'].user.has_perm('netbox_hedgehog.change_hedgehogfabric', resource.fabric):
             return ''
         return super().render(context)
+
+
+class EditManagedObject(ManagedObjectAction):
+    """Edit: the object's file in the fabric's upload form, to change and ingest it."""
+
+    def __init__(self):
+        upload = 'plugins:netbox_hedgehog:hedgehogfabric_upload'
+        super().__init__(upload, label=_('Edit'), button_icon='pencil', button_class='warning')
+
+    def get_url(self, context):
+        resource = context['object']
+        url = reverse(self.view_name, kwargs={'pk': resource.fabric_id})
+        return f'{url}?{urlencode({"resource": resource.pk})}'
+
+
+class DeleteManagedObject(ManagedObjectAction, ObjectLinkAction):
+    """Delete: the object's confirmation page (gitops.removal)."""
+
+    def __init__(self):
+        delete = 'plugins:netbox_hedgehog:hedgehogresource_delete'
+        super().__init__(delete, label=_('Delete'), button_icon='trash-can-outline', button_class='danger')
 
 
 class ResourceCountsPanel(panels.ObjectPanel):
@@ -311,7 +319,7 @@ class ManagedFilePanel(panels.ObjectPanel):
     title = _('Managed file')
 
     def __init__(self):
-        super().__init__(actions=[CopyContent('managed_file'), EditManagedObject()])
+        super().__init__(actions=[CopyContent('managed_file'), EditManagedObject(), DeleteManagedObject()])
 
     def get_context(self, context):
         ctx = super().get_context(context)
