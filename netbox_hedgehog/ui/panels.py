@@ -55,6 +55,7 @@ class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     gitops_status = attrs.ChoiceAttr('gitops_status', label=_('GitOps status'))
     last_initialized = attrs.DateTimeAttr('last_initialized', label=_('Last initialized'))
     last_ingested = attrs.DateTimeAttr('last_ingested', label=_('Last ingested'))
+    self_healing = attrs.BooleanAttr('self_healing', label=_('Self-healing'))
     description = attrs.TextAttr('description')
 
 
