@@ -347,4 +347,3 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
 
     def break_HEALTH_PATTERN_HEALTH_JOB_STALE(self, minutes_ago=31):
         self.record_check(minutes_ago)
-
