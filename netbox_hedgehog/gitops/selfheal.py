@@ -12,7 +12,6 @@ of those records, and the metrics count them.
 """
 
 import uuid
-from collections import Counter
 
 from core.choices import ObjectChangeActionChoices
 from core.models import ObjectChange, ObjectType
@@ -74,17 +73,27 @@ def _shown(fabric, change):
 
 
 def _record_change(fabric, changes, request_id):
-    """One change record on the fabric for the repairs: each one when they fit the message, else counts."""
-    listed = '; '.join(f'{change.action} {_safe(fabric, change.path)}' for change in changes)
-    message = f'{REPAIRED_BY}: {listed}'
-    if len(message) > MESSAGE_LENGTH:
-        counted = Counter(change.action for change in changes)
-        message = f'{REPAIRED_BY}: ' + ', '.join(f'{count} {action}' for action, count in counted.items())
+    """One change record on the fabric for the repairs: each one, as far as the message holds them."""
     record = fabric.to_objectchange(ObjectChangeActionChoices.ACTION_UPDATE)
     record.user_name = AUTHOR
     record.request_id = request_id or uuid.uuid4()
-    record.message = message[:MESSAGE_LENGTH]
+    record.message = _message([f'{change.action} {_safe(fabric, change.path)}' for change in changes])
     record.save()
+
+
+def _message(repairs):
+    """'repaired by ...: create managed/externals; move managed/vpcs/a.yaml (+3 more)', within the field."""
+    prefix = f'{REPAIRED_BY}: '
+    if len(whole := prefix + '; '.join(repairs)) <= MESSAGE_LENGTH:
+        return whole
+    room = MESSAGE_LENGTH - len(prefix) - len(f' (+{len(repairs)} more)')
+    listed, used = [], 0
+    for repair in repairs:
+        used += len(repair) + (2 if listed else 0)
+        if used > room:
+            break
+        listed.append(repair)
+    return f'{prefix}{"; ".join(listed) or f"{len(repairs)} repairs"} (+{len(repairs) - len(listed)} more)'
 
 
 def _repair_records(**filters):

@@ -91,6 +91,14 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
     def report(self):
         return check_fabric(self.fabric)
 
+    def run_job(self):
+        """Run the scheduled health check now: (its Job, its log lines)."""
+        with self.assertLogs('netbox.jobs.HealthCheckJob', 'INFO') as logs:
+            job = HealthCheckJob.enqueue(immediate=True)
+        job.refresh_from_db()
+        self.fabric.refresh_from_db()
+        return job, logs.output
+
     def codes(self):
         return {finding.code for finding in self.report().findings}
 
