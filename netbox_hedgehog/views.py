@@ -2,8 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db.models import F, Func, IntegerField
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
 from netbox.models.deletion import CountOnly
@@ -23,6 +25,7 @@ from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
 from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
+from .gitops.health_report import markdown_report
 from .gitops.lock import FabricLocked
 from .gitops.tree import RAW, UnsafePathError
 from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
@@ -44,6 +47,7 @@ from .ui.panels import (
     RunCountsPanel,
     RunFindingsPanel,
     RunProvenancePanel,
+    SelfHealingPanel,
     finding_rows,
 )
 
@@ -296,22 +300,25 @@ class HedgehogFabricTestConnectionView(FabricActionView):
 HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
 
 
-@register_model_view(HedgehogFabric, 'health', path='health')
-class HedgehogFabricHealthView(generic.ObjectView):
-    """The Health tab: the health service's report, checked when the tab is opened.
+class SignedInOnlyMixin:
+    """A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
+    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in."""
 
-    A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
-    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in.
-    """
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+
+@register_model_view(HedgehogFabric, 'health', path='health')
+class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
+    """The Health tab: the health service's report, checked when the tab is opened; below it the
+    self-healing panel (last automatic repairs, the report download)."""
 
     queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_health.html'
     tab = ViewTab(label=_('Health'), weight=600)
-
-    def get(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().get(request, *args, **kwargs)
+    layout = layout.Layout(layout.Row(layout.Column(SelfHealingPanel())))
 
     def get_extra_context(self, request, instance):
         report = check_fabric(instance)
@@ -328,6 +335,24 @@ class HedgehogFabricHealthView(generic.ObjectView):
             'fixable': sum(finding['fixable'] for finding in findings),
             'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),
         }
+
+
+@register_model_view(HedgehogFabric, 'health_report', path='health/report')
+class HedgehogFabricHealthReportView(SignedInOnlyMixin, BaseObjectView):
+    """The Health tab's download: the Markdown health report, as `hedgehog health --report` writes it, for
+    whoever may view the fabric (and so its Health tab)."""
+
+    queryset = HedgehogFabric.objects.all()
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'view')
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        response = HttpResponse(markdown_report([fabric]), content_type='text/markdown; charset=utf-8')
+        stamp = timezone.now().strftime('%Y%m%dT%H%M%SZ')
+        response['Content-Disposition'] = f'attachment; filename="{fabric.name}-health-{stamp}.md"'
+        return response
 
 
 #
