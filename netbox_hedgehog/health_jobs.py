@@ -75,9 +75,9 @@ def record(fabric, log=logger, request_id=None):
 
 
 def summary(report):
-    """What a job records per fabric: the report without its findings (those can be thousands)."""
+    """What a job records per fabric: the report without its findings (those can be thousands) and patterns."""
     data = report.as_dict()
-    del data['findings']
+    del data['findings'], data['patterns']
     return data
 
 

@@ -332,6 +332,7 @@ class HealthReport:
             'counts': self.counts(),
             'stats': self.stats,
             'findings': [finding.as_dict() for finding in self.findings],
+            'patterns': [pattern.as_dict() for pattern in self.patterns],
         }
 
 

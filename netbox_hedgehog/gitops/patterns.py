@@ -143,6 +143,8 @@ class Pattern:
     first_seen: datetime
     last_seen: datetime
     file: str = ''
+    # What `count` counts: ingestion runs, health checks, or the checks that did not run.
+    unit: str = 'runs'
 
     @property
     def cause(self):
@@ -154,7 +156,7 @@ class Pattern:
 
     @property
     def evidence(self):
-        return f'{self.count} times, first seen {_when(self.first_seen)}, last seen {_when(self.last_seen)}'
+        return f'{self.count} {self.unit}, first seen {_when(self.first_seen)}, last seen {_when(self.last_seen)}'
 
     def finding(self):
         known = PATTERN_CODES[self.code]
@@ -169,6 +171,7 @@ class Pattern:
             'first_seen': self.first_seen.isoformat(),
             'last_seen': self.last_seen.isoformat(),
             'file': self.file,
+            'unit': self.unit,
             'cause': self.cause,
             'remedy': self.remedy,
         }
@@ -237,7 +240,8 @@ def lock_held(samples, wait_seconds):
         f"{holder} has held the fabric's lock at {len(streak)} health checks in a row, for {_duration(held)} "
         f'(lock_wait_seconds is {wait_seconds})'
     )
-    return [Pattern('HEALTH_PATTERN_LOCK_HELD', summary, len(streak), streak[-1].checked, streak[0].checked)]
+    first, last = streak[-1].checked, streak[0].checked
+    return [Pattern('HEALTH_PATTERN_LOCK_HELD', summary, len(streak), first, last, unit='health checks')]
 
 
 def raw_growing(samples, runs, checks):
@@ -259,7 +263,7 @@ def raw_growing(samples, runs, checks):
         f'({(last.raw_backlog - first.raw_backlog) / hours:.1f} files an hour), with {ingested} ingestion run(s) '
         'meanwhile'
     )
-    return [Pattern('HEALTH_PATTERN_RAW_GROWING', summary, grew, first.checked, last.checked, 'raw/')]
+    return [Pattern('HEALTH_PATTERN_RAW_GROWING', summary, grew, first.checked, last.checked, 'raw/', 'health checks')]
 
 
 def disk_filling(samples, days_left):
@@ -283,10 +287,11 @@ def disk_filling(samples, days_left):
         return []
     summary = (
         f'Free disk under the tree fell from {ys[0] // 2**20} MiB to {ys[-1] // 2**20} MiB over {len(measured)} '
-        f'health checks ({per_day / 2**20:.0f} MiB a day): at this rate it is full in {left:.1f} day(s)'
+        f'health checks ({per_day / 2**20:.0f} MiB a day): at this rate it is full in '
+        f'{f"{left:.1f} day(s)" if left >= 1 else age_words(left * 86400)}'
     )
     first, last = measured[0].checked, measured[-1].checked
-    return [Pattern('HEALTH_PATTERN_DISK_FILLING', summary, len(measured), first, last)]
+    return [Pattern('HEALTH_PATTERN_DISK_FILLING', summary, len(measured), first, last, unit='health checks')]
 
 
 def health_job_stale(history, interval_minutes):
@@ -301,7 +306,7 @@ def health_job_stale(history, interval_minutes):
     recorded = f'last recorded the fabric {_when(since)}' if history.last_recorded else 'never recorded the fabric'
     summary = f'The scheduled health check {recorded}, {_duration(age)} ago; it should run every {interval_minutes} min'
     missed = int(age / timedelta(minutes=interval_minutes))
-    return [Pattern('HEALTH_PATTERN_HEALTH_JOB_STALE', summary, missed, since, history.now)]
+    return [Pattern('HEALTH_PATTERN_HEALTH_JOB_STALE', summary, missed, since, history.now, unit='checks missed')]
 
 
 def _when(moment):

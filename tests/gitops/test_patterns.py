@@ -53,7 +53,7 @@ def test_a_file_rejected_three_runs_in_a_row_with_the_same_findings():
     assert 'VPC_VLAN_RANGE vlan 5000 is out of range' in pattern.summary
     finding = pattern.finding()
     assert (finding.severity, finding.file) == (Severity.WARNING, 'raw/a.yaml')
-    assert '3 times, first seen 2026-12-03 11:40 UTC, last seen 2026-12-03 12:00 UTC' in finding.message
+    assert '(3 runs, first seen 2026-12-03 11:40 UTC, last seen 2026-12-03 12:00 UTC)' in finding.message
     assert 'Likely cause: nobody corrected the file' in finding.message
     assert finding.hint == PATTERN_CODES['HEALTH_PATTERN_REJECTED_REPEATEDLY'].remedy
 
@@ -162,6 +162,12 @@ def test_disk_full_within_the_days_left_setting():
 
 def test_disk_full_just_after_the_days_left_setting_is_not_a_pattern():
     assert find_patterns(history(samples=disk(7.1)), LIMITS) == []
+
+
+def test_disk_full_within_a_day_says_the_hours():
+    (pattern,) = find_patterns(history(samples=disk(0.25)), LIMITS)
+    assert pattern.summary.endswith('at this rate it is full in 6 h 0 min')
+    assert pattern.evidence.startswith('4 health checks, first seen 2026-12-03 09:00 UTC')
 
 
 def test_disk_trend_needs_three_checks_and_a_fall():
