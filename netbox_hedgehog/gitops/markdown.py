@@ -40,31 +40,28 @@ def render(reports):
 def _fabric(report):
     health = report.health
     counts = health.counts()
-    lines = [
-        f'# Health of fabric {report.fabric}',
-        '',
-        f'Generated {_when(report.generated)}.',
-        '',
-        '## Status',
-        '',
-        '| Status | Score | Errors | Warnings | Info | Checked in | Self-healing |',
-        '|---|---|---|---|---|---|---|',
-        f'| {health.status} | {health.score} / 100 | {counts["error"]} | {counts["warning"]} | {counts["info"]} '
-        f'| {health.duration:.2f} s | {"on" if report.self_healing else "off"} |',
-        '',
-        '## Findings',
-        '',
+    lines = [f'# Health of fabric {report.fabric}', '', f'Generated {_when(report.generated)}.', '']
+    status = [
+        health.status,
+        f'{health.score} / 100',
+        counts['error'],
+        counts['warning'],
+        counts['info'],
+        f'{health.duration:.2f} s',
+        'on' if report.self_healing else 'off',
     ]
-    if health.findings:
-        lines += ['| Severity | Code | Location | Message | Hint |', '|---|---|---|---|---|']
-        lines += [
-            f'| {finding.severity} | `{finding.code}` | {_cell(finding.location)} | {_cell(finding.message)} '
-            f'| {_cell(finding.hint)} |'
-            for finding in health.findings
-        ]
-    else:
-        lines.append('No findings: the tree, its files and the index agree.')
-    lines += ['', '## Patterns', '']
+    lines += _table('Status', ('Status', 'Score', 'Errors', 'Warnings', 'Info', 'Checked in', 'Self-healing'), [status])
+    findings = [
+        (finding.severity, f'`{finding.code}`', finding.location, finding.message, finding.hint)
+        for finding in health.findings
+    ]
+    lines += _table(
+        'Findings',
+        ('Severity', 'Code', 'Location', 'Message', 'Hint'),
+        findings,
+        'No findings: the tree, its files and the index agree.',
+    )
+    lines += ['## Patterns', '']
     for pattern in health.patterns:
         where = f' ({pattern.file})' if pattern.file else ''
         lines += [
@@ -78,29 +75,34 @@ def _fabric(report):
         ]
     if not health.patterns:
         lines += ['No failure pattern across the recent runs and checks.', '']
-    lines += ['## Last runs', '']
-    if report.runs:
-        lines += ['| Run | Started | Status | Trigger | Counts | Git |', '|---|---|---|---|---|---|']
-        lines += [
-            f'| {run.id} | {_when(run.started)} | {run.status} | {_cell(run.trigger)} | {_cell(run.counts)} '
-            f'| {_cell(run.git)} |'
-            for run in report.runs
-        ]
+    runs = [(run.id, _when(run.started), run.status, run.trigger, run.counts, run.git) for run in report.runs]
+    lines += _table(
+        'Last runs', ('Run', 'Started', 'Status', 'Trigger', 'Counts', 'Git'), runs, 'No ingestion run yet.'
+    )
+    repairs = [(_when(when), what) for when, what in report.repairs]
+    nothing = 'No automatic repair yet.' if report.self_healing else 'No automatic repair: self-healing is off.'
+    lines += _table('Last repairs', ('When', 'Repaired by the scheduled health check'), repairs, nothing)
+    return '\n'.join(lines)
+
+
+def _table(title, header, rows, empty=''):
+    """A `## title` section: a table of `rows` under `header`, or the sentence `empty` when there are none."""
+    lines = [f'## {title}', '']
+    if rows:
+        lines += [_row(header), _row(['---'] * len(header)), *(_row(row) for row in rows)]
     else:
-        lines.append('No ingestion run yet.')
-    lines += ['', '## Last repairs', '']
-    if report.repairs:
-        lines += ['| When | Repaired by the scheduled health check |', '|---|---|']
-        lines += [f'| {_when(when)} | {_cell(what)} |' for when, what in report.repairs]
-    else:
-        lines.append('No automatic repair yet.' if report.self_healing else 'No automatic repair: self-healing is off.')
-    return '\n'.join(lines) + '\n'
+        lines.append(empty)
+    return [*lines, '']
+
+
+def _row(cells):
+    return '| ' + ' | '.join(_cell(cell) for cell in cells) + ' |'
 
 
 def _when(moment):
     return f'{moment:%Y-%m-%d %H:%M:%S} UTC'
 
 
-def _cell(text):
-    """`text` fit for a table cell: no pipe ends the cell early, no line break ends the row."""
-    return ' '.join(str(text or '').replace('|', '\\|').split()) or '-'
+def _cell(value):
+    """`value` fit for a table cell: no pipe ends the cell early, no line break ends the row."""
+    return ' '.join(str(value if value is not None else '').replace('|', '\\|').split()) or '-'
