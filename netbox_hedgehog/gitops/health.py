@@ -11,7 +11,8 @@ held one valid object at the time, and it carries the object's spec, so referenc
 managed objects are checked from the index without parsing anything.
 
 The checks are plain functions over paths, bytes and index rows; `check_fabric` gathers their
-inputs (the tree, the index, the last ingestion run, the lock) and adds them up.
+inputs (the tree, the index, the last ingestion run, the lock) and adds them up, with the failure
+patterns of the fabric's history (gitops/history.py, gitops/patterns.py: HEALTH_PATTERN_* codes).
 """
 
 import hashlib
