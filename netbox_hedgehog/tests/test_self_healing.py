@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog import check_settings, metrics
+from netbox_hedgehog.filtersets import HedgehogFabricFilterSet
 from netbox_hedgehog.gitops.selfheal import REPAIRED_BY
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin
@@ -132,6 +133,15 @@ class SelfHealingSettingTest(HealthyFabricMixin, TestCase):
             with self.subTest(name=name), override_settings(PLUGINS_CONFIG={'netbox_hedgehog': config}):
                 with self.assertRaisesMessage(ImproperlyConfigured, f"['{name}']"):
                     check_settings('netbox_hedgehog')
+
+
+class SelfHealingFilterTest(HealthyFabricMixin, TestCase):
+    def test_filters_by_self_healing(self):
+        HedgehogFabric.objects.create(name='dc2', self_healing=True)
+        fabrics = HedgehogFabric.objects.all()
+        for value, names in ((True, ['dc2']), (False, ['dc1'])):
+            filtered = HedgehogFabricFilterSet({'self_healing': value}, fabrics).qs
+            self.assertEqual([fabric.name for fabric in filtered], names)
 
 
 class SelfHealingPanelTest(HealthyFabricMixin, NetBoxTestCase):
