@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from prometheus_client import CollectorRegistry, generate_latest
+from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog import check_settings, metrics
@@ -142,6 +143,15 @@ class SelfHealingFilterTest(HealthyFabricMixin, TestCase):
         for value, names in ((True, ['dc2']), (False, ['dc1'])):
             filtered = HedgehogFabricFilterSet({'self_healing': value}, fabrics).qs
             self.assertEqual([fabric.name for fabric in filtered], names)
+
+
+class SelfHealingGraphQLTest(HealthyFabricMixin, APITestCase):
+    def test_the_field_and_its_filter(self):
+        self.add_permissions('netbox_hedgehog.view_hedgehogfabric')
+        HedgehogFabric.objects.create(name='dc2', self_healing=True)
+        query = '{hedgehog_fabric_list(filters: {self_healing: {exact: true}}) {name self_healing}}'
+        response = self.client.post('/graphql/', {'query': query}, content_type='application/json', **self.header)
+        self.assertEqual(response.json(), {'data': {'hedgehog_fabric_list': [{'name': 'dc2', 'self_healing': True}]}})
 
 
 class SelfHealingPanelTest(HealthyFabricMixin, NetBoxTestCase):
