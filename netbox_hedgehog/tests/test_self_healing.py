@@ -68,6 +68,9 @@ class SelfHealingTest(HealthyFabricMixin, TestCase):
         self.assertIn('action=move managed/vpcs/vpc-3.yaml from managed/switches/vpc-3.yaml', '\n'.join(repairs))
         self.assertIn('action=restore managed/servers/server-01.yaml from the index', '\n'.join(repairs))
         self.assertIn(f'self_repairs={len(repairs)}', lines[-1])
+        # The same lines on the job's Log tab.
+        logged = [entry['message'] for entry in job.log_entries if 'event=self_repair ' in entry['message']]
+        self.assertEqual(len(logged), len(repairs))
         (record,) = repair_records(self.fabric)
         self.assertEqual(record.changed_object, self.fabric)
         self.assertEqual(
