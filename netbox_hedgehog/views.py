@@ -6,6 +6,7 @@ from django.db.models import F, Func, IntegerField
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
@@ -27,6 +28,7 @@ from .gitops.deletion import fabric_records
 from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
+from .gitops.health_report import markdown_report
 from .gitops.lock import FabricLocked
 from .gitops.removal import DELETED, delete_managed_object
 from .gitops.tree import RAW, UnsafePathError
@@ -52,6 +54,7 @@ from .ui.panels import (
     RunCountsPanel,
     RunFindingsPanel,
     RunProvenancePanel,
+    SelfHealingPanel,
     finding_rows,
     read_managed_file,
 )
@@ -381,6 +384,16 @@ class HedgehogFabricTestConnectionView(FabricActionView):
 HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
 
 
+class SignedInOnlyMixin:
+    """A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
+    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+
 # The downloads of the Topology tab: ?format= -> (renderer, content type, file suffix).
 TOPOLOGY_FORMATS = {
     'svg': (to_svg, 'image/svg+xml', 'svg'),
@@ -390,7 +403,7 @@ TOPOLOGY_FORMATS = {
 
 
 @register_model_view(HedgehogFabric, 'topology', path='topology')
-class HedgehogFabricTopologyView(generic.ObjectView):
+class HedgehogFabricTopologyView(SignedInOnlyMixin, generic.ObjectView):
     """The Topology tab: the wiring drawn from the index (switches, connections, external attachments).
 
     `?format=svg|mermaid|dot` downloads the drawing. The picture is built from every Connection of the
@@ -402,8 +415,6 @@ class HedgehogFabricTopologyView(generic.ObjectView):
     tab = ViewTab(label=_('Topology'), weight=550, permission='netbox_hedgehog.view_hedgehogresource')
 
     def get(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
         if not request.user.has_perm('netbox_hedgehog.view_hedgehogresource'):
             return HttpResponseForbidden()
         if (wanted := request.GET.get('format')) in TOPOLOGY_FORMATS:
@@ -429,7 +440,7 @@ class HedgehogFabricTopologyView(generic.ObjectView):
 
 
 @register_model_view(HedgehogFabric, 'unmanaged', path='unmanaged')
-class HedgehogFabricUnmanagedView(generic.ObjectView):
+class HedgehogFabricUnmanagedView(SignedInOnlyMixin, generic.ObjectView):
     """The Unmanaged tab: the foreign documents kept in unmanaged/, each with why (gitops.unmanaged).
 
     It reads the tree: never for an anonymous visitor, who is sent to sign in (as on the Health tab).
@@ -439,11 +450,6 @@ class HedgehogFabricUnmanagedView(generic.ObjectView):
     template_name = 'netbox_hedgehog/hedgehogfabric_unmanaged.html'
     tab = ViewTab(label=_('Unmanaged'), weight=650)
 
-    def get(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().get(request, *args, **kwargs)
-
     def get_extra_context(self, request, instance):
         try:
             return {'listing': unmanaged_documents(instance), 'problem': None}
@@ -452,21 +458,14 @@ class HedgehogFabricUnmanagedView(generic.ObjectView):
 
 
 @register_model_view(HedgehogFabric, 'health', path='health')
-class HedgehogFabricHealthView(generic.ObjectView):
-    """The Health tab: the health service's report, checked when the tab is opened.
-
-    A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
-    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in.
-    """
+class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
+    """The Health tab: the health service's report, checked when the tab is opened; below it the
+    self-healing panel (last automatic repairs, the report download)."""
 
     queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_health.html'
     tab = ViewTab(label=_('Health'), weight=600)
-
-    def get(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().get(request, *args, **kwargs)
+    layout = layout.Layout(layout.Row(layout.Column(SelfHealingPanel())))
 
     def get_extra_context(self, request, instance):
         report = check_fabric(instance)
@@ -483,6 +482,24 @@ class HedgehogFabricHealthView(generic.ObjectView):
             'fixable': sum(finding['fixable'] for finding in findings),
             'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),
         }
+
+
+@register_model_view(HedgehogFabric, 'health_report', path='health/report')
+class HedgehogFabricHealthReportView(SignedInOnlyMixin, BaseObjectView):
+    """The Health tab's download: the Markdown health report, as `hedgehog health --report` writes it, for
+    whoever may view the fabric (and so its Health tab)."""
+
+    queryset = HedgehogFabric.objects.all()
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'view')
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        response = HttpResponse(markdown_report([fabric]), content_type='text/markdown; charset=utf-8')
+        stamp = timezone.now().strftime('%Y%m%dT%H%M%SZ')
+        response['Content-Disposition'] = f'attachment; filename="{fabric.name}-health-{stamp}.md"'
+        return response
 
 
 #

@@ -11,7 +11,8 @@ held one valid object at the time, and it carries the object's spec, so referenc
 managed objects are checked from the index without parsing anything.
 
 The checks are plain functions over paths, bytes and index rows; `check_fabric` gathers their
-inputs (the tree, the index, the last ingestion run, the lock) and adds them up.
+inputs (the tree, the index, the last ingestion run, the lock) and adds them up, with the failure
+patterns of the fabric's history (gitops/history.py, gitops/patterns.py: HEALTH_PATTERN_* codes).
 """
 
 import hashlib
@@ -41,6 +42,7 @@ from netbox_hedgehog.findings import (
 )
 from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
+from netbox_hedgehog.gitops.patterns import PATTERN_CODES, age_words, rejected_files
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.tree import (
     HNP,
@@ -265,6 +267,8 @@ CODES = {
     'HEALTH_DISK_LOW': HealthCode(
         E, 'Free disk space under the tree is below min_free_disk_bytes.', 'Free disk space or grow the volume.'
     ),
+    # Failure patterns across runs and checks (gitops/patterns.py): the hint is the remedy
+    **{code: HealthCode(known.severity, known.meaning, known.remedy) for code, known in PATTERN_CODES.items()},
 }
 
 
@@ -334,6 +338,8 @@ class HealthReport:
     stats: dict = field(default_factory=dict)
     # The Missing managed files behind the HEALTH_MANAGED_MISSING and HEALTH_INDEX_ROW_ORPHANED findings.
     missing: list = field(default_factory=list)
+    # The failure patterns (gitops/patterns.py) behind the HEALTH_PATTERN_* findings, with their evidence.
+    patterns: list = field(default_factory=list)
 
     @property
     def status(self):
@@ -360,6 +366,7 @@ class HealthReport:
             'counts': self.counts(),
             'stats': self.stats,
             'findings': [finding.as_dict() for finding in self.findings],
+            'patterns': [pattern.as_dict() for pattern in self.patterns],
         }
 
 
@@ -452,16 +459,21 @@ def index_rows(fabric):
     return [IndexRow(path, sha, kind, name, json.loads(text) if text else None) for path, sha, kind, name, text in rows]
 
 
-def check_fabric(fabric, *, under_lock=False):
-    """Run every check on `fabric` now. `under_lock`: the caller holds the fabric lock (fix, restore),
-    so a held lock does not mean an ingestion is running."""
-    from netbox_hedgehog.gitops.lock import is_locked
+def check_fabric(fabric, *, under_lock=False, scheduled=False):
+    """Run every check on `fabric` now, then add the failure patterns of its history (gitops/history.py).
+
+    `under_lock`: the caller holds the fabric lock (fix, restore), so a held lock does not mean an
+    ingestion is running. `scheduled`: the scheduled health check is the one checking (so it is running).
+    """
+    from netbox_hedgehog.gitops.history import fabric_patterns
+    from netbox_hedgehog.gitops.lock import lock_holder
 
     started = time.monotonic()
     now = timezone.now()
     findings, stats, missing = [], {}, []
-    running = not under_lock and is_locked(fabric)
-    stats['ingestion_running'] = running
+    holder = None if under_lock else lock_holder(fabric)
+    running = holder is not None
+    stats.update(ingestion_running=running, lock_holder=holder)
     if running:
         findings.append(_finding('HEALTH_INGESTION_RUNNING', f'An ingestion of {fabric.name} is running.'))
     # Only what is read: a run's provenance lists every document (megabytes for a large fabric).
@@ -486,7 +498,9 @@ def check_fabric(fabric, *, under_lock=False):
     with fabric.files() as tree:
         tree_findings, missing = _check_files(fabric, layout, tree, last_run, now, stats)
     findings += tree_findings
-    return HealthReport(fabric.name, in_file_order(findings), time.monotonic() - started, now, stats, missing)
+    patterns = fabric_patterns(fabric, now, stats, recording=scheduled)
+    findings += [pattern.finding() for pattern in patterns]
+    return HealthReport(fabric.name, in_file_order(findings), time.monotonic() - started, now, stats, missing, patterns)
 
 
 def _check_files(fabric, layout, tree, last_run, now, stats):
@@ -514,7 +528,7 @@ def _check_files(fabric, layout, tree, last_run, now, stats):
         findings += check_missing(missing)
         stats.update(managed_files=len(files), indexed=len(rows), managed_missing=len(missing))
     if tree.is_folder(RAW):
-        rejected = _rejections(last_run)
+        rejected = rejected_files(last_run.findings if last_run else ())
         findings += check_raw(raw_files(tree), rejected, now.timestamp(), _setting('raw_stale_minutes') * 60, stats)
     if tree.is_folder(UNMANAGED):
         findings += check_unmanaged(tree, stats)
@@ -540,15 +554,6 @@ def check_last_run(run):
     if run is None or run.status != IngestionStatusChoices.FAILED:
         return []
     return [_finding('HEALTH_INGESTION_FAILED', f'Ingestion run {run.pk} failed: {run.error or "no error recorded"}.')]
-
-
-def _rejections(run):
-    """{raw file: its error findings} of the last run (as dicts, the way runs store findings)."""
-    rejected = {}
-    for finding in run.findings if run else ():
-        if finding.get('severity') == str(Severity.ERROR):
-            rejected.setdefault(finding.get('file'), []).append(finding)
-    return rejected
 
 
 # --- the checks: plain functions over paths, bytes and rows --------------------------------------
@@ -789,19 +794,12 @@ def check_raw(files, rejected, now, stale_after, stats):
     )
     if waiting:
         code = 'HEALTH_RAW_STALE' if max(waiting) > stale_after else 'HEALTH_RAW_PENDING'
-        message = f'{len(waiting)} YAML file(s) wait for ingestion; the oldest for {_age(max(waiting))}.'
+        message = f'{len(waiting)} YAML file(s) wait for ingestion; the oldest for {age_words(max(waiting))}.'
         findings.append(_finding(code, message, file='raw/'))
     if ignored:
         message = f'{len(ignored)} file(s) here are never ingested: {", ".join(ignored[:5])}.'
         findings.append(_finding('HEALTH_RAW_IGNORED', message, file='raw/'))
     return findings
-
-
-def _age(seconds):
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f'{minutes} min'
-    return f'{minutes // 60} h {minutes % 60} min' if minutes < 48 * 60 else f'{minutes // 1440} days'
 
 
 def check_unmanaged(tree, stats):

@@ -8,6 +8,7 @@ import hashlib
 from contextlib import suppress
 from urllib.parse import urlencode
 
+from core.models import Job
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -24,6 +25,7 @@ from netbox_hedgehog.findings import Finding, page_hint
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog
+from netbox_hedgehog.gitops.selfheal import last_repairs
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused
 from netbox_hedgehog.gitops.upload import check_name, discarded_files
@@ -64,6 +66,7 @@ class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     gitops_status = attrs.ChoiceAttr('gitops_status', label=_('GitOps status'))
     last_initialized = attrs.DateTimeAttr('last_initialized', label=_('Last initialized'))
     last_ingested = attrs.DateTimeAttr('last_ingested', label=_('Last ingested'))
+    self_healing = attrs.BooleanAttr('self_healing', label=_('Self-healing'))
     description = attrs.TextAttr('description')
 
 
@@ -238,6 +241,28 @@ class RawFileFormPanel(panels.ObjectPanel):
 
     def should_render(self, context):
         return may_change(context)
+
+
+class SelfHealingPanel(panels.ObjectPanel):
+    """Below the Health tab: whether the fabric heals itself, its last automatic repairs (each linked to its job
+    for those who may see jobs) and the Markdown report to download."""
+
+    template_name = 'netbox_hedgehog/panels/self_healing.html'
+    title = _('Self-healing and report')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        fabric = ctx['object']
+        repairs = last_repairs(fabric)
+        jobs = {}
+        if ctx['request'].user.has_perm('core.view_job'):
+            jobs = dict(Job.objects.filter(job_id__in=[job for _, _, job in repairs]).values_list('job_id', 'pk'))
+        rows = [{'time': time, 'what': what, 'job': jobs.get(job)} for time, what, job in repairs]
+        return {
+            **ctx,
+            'repairs': rows,
+            'report_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_health_report', args=[fabric.pk]),
+        }
 
 
 #
