@@ -5,7 +5,7 @@ managed/ tree holds now; it is what `ingest --dry-run` prints and what apply car
 
 - A raw file is ingested whole or rejected whole: one document with an error keeps the entire
   file in raw/, untouched, with its findings.
-- Each document of an ingested file is `create`, `update` or `unchanged` (one of the 12 kinds,
+- Each document of an ingested file is `create`, `update` or `unchanged` (one of the managed kinds,
   bound for `managed/<dir>/<name>.yaml`), `duplicate` (an identical copy of a document earlier in
   the same run), or `foreign` (bound for `unmanaged/`, with the reason).
 - The same kind and name twice in one run with different content is a conflict: both files are

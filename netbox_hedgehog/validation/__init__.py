@@ -2,7 +2,7 @@
 
 Public API (ingestion, health and the `hedgehog validate` command use only these):
 
-- `classify(document) -> Classified`: one of the 12 kinds (maybe legacy) or foreign with a reason;
+- `classify(document) -> Classified`: one of the managed kinds (maybe legacy) or foreign with a reason;
 - `validate_document(document) -> list[Finding]`: apiVersion/kind, metadata, structure and the
   kind's semantic rules, after Hedgehog's defaulting;
 - `validate_set(documents) -> list[Finding]`: the above for each document plus the cross-object
