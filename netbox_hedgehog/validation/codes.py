@@ -260,6 +260,11 @@ _VALIDATION_CODES = {
         E, 'A Gateway BGP neighbor lacks a unicast IPv4 address or an ASN.', 'Give each neighbor an ip and an asn.'
     ),
     'GATEWAY_GROUPS': Code(E, 'A Gateway lists the same group twice.', 'List each gateway group once.'),
+    'GATEWAY_ADDRESS_IN_USE': Code(
+        E,
+        'A Gateway protocolIP, vtepIP or vtepMAC is already used by another Gateway (the IPs: or by a Switch).',
+        'Give each gateway its own addresses and MAC, outside those of the switches.',
+    ),
     'GWPEER_SIDES': Code(
         E,
         'A GatewayPeering must name exactly 2 sides (VPCs, or Externals as ext.<name>).',

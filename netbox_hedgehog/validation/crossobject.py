@@ -83,6 +83,7 @@ def check_set(checked, context=(), scope=DEFAULT_SCOPE):
     connections = index.of_kind('Connection')
     _check_ports_in_use(connections, newcomers)
     _check_link_ips_in_use(connections, newcomers)
+    _check_gateway_addresses_in_use(index.of_kind('Gateway') + index.of_kind('Switch'), newcomers)
 
 
 def referenced(kind, spec):
@@ -420,6 +421,28 @@ def _check_acl_subnets(spec, vpcs, add):
                 if subnet and subnet not in vpcs[side]:
                     path = f'spec.acl.rules[{position}].match.{direction}[{index}].vpcSubnet'
                     add('REF_CONFLICT', path, f'VPC {side} has no subnet {subnet!r}.')
+
+
+def _address_claims(item):
+    """A Gateway's or Switch's protocolIP and vtepIP (as addresses) and a Gateway's vtepMAC (lowercase)."""
+    spec = _dict(item.obj.get('spec'))
+    for field in ('protocolIP', 'vtepIP'):
+        address = parse_interface(spec.get(field))
+        if address is not None:
+            yield (field, address.ip), f'spec.{field}', str(address.ip)
+    mac = spec.get('vtepMAC')
+    if item.classified.kind.kind == 'Gateway' and isinstance(mac, str) and mac:
+        yield ('vtepMAC', mac.lower().replace('-', ':')), 'spec.vtepMAC', mac
+
+
+def _check_gateway_addresses_in_use(devices, newcomers):
+    """As the fabric's Gateway Validate with a cluster: a gateway's protocol IP, VTEP IP and VTEP MAC are its
+    own among the gateways, and its IPs among the switches too (they share the ranges)."""
+    gateways = {id(item) for item in devices if item.classified.kind.kind == 'Gateway'}
+    kind_of = {item.classified.name: item.classified.kind.kind for item in devices}
+    for item, path, shown, others in _clashes(devices, newcomers & gateways, _address_claims, lambda name, _: name):
+        named = ', '.join(f'{kind_of[name]} {name}' for name, _, _ in others)
+        item.add('GATEWAY_ADDRESS_IN_USE', path, f'{shown} is already used by {named}.')
 
 
 # Rules that compare an object with the objects it refers to (REF_CONFLICT and the like); whether those

@@ -273,7 +273,10 @@ def test_gateway_rule_flags_the_near_miss_only(rule):
 
 
 def test_every_gateway_code_has_a_test():
-    assert {code for code in CODES if code.startswith(('GATEWAY_', 'GWPEER_'))} == {rule[0] for rule in RULES}
+    across_documents = {'GATEWAY_ADDRESS_IN_USE'}  # test_a_gateways_addresses_are_its_own below
+    assert {code for code in CODES if code.startswith(('GATEWAY_', 'GWPEER_'))} - across_documents == {
+        rule[0] for rule in RULES
+    }
 
 
 def test_an_unhydrated_gateway_as_the_lab_writes_it_is_valid():
@@ -382,3 +385,24 @@ def test_acl_rules_match_subnets_of_the_side_they_name():
         if code == 'REF_CONFLICT'
     ]
     assert found == [('spec.acl.rules[0].match.dst[0].vpcSubnet', "VPC vpc-01 has no subnet 'other'.")]
+
+
+def in_use(*objects):
+    return [
+        (f.document, f.path, f.message) for f in validate_set(documents(*objects)) if f.code == 'GATEWAY_ADDRESS_IN_USE'
+    ]
+
+
+def test_a_gateways_addresses_are_its_own():
+    second = gateway(protocolIP='172.30.8.3/32', vtepIP='172.30.12.3/32', vtepMAC='ca:fe:00:00:00:02')
+    leaf = obj('Switch', 'leaf-01', {'role': 'server-leaf', 'profile': 'vs', 'protocolIP': '172.30.8.1/32'})
+    assert in_use(GROUP, obj('Gateway', 'gateway-1', GATEWAY), obj('Gateway', 'gateway-2', second), leaf) == []
+    same_mac = {**second, 'vtepMAC': 'CA:FE:00:00:00:01'}  # the same MAC, written in capitals
+    assert in_use(GROUP, obj('Gateway', 'gateway-1', GATEWAY), obj('Gateway', 'gateway-2', same_mac)) == [
+        (1, 'spec.vtepMAC', 'ca:fe:00:00:00:01 is already used by Gateway gateway-2.'),
+        (2, 'spec.vtepMAC', 'CA:FE:00:00:00:01 is already used by Gateway gateway-1.'),
+    ]
+    taken = obj('Switch', 'leaf-01', {'role': 'server-leaf', 'profile': 'vs', 'vtepIP': '172.30.12.2/32'})
+    assert in_use(GROUP, obj('Gateway', 'gateway-1', GATEWAY), taken) == [
+        (1, 'spec.vtepIP', '172.30.12.2 is already used by Switch leaf-01.')
+    ]
