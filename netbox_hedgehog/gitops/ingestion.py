@@ -421,10 +421,10 @@ class _Ingestion:
                 data, before, after = self.files.read_with_stat(path)
             except OSError:
                 continue
-            document = adoptable_document(data) if _identity(after) == _identity(before) else None
-            if document is not None:
+            found = adoptable_document(data, path) if _identity(after) == _identity(before) else None
+            if found is not None:
+                document, classified = found
                 self.raw_identities[path] = _identity(before)
-                classified = classify(read_documents(document, path).documents[0])
                 adoptable.append((RawFile(path, document), (classified.kind.kind, classified.name)))
         return adoptable
 

@@ -222,17 +222,18 @@ def managed_target(kind, name):
     return f'{MANAGED}/{kind.directory}/{name}.yaml'
 
 
-def adoptable_document(data):
-    """The document text of an unmanaged/ file's bytes, without the reason header ingestion wrote above it,
-    when that document is of a kind this plugin manages now (it was foreign when it was filed); else None."""
-    text = data.decode('utf-8', 'replace')
-    header, newline, document = text.partition('\n')
-    if not header.startswith(FOREIGN_HEADER) or not newline:
+def adoptable_document(data, path):
+    """(document bytes, its Classified) of the unmanaged/ file `path` holding `data`, without the reason header
+    ingestion wrote above the document, when that document is of a kind this plugin manages now (it was
+    foreign when it was filed); else None."""
+    header, newline, document = data.partition(b'\n')
+    if not header.startswith(FOREIGN_HEADER.encode()) or not newline:
         return None
-    result = read_documents(document.encode(), 'unmanaged')
-    if len(result.documents) != 1 or result.findings or classify(result.documents[0]).is_foreign:
+    result = read_documents(document, path)
+    if len(result.documents) != 1 or result.findings:
         return None
-    return document.encode()
+    classified = classify(result.documents[0])
+    return None if classified.is_foreign else (document, classified)
 
 
 def adoption_offer(path, kind, name):
