@@ -22,7 +22,7 @@ from .test_ingestion_corpus import CORPUS
 from .utils import TemporaryGitopsRootMixin, run_command, snapshot
 
 LAB_WIRING = CORPUS / 'docs_build-wiring_sample-spine-leaf.yaml'
-SOURCE = '---\n'.join((samples.NAMESPACES, samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_GATEWAY))
+SOURCE = '---\n'.join((samples.NAMESPACES, samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_FOREIGN))
 
 
 def ingested(name, text):
