@@ -56,8 +56,9 @@ READ_FAILED = 'INGEST_READ_FAILED'
 WRITE_FAILED = 'INGEST_WRITE_FAILED'
 # A document in unmanaged/ of a kind managed now: the run offers to move it (adopt_unmanaged).
 ADOPTABLE = 'INGEST_ADOPTABLE'
-# The first line of every unmanaged/ file: why its document is kept there (the reason follows).
-FOREIGN_HEADER = '# Not a Hedgehog fabric object ('
+# The first line of every unmanaged/ file: why its document is kept there (gitops.unmanaged reads it back).
+FOREIGN_HEADER = '# Not a Hedgehog fabric object ({reason}); kept here, not applied.'
+_FOREIGN_HEADER_START = FOREIGN_HEADER.partition('{reason}')[0].encode()
 
 
 class Unreadable(str):
@@ -230,7 +231,7 @@ def adoptable_document(data, path):
     ingestion wrote above the document, when that document is of a kind this plugin manages now (it was
     foreign when it was filed); else None."""
     header, newline, document = data.partition(b'\n')
-    if not header.startswith(FOREIGN_HEADER.encode()) or not newline:
+    if not header.startswith(_FOREIGN_HEADER_START) or not newline:
         return None
     result = read_documents(document, path)
     if len(result.documents) != 1 or result.findings:
@@ -567,10 +568,6 @@ def _foreign(entry):
         sha256,
         reason=classified.reason,
     )
-
-
-# The first line of a foreign document's file in unmanaged/ (gitops.unmanaged reads the reason back).
-FOREIGN_HEADER = '# Not a Hedgehog fabric object ({reason}); kept here, not applied.'
 
 
 def _foreign_file(document, classified):
