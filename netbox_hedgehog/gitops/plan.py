@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from netbox_hedgehog.findings import Finding, Severity, has_errors, in_file_order
+from netbox_hedgehog.findings import Finding, Severity, action, has_errors, in_file_order
 from netbox_hedgehog.gitops.tree import MANAGED, UNMANAGED
 from netbox_hedgehog.gitops.treefs import raw_link_finding as _raw_link_finding
 from netbox_hedgehog.validation import classify, is_file_name_safe, validate_set
@@ -56,6 +56,9 @@ READ_FAILED = 'INGEST_READ_FAILED'
 WRITE_FAILED = 'INGEST_WRITE_FAILED'
 # A document in unmanaged/ of a kind managed now: the run offers to move it (adopt_unmanaged).
 ADOPTABLE = 'INGEST_ADOPTABLE'
+ADOPT_ACTION = action(
+    'the Move to managed/ button of the Unmanaged tab', '`netbox hedgehog ingest <fabric> --adopt-unmanaged --dry-run`'
+)
 # The first line of every unmanaged/ file: why its document is kept there (gitops.unmanaged reads it back).
 FOREIGN_HEADER = '# Not a Hedgehog fabric object ({reason}); kept here, not applied.'
 _FOREIGN_HEADER_START = FOREIGN_HEADER.partition('{reason}')[0].encode()
@@ -248,7 +251,7 @@ def adoption_offer(path, kind, name):
         f'{path} holds {kind} {name}, a kind this plugin manages now: ingesting with adopt_unmanaged moves it '
         'to managed/.',
         path,
-        hint='See the plan first: hedgehog ingest <fabric> --adopt-unmanaged --dry-run.',
+        hint=f'See the plan first: {ADOPT_ACTION}.',
     )
 
 

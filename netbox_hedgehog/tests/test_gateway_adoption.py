@@ -10,7 +10,12 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
+import django_rq
+from core.models import Job
 from django.test import TestCase
+from django.urls import reverse
+from rq.job import Job as RQJob
+from utilities.testing import TestCase as UtilitiesTestCase
 
 from netbox_hedgehog import kinds
 from netbox_hedgehog.gitops.ingestion import PROVENANCE_LOG, ingest
@@ -138,3 +143,41 @@ class GatewayAdoptionTest(TemporaryGitopsRootMixin, TestCase):
         code, out, _ = run_command('hedgehog', 'ingest', 'dc1', '--adopt-unmanaged')
         self.assertEqual(code, 0)
         self.assertEqual(list((self.tree / 'unmanaged').glob('*.yaml')), [])
+
+
+@unittest.skipUnless(OVERLAY.is_file(), f'shared corpus file not found at {OVERLAY}')
+class GatewayAdoptionPageTest(TemporaryGitopsRootMixin, UtilitiesTestCase):
+    """The same from the Unmanaged tab: its Move to managed/ button, the dry run page, then the ingestion job."""
+
+    user_permissions = ('netbox_hedgehog.view_hedgehogfabric',)
+
+    def setUp(self):
+        super().setUp()
+        self.fabric = HedgehogFabric.objects.create(name='dc1')
+        self.tree = self.fabric.layout().path
+        (self.tree / 'raw' / 'wiring-gateway.yaml').write_bytes(OVERLAY.read_bytes())
+        with mock.patch.object(kinds, 'resolve', before_the_gateway_kinds):
+            ingest(self.fabric, trigger='test')
+        self.url = reverse('plugins:netbox_hedgehog:hedgehogfabric_adopt', args=[self.fabric.pk])
+        self.tab = reverse('plugins:netbox_hedgehog:hedgehogfabric_unmanaged', args=[self.fabric.pk])
+
+    def test_view_only_users_cannot_move(self):
+        self.assertNotIn(self.url, self.client.get(self.tab).content.decode())
+        self.assertEqual(self.client.get(self.url).status_code, 403)
+        self.assertEqual(self.client.post(self.url).status_code, 403)
+
+    def test_the_dry_run_page_then_the_job(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        self.assertIn(self.url, self.client.get(self.tab).content.decode())
+        before = snapshot(self.tree)
+        page = self.client.get(self.url).content.decode()
+        for target, (kind, name, _) in ADOPTED.items():
+            self.assertIn(f'create {kind} {name} &rarr; <code>{target}</code>', page)
+        self.assertEqual(snapshot(self.tree), before)  # the dry run changed nothing
+        with self.captureOnCommitCallbacks(execute=True):  # NetBox puts the job in the queue on commit
+            response = self.client.post(self.url)
+        self.assertEqual(response.status_code, 302)
+        job = Job.objects.get(name='Hedgehog ingestion', object_id=self.fabric.pk)
+        queued = RQJob.fetch(str(job.job_id), connection=django_rq.get_connection(job.queue_name))
+        self.addCleanup(queued.delete)
+        self.assertEqual((queued.kwargs['adopt_unmanaged'], queued.kwargs['trigger']), (True, 'ui'))

@@ -66,7 +66,8 @@ class FixTest(HealthyFabricMixin, TestCase):
         manifest = self.tree / '.hnp' / 'manifest.yaml'
         manifest.write_text(manifest.read_text().replace(f'layout_version: {LAYOUT_VERSION}\n', ''))
         missing = [f.file for f in self.report().findings if f.code == 'HEALTH_DIR_MISSING']
-        self.assertEqual(missing, ['managed/gateways/', 'managed/gatewaygroups/', 'managed/gatewaypeerings/'])
+        # Findings come by file and line (findings.in_file_order).
+        self.assertEqual(missing, ['managed/gatewaygroups/', 'managed/gatewaypeerings/', 'managed/gateways/'])
         before = snapshot(self.tree)
 
         result = fix(self.fabric)
