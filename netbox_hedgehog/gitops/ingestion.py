@@ -74,7 +74,7 @@ from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
-from netbox_hedgehog.validation import classify, validate_document
+from netbox_hedgehog.validation import classify, reference_keys, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
 
 __all__ = (
@@ -784,6 +784,7 @@ def _row_fields(data, target, sha256):
         'namespace': metadata.get('namespace') or 'default',
         'api_version': data['apiVersion'],
         'spec': data.get('spec'),
+        'reference_keys': reference_keys(data['kind'], data.get('spec')),
         'managed_path': target,
         'sha256': sha256,
     }
