@@ -8,12 +8,15 @@ per fabric. `register()` hooks the job and the Prometheus collector into NetBox;
 `ready()` calls it.
 
 Monitoring reads these stored results (`stored_health` for the API's `health/`, the metrics), so
-no anonymous or frequent request ever runs a check.
+no anonymous or frequent request ever runs a check. Each check also stores the fabric's whole report
+(`store_report`, a FabricHealth row), which the Health tab shows: opening the tab never walks the tree.
+`FabricHealthJob` checks one fabric now (the tab's Check now button).
 """
 
 import logging
 
 from core.choices import JobStatusChoices
+from core.exceptions import JobFailed
 from core.models import Job
 from netbox.jobs import JobRunner, system_job
 from netbox.plugins import get_plugin_config
@@ -21,7 +24,16 @@ from netbox.plugins import get_plugin_config
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
 
-__all__ = ('HealthCheckJob', 'latest_summaries', 'record', 'register', 'stored_health', 'summary')
+__all__ = (
+    'FabricHealthJob',
+    'HealthCheckJob',
+    'latest_summaries',
+    'record',
+    'register',
+    'store_report',
+    'stored_health',
+    'summary',
+)
 
 logger = logging.getLogger('netbox_hedgehog.health')
 
@@ -47,9 +59,28 @@ class HealthCheckJob(JobRunner):
         self.job.data = {'fabrics': summaries}
 
 
+class FabricHealthJob(JobRunner):
+    """Check one fabric now (the Health tab's Check now button): the tab then shows this check's report."""
+
+    class Meta:
+        name = 'Hedgehog health check of a fabric'
+
+    def run(self, *args, **kwargs):
+        from netbox_hedgehog.models.fabric import gitops_root
+
+        fabric = self.job.object
+        try:
+            report = record(fabric, self.logger)
+        except Exception as exc:  # the job's page shows its error: no server path in it, the details in the log
+            logger.exception('fabric=%s event=health_check_failed', fabric.name)
+            raise JobFailed(public_message(exc, fabric.tree_path, gitops_root())) from None
+        self.job.data = summary(report)
+
+
 def record(fabric, log=logger):
-    """Check `fabric`, update its GitOps status, log one line; returns the HealthReport."""
+    """Check `fabric`, store its report, update its GitOps status, log one line; returns the HealthReport."""
     report = check_fabric(fabric)
+    store_report(fabric, report)
     changed = update_fabric_status(fabric, report)
     counts = report.counts()
     codes = {}
@@ -63,6 +94,14 @@ def record(fabric, log=logger):
         f'codes={",".join(f"{code}:{n}" for code, n in sorted(codes.items())) or "-"}'
     )
     return report
+
+
+def store_report(fabric, report):
+    """Keep `report` as the fabric's latest check (findings and missing files included) for the Health tab."""
+    from netbox_hedgehog.models import FabricHealth
+
+    stored = {**report.as_dict(), 'missing': [item._asdict() for item in report.missing]}
+    FabricHealth.objects.update_or_create(fabric_id=fabric.pk, defaults={'checked': report.checked, 'report': stored})
 
 
 def summary(report):
