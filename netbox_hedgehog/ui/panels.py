@@ -22,7 +22,7 @@ from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
-from netbox_hedgehog.gitops.ingestion import raw_backlog
+from netbox_hedgehog.gitops.ingestion import raw_backlog_page
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused
 from netbox_hedgehog.gitops.upload import check_name
@@ -33,6 +33,8 @@ from netbox_hedgehog.resource_references import resource_references
 from netbox_hedgehog.tables.run import counts_summary, flatten_counts
 
 SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
+# Files of raw/ the fabric page lists (with their findings); the rest are counted.
+BACKLOG_SHOWN = 100
 
 
 def finding_rows(findings):
@@ -135,7 +137,8 @@ def may_change(context):
 
 class RawBacklogPanel(panels.ObjectPanel):
     """The files waiting in raw/ now, each with what the last run found wrong with it and, for those who may
-    change the fabric, a link to correct it in place."""
+    change the fabric, a link to correct it in place. The first BACKLOG_SHOWN by path, and how many more wait:
+    the fabric page is opened far more often than a large input is dropped into raw/."""
 
     template_name = 'netbox_hedgehog/panels/raw_backlog.html'
     title = _('Waiting in raw/')
@@ -144,9 +147,9 @@ class RawBacklogPanel(panels.ObjectPanel):
         ctx = super().get_context(context)
         fabric = ctx['object']
         try:
-            backlog, problem = raw_backlog(fabric), None
+            (backlog, total), problem = raw_backlog_page(fabric, BACKLOG_SHOWN), None
         except (UnsafePathError, OSError) as exc:
-            backlog, problem = [], error_detail(context['request'], exc, fabric)
+            (backlog, total), problem = ([], 0), error_detail(context['request'], exc, fabric)
         upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
         editable = may_change(context)
         files = [
@@ -160,7 +163,7 @@ class RawBacklogPanel(panels.ObjectPanel):
             }
             for entry in backlog
         ]
-        return {**ctx, 'files': files, 'problem': problem}
+        return {**ctx, 'files': files, 'problem': problem, 'more': total - len(files)}
 
 
 class RawFileFormPanel(panels.ObjectPanel):
