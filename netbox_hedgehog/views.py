@@ -380,7 +380,10 @@ class HedgehogResourceListView(generic.ObjectListView):
 
 @register_model_view(HedgehogResource)
 class HedgehogResourceView(generic.ObjectView):
-    queryset = HedgehogResource.objects.select_related('fabric', 'last_run__fabric')
+    # The last run is a link: its findings and provenance (megabytes for a large run) stay in the database.
+    queryset = HedgehogResource.objects.select_related('fabric', 'last_run__fabric').defer(
+        *(f'last_run__{name}' for name in RUN_SUMMARY_ONLY)
+    )
     template_name = 'generic/object.html'
     actions = ()
     layout = layout.SimpleLayout(
