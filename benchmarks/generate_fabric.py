@@ -5,7 +5,7 @@ static externals, servers on unbundled, bundled and ESLAG connections, VPCs with
 peerings. Every reference resolves inside the generated set, VLANs and subnets are unique, and
 fabric links carry /31 addresses, so the whole set validates without errors or warnings.
 
-    python benchmarks/generate_fabric.py OUT_DIR [--size small|large] [--seed N]
+    python benchmarks/generate_fabric.py OUT_DIR [--size small|large|half|xlarge] [--seed N]
 
 or from Python: `write_fabric(folder, size='large', seed=0) -> FabricStats`.
 """
@@ -46,6 +46,10 @@ SIZES = {
     # on ports E1/3-E1/48 (the uplinks are E1/49 and up); the VPCs' VLANs fit the namespace's 2000.
     'xlarge': Shape(
         spines=8, racks=396, servers_per_rack=46, vpcs=900, attachments_per_server=3, peerings=400, vpcs_per_file=5
+    ),
+    # ~50k documents, half the xlarge one: two of them ingested at once by two workers (bench_scale.py --workers).
+    'half': Shape(
+        spines=8, racks=198, servers_per_rack=46, vpcs=450, attachments_per_server=3, peerings=200, vpcs_per_file=5
     ),
 }
 
