@@ -8,12 +8,18 @@ temporary gitops_root). Prints, for one new fabric:
 - parse:     a bare CSafeLoader parse of the raw files (best of 2), the unit of the ratios;
 - ingest:    first ingest and re-ingest of the same input as ratios to parse (targets <= 4x, <= 0.3x),
              and the peak RSS growth of this process during the first ingest (target <= 400 MB);
-- health and re-index of the unchanged tree as ratios to parse (target <= 0.5x for health);
+- health (a check stored for the Health tab, as the health job does it) and re-index of the unchanged tree
+  as ratios to parse (target <= 0.5x for health);
 - the fabric page, the resource list filtered by the fabric, a resource page, the Health tab and the
   API's first resource page (limit 50): ms (best of --repeat, after one warm-up) and query count
   (target <= 1 s each, a count that does not grow with the fabric);
 - the fabric's deletion through its delete page (change logging on): time and peak RSS growth
   (targets <= 5 s, <= 200 MB).
+
+With --workers instead: two RQ workers (separate `netbox rqworker --burst` processes, the same database, each
+its own gitops_root, the fabrics' git remotes as the shared state) ingest two fabrics of --workers-size (default
+`half`, about 50k documents) at once, against one worker ingesting one such fabric alone: the time from the first
+job's start to the last one's end, and their ratio (target: about 1, on a machine with a core per worker).
 
 The machine's load average is printed too: on a shared machine, the neighbours are in every figure.
 """
@@ -22,10 +28,14 @@ import argparse
 import gc
 import os
 import shutil
+import subprocess
+import tempfile
 import time
+from contextlib import ExitStack
+from pathlib import Path
 
 import yaml
-from django_setup import setup, temporary_gitops_root
+from django_setup import REPO, setup, temporary_gitops_root
 from timing import best_of, reset_peak_rss, rss_mb
 
 TARGETS = {'ingest': 4, 'reingest': 0.3, 'health': 0.5}
@@ -71,15 +81,22 @@ def main():
     parser.add_argument('--size', default='xlarge')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--workers', action='store_true', help='the two-worker figure instead of the single fabric')
+    parser.add_argument('--workers-size', default='half')
     args = parser.parse_args()
     setup()
+    if args.workers:
+        print(f'load average at start: {" ".join(f"{v:.1f}" for v in os.getloadavg())} ({os.cpu_count()} cores)')
+        two_workers(args.workers_size, args.seed)
+        print(f'load average at end: {" ".join(f"{v:.1f}" for v in os.getloadavg())}')
+        return
     from django.test import Client
     from django.urls import reverse
     from generate_fabric import write_fabric
     from users.models import User
 
-    from netbox_hedgehog.gitops.health import check_fabric
     from netbox_hedgehog.gitops.ingestion import ingest, reindex
+    from netbox_hedgehog.health_jobs import record
     from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 
     print(f'load average at start: {" ".join(f"{v:.1f}" for v in os.getloadavg())} ({os.cpu_count()} cores)')
@@ -96,7 +113,8 @@ def main():
             write_fabric(fabric.layout().raw, args.size, args.seed)
             os.sync()
             again, reingest_s, _ = measured(ingest, fabric, trigger='benchmark')
-            report, health_s, _ = measured(check_fabric, fabric)
+            # What the scheduled health job (or Check now) does: check, and store the report the Health tab shows.
+            report, health_s, _ = measured(record, fabric)
             _, reindex_s, _ = measured(reindex, fabric)
             rows = HedgehogResource.objects.filter(fabric=fabric)
             print(
@@ -144,6 +162,95 @@ def main():
             user.delete()
             shutil.rmtree(tree, ignore_errors=True)
     print(f'load average at end: {" ".join(f"{v:.1f}" for v in os.getloadavg())}')
+
+
+# A person pushing the fabric's input: raw/ files committed in the creating process's working copy and pushed.
+PERSON = {'GIT_AUTHOR_NAME': 'Bench', 'GIT_AUTHOR_EMAIL': 'bench@example.com'}
+PERSON.update(GIT_COMMITTER_NAME='Bench', GIT_COMMITTER_EMAIL='bench@example.com')
+
+
+def two_workers(size, seed, timeout=3600):
+    """Print the time one worker takes for one fabric of `size` and two workers for two such fabrics at once."""
+    from generate_fabric import write_fabric
+
+    from netbox_hedgehog.models import HedgehogFabric
+
+    stamp = int(time.time())
+    fabrics = []
+    # ignore_cleanup_errors: git's automatic gc, detached by a push, may still be writing in a repository.
+    with (
+        tempfile.TemporaryDirectory(prefix='bench-workers-', ignore_cleanup_errors=True) as scratch,
+        temporary_gitops_root('bench-workers-'),
+    ):
+        scratch = Path(scratch)
+        try:
+            for role in ('alone', 'first', 'second'):
+                remote = scratch / f'{role}.git'
+                subprocess.run(['git', 'init', '--quiet', '--bare', '--initial-branch=main', str(remote)], check=True)
+                fabric = HedgehogFabric.objects.create(name=f'bench-{role}-{stamp}', git_remote_url=str(remote))
+                fabrics.append(fabric)
+                stats = write_fabric(fabric.layout().raw, size, seed)
+                tree = fabric.layout().path
+                for command in (
+                    ('add', '--all'),
+                    ('commit', '--quiet', '-m', 'input'),
+                    ('push', '--quiet', 'origin', 'HEAD:main'),
+                ):
+                    subprocess.run(['git', '-C', str(tree), *command], check=True, env={**os.environ, **PERSON})
+            print(f'fabrics:     3 x {size} (seed {seed}): {stats.documents} documents in {stats.files} files each')
+            roots = [scratch / 'worker-1', scratch / 'worker-2']
+            alone = ingested_by_workers(fabrics[:1], roots[:1], scratch, timeout)
+            together = ingested_by_workers(fabrics[1:], roots, scratch, timeout)
+            print(f'one worker, one fabric:     {alone:.1f} s')
+            print(f'two workers, two fabrics:   {together:.1f} s = {together / alone:.2f}x one (target about 1x)')
+        finally:
+            for fabric in fabrics:
+                fabric.delete()
+
+
+def ingested_by_workers(fabrics, roots, scratch, timeout):
+    """Start a worker per gitops_root in `roots`, queue an ingestion job per fabric once they all listen, and
+    stop them when every job finished: the seconds from the first job's start to the last one's end."""
+    from core.models import Job
+    from utilities.rqworker import get_queue_for_model, get_workers_for_queue
+
+    from netbox_hedgehog.jobs import IngestionJob
+
+    queue = get_queue_for_model(fabrics[0]._meta.model_name)
+    # The workers read the dev configuration (scripts/netbox), with their own gitops_root each.
+    env = {k: v for k, v in os.environ.items() if k not in ('DJANGO_SETTINGS_MODULE', 'HEDGEHOG_TEST_GITOPS_ROOT')}
+    with ExitStack() as stack:
+        workers = []
+        for number, root in enumerate(roots, start=1):
+            log = stack.enter_context(open(scratch / f'worker-{number}-of-{len(roots)}.log', 'w'))
+            worker_env = {**env, 'HEDGEHOG_GITOPS_ROOT': str(root)}
+            command = [str(REPO / 'scripts' / 'netbox'), 'rqworker', queue]
+            workers.append(subprocess.Popen(command, env=worker_env, stdout=log, stderr=subprocess.STDOUT))
+        try:
+            until(lambda: get_workers_for_queue(queue) >= len(roots), timeout, 'the workers to listen')
+            jobs = [IngestionJob.enqueue(instance=fabric, trigger='benchmark').pk for fabric in fabrics]
+            finished = Job.objects.filter(pk__in=jobs, completed__isnull=False)
+            until(lambda: finished.count() == len(jobs), timeout, 'the jobs to finish')
+        finally:
+            for worker in workers:
+                worker.terminate()  # a warm shutdown: the worker is idle by now
+                worker.wait(60)
+    done = list(Job.objects.filter(pk__in=jobs))
+    first = min(job.started for job in done)
+    for job in done:
+        assert job.status == 'completed', f'{job.name} of {job.object}: {job.status} {job.error}'
+        # Each job's start and length: overlapping jobs that each take longer share the cores, not a lock.
+        started, took = (job.started - first).total_seconds(), (job.completed - job.started).total_seconds()
+        print(f'  job of {job.object}: started at +{started:.1f} s, took {took:.1f} s')
+    return (max(job.completed for job in done) - first).total_seconds()
+
+
+def until(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f'waited {timeout} s for {what}')
+        time.sleep(0.5)
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ bundled and ESLAG connections, VPCs with attachments, peerings and gateway peeri
 resolves inside the generated set, VLANs and subnets are unique, and fabric links carry /31 addresses, so
 the whole set validates without errors or warnings.
 
-    python benchmarks/generate_fabric.py OUT_DIR [--size small|large] [--seed N]
+    python benchmarks/generate_fabric.py OUT_DIR [--size small|large|half|xlarge] [--seed N]
 
 or from Python: `write_fabric(folder, size='large', seed=0) -> FabricStats`.
 """
@@ -75,6 +75,10 @@ SIZES = {
         gateways=8,
         gateway_peerings=200,
     ),
+    # ~50k documents, half the xlarge one: two of them ingested at once by two workers (bench_scale.py --workers).
+    'half': Shape(
+        spines=8, racks=198, servers_per_rack=46, vpcs=450, attachments_per_server=3, peerings=200, vpcs_per_file=5
+    ),
 }
 
 
@@ -127,7 +131,7 @@ def write_fabric(folder, size='large', seed=0):
     server_connections = []
     for rack in range(1, shape.racks + 1):
         server_connections += _rack(out, rng, rack, spines, shape, link_ips)
-    _border(out, spines, link_ips)
+    _border(out, spines, link_ips, shape.racks)
     _gateways(out, shape, link_ips)
     vpcs = _vpcs(out, rng, shape)
     _attachments(out, rng, shape, server_connections, vpcs)
@@ -199,17 +203,18 @@ def _rack(out, rng, rack, spines, shape, link_ips):
     return connections
 
 
-def _border(out, spines, link_ips):
+def _border(out, spines, link_ips, racks):
     file = 'wiring/border.yaml'
     out.add(file, 'SwitchGroup', 'border', {})
     borders = ['border-a', 'border-b']
+    # Past the rack leaves' spine ports (two per rack): E1/101 and up where they fit below it (the large shape).
+    first_port = max(101, 2 * racks + 1)
     for leaf in borders:
         out.add(file, 'Switch', leaf, {'role': 'border-leaf', 'profile': 'celestica-ds4000', 'groups': ['border']})
         for index, spine in enumerate(spines, start=1):
             pair = next(link_ips)
             link = {
-                # Past the rack leaves' spine ports (two per rack, up to E1/96 for the large shape).
-                'spine': {'port': f'{spine}/E1/{101 + borders.index(leaf)}', 'ip': f'{pair.network_address}/31'},
+                'spine': {'port': f'{spine}/E1/{first_port + borders.index(leaf)}', 'ip': f'{pair.network_address}/31'},
                 'leaf': {'port': f'{leaf}/E1/{48 + index}', 'ip': f'{pair.network_address + 1}/31'},
             }
             out.add(file, 'Connection', f'{spine}--fabric--{leaf}', {'fabric': {'links': [link]}})

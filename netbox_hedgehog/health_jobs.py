@@ -9,12 +9,15 @@ per fabric. `register()` hooks the job and the Prometheus collector into NetBox;
 `ready()` calls it.
 
 Monitoring reads these stored results (`stored_health` for the API's `health/`, the metrics), so
-no anonymous or frequent request ever runs a check.
+no anonymous or frequent request ever runs a check. Each check also stores the fabric's whole report
+(`store_report`, a FabricHealth row), which the Health tab shows: opening the tab never walks the tree.
+`FabricHealthJob` checks one fabric now (the tab's Check now button).
 """
 
 import logging
 
 from core.choices import JobStatusChoices
+from core.exceptions import JobFailed
 from core.models import Job
 from netbox.jobs import JobRunner, system_job
 from netbox.plugins import get_plugin_config
@@ -23,7 +26,16 @@ from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
 from netbox_hedgehog.gitops.selfheal import self_heal
 
-__all__ = ('HealthCheckJob', 'latest_summaries', 'record', 'register', 'stored_health', 'summary')
+__all__ = (
+    'FabricHealthJob',
+    'HealthCheckJob',
+    'latest_summaries',
+    'record',
+    'register',
+    'store_report',
+    'stored_health',
+    'summary',
+)
 
 logger = logging.getLogger('netbox_hedgehog.health')
 
@@ -49,14 +61,34 @@ class HealthCheckJob(JobRunner):
         self.job.data = {'fabrics': summaries}
 
 
-def record(fabric, log=logger, request_id=None):
-    """Check `fabric`, repair it when it opted in to self-healing (gitops/selfheal.py), update its GitOps
-    status, log one line; returns the HealthReport (of the tree as the repairs left it)."""
+class FabricHealthJob(JobRunner):
+    """Check one fabric now (the Health tab's Check now button): the tab then shows this check's report."""
+
+    class Meta:
+        name = 'Hedgehog health check of a fabric'
+
+    def run(self, *args, **kwargs):
+        from netbox_hedgehog.models.fabric import gitops_root
+
+        fabric = self.job.object
+        try:
+            report = record(fabric, self.logger, scheduled=False)
+        except Exception as exc:  # the job's page shows its error: no server path in it, the details in the log
+            logger.exception('fabric=%s event=health_check_failed', fabric.name)
+            raise JobFailed(public_message(exc, fabric.tree_path, gitops_root())) from None
+        self.job.data = summary(report)
+
+
+def record(fabric, log=logger, request_id=None, *, scheduled=True):
+    """Check `fabric`, repair it when the check is the scheduled one and the fabric opted in to self-healing
+    (gitops/selfheal.py), store its report, update its GitOps status, log one line; returns the HealthReport
+    (of the tree as the repairs left it)."""
     status_before = fabric.gitops_status
-    report = check_fabric(fabric, scheduled=True)
-    repaired = self_heal(fabric, report, log, request_id)
+    report = check_fabric(fabric, scheduled=scheduled)
+    repaired = self_heal(fabric, report, log, request_id) if scheduled else None
     if repaired is not None and repaired.changes:
-        report = check_fabric(fabric, scheduled=True)
+        report = check_fabric(fabric, scheduled=scheduled)
+    store_report(fabric, report)
     update_fabric_status(fabric, report)
     changed = fabric.gitops_status != status_before
     counts = report.counts()
@@ -72,6 +104,14 @@ def record(fabric, log=logger, request_id=None):
         f'self_repairs={len(repaired.changes) if repaired else 0}'
     )
     return report
+
+
+def store_report(fabric, report):
+    """Keep `report` as the fabric's latest check (findings and missing files included) for the Health tab."""
+    from netbox_hedgehog.models import FabricHealth
+
+    stored = {**report.as_dict(), 'missing': [item._asdict() for item in report.missing]}
+    FabricHealth.objects.update_or_create(fabric_id=fabric.pk, defaults={'checked': report.checked, 'report': stored})
 
 
 def summary(report):

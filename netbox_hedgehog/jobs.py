@@ -15,6 +15,7 @@ from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, i
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.health_jobs import store_report
 from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('IngestionJob', 'RepairJob')
@@ -106,6 +107,7 @@ class RepairJob(JobRunner):
         except FabricLocked as exc:
             _fail(self.logger, fabric, exc)
         self.job.data = result.as_dict()
+        store_report(fabric, result.after)  # the Health tab shows the tree as the fix left it
         for change in result.changes:
             self.logger.info(f'{change.action}: {change.path} {change.detail}'.strip())
         # A refused repair needs a person, like a rejected raw file: the log says so, the job still completes.

@@ -1,8 +1,9 @@
 """The references of one resource both ways, as the resource page and the REST API show them.
 
-Both read the validator's one table of references (`validation.reference_table`) through
-`references()`, so a page, the API, health and validation never disagree about what refers to what.
-Only objects the user may view are looked at.
+Both read the validator's one table of references (`validation.reference_table`): through `references()`
+for what the object refers to, and through the keys each row stores from it (`validation.reference_keys`)
+for what refers to the object, so a page, the API, health and validation never disagree about what refers
+to what. Only objects the user may view are looked at.
 """
 
 import operator
@@ -11,7 +12,7 @@ from functools import reduce
 from django.db.models import Q
 
 from netbox_hedgehog.models import HedgehogResource
-from netbox_hedgehog.validation import references, referring_kinds
+from netbox_hedgehog.validation import references
 
 __all__ = ('resource_references',)
 
@@ -26,14 +27,13 @@ def resource_references(resource, user):
         wanted = reduce(operator.or_, (Q(kind=kind, name=name) for kind, name in targets))
         found = {(kind, name): pk for pk, kind, name in visible.filter(wanted).values_list('pk', 'kind', 'name')}
     refers_to = [_entry(kind, name, found.get((kind, name))) for kind, name in targets]
-    # Any referring object may name this one (a VPC names its namespaces even through defaults), so each
-    # is asked; only their kind, name and spec are read.
-    key = (resource.kind, resource.name)
-    referring = visible.filter(kind__in=referring_kinds()).values_list('pk', 'kind', 'name', 'spec')
-    referred_by = sorted(
-        (_entry(kind, name, pk) for pk, kind, name, spec in referring if key in references(kind, spec)),
-        key=lambda entry: (entry['kind'], entry['name']),
-    )
+    # Each row stores the keys of what its spec refers to (the same table's rules, at write time): the objects
+    # referring to this one are a GIN index lookup, however many referring objects the fabric holds.
+    referring = visible.filter(reference_keys__contains=[f'{resource.kind}/{resource.name}'])
+    referred_by = [
+        _entry(kind, name, pk)
+        for pk, kind, name in referring.order_by('kind', 'name').values_list('pk', 'kind', 'name')
+    ]
     return {'refers_to': refers_to, 'referred_by': referred_by}
 
 

@@ -27,7 +27,7 @@ from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
 from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from .gitops.health import CODES as health_codes
-from .gitops.health import MissingSource, check_fabric, missing_managed
+from .gitops.health import MissingSource, missing_managed
 from .gitops.health_report import markdown_report
 from .gitops.ingestion import IngestionFailed, ingest
 from .gitops.lock import FabricLocked
@@ -37,8 +37,9 @@ from .gitops.repository import GitError
 from .gitops.tree import RAW, UNMANAGED, UnsafePathError
 from .gitops.unmanaged import unmanaged_documents
 from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file, discard_raw_file, raw_file_text
+from .health_jobs import FabricHealthJob
 from .jobs import IngestionJob, RepairJob
-from .models import HedgehogFabric, HedgehogResource, IngestionRun
+from .models import FabricHealth, HedgehogFabric, HedgehogResource, IngestionRun
 from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from .topology import TOPOLOGY_KINDS, build_topology
 from .topology_render import to_dot, to_mermaid, to_svg
@@ -498,8 +499,13 @@ class HedgehogFabricAdoptView(FabricActionView):
 
 @register_model_view(HedgehogFabric, 'health', path='health')
 class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
-    """The Health tab: the health service's report, checked when the tab is opened; below it the
-    self-healing panel (last automatic repairs, the report download)."""
+    """The Health tab: the latest check's report, as the check stored it (the scheduled health job, or Check now).
+
+    Opening the tab reads that one row: a check walks and hashes the whole tree (seconds on a large fabric)
+    and fetches from the remote. The report shows findings about the tree: never for an anonymous visitor,
+    even where NetBox lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in. Below it
+    the self-healing panel (last automatic repairs, the report download).
+    """
 
     queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_health.html'
@@ -507,16 +513,19 @@ class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
     layout = layout.Layout(layout.Row(layout.Column(SelfHealingPanel())))
 
     def get_extra_context(self, request, instance):
-        report = check_fabric(instance)
+        stored = FabricHealth.objects.filter(fabric=instance).first()
+        report = stored.report if stored else {}
         findings = [
             {**row, 'fixable': health_codes[row['code']].fixable if row['code'] in health_codes else False}
-            for row in finding_rows([finding.as_dict() for finding in report.findings])
+            for row in finding_rows(report.get('findings', []))
         ]
+        missing = report.get('missing', [])
         return {
             'report': report,
-            'status_color': HEALTH_COLORS[str(report.status)],
-            'missing': report.missing,
-            'forgettable': any(item.source != MissingSource.COMMITTED for item in report.missing),
+            'checked': stored.checked if stored else None,
+            'status_color': HEALTH_COLORS.get(report.get('status')),
+            'missing': missing,
+            'forgettable': any(item['source'] != MissingSource.COMMITTED for item in missing),
             'findings': findings,
             'fixable': sum(finding['fixable'] for finding in findings),
             'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),
@@ -541,6 +550,31 @@ class HedgehogFabricHealthReportView(SignedInOnlyMixin, BaseObjectView):
         return response
 
 
+@register_model_view(HedgehogFabric, 'check_health', path='check-health')
+class HedgehogFabricCheckHealthView(FabricActionView):
+    """The Health tab's Check now button: queue a health check of the fabric and show its log.
+
+    Checking changes nothing in the tree (the fabric's GitOps status follows the result), so viewing the
+    fabric is enough; never for an anonymous visitor.
+    """
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'view')
+
+    def get(self, request, pk):
+        return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
+
+    def post(self, request, pk):
+        if not request.user.is_authenticated:
+            return redirect_to_login(reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]))
+        fabric = self.get_object(pk=pk)
+        job = FabricHealthJob.enqueue(instance=fabric, user=request.user)
+        messages.success(
+            request, _('Queued health check job #{id} for fabric {fabric}.').format(id=job.pk, fabric=fabric)
+        )
+        return show_job(request, job, reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]))
+
+
 #
 # Resources: read-only, rows are rebuilt from managed/ files
 #
@@ -561,7 +595,10 @@ class HedgehogResourceListView(generic.ObjectListView):
 
 @register_model_view(HedgehogResource)
 class HedgehogResourceView(generic.ObjectView):
-    queryset = HedgehogResource.objects.select_related('fabric', 'last_run__fabric')
+    # The last run is a link: its findings and provenance (megabytes for a large run) stay in the database.
+    queryset = HedgehogResource.objects.select_related('fabric', 'last_run__fabric').defer(
+        *(f'last_run__{name}' for name in RUN_SUMMARY_ONLY)
+    )
     template_name = 'generic/object.html'
     actions = ()
     layout = layout.SimpleLayout(

@@ -76,7 +76,7 @@ from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.search import HedgehogResourceIndex
-from netbox_hedgehog.validation import classify, validate_document
+from netbox_hedgehog.validation import classify, reference_keys, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
 
 __all__ = (
@@ -89,6 +89,7 @@ __all__ = (
     'ingest',
     'plan_raw_file',
     'raw_backlog',
+    'raw_backlog_page',
     'reindex',
 )
 
@@ -783,8 +784,7 @@ def _insert_rows(fabric, rows):
         table,
         columns,
         (
-            # JSON as text: COPY's text format is what the Jsonb adapter would produce, at half the cost.
-            (pk, now, now, '{}', fabric.pk, *(json.dumps(v) if k == 'spec' else v for k, v in fields.items()))
+            (pk, now, now, '{}', fabric.pk, *(_copy_text(name, value) for name, value in fields.items()))
             for pk, fields in created
         ),
     )
@@ -794,6 +794,15 @@ def _insert_rows(fabric, rows):
         with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE {table}')
     return created
+
+
+def _copy_text(name, value):
+    """JSON and arrays as COPY's text: what psycopg's adapters would produce, at a fraction of their cost."""
+    if name == 'spec':
+        return json.dumps(value)
+    if name == 'reference_keys':  # an array literal; each element quoted, '"' and '\\' escaped as JSON does
+        return '{' + ','.join(json.dumps(key, ensure_ascii=False) for key in value) + '}'
+    return value
 
 
 def _copy(table, columns, rows):
@@ -861,6 +870,7 @@ def _row_fields(data, target, sha256):
         'namespace': metadata.get('namespace') or 'default',
         'api_version': data['apiVersion'],
         'spec': data.get('spec'),
+        'reference_keys': reference_keys(data['kind'], data.get('spec')),
         'managed_path': target,
         'sha256': sha256,
     }
@@ -1097,26 +1107,56 @@ def _managed_file_fields(kind, target, data, sha256, findings):
 #
 
 
-def raw_backlog(fabric):
+def raw_backlog(fabric, limit=None):
     """Files waiting in raw/ now (by the one raw/ listing rule: links included, never followed), with the
-    findings the last run recorded for each."""
+    findings the last run recorded for each: the first `limit` of them by path (all with None)."""
+    return raw_backlog_page(fabric, limit)[0]
+
+
+def raw_backlog_page(fabric, limit):
+    """(the first `limit` files of `raw_backlog`, how many wait in all): what a page shows, in bounded work.
+
+    Only the files shown are looked at (a stat each) and only their findings leave the database: the
+    last run's findings can list every file of a large input.
+    """
     fabric.layout()  # UnsafePathError for a gitops_path the path rules refuse, as everywhere
-    runs = fabric.runs.exclude(status=IngestionStatusChoices.RUNNING).defer('provenance')
-    last = runs.order_by('-started', '-pk').first()
-    findings = {}
-    for finding in last.findings if last else ():
-        findings.setdefault(finding.get('file'), []).append(finding)
-    backlog = []
     with fabric.files() as files:
-        for entry in treefs.raw_entries(files):
+        entries = treefs.raw_entries(files)
+        shown = entries if limit is None else entries[:limit]
+        backlog = []
+        for entry in shown:
             stat = entry.stat()
-            relative = shown_name(entry.path)
             backlog.append(
                 {
-                    'file': relative,
+                    'file': shown_name(entry.path),
                     'size': stat.st_size,
                     'modified': datetime.fromtimestamp(stat.st_mtime, tz=timezone.get_current_timezone()),
-                    'findings': findings.get(relative, []),
+                    'findings': [],
                 }
             )
-    return backlog
+    if backlog:
+        by_file = {entry['file']: entry for entry in backlog}
+        for finding in _last_run_findings(fabric, list(by_file)):
+            by_file[finding['file']]['findings'].append(finding)
+    return backlog, len(entries)
+
+
+def _last_run_findings(fabric, paths):
+    """The findings the fabric's last finished run recorded for the files `paths`, in the run's order;
+    filtered by the database, so a run with a finding for each of thousands of files is not loaded."""
+    last = (
+        fabric.runs.exclude(status=IngestionStatusChoices.RUNNING)
+        .order_by('-started', '-pk')
+        .values_list('pk', flat=True)
+        .first()
+    )
+    if last is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT finding FROM {IngestionRun._meta.db_table} run, '
+            'jsonb_array_elements(run.findings) WITH ORDINALITY AS found(finding, position) '
+            "WHERE run.id = %s AND finding->>'file' = ANY(%s) ORDER BY position",
+            [last, paths],
+        )
+        return [json.loads(finding) for (finding,) in cursor.fetchall()]  # Django reads jsonb as text

@@ -1,4 +1,5 @@
 from .fabric import *
+from .health import *
 from .ingested import *
 from .resource import *
 from .run import *

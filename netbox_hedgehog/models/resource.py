@@ -1,3 +1,5 @@
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,11 @@ class HedgehogResource(NetBoxModel):
     namespace = models.CharField(verbose_name=_('namespace'), max_length=63, default='default')
     api_version = models.CharField(verbose_name=_('API version'), max_length=100)
     spec = models.JSONField(verbose_name=_('spec'), null=True, blank=True)
+    # '<kind>/<name>' of each object the spec refers to (validation.reference_keys, the reference table's rules),
+    # written with the row: "referred to by" looks a key up in the GIN index instead of reading every spec.
+    reference_keys = ArrayField(
+        models.CharField(max_length=300), verbose_name=_('reference keys'), default=list, blank=True, editable=False
+    )
     managed_path = models.CharField(verbose_name=_('managed path'), max_length=512)
     sha256 = models.CharField(verbose_name=_('SHA-256'), max_length=64)
     # With the hash, the file's size and modification time let a check trust a stat instead of a read.
@@ -53,6 +60,7 @@ class HedgehogResource(NetBoxModel):
         constraints = (
             models.UniqueConstraint(fields=('fabric', 'kind', 'name'), name='%(app_label)s_%(class)s_unique_name'),
         )
+        indexes = (GinIndex(fields=('reference_keys',), name='hedgehog_resource_refkeys'),)
 
     def __str__(self):
         return f'{self.kind}/{self.name}'

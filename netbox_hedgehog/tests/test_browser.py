@@ -2,9 +2,9 @@
 
 Log in, create a fabric, upload a multi-document file with one invalid document and see its findings,
 ingest it (rejected: the backlog shows why), correct it from the backlog, ingest again, open a resource,
-open the Health tab and fix what it found. Ingestion and fix go through the real job path: the view
-queues the job in Redis and an RQ worker (rq's SimpleWorker, in burst mode, on a queue of this test's
-own) takes it off and runs it. Screenshots go to test-artifacts/ at the repository root.
+open the Health tab, check the fabric now and fix what it found. Ingestion, the check and fix go through
+the real job path: the view queues the job in Redis and an RQ worker (rq's SimpleWorker, in burst mode,
+on a queue of this test's own) takes it off and runs it. Screenshots go to test-artifacts/ at the repository root.
 
 Uses Debian's Chromium (`apt-get install chromium`) through the `playwright` package; no browser is
 ever downloaded. Skipped, saying which, when either is missing.
@@ -230,8 +230,12 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         expect(drawing.locator('title', has_text='leaf-01/E1/1')).to_have_count(1)
         self.shot('10b-topology')
 
-        # Health: a folder removed from a shell shows up; Fix runs as a job and puts it back.
+        # Health: a folder removed from a shell shows up once Check now ran (a job); Fix runs as a job and puts
+        # it back.
         shutil.rmtree(self.gitops_root / 'dc1' / 'managed' / 'switchgroups')
+        page.goto(f'{self.live_server_url}{fabric.get_absolute_url()}health/')
+        page.click('form[action$="/check-health/"] button[type=submit]')
+        self.finish_job('Hedgehog health check of a fabric')
         page.goto(f'{self.live_server_url}{fabric.get_absolute_url()}health/')
         expect(page.locator('#page-content')).to_contain_text('HEALTH_DIR_MISSING')
         self.assertFindingsReadable(page.locator('#page-content'))

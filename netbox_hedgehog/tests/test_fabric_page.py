@@ -5,10 +5,12 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from utilities.testing import TestCase
 
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.ui.panels import BACKLOG_SHOWN
 
 from .test_resource_views import resource
 from .test_run_api import FINDING, runs
@@ -83,6 +85,28 @@ class FabricPageTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertEqual(cells, ['raw/broken.yaml:4', f'error {FINDING["code"]}', FINDING['message'], FINDING['hint']])
         self.assertIn('None recorded: not ingested yet, or nothing wrong', content)  # new.yaml
         self.assertNotIn('.gitkeep', content)
+
+    def test_a_large_backlog_lists_the_first_files_and_counts_the_rest(self):
+        waiting = BACKLOG_SHOWN + 25
+        for n in range(waiting):
+            (self.raw / f'file-{n:04d}.yaml').write_text('kind: VPC\n')
+        IngestionRun.objects.create(
+            fabric=self.fabric,
+            started=timezone.now(),
+            status='rejected',
+            trigger='test',
+            # A finding for every file: only those of the files shown leave the database.
+            findings=[{**FINDING, 'file': f'raw/file-{n:04d}.yaml'} for n in range(waiting)],
+        )
+        with CaptureQueriesContext(connection) as queries:
+            content = self.page()
+        self.assertIn('raw/file-0000.yaml', content)
+        self.assertIn(f'raw/file-{BACKLOG_SHOWN - 1:04d}.yaml', content)
+        self.assertNotIn(f'raw/file-{BACKLOG_SHOWN:04d}.yaml', content)
+        self.assertIn('And 25 more files wait in raw/.', content)
+        self.assertEqual(content.count(FINDING['message']), BACKLOG_SHOWN)
+        whole = [q['sql'] for q in queries.captured_queries if '"netbox_hedgehog_ingestionrun"."findings"' in q['sql']]
+        self.assertEqual(whole, [], "a whole run's findings were loaded")
 
     def test_empty_backlog_says_so(self):
         self.assertIn('Nothing is waiting in raw/.', self.page())

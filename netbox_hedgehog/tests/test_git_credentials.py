@@ -23,6 +23,7 @@ from utilities.testing import TestCase
 
 from netbox_hedgehog import check_settings
 from netbox_hedgehog.gitops.health import check_fabric
+from netbox_hedgehog.health_jobs import FabricHealthJob
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.models.fabric import REMOTE_PERMISSION
@@ -193,7 +194,8 @@ class ExfiltrationTest(CredentialsMixin, TestCase):
         self.assertEqual(response.status_code, 200, response.content)
         fabric.refresh_from_db()
         self.assertEqual(fabric.credentials_name, '')
-        # Every way git is started for the fabric: connection test (API and page), ingestion (API, job), health.
+        # Every way git is started for the fabric: connection test (API and page), ingestion (API, job), health
+        # (the check, the API, the Health tab's Check now job).
         response = self.client.post(f'{self.api(fabric)}test-connection/', **self.header)
         self.assertFalse(response.json()['ok'])
         self.client.post(reverse('plugins:netbox_hedgehog:hedgehogfabric_test_connection', args=[fabric.pk]))
@@ -201,7 +203,7 @@ class ExfiltrationTest(CredentialsMixin, TestCase):
         IngestionJob.enqueue(instance=fabric, immediate=True, trigger='test')
         self.assertIn('HEALTH_GIT_CREDENTIALS', {finding.code for finding in check_fabric(fabric).findings})
         self.client.get(f'{self.api(fabric)}health/', **self.header)
-        self.client.get(reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[fabric.pk]))
+        FabricHealthJob.enqueue(instance=fabric, immediate=True)
         self.assertGreaterEqual(len(self.listener.requests), 6)  # git did knock each time
         self.assert_listener_got_no_secret()
 

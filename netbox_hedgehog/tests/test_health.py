@@ -4,10 +4,12 @@ from a healthy one; status, score and the `hedgehog health` command's exit codes
 import json
 import re
 from pathlib import Path
+from unittest import mock
 
 from django.test import TestCase
 
 from netbox_hedgehog.findings import Finding, Severity, in_file_order
+from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.health import (
     CODES,
     HealthStatus,
@@ -44,10 +46,23 @@ class HealthyTreeTest(HealthyFabricMixin, TestCase):
         self.assertTrue(finding['hint'])
 
     def test_unchanged_files_are_not_parsed_only_changed_ones(self):
-        # A valid file whose bytes match the index is trusted; the same bytes with another row hash are parsed.
-        self.fabric.resources.filter(name='leaf-01').update(sha256='0' * 64)
+        # A valid file whose bytes match the index is trusted; the same bytes with another row hash (a row that
+        # recorded another file: other bytes, another modification time) are parsed.
+        self.fabric.resources.filter(name='leaf-01').update(sha256='0' * 64, file_mtime_ns=0)
         codes = self.codes()
         self.assertEqual(codes, {'HEALTH_INDEX_HASH_MISMATCH'})
+
+    def test_files_whose_size_and_time_match_their_row_are_not_even_read(self):
+        read = mock.Mock(side_effect=treefs.Tree.read, autospec=True)
+        with mock.patch.object(treefs.Tree, 'read', lambda tree, relative: read(tree, relative)):
+            self.assertEqual(self.codes(), set())
+        self.assertFalse([call for call in read.call_args_list if call.args[1].startswith('managed/')])
+        # A file rewritten since (another modification time) is read again, and found changed.
+        leaf = self.fabric.layout().managed / 'switches' / 'leaf-01.yaml'
+        leaf.write_text(leaf.read_text().replace('leaf 1', 'leaf 9'))
+        with mock.patch.object(treefs.Tree, 'read', lambda tree, relative: read(tree, relative)):
+            self.assertIn('HEALTH_INDEX_HASH_MISMATCH', self.codes())
+        self.assertIn('managed/switches/leaf-01.yaml', [call.args[1] for call in read.call_args_list])
 
 
 class FindingCodeTest(HealthyFabricMixin, TestCase):

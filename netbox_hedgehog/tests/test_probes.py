@@ -227,14 +227,15 @@ class HealthSummaryTest(TemporaryGitopsRootMixin, APITestCase):
         self.client.logout()
         api = reverse(f'{API}hedgehogfabric-health', args=[self.dc1.pk])
         tab = reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[self.dc1.pk])
+        check_now = reverse('plugins:netbox_hedgehog:hedgehogfabric_check_health', args=[self.dc1.pk])
         with (
             mock.patch('netbox_hedgehog.api.views.check_fabric', side_effect=AssertionError('checked')),
-            mock.patch('netbox_hedgehog.views.check_fabric', side_effect=AssertionError('checked')),
+            mock.patch('netbox_hedgehog.health_jobs.check_fabric', side_effect=AssertionError('checked')),
         ):
             self.assertHttpStatus(self.client.get(api), status.HTTP_403_FORBIDDEN)
-            response = self.client.get(tab)
-            self.assertHttpStatus(response, status.HTTP_302_FOUND)
-            self.assertIn('/login/', response['Location'])
+            for response in (self.client.get(tab), self.client.post(check_now)):
+                self.assertHttpStatus(response, status.HTTP_302_FOUND)
+                self.assertIn('/login/', response['Location'])
             # The stored summary is theirs to read where anonymous viewing is allowed.
             self.assertHttpStatus(self.client.get(self.url), status.HTTP_200_OK)
 

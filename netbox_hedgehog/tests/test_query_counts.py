@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from utilities.testing import TestCase
 
+from netbox_hedgehog.health_jobs import record
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.validation import reference_keys
 
 from .utils import TemporaryGitopsRootMixin
 
@@ -21,8 +23,11 @@ SMALL, LARGE = 3, 180
 
 
 def fabric_of(name, size):
-    """A fabric with a run and `size` VPCs, attachments and servers in its index (rows only: no files needed)."""
+    """A fabric with a run, `size` VPCs, attachments and servers in its index (rows only, with their reference
+    keys: every attachment refers to vpc-0000), `size` files waiting in raw/ and its health check stored."""
     fabric = HedgehogFabric.objects.create(name=name)
+    for n in range(size):
+        (fabric.layout().raw / f'waiting-{n:04d}.yaml').write_text('kind: VPC\n')
     run = IngestionRun.objects.create(
         fabric=fabric,
         started=timezone.now(),
@@ -46,10 +51,12 @@ def fabric_of(name, size):
                     managed_path=f'managed/{directory}/{name}.yaml',
                     sha256=hashlib.sha256(name.encode()).hexdigest(),
                     spec=spec,
+                    reference_keys=reference_keys(kind, spec),
                     last_run=run,
                 )
             )
     HedgehogResource.objects.bulk_create(rows)
+    record(fabric)  # no managed file is there: a finding for each row
     return fabric
 
 
@@ -76,6 +83,7 @@ class PageQueryCountTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertSameCount(lambda fabric: f'{list_url}?fabric_id={fabric.pk}')
 
     def test_resource_page(self):
+        # vpc-0000 is referred to by every attachment of its fabric.
         self.assertSameCount(lambda fabric: fabric.resources.get(name='vpc-0000').get_absolute_url())
 
     def test_health_tab(self):
@@ -98,3 +106,14 @@ class PageQueryCountTestCase(TemporaryGitopsRootMixin, TestCase):
         for page in pages:
             self.assertIn(f'ORDER BY {table}."fabric_id" ASC', page)
             self.assertNotIn('"provenance"', page)
+
+    def test_resource_page_finds_what_refers_to_it_without_reading_specs(self):
+        # "Referred to by" looks the object's key up in the rows' stored reference keys (a GIN index): the only
+        # spec read is the object's own.
+        vpc = self.large.resources.get(name='vpc-0000')
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(vpc.get_absolute_url())
+        self.assertContains(response, 'vpcattachment-0179')
+        specs = [q['sql'] for q in queries if '"netbox_hedgehog_hedgehogresource"."spec"' in q['sql']]
+        self.assertEqual(len(specs), 1, specs)
+        self.assertIn(f'"netbox_hedgehog_hedgehogresource"."id" = {vpc.pk}', specs[0])

@@ -1,15 +1,18 @@
 """The one table of references feeds the validator, the resource page, the REST API and health alike."""
 
+from functools import partial
 from unittest import mock
 
 from django.urls import reverse
 from utilities.testing import APITestCase
 
-from netbox_hedgehog.gitops.health import check_references, index_rows
+from netbox_hedgehog.gitops.health import check_references, index_rows, index_specs
+from netbox_hedgehog.gitops.ingestion import ingest, reindex
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 from netbox_hedgehog.validation import reference_table, validate_set
 from netbox_hedgehog.yamlio import read_documents
 
+from .ingestion_samples import ATTACHMENT_AND_GATEWAY, NAMESPACES, VPC, WIRING
 from .test_resource_views import resource
 from .utils import TemporaryGitopsRootMixin
 
@@ -31,7 +34,11 @@ class ReferenceTableTestCase(TemporaryGitopsRootMixin, APITestCase):
 
     def setUp(self):
         super().setUp()
+        patcher = mock.patch.object(reference_table, 'REFERENCE_RULES', (*reference_table.REFERENCE_RULES, NEW_RULE))
+        patcher.start()
+        self.addCleanup(patcher.stop)
         self.fabric = HedgehogFabric.objects.create(name='fabric-1')
+        # Written with the rule in the table, as ingestion (or the migration refreshing the keys) writes them.
         self.server, self.group, self.dangling = HedgehogResource.objects.bulk_create(
             (
                 resource(self.fabric, 'Server', 'server-1', 'servers', spec={'description': 'group-1'}),
@@ -40,9 +47,6 @@ class ReferenceTableTestCase(TemporaryGitopsRootMixin, APITestCase):
             )
         )
         self.client.force_login(self.user)
-        patcher = mock.patch.object(reference_table, 'REFERENCE_RULES', (*reference_table.REFERENCE_RULES, NEW_RULE))
-        patcher.start()
-        self.addCleanup(patcher.stop)
 
     def page(self, row):
         response = self.client.get(row.get_absolute_url())
@@ -69,8 +73,38 @@ class ReferenceTableTestCase(TemporaryGitopsRootMixin, APITestCase):
         answer = self.client.get(url, **self.header).data['references']
         self.assertEqual(answer['refers_to'], [{'kind': 'SwitchGroup', 'name': 'group-9', 'id': None, 'url': None}])
         # Health: the dangling one, read from the index.
-        findings = check_references(index_rows(self.fabric))
+        findings = check_references(index_rows(self.fabric), load_specs=partial(index_specs, self.fabric))
         self.assertEqual(
             [(f.code, f.file, f.path) for f in findings],
             [('HEALTH_REF_DANGLING', 'managed/servers/server-9.yaml', 'spec.description')],
+        )
+
+
+class StoredReferenceKeysTestCase(TemporaryGitopsRootMixin, APITestCase):
+    """Ingestion and re-index write each row's reference keys, which 'referred to by' looks up."""
+
+    user_permissions = ('netbox_hedgehog.view_hedgehogresource',)
+
+    def test_ingested_and_reindexed_rows_carry_the_keys_of_their_references(self):
+        fabric = HedgehogFabric.objects.create(name='fabric-1')
+        raw = fabric.layout().raw
+        (raw / 'namespaces.yaml').write_text(NAMESPACES)
+        (raw / 'wiring.yaml').write_text(WIRING)
+        (raw / 'vpc.yaml').write_text(VPC.format(vlan=1001))
+        (raw / 'attachment.yaml').write_text(ATTACHMENT_AND_GATEWAY)
+        self.assertFalse(ingest(fabric, trigger='test').plan.rejected)
+        attachment = fabric.resources.get(kind='VPCAttachment')
+        self.assertEqual(sorted(attachment.reference_keys), ['Connection/server-01--unbundled--leaf-01', 'VPC/vpc-1'])
+        connection = fabric.resources.get(kind='Connection')
+        self.assertEqual(sorted(connection.reference_keys), ['Server/server-01', 'Switch/leaf-01'])
+        # Defaults count: the VPC names no namespace, Hedgehog puts it in the default ones.
+        self.assertIn('IPv4Namespace/default', fabric.resources.get(kind='VPC').reference_keys)
+        # Re-index writes them the same way.
+        fabric.resources.filter(kind='VPCAttachment').delete()
+        reindex(fabric)
+        self.assertEqual(fabric.resources.get(kind='VPCAttachment').reference_keys, attachment.reference_keys)
+        url = reverse('plugins-api:netbox_hedgehog-api:hedgehogresource-detail', args=[connection.pk])
+        answer = self.client.get(url, **self.header).data['references']
+        self.assertEqual(
+            [(r['kind'], r['name']) for r in answer['referred_by']], [('VPCAttachment', 'vpc-1--server-01')]
         )

@@ -24,6 +24,7 @@ from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.health import MissingSource, check_fabric
 from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.repair import fix
+from netbox_hedgehog.health_jobs import FabricHealthJob
 from netbox_hedgehog.jobs import RepairJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 from netbox_hedgehog.tests.git_helpers import git, make_bare_repository
@@ -236,6 +237,7 @@ class ForgetPagesTest(SwitchGroupsMixin, NetBoxTestCase):
     def test_health_tab_lists_missing_files_with_restore_and_forget_buttons(self):
         self.add_permissions('netbox_hedgehog.view_hedgehogfabric', 'netbox_hedgehog.change_hedgehogfabric')
         self.delete_folder()
+        FabricHealthJob.enqueue(instance=self.fabric, immediate=True)  # the tab shows the latest check
         content = self.client.get(self.health_url).content.decode()
         self.assertIn('Missing managed files', content)
         self.assertIn('restorable from the index', content)

@@ -9,6 +9,7 @@ from utilities.testing import TestCase, ViewTestCases
 from netbox_hedgehog.filtersets import HedgehogResourceFilterSet
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.tables import HedgehogResourceTable
+from netbox_hedgehog.validation import reference_keys
 
 from .utils import TemporaryGitopsRootMixin
 
@@ -17,6 +18,8 @@ VPC_YAML = b'apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  na
 
 
 def resource(fabric, kind, name, directory, **fields):
+    """An index row as ingestion writes it: with the reference keys of its spec."""
+    fields = {'spec': {'name': name}, **fields}
     return HedgehogResource(
         fabric=fabric,
         kind=kind,
@@ -24,7 +27,8 @@ def resource(fabric, kind, name, directory, **fields):
         api_version='vpc.githedgehog.com/v1beta1' if kind == 'VPC' else 'wiring.githedgehog.com/v1beta1',
         managed_path=f'managed/{directory}/{name}.yaml',
         sha256=hashlib.sha256(name.encode()).hexdigest(),
-        **{'spec': {'name': name}, **fields},
+        reference_keys=reference_keys(kind, fields['spec']),
+        **fields,
     )
 
 

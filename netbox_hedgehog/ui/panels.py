@@ -24,7 +24,7 @@ from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, page_hint
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
-from netbox_hedgehog.gitops.ingestion import raw_backlog
+from netbox_hedgehog.gitops.ingestion import raw_backlog_page
 from netbox_hedgehog.gitops.selfheal import last_repairs
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused
@@ -36,6 +36,8 @@ from netbox_hedgehog.resource_references import resource_references
 from netbox_hedgehog.tables.run import counts_summary, flatten_counts
 
 SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
+# Files of raw/ the fabric page lists (with their findings); the rest are counted.
+BACKLOG_SHOWN = 100
 
 
 def finding_rows(findings):
@@ -193,7 +195,8 @@ def may_change(context):
 
 class RawBacklogPanel(panels.ObjectPanel):
     """The files waiting in raw/ now, each with what the last run found wrong with it and, for those who may
-    change the fabric, a link to correct it in place."""
+    change the fabric, a link to correct it in place. The first BACKLOG_SHOWN by path, and how many more wait:
+    the fabric page is opened far more often than a large input is dropped into raw/."""
 
     template_name = 'netbox_hedgehog/panels/raw_backlog.html'
     title = _('Waiting in raw/')
@@ -202,9 +205,9 @@ class RawBacklogPanel(panels.ObjectPanel):
         ctx = super().get_context(context)
         fabric = ctx['object']
         try:
-            backlog, problem = raw_backlog(fabric), None
+            (backlog, total), problem = raw_backlog_page(fabric, BACKLOG_SHOWN), None
         except (UnsafePathError, OSError) as exc:
-            backlog, problem = [], error_detail(context['request'], exc, fabric)
+            (backlog, total), problem = ([], 0), error_detail(context['request'], exc, fabric)
         upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
         discard_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_discard', args=[fabric.pk])
         editable = may_change(context)
@@ -225,7 +228,7 @@ class RawBacklogPanel(panels.ObjectPanel):
         if editable and problem is None:
             with suppress(OSError):  # a broken .hnp/ is the health check's to report, not this list's
                 discarded = discarded_files(fabric)
-        return {**ctx, 'files': files, 'problem': problem, 'discarded': discarded}
+        return {**ctx, 'files': files, 'problem': problem, 'discarded': discarded, 'more': total - len(files)}
 
 
 class RawFileFormPanel(panels.ObjectPanel):

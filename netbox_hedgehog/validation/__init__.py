@@ -45,6 +45,7 @@ __all__ = (
     'classify',
     'is_file_name_safe',
     'reference_fields',
+    'reference_keys',
     'references',
     'referring_kinds',
     'validate_document',
@@ -120,6 +121,16 @@ def references(kind, spec):
     """(kind, name) of each object a `kind` object with `spec` refers to, after Hedgehog's defaulting
     (a VPC refers to the default namespaces when its author named none)."""
     return referenced(kind, apply_defaults(kind, {'spec': spec}).get('spec'))
+
+
+def reference_keys(kind, spec):
+    """'<kind>/<name>' of each object a `kind` object with `spec` refers to: what an index row stores so that
+    "referred to by" is an indexed lookup, never a read of every referring spec. Kept in step with this table
+    by the ingestion and re-index that write each row (a change of the table needs a migration that refreshes
+    the stored keys, as 0010 filled them)."""
+    if kind not in referring_kinds():
+        return []
+    return [f'{target}/{name}' for target, name in references(kind, spec)]
 
 
 def reference_fields(kind, spec):
