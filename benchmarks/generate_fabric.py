@@ -77,7 +77,15 @@ SIZES = {
     ),
     # ~50k documents, half the xlarge one: two of them ingested at once by two workers (bench_scale.py --workers).
     'half': Shape(
-        spines=8, racks=198, servers_per_rack=46, vpcs=450, attachments_per_server=3, peerings=200, vpcs_per_file=5
+        spines=8,
+        racks=198,
+        servers_per_rack=46,
+        vpcs=450,
+        attachments_per_server=3,
+        peerings=200,
+        vpcs_per_file=5,
+        gateways=4,
+        gateway_peerings=100,
     ),
 }
 

@@ -12,7 +12,7 @@ from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 from netbox_hedgehog.validation import reference_table, validate_set
 from netbox_hedgehog.yamlio import read_documents
 
-from .ingestion_samples import ATTACHMENT_AND_GATEWAY, NAMESPACES, VPC, WIRING
+from .ingestion_samples import ATTACHMENT_AND_FOREIGN, NAMESPACES, VPC, WIRING
 from .test_resource_views import resource
 from .utils import TemporaryGitopsRootMixin
 
@@ -91,7 +91,7 @@ class StoredReferenceKeysTestCase(TemporaryGitopsRootMixin, APITestCase):
         (raw / 'namespaces.yaml').write_text(NAMESPACES)
         (raw / 'wiring.yaml').write_text(WIRING)
         (raw / 'vpc.yaml').write_text(VPC.format(vlan=1001))
-        (raw / 'attachment.yaml').write_text(ATTACHMENT_AND_GATEWAY)
+        (raw / 'attachment.yaml').write_text(ATTACHMENT_AND_FOREIGN)
         self.assertFalse(ingest(fabric, trigger='test').plan.rejected)
         attachment = fabric.resources.get(kind='VPCAttachment')
         self.assertEqual(sorted(attachment.reference_keys), ['Connection/server-01--unbundled--leaf-01', 'VPC/vpc-1'])
