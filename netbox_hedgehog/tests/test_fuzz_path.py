@@ -48,6 +48,6 @@ class WholePathFuzzTest(TemporaryGitopsRootMixin, TestCase):
     def test_no_input_escapes_as_an_exception_or_loses_a_document(self, case):
         reset_tree(self.tree)
         # The run's database rows are rolled back after each example (hypothesis' Django TestCase).
-        files, codes = check_case(self, self.fabric, self.tree, case)
+        figures = check_case(self, self.fabric, self.tree, case)
         if self.report:
-            self.report.write(json.dumps({'files': files, 'errors': codes}) + '\n')
+            self.report.write(json.dumps(figures) + '\n')
