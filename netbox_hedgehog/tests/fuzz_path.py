@@ -1,7 +1,7 @@
 """The whole path fuzzed: hostile files through upload, `hedgehog validate` and ingestion, on a real tree.
 
-Shared by the test (`test_fuzz_path.py`, a few hundred examples in the suite) and
-`benchmarks/bench_fuzz.py` (the same test with ten thousand and more). A case is a few files, each
+Shared by the test (`test_fuzz_path.py`, a hundred examples in the suite) and
+`benchmarks/bench_fuzz.py` (the same test with ten thousand and more). A case is one to six files, each
 added by upload or dropped straight into raw/ (as a `git pull` or a shell would), made of YAML
 documents built as node graphs (so anchors, aliases, tags and every scalar style come out as a YAML
 emitter writes them), then perhaps mangled as bytes (UTF-16 with a BOM, latin-1, invalid UTF-8, NUL,
@@ -13,7 +13,8 @@ truncation). `check_case` runs it and asserts what must hold whatever the input:
   harness's `lost_documents`); every managed file has its index row and every row its file;
 - the run is recorded (completed, or completed with rejections), and a second run changes nothing;
 - an upload that says "ingestible" is ingested when it is alone in raw/ (upload never promises what
-  ingestion refuses).
+  ingestion refuses), and a file in which `hedgehog validate` finds an error of a document on its own
+  is never ingested (the same rule everywhere).
 """
 
 import functools

@@ -1,5 +1,5 @@
 """The whole path fuzzed (fuzz_path.py): hostile files through upload, validate and ingest, on a real tree and
-PostgreSQL. A few hundred examples here; `benchmarks/bench_fuzz.py` runs this same test with ten thousand."""
+PostgreSQL. A hundred examples here; `benchmarks/bench_fuzz.py` runs this same test with ten thousand."""
 
 import json
 import os
