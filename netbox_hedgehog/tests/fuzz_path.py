@@ -437,7 +437,6 @@ def _figures(outcome, files, documents, refused):
         'documents': documents,
         'refused': refused,  # at upload, before anything was written
         **{f'files_{action}': count for action, count in counts['files'].items()},
-        'documents_read': sum(len(file.documents) for file in outcome.plan.files),
         **{f'documents_{action}': count for action, count in counts['documents'].items()},
         'errors': sorted({f.code for f in outcome.plan.findings() if f.severity == 'error'}),
     }
