@@ -75,9 +75,6 @@ class _LoopbackServer:
             do_POST = do_GET
 
         self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        # Request threads joined at the end of the block: one still finishing under load made the next test's
-        # process multi-threaded (fileops then writes in place instead of forking, and its test failed).
-        self.server.daemon_threads = False
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
