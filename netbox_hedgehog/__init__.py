@@ -46,6 +46,18 @@ class HedgehogConfig(PluginConfig):
         # Seconds a background ingestion waits for another one of the same fabric (another worker,
         # say) to finish before it gives up; the command and the API never wait.
         'lock_wait_seconds': 120,
+        # Self-healing of a new fabric (its field self_healing): the scheduled health check then applies
+        # the repairs `fix` classes as safe. Off: repairs without a person are each fabric's opt-in.
+        'self_healing_default': False,
+        # Failure patterns across runs and checks (docs/health.md, "Failure patterns"); 0 turns one off.
+        # A raw file rejected with the same findings by this many ingestion runs in a row.
+        'pattern_rejected_runs': 3,
+        # This many ingestion runs in a row whose git push failed.
+        'pattern_push_failures': 3,
+        # raw/ held more files than at the check before at this many scheduled health checks in a row.
+        'pattern_raw_growth_checks': 3,
+        # Free disk under the tree, at the rate it fell over the stored checks, runs out within this many days.
+        'pattern_disk_days_left': 7,
     }
 
     def ready(self):
@@ -78,12 +90,18 @@ def check_settings(plugin_name):
         'min_free_disk_bytes',
         'git_timeout_seconds',
         'lock_wait_seconds',
+        'pattern_rejected_runs',
+        'pattern_push_failures',
+        'pattern_raw_growth_checks',
+        'pattern_disk_days_left',
     ):
         value = get_plugin_config(plugin_name, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ImproperlyConfigured(
                 f"PLUGINS_CONFIG['{plugin_name}']['{name}'] must be an integer >= 0 (got {value!r})."
             )
+    if not isinstance(get_plugin_config(plugin_name, 'self_healing_default'), bool):
+        raise ImproperlyConfigured(f"PLUGINS_CONFIG['{plugin_name}']['self_healing_default'] must be True or False.")
     from .gitops.credentials import CredentialsConfigError, parse_entries
 
     try:

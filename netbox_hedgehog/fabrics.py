@@ -117,7 +117,7 @@ def _moves_the_tree(previous, fabric):
             if fabric.has_remote
             else 'Its working copy stays; keep the remote, or create a new fabric without one.'
         )
-        return {'git_remote_url': moved.format(where=repr(str(previous.tree_path)), how=how)}
+        return {'git_remote_url': moved.format(where=repr(previous.tree_relative_path), how=how)}
     for name in ('git_branch', 'git_path'):
         if fabric.has_remote and getattr(previous, name) != getattr(fabric, name):
             how = 'Keep it, or create a new fabric for the other branch or folder.'

@@ -18,7 +18,7 @@ class HedgehogFabricFilterSet(PrimaryModelFilterSet):
 
     class Meta:
         model = HedgehogFabric
-        fields = ('id', 'name', 'gitops_path', 'description', 'last_initialized', 'last_ingested')
+        fields = ('id', 'name', 'gitops_path', 'description', 'last_initialized', 'last_ingested', 'self_healing')
 
     def search(self, queryset, name, value):
         if not value.strip():

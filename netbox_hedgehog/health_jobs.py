@@ -1,7 +1,8 @@
 """The scheduled health check: every fabric's health recorded periodically, its status kept current.
 
 `HealthCheckJob` is a NetBox system job (run by `netbox rqworker` every `health_interval_minutes`;
-0 turns it off). Each run checks every fabric, records a summary per fabric in the job's data
+0 turns it off). Each run checks every fabric, repairs those that opted in to self-healing
+(gitops/selfheal.py), records a summary per fabric in the job's data
 (NetBox keeps jobs for JOB_RETENTION days: that is the history, and the metrics read the latest),
 updates each fabric's GitOps status (see `health.gitops_status_for`) and logs one key=value line
 per fabric. `register()` hooks the job and the Prometheus collector into NetBox; the plugin's
@@ -20,6 +21,7 @@ from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
+from netbox_hedgehog.gitops.selfheal import self_heal
 
 __all__ = ('HealthCheckJob', 'latest_summaries', 'record', 'register', 'stored_health', 'summary')
 
@@ -37,7 +39,7 @@ class HealthCheckJob(JobRunner):
         summaries = {}
         for fabric in HedgehogFabric.objects.all():
             try:
-                summaries[fabric.name] = summary(record(fabric, self.logger))
+                summaries[fabric.name] = summary(record(fabric, self.logger, self.job.job_id))
             except Exception as exc:  # one broken fabric must not hide the others' health
                 # The job's log and data are shown in NetBox's UI: the details go to the server log only.
                 logger.exception('fabric=%s event=health_check_failed', fabric.name)
@@ -47,10 +49,16 @@ class HealthCheckJob(JobRunner):
         self.job.data = {'fabrics': summaries}
 
 
-def record(fabric, log=logger):
-    """Check `fabric`, update its GitOps status, log one line; returns the HealthReport."""
-    report = check_fabric(fabric)
-    changed = update_fabric_status(fabric, report)
+def record(fabric, log=logger, request_id=None):
+    """Check `fabric`, repair it when it opted in to self-healing (gitops/selfheal.py), update its GitOps
+    status, log one line; returns the HealthReport (of the tree as the repairs left it)."""
+    status_before = fabric.gitops_status
+    report = check_fabric(fabric, scheduled=True)
+    repaired = self_heal(fabric, report, log, request_id)
+    if repaired is not None and repaired.changes:
+        report = check_fabric(fabric, scheduled=True)
+    update_fabric_status(fabric, report)
+    changed = fabric.gitops_status != status_before
     counts = report.counts()
     codes = {}
     for finding in report.findings:
@@ -60,15 +68,16 @@ def record(fabric, log=logger):
         f'errors={counts["error"]} warnings={counts["warning"]} info={counts["info"]} '
         f'duration_ms={report.duration * 1000:.0f} gitops_status={fabric.gitops_status} '
         f'status_changed={"yes" if changed else "no"} raw_backlog={report.stats.get("raw_backlog", 0)} '
-        f'codes={",".join(f"{code}:{n}" for code, n in sorted(codes.items())) or "-"}'
+        f'codes={",".join(f"{code}:{n}" for code, n in sorted(codes.items())) or "-"} '
+        f'self_repairs={len(repaired.changes) if repaired else 0}'
     )
     return report
 
 
 def summary(report):
-    """What a job records per fabric: the report without its findings (those can be thousands)."""
+    """What a job records per fabric: the report without its findings (those can be thousands) and patterns."""
     data = report.as_dict()
-    del data['findings']
+    del data['findings'], data['patterns']
     return data
 
 

@@ -55,8 +55,11 @@ class IngestionJob(JobRunner):
         except (IngestionLocked, GitError, IngestionFailed) as exc:
             _fail(self.logger, fabric, exc)
         self.job.data = outcome.as_dict()
-        counts = outcome.plan.counts()
-        self.logger.info(f'fabric={fabric.name} event=ingestion_finished run={outcome.run.pk} counts={counts}')
+        if outcome.run is None:
+            self.logger.info(f'fabric={fabric.name} event=nothing_to_ingest (no run recorded)')
+        else:
+            counts = outcome.plan.counts()
+            self.logger.info(f'fabric={fabric.name} event=ingestion_finished run={outcome.run.pk} counts={counts}')
         # Rejected files are an outcome, not a job failure: they stay in raw/ with their findings.
         for rejected in outcome.plan.rejected:
             self.logger.warning(f'fabric={fabric.name} event=file_rejected file={rejected.path}')

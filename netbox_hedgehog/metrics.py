@@ -2,10 +2,11 @@
 
 A collector, asked at each scrape: health status, score, findings by severity and the raw/ backlog
 come from the latest scheduled health check (`health_jobs.latest_summaries`); the GitOps status and
-the age of the last ingestion are columns. NetBox serves /metrics to anyone, so a scrape reads two
-queries' worth of stored state and never touches a tree (a `git push` can fill raw/ with any number
-of files). With prometheus_client's multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`), django-
-prometheus exports only the multiprocess registry and these metrics are not shown.
+the age of the last ingestion are columns; the automatic repairs are counted from the change log
+(gitops/selfheal.py). NetBox serves /metrics to anyone, so a scrape reads three queries' worth of
+stored state and never touches a tree (a `git push` can fill raw/ with any number of files). With
+prometheus_client's multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`), django-prometheus exports only the
+multiprocess registry and these metrics are not shown.
 """
 
 import logging
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from prometheus_client import REGISTRY
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
@@ -39,15 +40,18 @@ class HedgehogCollector(Collector):
         return list(_empty_families().values())
 
     def _families(self):
+        from netbox_hedgehog.gitops.selfheal import repair_counts
         from netbox_hedgehog.health_jobs import latest_summaries
         from netbox_hedgehog.models import HedgehogFabric
 
         families = _empty_families()
-        health, score, findings, checked, gitops, backlog, age = families.values()
+        health, score, findings, checked, gitops, backlog, age, repairs = families.values()
         summaries = latest_summaries()
+        repaired = repair_counts()
         now = timezone.now()
         for fabric in HedgehogFabric.objects.all():
             name = fabric.name
+            repairs.add_metric([name], repaired.get(fabric.pk, 0))
             for status in GitOpsStatusChoices.values():
                 gitops.add_metric([name, status], 1 if fabric.gitops_status == status else 0)
             if fabric.last_ingested:
@@ -87,6 +91,11 @@ def _empty_families():
     age = GaugeMetricFamily(
         'hedgehog_fabric_last_ingestion_age_seconds', 'Seconds since the last ingestion finished', labels=['fabric']
     )
+    repairs = CounterMetricFamily(
+        'hedgehog_fabric_self_repairs',
+        'Automatic repairs by the scheduled health check (self-healing), as kept in the change log',
+        labels=['fabric'],
+    )
     return {
         'health': health,
         'score': score,
@@ -95,6 +104,7 @@ def _empty_families():
         'gitops': gitops,
         'backlog': backlog,
         'age': age,
+        'repairs': repairs,
     }
 
 

@@ -1,13 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Func, IntegerField
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel, TagsPanel
 from netbox.models.deletion import CountOnly
-from netbox.object_actions import BulkDelete, BulkExport, DeleteObject
+from netbox.object_actions import BulkExport
 from netbox.ui import layout
 from netbox.ui.panels import CommentsPanel, JSONPanel
 from netbox.views import generic
@@ -21,14 +25,20 @@ from . import filtersets, forms, tables
 from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
+from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
+from .gitops.health_report import markdown_report
 from .gitops.lock import FabricLocked
+from .gitops.removal import DELETED, delete_managed_object
 from .gitops.tree import RAW, UnsafePathError
-from .gitops.upload import UploadFailed, UploadRefused, add_raw_file, raw_file_text
+from .gitops.unmanaged import unmanaged_documents
+from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file, discard_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
+from .topology import TOPOLOGY_KINDS, build_topology
+from .topology_render import to_dot, to_mermaid, to_svg
 from .ui.panels import (
     GitRemotePanel,
     HedgehogFabricPanel,
@@ -44,7 +54,9 @@ from .ui.panels import (
     RunCountsPanel,
     RunFindingsPanel,
     RunProvenancePanel,
+    SelfHealingPanel,
     finding_rows,
+    read_managed_file,
 )
 
 #
@@ -126,6 +138,7 @@ class HedgehogFabricBulkEditView(generic.BulkEditView):
 @register_model_view(HedgehogFabric, 'bulk_delete', path='delete', detail=False)
 class HedgehogFabricBulkDeleteView(generic.BulkDeleteView):
     queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_bulk_delete.html'
     filterset = filtersets.HedgehogFabricFilterSet
     table = tables.HedgehogFabricTable
 
@@ -227,11 +240,77 @@ class HedgehogFabricForgetMissingView(GetReturnURLMixin, BaseObjectView):
         return show_job(request, job, reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]))
 
 
+@register_model_view(HedgehogFabric, 'export', path='export')
+class HedgehogFabricExportView(BaseObjectView):
+    """The Export wiring button: the managed objects as one YAML file to download (gitops.export)."""
+
+    queryset = HedgehogFabric.objects.all()
+    # The export is the managed objects themselves: whoever may view the fabric and its resources.
+    additional_permissions = ['netbox_hedgehog.view_hedgehogresource']
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'view')
+
+    def get(self, request, pk):
+        if not request.user.is_authenticated:  # it reads every managed file: never for an anonymous caller
+            return redirect_to_login(request.get_full_path())
+        fabric = self.get_object(pk=pk)
+        export = export_fabric(fabric)
+        response = HttpResponse(export.text, content_type=EXPORT_CONTENT_TYPE)
+        response['Content-Disposition'] = f'attachment; filename="{export_filename(fabric)}"'
+        return response
+
+
+@register_model_view(HedgehogFabric, 'discard', path='discard')
+class HedgehogFabricDiscardView(GetReturnURLMixin, BaseObjectView):
+    """Discard a file waiting in raw/: a confirmation page, then the file goes to .hnp/discarded/ (kept)."""
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_discard.html'
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'change')
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        return render(
+            request,
+            self.template_name,
+            {
+                'object': fabric,
+                'actions': [],
+                'tab': None,
+                'file': request.GET.get('file', ''),
+                'kept_in': DISCARDED,
+                'return_url': fabric.get_absolute_url(),
+            },
+        )
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        path = request.POST.get('file', '')
+        try:
+            kept = discard_raw_file(fabric, path.removeprefix(f'{RAW}/'))
+        except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
+            messages.error(request, error_detail(request, exc, fabric))
+        else:
+            messages.success(request, _('{path} discarded; its bytes are kept in {kept}.').format(path=path, kept=kept))
+        return redirect(fabric.get_absolute_url())
+
+
+def edit_name(resource):
+    """The raw/ name an edit of `resource` is offered under: its folder and name (`switches-leaf-01.yaml`)."""
+    folder = resource.managed_path.rsplit('/', 2)[-2]
+    return f'{folder}-{resource.name}.yaml'
+
+
 @register_model_view(HedgehogFabric, 'upload', path='upload')
 class HedgehogFabricUploadView(generic.ObjectView):
     """Add YAML to the fabric's raw/: the form, then at once what became of the file and its findings.
 
     `?file=raw/<name>` fills the form with that waiting file, to correct it and put it back in place.
+    `?resource=<id>` fills it with a managed object's file under a new raw/ name: a change to a managed
+    object takes the one validated path (upload, then Ingest), never a write into managed/.
     """
 
     queryset = HedgehogFabric.objects.all()
@@ -250,6 +329,15 @@ class HedgehogFabricUploadView(generic.ObjectView):
                 form = forms.RawFileForm(initial={'name': name, 'text': raw_file_text(fabric, name), 'replace': True})
             except (UploadRefused, UploadFailed, UnsafePathError) as exc:
                 messages.warning(request, error_detail(request, exc, fabric))
+        elif wanted := request.GET.get('resource'):
+            resource = get_object_or_404(
+                HedgehogResource.objects.restrict(request.user, 'view').filter(fabric=fabric), pk=wanted
+            )
+            text, problem = read_managed_file(resource)
+            if text is None:
+                messages.warning(request, problem)
+            else:
+                form = forms.RawFileForm(initial={'name': edit_name(resource), 'text': text, 'replace': False})
         return self.render(request, fabric, form)
 
     def post(self, request, pk):
@@ -296,22 +384,88 @@ class HedgehogFabricTestConnectionView(FabricActionView):
 HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
 
 
-@register_model_view(HedgehogFabric, 'health', path='health')
-class HedgehogFabricHealthView(generic.ObjectView):
-    """The Health tab: the health service's report, checked when the tab is opened.
+class SignedInOnlyMixin:
+    """A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
+    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in."""
 
-    A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
-    lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in.
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+
+# The downloads of the Topology tab: ?format= -> (renderer, content type, file suffix).
+TOPOLOGY_FORMATS = {
+    'svg': (to_svg, 'image/svg+xml', 'svg'),
+    'mermaid': (to_mermaid, 'text/plain; charset=utf-8', 'mmd'),
+    'dot': (to_dot, 'text/vnd.graphviz; charset=utf-8', 'dot'),
+}
+
+
+@register_model_view(HedgehogFabric, 'topology', path='topology')
+class HedgehogFabricTopologyView(SignedInOnlyMixin, generic.ObjectView):
+    """The Topology tab: the wiring drawn from the index (switches, connections, external attachments).
+
+    `?format=svg|mermaid|dot` downloads the drawing. The picture is built from every Connection of the
+    fabric: a person's request, never an anonymous visitor's (sent to sign in, as on the Health tab).
     """
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_topology.html'
+    tab = ViewTab(label=_('Topology'), weight=550, permission='netbox_hedgehog.view_hedgehogresource')
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.has_perm('netbox_hedgehog.view_hedgehogresource'):
+            return HttpResponseForbidden()
+        if (wanted := request.GET.get('format')) in TOPOLOGY_FORMATS:
+            fabric = self.get_object(**kwargs)
+            render_as, content_type, suffix = TOPOLOGY_FORMATS[wanted]
+            response = HttpResponse(render_as(self.topology(request, fabric)), content_type=content_type)
+            response['Content-Disposition'] = f'attachment; filename="{fabric.name}-topology.{suffix}"'
+            return response
+        return super().get(request, *args, **kwargs)
+
+    @staticmethod
+    def topology(request, fabric):
+        objects = (
+            HedgehogResource.objects.restrict(request.user, 'view')
+            .filter(fabric=fabric, kind__in=TOPOLOGY_KINDS)
+            .values_list('kind', 'name', 'spec')
+        )
+        return build_topology(objects)
+
+    def get_extra_context(self, request, instance):
+        topology = self.topology(request, instance)
+        return {'topology': topology, 'svg': mark_safe(to_svg(topology)), 'formats': TOPOLOGY_FORMATS}
+
+
+@register_model_view(HedgehogFabric, 'unmanaged', path='unmanaged')
+class HedgehogFabricUnmanagedView(SignedInOnlyMixin, generic.ObjectView):
+    """The Unmanaged tab: the foreign documents kept in unmanaged/, each with why (gitops.unmanaged).
+
+    It reads the tree: never for an anonymous visitor, who is sent to sign in (as on the Health tab).
+    """
+
+    queryset = HedgehogFabric.objects.all()
+    template_name = 'netbox_hedgehog/hedgehogfabric_unmanaged.html'
+    tab = ViewTab(label=_('Unmanaged'), weight=650)
+
+    def get_extra_context(self, request, instance):
+        try:
+            return {'listing': unmanaged_documents(instance), 'problem': None}
+        except (UnsafePathError, OSError) as exc:
+            return {'listing': None, 'problem': error_detail(request, exc, instance)}
+
+
+@register_model_view(HedgehogFabric, 'health', path='health')
+class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
+    """The Health tab: the health service's report, checked when the tab is opened; below it the
+    self-healing panel (last automatic repairs, the report download)."""
 
     queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_health.html'
     tab = ViewTab(label=_('Health'), weight=600)
-
-    def get(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().get(request, *args, **kwargs)
+    layout = layout.Layout(layout.Row(layout.Column(SelfHealingPanel())))
 
     def get_extra_context(self, request, instance):
         report = check_fabric(instance)
@@ -328,6 +482,24 @@ class HedgehogFabricHealthView(generic.ObjectView):
             'fixable': sum(finding['fixable'] for finding in findings),
             'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),
         }
+
+
+@register_model_view(HedgehogFabric, 'health_report', path='health/report')
+class HedgehogFabricHealthReportView(SignedInOnlyMixin, BaseObjectView):
+    """The Health tab's download: the Markdown health report, as `hedgehog health --report` writes it, for
+    whoever may view the fabric (and so its Health tab)."""
+
+    queryset = HedgehogFabric.objects.all()
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogFabric, 'view')
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        response = HttpResponse(markdown_report([fabric]), content_type='text/markdown; charset=utf-8')
+        stamp = timezone.now().strftime('%Y%m%dT%H%M%SZ')
+        response['Content-Disposition'] = f'attachment; filename="{fabric.name}-health-{stamp}.md"'
+        return response
 
 
 #
@@ -354,14 +526,57 @@ class HedgehogResourceView(generic.ObjectView):
     template_name = 'generic/object.html'
     actions = ()
     layout = layout.SimpleLayout(
-        left_panels=[HedgehogResourcePanel(), ResourceProvenancePanel(), ReferencesPanel(), TagsPanel()],
+        left_panels=[HedgehogResourcePanel(), ResourceProvenancePanel(), ReferencesPanel()],
         right_panels=[ManagedFilePanel()],
         bottom_panels=[JSONPanel('spec', title=_('Spec')), CustomFieldsPanel()],
     )
 
 
+@register_model_view(HedgehogResource, 'delete')
+class HedgehogResourceDeleteView(GetReturnURLMixin, BaseObjectView):
+    """Delete a managed object: a confirmation, then gitops.removal (file kept in .hnp/deleted/, row gone).
+
+    Needs the change permission on the object's fabric, as every other change to its tree does.
+    """
+
+    queryset = HedgehogResource.objects.select_related('fabric')
+    template_name = 'netbox_hedgehog/hedgehogresource_delete.html'
+
+    def get_required_permission(self):
+        return get_permission_for_model(HedgehogResource, 'view')
+
+    def changeable(self, request, pk):
+        resource = self.get_object(pk=pk)
+        if not request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', resource.fabric):
+            raise PermissionDenied
+        return resource
+
+    def get(self, request, pk):
+        resource = self.changeable(request, pk)
+        context = {'object': resource, 'actions': [], 'tab': None, 'kept_in': DELETED}
+        return render(request, self.template_name, {**context, 'return_url': resource.get_absolute_url()})
+
+    def post(self, request, pk):
+        resource = self.changeable(request, pk)
+        fabric = resource.fabric
+        try:
+            run = delete_managed_object(resource, trigger='ui', user=request.user)
+        except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
+            messages.error(request, error_detail(request, exc, fabric))
+            return redirect(resource.get_absolute_url())
+        (entry,) = run.provenance
+        messages.success(
+            request,
+            _('{kind} {name} deleted (run #{run}): {path} is kept in {kept}.').format(
+                kind=resource.kind, name=resource.name, run=run.pk, path=entry['source'], kept=entry['destination']
+            ),
+        )
+        return redirect(fabric.get_absolute_url())
+
+
 #
-# Ingestion runs: recorded by the service; history, so they may be deleted
+# Ingestion runs: recorded by the service; the audit trail of a fabric's tree, so never added,
+# edited or deleted by hand (they go with their fabric)
 #
 
 # Lists never load findings or provenance (they can be large): only the number of findings.
@@ -378,28 +593,16 @@ class IngestionRunListView(generic.ObjectListView):
     filterset = filtersets.IngestionRunFilterSet
     filterset_form = forms.IngestionRunFilterForm
     table = tables.IngestionRunTable
-    actions = (BulkExport, BulkDelete)
+    actions = (BulkExport,)
 
 
 @register_model_view(IngestionRun)
 class IngestionRunView(generic.ObjectView):
     queryset = IngestionRun.objects.select_related('fabric', 'user')
     template_name = 'generic/object.html'
-    actions = (DeleteObject,)
+    actions = ()
     layout = layout.SimpleLayout(
         left_panels=[IngestionRunPanel(), TagsPanel()],
         right_panels=[RunCountsPanel(), CustomFieldsPanel()],
         bottom_panels=[RunFindingsPanel(), RunProvenancePanel()],
     )
-
-
-@register_model_view(IngestionRun, 'delete')
-class IngestionRunDeleteView(generic.ObjectDeleteView):
-    queryset = IngestionRun.objects.all()
-
-
-@register_model_view(IngestionRun, 'bulk_delete', path='delete', detail=False)
-class IngestionRunBulkDeleteView(generic.BulkDeleteView):
-    queryset = runs_for_lists
-    filterset = filtersets.IngestionRunFilterSet
-    table = tables.IngestionRunTable

@@ -6,10 +6,13 @@ become findings with stable codes, and the other documents of the file are still
 holding a value no Kubernetes object can (yamlvalues.py: a timestamp, a non-string key, NaN, a NUL, ...)
 is a YAML_UNREPRESENTABLE finding at the value's line, and goes no further, like one that does not parse.
 
-Each document keeps the author's own text (comments included, without its `---` line), because
-ingestion writes that text verbatim into managed/. `clean_text` produces the text a cluster
-accepts (server-side fields removed, legacy apiVersion rewritten) and keeps the author's bytes
-everywhere else.
+Each document keeps the author's own text (without its `---` line), because ingestion writes that
+text verbatim into managed/. Comments belong to the document they describe: the comment block right
+above it (no blank line between) and those inside it go with it; a file's header, comments after a
+document set apart by a blank line, and commented-out documents describe no one object, so they are
+the file's `comments` (ingestion keeps them in the provenance record). `clean_text` produces the text
+a cluster accepts (server-side fields removed, legacy apiVersion rewritten) and keeps the author's
+bytes everywhere else.
 """
 
 import bisect
@@ -112,6 +115,9 @@ _CONSTRUCTION_ERRORS = (
 
 _DOCUMENT_MARKER = re.compile(r'^(?:---|\.\.\.)(?=[ \t\r\n]|$)', re.MULTILINE)
 _CONTENT_LINE = re.compile(r'^[ \t]*[^#\s]', re.MULTILINE)
+# Comment lines of a commented-out document: its marker (`# ---`), or one that starts it (`# kind: Server`).
+_COMMENTED_MARKER = re.compile(r'[ \t]*#[ \t]*(?:---|\.\.\.)(?:[ \t]|$)')
+_COMMENTED_DOCUMENT = re.compile(r'[ \t]*#[ \t]*(?:(?:---|\.\.\.)(?:[ \t]|$)|(?:apiVersion|kind):)')
 _LONG_LINE = re.compile(rf'^[^\n]{{{_SAFE_NESTING_BOUND // 4},}}', re.MULTILINE)
 _NON_UTF8_BOM = (b'\xff\xfe', b'\xfe\xff')
 _NULL_TAG = 'tag:yaml.org,2002:null'
@@ -149,6 +155,8 @@ class ReadResult:
     findings: list = field(default_factory=list)
     # Non-empty documents seen, including those that could not be parsed.
     total: int = 0
+    # (line, text) of each comment block that belongs to no document, in file order, verbatim.
+    comments: list = field(default_factory=list)
 
 
 class _TooDeep(yaml.YAMLError):
@@ -221,12 +229,16 @@ def read_documents(data, file='', max_bytes=DEFAULT_MAX_BYTES):
     if text is None:
         return result
     pieces = []
-    for text_line, chunk in _chunks(text):
+    for text_line, chunk in _chunks(text, result.comments):
         content = _CONTENT_LINE.search(chunk)
-        if content is None:
-            continue  # empty or comment-only document
+        if content is None:  # empty or comment-only document
+            _note_comments(result.comments, text_line, chunk, 0, len(chunk))
+            continue
         line = text_line + chunk.count('\n', 0, content.start())
-        pieces.append(_Piece(result.total, line, text_line, chunk))
+        start, end = _own_text(chunk, content.start())
+        _note_comments(result.comments, text_line, chunk, 0, start)
+        _note_comments(result.comments, text_line, chunk, end, len(chunk))
+        pieces.append(_Piece(result.total, line, text_line + chunk.count('\n', 0, start), chunk[start:end]))
         result.total += 1
     parsed = None
     if not any(_may_be_hostile(piece.text) for piece in pieces):
@@ -275,8 +287,9 @@ def _decode(data, file, max_bytes, findings):
     return text
 
 
-def _chunks(text):
-    """(line where the text starts, text) per document, split at `---` and `...` lines."""
+def _chunks(text, comments):
+    """(line where the text starts, text) per document, split at `---` and `...` lines; a comment on a
+    marker line (`--- # next: the spines`) is added to `comments`."""
     start, line = 0, 1
     for marker in _DOCUMENT_MARKER.finditer(text):
         yield line, text[start : marker.start()]
@@ -288,12 +301,69 @@ def _chunks(text):
             # `--- value` starts the document on the marker line itself: keep that line.
             start = marker.start()
         else:
+            if '#' in rest:
+                comments.append((line, text[marker.start() : end].rstrip('\n')))
             start, line = end, line + 1
     yield line, text[start:]
 
 
+def _own_text(chunk, content_start):
+    """(start, end) of the text that is the document's own in its chunk (the text between two markers).
+
+    It runs from the comment block right above the first content line (no blank line between) to the
+    comments right after the last one (likewise). A commented-out document is no one's: above, only what
+    follows its commented `# ---` stays (nothing, when no such line ends it); below, it ends the block.
+    """
+    start = content_start
+    above = chunk[:content_start].split('\n')[:-1]  # the text before a content line ends with its newline
+    for line in reversed(above):
+        if not _is_comment(line) or _COMMENTED_MARKER.match(line):
+            break
+        if _COMMENTED_DOCUMENT.match(line):
+            start = content_start
+            break
+        start -= len(line) + 1
+    end = _end_of_content(chunk)
+    while end < len(chunk):
+        line_end = chunk.find('\n', end)
+        line_end = len(chunk) if line_end < 0 else line_end + 1
+        line = chunk[end:line_end]
+        if not _is_comment(line) or _COMMENTED_DOCUMENT.match(line):
+            break
+        end = line_end
+    return start, end
+
+
+def _end_of_content(chunk):
+    """The offset right after the last content line of a chunk that has one."""
+    end = len(chunk)
+    while True:
+        line_start = chunk.rfind('\n', 0, max(end - 1, 0)) + 1
+        if _CONTENT_LINE.match(chunk, line_start, end):
+            return end
+        end = line_start
+
+
+def _is_comment(line):
+    return line.lstrip(' \t').startswith('#')
+
+
+def _note_comments(comments, text_line, chunk, start, end):
+    """Add `chunk[start:end]` (whole lines: comments, blank lines) as one block unless it is blank; blank
+    lines around the block are left out, the indent of its first line is kept."""
+    part = chunk[start:end]
+    first = len(part) - len(part.lstrip('\n \t'))
+    if first == len(part):
+        return
+    first = part.rfind('\n', 0, first) + 1
+    comments.append((text_line + chunk.count('\n', 0, start + first), part[first:].rstrip('\n \t')))
+
+
 def _fail(findings, file, piece, code, line, detail=''):
+    """A finding of `code`; a `detail` opening with ':' says what went wrong in the parser's words."""
     severity, message, hint = YAML_CODES[code]
+    if detail.startswith(':'):
+        message = message.removesuffix('.')
     findings.append(Finding(severity, code, message + detail, file=file, line=line, document=piece.index, hint=hint))
 
 
@@ -339,11 +409,11 @@ def _parse(file, piece, findings):
         mark = exc.problem_mark or exc.context_mark
         line = piece.text_line + mark.line if mark else piece.line
         code = 'YAML_TAB' if _is_tab_problem(exc, piece.text, mark) else 'YAML_SYNTAX'
-        _fail(findings, file, piece, code, line, f' {exc.problem or exc.context}.')
+        _fail(findings, file, piece, code, line, f': {exc.problem or exc.context}.')
         return None
     except _CONSTRUCTION_ERRORS as exc:
         # Unhashable keys, unconstructible scalars (e.g. a timestamp with day 99), ...
-        _fail(findings, file, piece, 'YAML_SYNTAX', piece.line, f' {exc}.')
+        _fail(findings, file, piece, 'YAML_SYNTAX', piece.line, f': {exc}.')
         return None
     finally:
         loader.dispose()

@@ -25,6 +25,7 @@ USED = (
     '06-ingest-job-log',
     '07-fabric-ingested',
     '09-resource',
+    '10b-topology',
     '11-health',
     '12-fix-job-log',
 )

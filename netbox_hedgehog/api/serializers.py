@@ -33,6 +33,7 @@ class HedgehogFabricSerializer(PrimaryModelSerializer):
             'git_remote_url',
             'git_branch',
             'git_path',
+            'self_healing',
             'last_initialized',
             'last_ingested',
             'description',

@@ -1,5 +1,6 @@
 from core.api.serializers_.jobs import JobSerializer
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -18,13 +19,14 @@ from netbox_hedgehog import filtersets, probes
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
+from netbox_hedgehog.gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file
+from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file, discard_raw_file
 from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
@@ -48,7 +50,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     filterset_class = filtersets.HedgehogFabricFilterSet
 
     def get_permissions(self):
-        if self.action in ('ingest', 'reindex', 'test_connection', 'upload', 'forget_missing'):
+        if self.action in ('ingest', 'reindex', 'test_connection', 'upload', 'discard', 'forget_missing'):
             return [TokenChangePermission()]
         return super().get_permissions()
 
@@ -98,6 +100,48 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         except IngestionLocked as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
+
+    @extend_schema(
+        request={'application/json': OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=['post'])
+    def discard(self, request, pk):
+        """Take a waiting file out of raw/ (`{"file": "raw/<name>"}`); its bytes are kept in .hnp/discarded/.
+
+        200 with where they are kept; 400 when there is no such waiting file (nothing changed); 409 while an
+        ingestion runs; 507 when the disk is full and 503 when it refused otherwise (the file stays in raw/).
+        """
+        fabric = self._fabric_to_change(request, pk)
+        path = str(request.data.get('file', ''))
+        try:
+            kept = discard_raw_file(fabric, path.removeprefix('raw/'))
+        except (UploadRefused, UnsafePathError) as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_400_BAD_REQUEST)
+        except FabricLocked as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
+        except UploadFailed as exc:
+            return Response({'detail': error_detail(request, exc, fabric)}, status=exc.http_status)
+        return Response({'file': path, 'kept_as': kept})
+
+    @extend_schema(request=None, responses={(200, 'application/yaml'): OpenApiTypes.STR, 403: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=['get'])
+    def export(self, request, pk):
+        """The fabric's managed objects as one multi-document wiring YAML, in hhfab's order (gitops.export).
+
+        Needs view permission on the fabric and on resources, and an authenticated caller (it reads every
+        managed file). The `X-Hedgehog-Objects` header counts the objects exported, `X-Hedgehog-Skipped` the
+        managed files left out (the health check names what is wrong with them).
+        """
+        if not request.user.is_authenticated or not request.user.has_perm('netbox_hedgehog.view_hedgehogresource'):
+            raise PermissionDenied('Exporting needs the permission to view resources.')
+        fabric = self.get_object()
+        export = export_fabric(fabric)
+        response = HttpResponse(export.text, content_type=EXPORT_CONTENT_TYPE)
+        response['Content-Disposition'] = f'attachment; filename="{export_filename(fabric)}"'
+        response['X-Hedgehog-Objects'] = str(export.objects)
+        response['X-Hedgehog-Skipped'] = str(len(export.findings))
+        return response
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['post'], url_path='test-connection')

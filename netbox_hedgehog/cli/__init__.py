@@ -6,7 +6,9 @@ so the management command only dispatches and every sub-command can be tested in
 
 import sys
 
-SUBCOMMANDS = ('backup', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
+from netbox_hedgehog.findings import command_hint
+
+SUBCOMMANDS = ('backup', 'export', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
 
 # A sub-command that failed (a fault of the disk or the database no sub-command answers for itself).
 FAILED = 1
@@ -32,9 +34,13 @@ def find_fabric(name):
     return HedgehogFabric.objects.filter(name=name).first()
 
 
-def print_findings(findings, out):
-    """Findings as the table every sub-command prints: location, severity, code, field path, message, hint."""
-    rows = [(f.location or '-', str(f.severity).upper(), f.code, f.path or '-', f.message, f.hint) for f in findings]
+def print_findings(findings, out, fabric=None):
+    """Findings as the table every sub-command prints: location, severity, code, field path, message, hint (in the
+    command line's words, naming `fabric` where it says which)."""
+    rows = [
+        (f.location or '-', str(f.severity).upper(), f.code, f.path or '-', f.message, command_hint(f.hint, fabric))
+        for f in findings
+    ]
     if not rows:
         return
     header = ('LOCATION', 'SEVERITY', 'CODE', 'PATH')

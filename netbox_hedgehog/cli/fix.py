@@ -60,4 +60,4 @@ def _describe(result, out):
         out.write('  nothing to repair\n')
     report = result.after or result.before
     out.write(f'health {"after" if result.after else "now"}: {report.status}, score {report.score}\n')
-    print_findings(report.findings, out)
+    print_findings(report.findings, out, result.fabric)

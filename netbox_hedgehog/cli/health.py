@@ -1,4 +1,7 @@
-"""`netbox hedgehog health [<fabric> | --all] [--json]`: check fabric trees, change nothing.
+"""`netbox hedgehog health [<fabric> | --all] [--json | --report]`: check fabric trees, change nothing.
+
+`--report` writes the Markdown health report (status, score, findings, failure patterns, last runs, last
+automatic repairs; gitops/health_report.py) to stdout instead: the Health tab's download holds the same.
 
 Exit codes: 0 healthy, 1 degraded, 2 unhealthy (the worst fabric with --all). Bad usage (no
 fabric and no --all, both, an unknown fabric) also exits 2, as argparse's own usage errors do;
@@ -15,11 +18,19 @@ HELP = "Check a fabric's GitOps tree (or every fabric's): structure, managed fil
 def add_arguments(parser):
     parser.add_argument('fabric', nargs='?', help='fabric name')
     parser.add_argument('--all', action='store_true', help='check every fabric')
-    parser.add_argument('--json', action='store_true', help='print the report(s) as JSON')
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument('--json', action='store_true', help='print the report(s) as JSON')
+    output.add_argument(
+        '--report',
+        action='store_true',
+        help='print the Markdown health report: status, score, findings, patterns, last runs, last repairs',
+    )
 
 
 def run(options, out):
     from netbox_hedgehog.gitops.health import EXIT_CODES, check_fabric, worst
+    from netbox_hedgehog.gitops.health_report import fabric_report
+    from netbox_hedgehog.gitops.markdown import render
     from netbox_hedgehog.models import HedgehogFabric
 
     if bool(options['fabric']) == bool(options['all']):
@@ -30,6 +41,10 @@ def run(options, out):
         fabrics = [find_fabric(options['fabric'])]
         if fabrics[0] is None:
             return usage_error(f'no fabric named {options["fabric"]!r}')
+    if options['report']:
+        fabric_reports = [fabric_report(fabric) for fabric in fabrics]
+        out.write(render(fabric_reports))
+        return EXIT_CODES[worst(report.health.status for report in fabric_reports)]
     reports = [check_fabric(fabric) for fabric in fabrics]
     status = worst(report.status for report in reports)
     if options['json']:
@@ -58,4 +73,4 @@ def describe(report, out):
         f'({counts["error"]} error(s), {counts["warning"]} warning(s), {counts["info"]} info) '
         f'in {report.duration:.2f} s\n'
     )
-    print_findings(report.findings, out)
+    print_findings(report.findings, out, report.fabric)

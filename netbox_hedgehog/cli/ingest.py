@@ -61,7 +61,10 @@ def _progress_bar(step, done, total):
 
 def _describe(outcome, out):
     plan = outcome.plan
-    prefix = 'plan (dry run)' if outcome.dry_run else f'run {outcome.run.pk}'
+    if outcome.dry_run:
+        prefix = 'plan (dry run)'
+    else:
+        prefix = f'run {outcome.run.pk}' if outcome.run else 'nothing to ingest (no run recorded)'
     out.write(f'fabric {outcome.fabric.name}: {prefix}\n')
     for file_plan in plan.files:
         out.write(f'  {file_plan.action:7} {file_plan.path}\n')
@@ -69,7 +72,7 @@ def _describe(outcome, out):
             target = f' -> {document.target}' if document.target else ''
             detail = f' ({document.reason})' if document.reason else ''
             out.write(f'      {document.action:9} {document.kind} {document.name}{target}{detail}\n')
-    print_findings(outcome.all_findings(), out)
+    print_findings(outcome.all_findings(), out, outcome.fabric.name)
     counts = plan.counts()
     files = ', '.join(f'{n} {action}' for action, n in counts['files'].items() if n)
     documents = ', '.join(f'{n} {action}' for action, n in counts['documents'].items() if n)

@@ -25,7 +25,7 @@ def run(options, out):
     if options['json']:
         out.write(json.dumps(result.as_dict(), indent=2) + '\n')
         return 0
-    print_findings(result.findings, out)
+    print_findings(result.findings, out, fabric.name)
     out.write(
         f'fabric {fabric.name}: {len(result.created)} created, {len(result.updated)} updated, '
         f'{len(result.deleted)} deleted, {result.unchanged} unchanged\n'

@@ -6,8 +6,10 @@ from netbox.forms import (
     PrimaryModelForm,
     PrimaryModelImportForm,
 )
+from utilities.forms import BOOLEAN_WITH_BLANK_CHOICES
 from utilities.forms.fields import CommentField, TagFilterField
 from utilities.forms.rendering import FieldSet
+from utilities.forms.widgets import BulkEditNullBooleanSelect
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.models import HedgehogFabric
@@ -30,25 +32,27 @@ class HedgehogFabricForm(PrimaryModelForm):
     fieldsets = (
         FieldSet('name', 'gitops_path', 'description', 'tags', name=_('Fabric')),
         FieldSet(*GIT_FIELDS, name=_('Git (optional)')),
+        FieldSet('self_healing', name=_('Health')),
     )
 
     class Meta:
         model = HedgehogFabric
-        fields = GIT_FIELDS + ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
+        fields = GIT_FIELDS + ('name', 'gitops_path', 'self_healing', 'description', 'owner', 'comments', 'tags')
 
 
 class HedgehogFabricImportForm(PrimaryModelImportForm):
     class Meta:
         model = HedgehogFabric
-        fields = GIT_FIELDS + ('name', 'gitops_path', 'description', 'owner', 'comments', 'tags')
+        fields = GIT_FIELDS + ('name', 'gitops_path', 'self_healing', 'description', 'owner', 'comments', 'tags')
 
 
 class HedgehogFabricBulkEditForm(PrimaryModelBulkEditForm):
     model = HedgehogFabric
     description = forms.CharField(label=_('Description'), max_length=200, required=False)
+    self_healing = forms.NullBooleanField(label=_('Self-healing'), required=False, widget=BulkEditNullBooleanSelect)
     comments = CommentField()
 
-    fieldsets = (FieldSet('description'),)
+    fieldsets = (FieldSet('description', 'self_healing'),)
     nullable_fields = ('description', 'comments')
 
 
@@ -56,8 +60,11 @@ class HedgehogFabricFilterForm(PrimaryModelFilterSetForm):
     model = HedgehogFabric
     fieldsets = (
         FieldSet('q', 'filter_id', 'tag'),
-        FieldSet('gitops_status', name=_('GitOps')),
+        FieldSet('gitops_status', 'self_healing', name=_('GitOps')),
         FieldSet('owner_group_id', 'owner_id', name=_('Ownership')),
     )
     gitops_status = forms.MultipleChoiceField(label=_('GitOps status'), choices=GitOpsStatusChoices, required=False)
+    self_healing = forms.NullBooleanField(
+        label=_('Self-healing'), required=False, widget=forms.Select(choices=BOOLEAN_WITH_BLANK_CHOICES)
+    )
     tag = TagFilterField(model)

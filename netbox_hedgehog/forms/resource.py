@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from netbox.forms import NetBoxModelFilterSetForm
-from utilities.forms.fields import DynamicModelMultipleChoiceField, TagFilterField
+from utilities.forms.fields import DynamicModelMultipleChoiceField
 from utilities.forms.rendering import FieldSet
 
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
@@ -15,7 +15,7 @@ class HedgehogResourceFilterForm(NetBoxModelFilterSetForm):
 
     model = HedgehogResource
     fieldsets = (
-        FieldSet('q', 'filter_id', 'tag'),
+        FieldSet('q', 'filter_id'),
         FieldSet('fabric_id', 'kind', 'name', 'namespace', name=_('Resource')),
     )
     fabric_id = DynamicModelMultipleChoiceField(
@@ -24,4 +24,3 @@ class HedgehogResourceFilterForm(NetBoxModelFilterSetForm):
     kind = forms.MultipleChoiceField(label=_('Kind'), choices=KIND_CHOICES, required=False)
     name = forms.CharField(label=_('Name'), required=False)
     namespace = forms.CharField(label=_('Namespace'), required=False)
-    tag = TagFilterField(model)

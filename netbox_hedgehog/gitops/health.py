@@ -11,7 +11,8 @@ held one valid object at the time, and it carries the object's spec, so referenc
 managed objects are checked from the index without parsing anything.
 
 The checks are plain functions over paths, bytes and index rows; `check_fabric` gathers their
-inputs (the tree, the index, the last ingestion run, the lock) and adds them up.
+inputs (the tree, the index, the last ingestion run, the lock) and adds them up, with the failure
+patterns of the fabric's history (gitops/history.py, gitops/patterns.py: HEALTH_PATTERN_* codes).
 """
 
 import hashlib
@@ -30,9 +31,18 @@ from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message, scrub_paths
-from netbox_hedgehog.findings import Finding, Severity, count_by_severity
+from netbox_hedgehog.findings import (
+    FIX_ACTION,
+    INGEST_ACTION,
+    Finding,
+    Severity,
+    action,
+    count_by_severity,
+    in_file_order,
+)
 from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
+from netbox_hedgehog.gitops.patterns import PATTERN_CODES, age_words, rejected_files
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.tree import (
     HNP,
@@ -98,7 +108,7 @@ class HealthCode(NamedTuple):
     fixable: bool = False
 
 
-FIX = 'Run `hedgehog fix <fabric>` (or the Fix button) to repair it.'
+FIX = f'Repair it with {FIX_ACTION}.'
 CODES = {
     # The tree against its spec (gitops/tree.py)
     'HEALTH_TREE_UNSAFE': HealthCode(E, 'The fabric gitops_path is refused by the path rules.', 'Correct gitops_path.'),
@@ -107,7 +117,9 @@ CODES = {
     'HEALTH_TREE_STAGED': HealthCode(
         E,
         "The fabric's tree was built at its creation but not moved into place when the creation committed.",
-        FIX + ' (`hedgehog onboard <fabric>` finishes it too.)',
+        'Finish it with '
+        + action('the Fix button', '`netbox hedgehog fix <fabric>` (or `netbox hedgehog onboard <fabric>`)')
+        + '.',
         True,
     ),
     'HEALTH_STAGING_LEFTOVER': HealthCode(
@@ -119,7 +131,7 @@ CODES = {
     'HEALTH_DIR_NOT_DIRECTORY': HealthCode(
         E,
         'A file (or another non-folder) is where a tree directory belongs (a link there is HEALTH_SYMLINK).',
-        'Move it away; then run `hedgehog fix`.',
+        f'Move it away, then repair the tree with {FIX_ACTION}.',
     ),
     'HEALTH_SYMLINK': HealthCode(
         E,
@@ -170,7 +182,10 @@ CODES = {
         W,
         'A managed file is missing while its index row holds the object: fix writes it back (from git HEAD, or from '
         'the index).',
-        FIX + ' If the deletion was intended: `hedgehog fix <fabric> --forget-missing` (or Forget missing objects).',
+        FIX
+        + ' If the deletion was intended: '
+        + action('Forget missing objects', '`netbox hedgehog fix <fabric> --forget-missing`')
+        + '.',
         True,
     ),
     'HEALTH_INDEX_ROW_ORPHANED': HealthCode(
@@ -182,21 +197,35 @@ CODES = {
         W, 'A managed object references an object that managed/ does not hold.', 'Ingest the referenced object.'
     ),
     # Is it moving? raw/, unmanaged/, the last ingestion
-    'HEALTH_RAW_PENDING': HealthCode(INFO, 'Files wait in raw/ for the next ingestion.', ''),
+    'HEALTH_RAW_PENDING': HealthCode(
+        INFO, 'Files wait in raw/ for the next ingestion.', f'Nothing to do; or ingest them now with {INGEST_ACTION}.'
+    ),
     'HEALTH_RAW_STALE': HealthCode(
-        W, 'YAML files have waited in raw/ longer than raw_stale_minutes.', 'Ingest; check the RQ workers run.'
+        W,
+        'YAML files have waited in raw/ longer than raw_stale_minutes.',
+        f'Ingest with {INGEST_ACTION}; check that the RQ workers run.',
     ),
     'HEALTH_RAW_REJECTED': HealthCode(
-        W, 'A raw/ file was rejected by the last ingestion and awaits a person.', 'Fix the file, then ingest again.'
+        W,
+        'A raw/ file was rejected by the last ingestion and awaits a person.',
+        f'Correct the file, then ingest again with {INGEST_ACTION}.',
     ),
     'HEALTH_RAW_IGNORED': HealthCode(
         INFO, 'Files in raw/ that ingestion leaves alone (not YAML, or hidden).', 'Remove them from raw/.'
     ),
-    'HEALTH_UNMANAGED_DOCUMENTS': HealthCode(INFO, 'Foreign documents kept in unmanaged/.', ''),
-    'HEALTH_INGESTION_FAILED': HealthCode(
-        W, 'The last ingestion failed; nothing was lost.', 'Read the run error, then ingest again.'
+    'HEALTH_UNMANAGED_DOCUMENTS': HealthCode(
+        INFO,
+        'Foreign documents kept in unmanaged/.',
+        'Nothing to do; each file there says why it is not a Hedgehog object. Delete those you do not need.',
     ),
-    'HEALTH_INGESTION_RUNNING': HealthCode(INFO, 'An ingestion is running; some findings may be transient.', ''),
+    'HEALTH_INGESTION_FAILED': HealthCode(
+        W,
+        'The last ingestion failed; nothing was lost.',
+        f'Read the run error, then ingest again with {INGEST_ACTION}.',
+    ),
+    'HEALTH_INGESTION_RUNNING': HealthCode(
+        INFO, 'An ingestion is running; some findings may be transient.', 'Check again once it has finished.'
+    ),
     # The git working copy (fabrics with a remote)
     'HEALTH_GIT_NOT_CLONED': HealthCode(
         W, 'The fabric has a git remote but no working copy on this server yet.', 'The next ingestion clones it.'
@@ -220,9 +249,15 @@ CODES = {
         W, 'Files under the tree changed without a commit (raw/ aside).', 'The next ingestion commits them.'
     ),
     'HEALTH_GIT_AHEAD': HealthCode(
-        W, 'Commits of the working copy are not on the remote yet.', 'Ingest again to push, or check the remote.'
+        W,
+        'Commits of the working copy are not on the remote yet.',
+        f'Ingest again with {INGEST_ACTION} to push, or check the remote.',
     ),
-    'HEALTH_GIT_BEHIND': HealthCode(INFO, 'The remote has commits the working copy has not pulled yet.', ''),
+    'HEALTH_GIT_BEHIND': HealthCode(
+        INFO,
+        'The remote has commits the working copy has not pulled yet.',
+        'Nothing to do: the next ingestion pulls them.',
+    ),
     'HEALTH_GIT_DIVERGED': HealthCode(
         E,
         'The working copy and the remote have diverged: ingestion refuses to run.',
@@ -232,6 +267,8 @@ CODES = {
     'HEALTH_DISK_LOW': HealthCode(
         E, 'Free disk space under the tree is below min_free_disk_bytes.', 'Free disk space or grow the volume.'
     ),
+    # Failure patterns across runs and checks (gitops/patterns.py): the hint is the remedy
+    **{code: HealthCode(known.severity, known.meaning, known.remedy) for code, known in PATTERN_CODES.items()},
 }
 
 
@@ -301,6 +338,8 @@ class HealthReport:
     stats: dict = field(default_factory=dict)
     # The Missing managed files behind the HEALTH_MANAGED_MISSING and HEALTH_INDEX_ROW_ORPHANED findings.
     missing: list = field(default_factory=list)
+    # The failure patterns (gitops/patterns.py) behind the HEALTH_PATTERN_* findings, with their evidence.
+    patterns: list = field(default_factory=list)
 
     @property
     def status(self):
@@ -327,6 +366,7 @@ class HealthReport:
             'counts': self.counts(),
             'stats': self.stats,
             'findings': [finding.as_dict() for finding in self.findings],
+            'patterns': [pattern.as_dict() for pattern in self.patterns],
         }
 
 
@@ -419,16 +459,21 @@ def index_rows(fabric):
     return [IndexRow(path, sha, kind, name, json.loads(text) if text else None) for path, sha, kind, name, text in rows]
 
 
-def check_fabric(fabric, *, under_lock=False):
-    """Run every check on `fabric` now. `under_lock`: the caller holds the fabric lock (fix, restore),
-    so a held lock does not mean an ingestion is running."""
-    from netbox_hedgehog.gitops.lock import is_locked
+def check_fabric(fabric, *, under_lock=False, scheduled=False):
+    """Run every check on `fabric` now, then add the failure patterns of its history (gitops/history.py).
+
+    `under_lock`: the caller holds the fabric lock (fix, restore), so a held lock does not mean an
+    ingestion is running. `scheduled`: the scheduled health check is the one checking (so it is running).
+    """
+    from netbox_hedgehog.gitops.history import fabric_patterns
+    from netbox_hedgehog.gitops.lock import lock_holder
 
     started = time.monotonic()
     now = timezone.now()
     findings, stats, missing = [], {}, []
-    running = not under_lock and is_locked(fabric)
-    stats['ingestion_running'] = running
+    holder = None if under_lock else lock_holder(fabric)
+    running = holder is not None
+    stats.update(ingestion_running=running, lock_holder=holder)
     if running:
         findings.append(_finding('HEALTH_INGESTION_RUNNING', f'An ingestion of {fabric.name} is running.'))
     # Only what is read: a run's provenance lists every document (megabytes for a large fabric).
@@ -453,7 +498,9 @@ def check_fabric(fabric, *, under_lock=False):
     with fabric.files() as tree:
         tree_findings, missing = _check_files(fabric, layout, tree, last_run, now, stats)
     findings += tree_findings
-    return HealthReport(fabric.name, findings, time.monotonic() - started, now, stats, missing)
+    patterns = fabric_patterns(fabric, now, stats, recording=scheduled)
+    findings += [pattern.finding() for pattern in patterns]
+    return HealthReport(fabric.name, in_file_order(findings), time.monotonic() - started, now, stats, missing, patterns)
 
 
 def _check_files(fabric, layout, tree, last_run, now, stats):
@@ -481,7 +528,7 @@ def _check_files(fabric, layout, tree, last_run, now, stats):
         findings += check_missing(missing)
         stats.update(managed_files=len(files), indexed=len(rows), managed_missing=len(missing))
     if tree.is_folder(RAW):
-        rejected = _rejections(last_run)
+        rejected = rejected_files(last_run.findings if last_run else ())
         findings += check_raw(raw_files(tree), rejected, now.timestamp(), _setting('raw_stale_minutes') * 60, stats)
     if tree.is_folder(UNMANAGED):
         findings += check_unmanaged(tree, stats)
@@ -507,15 +554,6 @@ def check_last_run(run):
     if run is None or run.status != IngestionStatusChoices.FAILED:
         return []
     return [_finding('HEALTH_INGESTION_FAILED', f'Ingestion run {run.pk} failed: {run.error or "no error recorded"}.')]
-
-
-def _rejections(run):
-    """{raw file: its error findings} of the last run (as dicts, the way runs store findings)."""
-    rejected = {}
-    for finding in run.findings if run else ():
-        if finding.get('severity') == str(Severity.ERROR):
-            rejected.setdefault(finding.get('file'), []).append(finding)
-    return rejected
 
 
 # --- the checks: plain functions over paths, bytes and rows --------------------------------------
@@ -686,7 +724,7 @@ def inspect_managed_file(relative, data, max_bytes):
     read = read_documents(data, relative, max_bytes)
     errors = [finding for finding in read.findings if finding.severity == Severity.ERROR]
     if errors:
-        message = f'{relative} is not valid YAML: {errors[0].message}'
+        message = errors[0].message  # the reader's own words: what is wrong, at which line
         return Inspection([_finding('HEALTH_MANAGED_UNPARSABLE', message, relative, errors[0].line)])
     if read.total != 1:
         message = f'{relative} holds {read.total} documents; a managed file holds exactly one object.'
@@ -756,19 +794,12 @@ def check_raw(files, rejected, now, stale_after, stats):
     )
     if waiting:
         code = 'HEALTH_RAW_STALE' if max(waiting) > stale_after else 'HEALTH_RAW_PENDING'
-        message = f'{len(waiting)} YAML file(s) wait in raw/; the oldest for {_age(max(waiting))}.'
+        message = f'{len(waiting)} YAML file(s) wait for ingestion; the oldest for {age_words(max(waiting))}.'
         findings.append(_finding(code, message, file='raw/'))
     if ignored:
-        message = f'{len(ignored)} file(s) in raw/ are never ingested: {", ".join(ignored[:5])}.'
+        message = f'{len(ignored)} file(s) here are never ingested: {", ".join(ignored[:5])}.'
         findings.append(_finding('HEALTH_RAW_IGNORED', message, file='raw/'))
     return findings
-
-
-def _age(seconds):
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f'{minutes} min'
-    return f'{minutes // 60} h {minutes % 60} min' if minutes < 48 * 60 else f'{minutes // 1440} days'
 
 
 def check_unmanaged(tree, stats):
@@ -780,7 +811,7 @@ def check_unmanaged(tree, stats):
     stats['unmanaged_files'] = count
     if not count:
         return []
-    return [_finding('HEALTH_UNMANAGED_DOCUMENTS', f'{count} foreign document(s) kept in unmanaged/.', 'unmanaged/')]
+    return [_finding('HEALTH_UNMANAGED_DOCUMENTS', f'{count} foreign document(s) kept, one file each.', 'unmanaged/')]
 
 
 def check_working_copy(fabric, stats):

@@ -51,7 +51,7 @@ from psycopg.types.json import Jsonb
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message
-from netbox_hedgehog.findings import Finding, Severity
+from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_order
 from netbox_hedgehog.gitops import fileops, sync, treefs
 from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
@@ -94,6 +94,8 @@ logger = logging.getLogger('netbox_hedgehog.ingestion')
 
 IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
+# The provenance action of a comment that belongs to no document: its text is kept in the record itself.
+COMMENT_KEPT = 'comment'
 # `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
 EXIT_NOT_PUSHED = 4
 # `hedgehog ingest` exit code: the run failed (the tree cannot be written, the database failed); nothing lost.
@@ -137,7 +139,7 @@ class IngestionOutcome:
         return 1 if self.plan.rejected or self.plan.blocked or self.not_removed else 0
 
     def all_findings(self):
-        return self.plan.findings() + self.findings
+        return in_file_order(self.plan.findings() + self.findings)
 
     def as_dict(self):
         return {
@@ -189,11 +191,14 @@ def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
                 _reindex(fabric, drop_missing=pulled)
         outcome = _Ingestion(fabric, trigger, user, progress).run(dry_run)
         if copy is not None and not outcome.plan.blocked:  # a link in the tree: nothing is committed either
-            message = sync.commit_message(fabric, outcome.run.counts, outcome.run)
+            # Without a run (nothing in raw/), a commit an earlier run could not push is still pushed now.
+            run = outcome.run
+            message = sync.commit_message(fabric, run.counts if run else {}, run)
             outcome.git = sync.publish(fabric, copy, message, user)
-            IngestionRun.objects.filter(pk=outcome.run.pk).update(
-                git_commit=outcome.git.commit or '', git_error=outcome.git.error
-            )
+            if run is not None:
+                IngestionRun.objects.filter(pk=run.pk).update(
+                    git_commit=outcome.git.commit or '', git_error=outcome.git.error
+                )
         return outcome
 
 
@@ -229,7 +234,7 @@ class _Ingestion:
         if links := treefs.find_links(self.files):
             # A link among the tree's folders (or inside managed/, unmanaged/, .hnp/) could lead a write
             # outside the tree: the run stops before it writes anything, naming each link.
-            return self._blocked(Plan(blocked=treefs.link_findings(links)), started, dry_run)
+            return self._blocked(links, started, dry_run)
         raw_files, ignored, links, unreadable, misnamed = self._read_raw()
         plan = self.plan(raw_files, ignored, links, unreadable, misnamed)
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
@@ -238,6 +243,9 @@ class _Ingestion:
         _close_interrupted_runs(self.fabric)
         if _last_run_failed(self.fabric):  # only a run that did not finish leaves temporary files behind
             self.operations.remove_stale_temporaries((MANAGED, UNMANAGED))
+        if not (plan.ingested or plan.rejected):
+            # A run is an event of the tree's history: with nothing to ingest or reject, none is recorded.
+            return outcome
         outcome.run = IngestionRun.objects.create(
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )
@@ -270,12 +278,13 @@ class _Ingestion:
             raise failure from exc
         return outcome
 
-    def _blocked(self, plan, started, dry_run):
+    def _blocked(self, links, started, dry_run):
+        plan = Plan(blocked=treefs.link_findings(links))
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
         _close_interrupted_runs(self.fabric)
-        error = '; '.join(finding.message for finding in plan.blocked)
+        error = '; '.join(treefs.link_message(link) for link in links)
         outcome.run = IngestionRun.objects.create(
             fabric=self.fabric,
             started=started,
@@ -627,8 +636,11 @@ def _indexed_documents(fabric):
 
 
 def _provenance(plan):
-    """Where each document went. A settled file (same bytes as an earlier run, outputs intact) gets one
-    entry for the file: its documents' provenance is the earlier run's, recorded then."""
+    """Where each document went, and each comment that went into no output (a file's header, a commented-out
+    document), verbatim: the raw file is removed, and nothing its author wrote may disappear with it.
+
+    A settled file (same bytes as an earlier run, outputs intact) gets one entry for the file: its
+    documents' and comments' provenance is the earlier run's, recorded then."""
     entries = []
     for file_plan in plan.ingested:
         if file_plan.settled:
@@ -644,6 +656,10 @@ def _provenance(plan):
                 'action': document.action.value,
             }
             for document in file_plan.documents
+        )
+        entries.extend(
+            {'source': file_plan.path, 'line': line, 'action': COMMENT_KEPT, 'text': text}
+            for line, text in file_plan.comments
         )
     return entries
 
@@ -1031,7 +1047,7 @@ def _managed_file_fields(kind, target, data, sha256, findings):
                 'INDEX_SKIPPED_FILE',
                 f'{target} {problem}: not indexed.',
                 file=target,
-                hint='Run the health check for details; fix or move the file.',
+                hint=f'Why: see {HEALTH_ACTION}; correct or move the file.',
             )
         )
         return None

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-__all__ = ('FabricLocked', 'fabric_lock')
+__all__ = ('FabricLocked', 'fabric_lock', 'lock_holder')
 
 # First key of the two-int advisory lock space: ours, so fabric ids never collide with other users'.
 LOCK_NAMESPACE = 0x48_4E_50  # 'HNP'
@@ -51,13 +51,23 @@ def _try_lock(fabric):
         return cursor.fetchone()[0]
 
 
-def is_locked(fabric):
-    """True while any session holds the fabric's lock (for health and restore)."""
+def lock_holder(fabric):
+    """Who holds the fabric's lock, as health records it ('database session <pid> (connected <when>)'), or None.
+
+    The session's start tells a session apart from a later one that got the same pid: the failure patterns
+    compare holders across health checks (HEALTH_PATTERN_LOCK_HELD).
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
-            'AND objsubid = 2 AND granted '
-            'AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))',
+            'SELECT locks.pid, activity.backend_start FROM pg_locks locks '
+            'LEFT JOIN pg_stat_activity activity ON activity.pid = locks.pid '
+            "WHERE locks.locktype = 'advisory' AND locks.classid = %s AND locks.objid = %s "
+            'AND locks.objsubid = 2 AND locks.granted '
+            'AND locks.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1',
             [LOCK_NAMESPACE, fabric.pk],
         )
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pid, started = row
+    return f'database session {pid}' + (f' (connected {started:%Y-%m-%d %H:%M:%S %Z})' if started else '')

@@ -238,7 +238,9 @@ def _plan_adoption(plan, root):
                     'tree-entry-not-adopted',
                     f'{entry.name} was left in place: only regular YAML files are moved into raw/',
                     file=str(source.relative_to(root)),
-                    hint='copy the file itself into raw/ to have it ingested' if symlinked_yaml else '',
+                    hint='copy the file itself into raw/ to have it ingested'
+                    if symlinked_yaml
+                    else 'nothing to do; copy it into raw/ if it is YAML meant for the fabric',
                 )
             )
     if collisions:
@@ -277,6 +279,7 @@ def _plan_manifest(plan, fabric_name, fabric_id, root, claimable):
                 f'took over the tree of fabric {manifest.fabric_name!r} (id {manifest.fabric_id}), '
                 'which no longer exists',
                 file=str(path.relative_to(root)),
+                hint="nothing to do: the tree is this fabric's now",
             )
         )
         return

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from netbox_hedgehog.findings import Finding, Severity, has_errors
+from netbox_hedgehog.findings import Finding, Severity, has_errors, in_file_order
 from netbox_hedgehog.gitops.tree import MANAGED, UNMANAGED
 from netbox_hedgehog.gitops.treefs import raw_link_finding as _raw_link_finding
 from netbox_hedgehog.validation import classify, is_file_name_safe, validate_set
@@ -124,6 +124,8 @@ class FilePlan:
     findings: list = field(default_factory=list)
     # Known bytes whose outputs are all in place: not parsed, nothing of it is written or indexed again.
     settled: bool = False
+    # (line, text) of the comments that belong to no document (yamlio): kept in the provenance record only.
+    comments: list = field(default_factory=list)
 
     def as_dict(self):
         return {
@@ -163,7 +165,8 @@ class Plan:
         }
 
     def findings(self):
-        return self.blocked + [finding for file in self.files for finding in file.findings]
+        """Every finding of the plan, by file and line."""
+        return in_file_order(self.blocked + [finding for file in self.files for finding in file.findings])
 
     def reject_unwritten(self, failed):
         """Reject every ingested file with a document bound for a target in `failed` ({target: reason}): a
@@ -187,7 +190,7 @@ class Plan:
                         Severity.ERROR,
                         WRITE_FAILED,
                         f'{document.target} could not be written ({failed[document.target]}): '
-                        f'{what} stays in {file_plan.path}.',
+                        f'{what} stays in raw/, in this file.',
                         file_plan.path,
                         document.line,
                         document.index,
@@ -247,7 +250,7 @@ def make_plan(
 
     def parse(raw, sha256):
         result = read_documents(raw.data, raw.path, **read_options)
-        file_plan = FilePlan(raw.path, FileAction.INGEST, sha256)
+        file_plan = FilePlan(raw.path, FileAction.INGEST, sha256, comments=result.comments)
         file_plan.findings.extend(result.findings)
         parsed[raw.path] = (file_plan, result.documents)
 
@@ -285,13 +288,21 @@ def make_plan(
         plan.files.append(FilePlan(path, FileAction.REJECT, findings=[_raw_link_finding(path)]))
     plan.files.sort(key=lambda file_plan: file_plan.path)
     for file_plan, _ in parsed:
-        file_plan.findings.sort(key=_by_line)
+        file_plan.findings[:] = in_file_order(file_plan.findings)
     for path in sorted(ignored):
         plan.files.append(
             FilePlan(
                 path,
                 FileAction.IGNORE,
-                findings=[Finding(Severity.INFO, NOT_YAML, 'Not a YAML file: left alone in raw/.', file=path)],
+                findings=[
+                    Finding(
+                        Severity.INFO,
+                        NOT_YAML,
+                        'Not a YAML file: left alone in raw/.',
+                        file=path,
+                        hint='Rename it to .yaml or .yml if it holds YAML; otherwise move it out of raw/.',
+                    )
+                ],
             )
         )
     for path in sorted(misnamed):
@@ -300,11 +311,6 @@ def make_plan(
         finding = Finding(Severity.ERROR, NAME_NOT_UTF8, message, path, hint=hint)
         plan.files.append(FilePlan(path, FileAction.REJECT, findings=[finding]))
     return plan
-
-
-def _by_line(finding):
-    """Findings of one file in the order of its lines (the file's own findings, without a line, first)."""
-    return (finding.line or 0, finding.document if finding.document is not None else -1)
 
 
 @dataclass(slots=True)
@@ -519,12 +525,16 @@ def _foreign(entry):
     )
 
 
+# The first line of a foreign document's file in unmanaged/ (gitops.unmanaged reads the reason back).
+FOREIGN_HEADER = '# Not a Hedgehog fabric object ({reason}); kept here, not applied.'
+
+
 def _foreign_file(document, classified):
     """(target, content, SHA-256) of a foreign document's file in unmanaged/."""
     # The reason travels with the file, for whoever browses unmanaged/; the author's text follows as is.
     # One comment line: a reason quoting a kind with a line break in it must not add lines to the YAML.
     reason = classified.reason if classified.reason.isprintable() else repr(classified.reason)
-    header = f'# Not a Hedgehog fabric object ({reason}); kept here, not applied.\n'
+    header = FOREIGN_HEADER.format(reason=reason) + '\n'
     content = _as_file(header + document.text)
     sha256 = hashlib.sha256(content).hexdigest()
     label = _UNSAFE.sub('-', f'{classified.kind_name or "document"}-{classified.name or "unnamed"}').strip('-.')

@@ -47,7 +47,7 @@ from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import HNP, ManifestError, TreeLayout, UnsafePathError, layout_folders, read_manifest
-from netbox_hedgehog.gitops.treefs import LINKS_ASIDE, LinkRefused, find_links, link_findings
+from netbox_hedgehog.gitops.treefs import LINKS_ASIDE, LinkRefused, find_links, link_message
 from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = (
@@ -432,7 +432,7 @@ def _refuse_links(files, error, stopped):
     except LinkRefused as exc:
         links = [exc.filename]
     if links:
-        raise error(' '.join(finding.message for finding in link_findings(links, stopped)))
+        raise error(' '.join(link_message(link, stopped) for link in links))
 
 
 def _archive_tree(files, tar):

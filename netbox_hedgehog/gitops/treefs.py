@@ -26,7 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 
-from netbox_hedgehog.findings import Finding, Severity
+from netbox_hedgehog.findings import FIX_ACTION, Finding, Severity
 from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name, layout_folders
 
 __all__ = (
@@ -39,6 +39,7 @@ __all__ = (
     'Tree',
     'find_links',
     'link_findings',
+    'link_message',
     'raw_link_finding',
     'open_tree',
     'raw_entries',
@@ -433,15 +434,20 @@ def find_links(tree):
     return sorted(found)
 
 
+def link_message(path, stopped='nothing was written'):
+    """What a link found by `find_links` stops, as a sentence of its own (an error, a run's failure) naming it."""
+    return f'{path} is a symbolic link: links in a tree are never followed, so {stopped}.'
+
+
 def link_findings(paths, stopped='nothing was written'):
     """TREE_SYMLINK errors, one per link of `find_links`, each naming the link (tree-relative)."""
     return [
         Finding(
             Severity.ERROR,
             TREE_SYMLINK,
-            f'{path} is a symbolic link: links in a tree are never followed, so {stopped}.',
+            link_message(path, stopped),
             file=path,
-            hint='Run `hedgehog fix` (it moves the link aside into .hnp/links-aside/), or replace it by hand.',
+            hint=f'Move it aside into .hnp/links-aside/ with {FIX_ACTION}, or replace it by hand.',
         )
         for path in paths
     ]

@@ -17,6 +17,9 @@ Replacing a file (to fix a rejected one in place) takes the fabric lock: an inge
 the old bytes removes the raw file when it is done, and must not remove the new ones. The old
 bytes are kept first, durably, under `.hnp/replaced/`; then the new file is renamed over the old.
 
+Discarding a waiting file (`discard_raw_file`) takes the lock for the same reason, and keeps its bytes
+durably under `.hnp/discarded/` before it goes from raw/: a person can look at them and put them back.
+
 When the disk refuses (a full disk, an immutable raw/ or file, any OSError), the upload raises
 UploadFailed naming the fabric-relative path and what the operating system said, and raw/ is as it
 was: no temporary file stays, and a copy kept for a replacement that did not happen goes again.
@@ -37,12 +40,27 @@ from netbox_hedgehog.gitops.ingestion import plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
-from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_findings
+from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_message
 
-__all__ = ('REPLACED', 'Upload', 'UploadFailed', 'UploadRefused', 'add_raw_file', 'check_name', 'raw_file_text')
+__all__ = (
+    'DISCARDED',
+    'REPLACED',
+    'Upload',
+    'UploadFailed',
+    'UploadRefused',
+    'add_raw_file',
+    'check_name',
+    'discard_raw_file',
+    'discarded_files',
+    'failing_as',
+    'keep_copy',
+    'raw_file_text',
+)
 
 # Where the previous bytes of a replaced raw file are kept, relative to the tree.
 REPLACED = f'{HNP}/replaced'
+# Where a discarded raw file is kept, relative to the tree.
+DISCARDED = f'{HNP}/discarded'
 # `wiring.yaml` taken: `wiring-2.yaml`, ... up to this many, then the upload is refused.
 MAX_NAME_ATTEMPTS = 100
 
@@ -56,7 +74,7 @@ class UploadFailed(StorageFault):
 
 
 @contextmanager
-def _failing_as(what, consequence):
+def failing_as(what, consequence):
     """An OSError in the block becomes UploadFailed: `what` failed, what the operating system said, `consequence`."""
     try:
         yield
@@ -154,6 +172,67 @@ def raw_file_text(fabric, name):
     return data.decode()
 
 
+def discard_raw_file(fabric, name):
+    """Take raw/<name> out of raw/, keeping its bytes under .hnp/discarded/ first; returns where they are.
+
+    Raises UploadRefused when there is no such waiting file, FabricLocked while an ingestion runs (it may
+    be reading the file), and UploadFailed when the disk refuses (the file then stays in raw/).
+    """
+    if problem := check_name(name):
+        raise UploadRefused(problem)
+    fabric.layout()
+    target, unchanged = f'{RAW}/{name}', f'{RAW}/{name} is still waiting.'
+    with fabric.files() as tree, fabric_lock(fabric):
+        _refuse_links(tree)
+        with failing_as(f'{RAW}/{name} could not be read', unchanged):
+            try:
+                data = tree.read(target)
+            except FileNotFoundError:
+                raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
+            except (LinkRefused, NotRegularFile):
+                raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
+        with failing_as(f'{RAW}/{name} could not be kept in {DISCARDED}/', unchanged):
+            kept = keep_copy(tree, DISCARDED, name, data)
+        try:
+            with failing_as(f'{RAW}/{name} could not be removed', unchanged):
+                tree.unlink(target)
+        except UploadFailed:
+            with suppress(OSError):  # the file is still waiting: the copy is not needed
+                tree.unlink(kept)
+            raise
+        with failing_as(f'{RAW}/{name} was discarded but may not be on disk yet', f'A copy is in {kept}.'):
+            tree.fsync_folder(RAW)
+    return kept
+
+
+def discarded_files(fabric):
+    """[{file, size, modified}] of the copies kept under .hnp/discarded/, newest first ([] when none)."""
+    with fabric.files() as tree:
+        if not tree.is_folder(DISCARDED):
+            return []
+        kept = [
+            {
+                'file': f'{DISCARDED}/{entry.name}',
+                'size': found.st_size,
+                'modified': datetime.fromtimestamp(found.st_mtime, UTC),
+            }
+            for entry in tree.scandir(DISCARDED)
+            if not entry.name.startswith('.') and stat.S_ISREG((found := entry.stat(follow_symlinks=False)).st_mode)
+        ]
+    return sorted(kept, key=lambda item: item['modified'], reverse=True)
+
+
+def keep_copy(tree, folder, name, data):
+    """Keep `data` durably as `<folder>/<name>.<UTC time>` before the file it came from is replaced or removed;
+    returns that tree-relative path. No .yaml ending: nothing that reads YAML from the tree takes the copy for
+    a live file. Raises UploadRefused when a copy of that name was kept in the same microsecond."""
+    tree.folder(folder, create=True)
+    kept_name = _write_new(tree, folder, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], data)
+    if kept_name is None:
+        raise UploadRefused(f'A copy of {name} was kept a moment ago; try again.')
+    return f'{folder}/{kept_name}'
+
+
 def _refuse_links(tree):
     """A link in the tree's layout could send the upload (or the kept copy) outside it: nothing is written."""
     try:
@@ -161,7 +240,7 @@ def _refuse_links(tree):
     except LinkRefused as exc:
         links = [exc.filename]
     if links:
-        raise UploadRefused(' '.join(finding.message for finding in link_findings(links)))
+        raise UploadRefused(' '.join(link_message(link) for link in links))
 
 
 def _check(name, data):
@@ -184,7 +263,7 @@ def _check(name, data):
 def _add(tree, name, data):
     if _holds(tree, f'{RAW}/{name}', data):
         return Upload(name, f'{RAW}/{name}', written=False)
-    with _failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
+    with failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
         written = _write_new(tree, RAW, _numbered(name), data)
     if written is None:
         raise UploadRefused(f'{RAW}/ already holds {name} and {MAX_NAME_ATTEMPTS - 1} numbered copies of it.')
@@ -194,7 +273,7 @@ def _add(tree, name, data):
 def _replace(tree, name, data):
     target = f'{RAW}/{name}'
     unchanged = f'{RAW}/{name} is unchanged.'
-    with _failing_as(f'{RAW}/{name} could not be read', unchanged):
+    with failing_as(f'{RAW}/{name} could not be read', unchanged):
         found = tree.lstat_or_none(target)
         if found is None:
             return _add(tree, name, data)
@@ -206,23 +285,19 @@ def _replace(tree, name, data):
             raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
     if previous == data:
         return Upload(name, f'{RAW}/{name}', written=False)
-    with _failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
-        tree.folder(REPLACED, create=True)
-        # No .yaml suffix: nothing that reads YAML files from the tree takes the copy for a live file.
-        kept_name = _write_new(tree, REPLACED, [f'{name}.{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}'], previous)
-    if kept_name is None:
-        raise UploadRefused(f'A copy of {RAW}/{name} was kept a moment ago; try again.')
+    with failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
+        kept = keep_copy(tree, REPLACED, name, previous)
     try:
-        with _failing_as(f'{RAW}/{name} could not be replaced', unchanged):
+        with failing_as(f'{RAW}/{name} could not be replaced', unchanged):
             _replace_with(tree, target, data)
     except UploadFailed:
         with suppress(OSError):  # the file still holds these very bytes: the copy is not needed
-            tree.unlink(f'{REPLACED}/{kept_name}')
+            tree.unlink(kept)
         raise
     # Replaced: from here on the kept copy is the only one of the previous bytes, whatever happens.
-    with _failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
+    with failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
         tree.fsync_folder(RAW)
-    return Upload(name, f'{RAW}/{name}', kept_as=f'{REPLACED}/{kept_name}')
+    return Upload(name, f'{RAW}/{name}', kept_as=kept)
 
 
 def _replace_with(tree, target, data):

@@ -4,7 +4,7 @@ import strawberry
 import strawberry_django
 from netbox.graphql.filters import NetBoxModelFilter, PrimaryModelFilter, register_filter
 from strawberry.scalars import ID
-from strawberry_django import BaseFilterLookup, DatetimeFilterLookup, StrFilterLookup
+from strawberry_django import BaseFilterLookup, DatetimeFilterLookup, FilterLookup, StrFilterLookup
 
 from netbox_hedgehog import models
 
@@ -23,6 +23,7 @@ class HedgehogFabricFilter(PrimaryModelFilter):
     gitops_status: BaseFilterLookup[GitOpsStatusEnum] | None = strawberry_django.filter_field()
     last_initialized: DatetimeFilterLookup | None = strawberry_django.filter_field()
     last_ingested: DatetimeFilterLookup | None = strawberry_django.filter_field()
+    self_healing: FilterLookup[bool] | None = strawberry_django.filter_field()
 
 
 @register_filter(models.IngestionRun, lookups=True)

@@ -23,7 +23,7 @@ from netbox_hedgehog.gitops.remote import (
 )
 from netbox_hedgehog.gitops.tree import TreeLayout, check_gitops_path, default_gitops_path, paths_overlap, resolve_tree
 
-__all__ = ('REMOTE_FIELDS', 'REMOTE_PERMISSION', 'HedgehogFabric', 'configured_credentials')
+__all__ = ('REMOTE_FIELDS', 'REMOTE_PERMISSION', 'HedgehogFabric', 'configured_credentials', 'self_healing_default')
 
 # Where a fabric's git remote points, and so where the administrator's credentials for it go and what
 # they write to: changing any of these needs this permission beyond change (see fabrics.remote_change_refused).
@@ -40,6 +40,11 @@ rfc1123_label = RegexValidator(
 def gitops_root():
     """The folder under which every fabric's tree lives (checked at start-up by the PluginConfig)."""
     return Path(get_plugin_config('netbox_hedgehog', 'gitops_root'))
+
+
+def self_healing_default():
+    """A new fabric's self-healing: the plugin setting self_healing_default (off unless the administrator says)."""
+    return bool(get_plugin_config('netbox_hedgehog', 'self_healing_default'))
 
 
 def configured_credentials():
@@ -70,7 +75,16 @@ def _with_records(deleted, records):
 
 
 class HedgehogFabric(JobsMixin, PrimaryModel):
-    name = models.CharField(verbose_name=_('name'), max_length=63, unique=True, validators=[rfc1123_label])
+    name = models.CharField(
+        verbose_name=_('name'),
+        max_length=63,
+        unique=True,
+        validators=[rfc1123_label],
+        help_text=_(
+            'Lowercase letters, digits and hyphens, starting and ending with a letter or digit, at most 63 '
+            'characters (an RFC 1123 label)'
+        ),
+    )
     gitops_path = models.CharField(
         verbose_name=_('GitOps path'),
         max_length=255,
@@ -102,7 +116,13 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         verbose_name=_('path in repository'),
         max_length=255,
         blank=True,
-        help_text=_('Folder of the tree inside the repository (default: fabrics/<name>/gitops)'),
+        help_text=_("Folder of the tree inside the repository (default: fabrics/NAME/gitops, NAME being the fabric's)"),
+    )
+    # Opt-in: the scheduled health check applies the repairs `fix` classes as safe (gitops/selfheal.py).
+    self_healing = models.BooleanField(
+        verbose_name=_('self-healing'),
+        default=self_healing_default,
+        help_text=_('The scheduled health check repairs what Fix repairs safely (never what needs a person)'),
     )
     # Credentials are never a fabric's: the administrator binds them to URL prefixes (PLUGINS_CONFIG).
     # This keeps, for the administrator alone, the credentials reference a fabric named before that

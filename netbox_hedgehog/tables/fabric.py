@@ -12,6 +12,7 @@ class HedgehogFabricTable(PrimaryModelTable):
     gitops_status = columns.ChoiceFieldColumn(verbose_name=_('GitOps status'))
     last_initialized = columns.DateTimeColumn(verbose_name=_('Last initialized'))
     last_ingested = columns.DateTimeColumn(verbose_name=_('Last ingested'))
+    self_healing = columns.BooleanColumn(verbose_name=_('Self-healing'))
     tags = columns.TagColumn(url_name='plugins:netbox_hedgehog:hedgehogfabric_list')
 
     class Meta(PrimaryModelTable.Meta):
@@ -24,6 +25,7 @@ class HedgehogFabricTable(PrimaryModelTable):
             'gitops_status',
             'last_initialized',
             'last_ingested',
+            'self_healing',
             'description',
             'comments',
             'tags',

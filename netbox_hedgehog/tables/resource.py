@@ -22,8 +22,8 @@ class HedgehogResourceTable(NetBoxTable):
         linkify=lambda record: record.last_run.get_absolute_url() if record.last_run_id else None,
     )
     sha256 = tables.Column(verbose_name=_('SHA-256'))
-    tags = columns.TagColumn(url_name='plugins:netbox_hedgehog:hedgehogresource_list')
-    # Rows mirror managed/ files: nothing to edit or delete here.
+    # Rows mirror managed/ files: nothing to edit, delete or tag here (a tag would be lost when a run
+    # or a re-index rebuilds the row from its file).
     actions = columns.ActionsColumn(actions=())
 
     class Meta(NetBoxTable.Meta):
@@ -41,7 +41,6 @@ class HedgehogResourceTable(NetBoxTable):
             'sha256',
             'source_file',
             'source_line',
-            'tags',
             'created',
             'last_updated',
         )

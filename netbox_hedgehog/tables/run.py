@@ -35,8 +35,8 @@ class IngestionRunTable(NetBoxTable):
     # Annotated by the views (jsonb_array_length), so lists never load the findings themselves.
     findings_count = tables.Column(verbose_name=_('Findings'))
     tags = columns.TagColumn(url_name='plugins:netbox_hedgehog:ingestionrun_list')
-    # A run is history, not truth: it may be deleted, never edited.
-    actions = columns.ActionsColumn(actions=('delete',))
+    # A run is the audit trail: never edited nor deleted by hand (it goes with its fabric).
+    actions = columns.ActionsColumn(actions=())
 
     class Meta(NetBoxTable.Meta):
         model = IngestionRun

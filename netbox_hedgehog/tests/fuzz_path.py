@@ -388,10 +388,16 @@ def check_case(test, fabric, tree, case):
     refused_by_validate = _validate_command(test, tree)
     outcome = ingest(fabric, trigger='fuzz')
     run = outcome.run
-    run.refresh_from_db()
-    test.assertIn(run.status, (IngestionStatusChoices.COMPLETED, IngestionStatusChoices.REJECTED), run.error)
+    if run is None:  # nothing to ingest or reject (every file refused or ignored): no run is recorded
+        test.assertFalse(outcome.plan.ingested or outcome.plan.rejected)
+        findings = [finding.as_dict() for finding in outcome.all_findings()]
+    else:
+        run.refresh_from_db()
+        test.assertIn(run.status, (IngestionStatusChoices.COMPLETED, IngestionStatusChoices.REJECTED), run.error)
+        findings = run.findings
+        json.dumps(run.findings), json.dumps(run.provenance)
 
-    named = {finding['file'] for finding in run.findings}
+    named = {finding['file'] for finding in findings}
     for path, data in inputs.items():
         kept = tree / path
         if kept.exists():
@@ -405,7 +411,6 @@ def check_case(test, fabric, tree, case):
     managed = {path.relative_to(tree).as_posix() for path in outputs if path.is_file() and path.name != '.gitkeep'}
     indexed = set(HedgehogResource.objects.filter(fabric=fabric).values_list('managed_path', flat=True))
     test.assertEqual(managed, indexed)
-    json.dumps(run.findings), json.dumps(run.provenance)
 
     for ingestible, path in uploads:
         if ingestible and len(inputs) == 1:

@@ -109,7 +109,8 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         self.addCleanup(lambda: django_rq.get_queue(self.queue).delete(delete_jobs=True))
         User.objects.create_user('admin', password=PASSWORD, is_superuser=True)
         ARTIFACTS.mkdir(exist_ok=True)
-        self.page = self.browser.new_page(viewport={'width': 1440, 'height': 1000})
+        # The width of a common laptop screen: findings must be readable there without scrolling sideways.
+        self.page = self.browser.new_page(viewport={'width': 1280, 'height': 1000})
         self.addCleanup(self.page.close)
         self.page.set_default_timeout(30_000)
 
@@ -122,6 +123,15 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
     def run_jobs(self):
         """What `netbox rqworker` does, here and now: take this test's queued jobs off Redis and run them."""
         django_rq.get_worker(self.queue, worker_class=InProcessWorker).work(burst=True)
+
+    def assertFindingsReadable(self, findings):
+        """Every finding's code and message lie inside the viewport, the message not squeezed to a few letters."""
+        width = self.page.viewport_size['width']
+        for row in findings.locator('table.hedgehog-findings tbody tr').all():
+            for cell, narrowest in (('.finding-code', 150), ('.finding-message', 250)):
+                box = row.locator(cell).bounding_box()
+                self.assertGreaterEqual(box['width'], narrowest, cell)
+                self.assertLessEqual(box['x'] + box['width'], width, cell)
 
     def finish_job(self, name):
         """On the log page of the job just queued: run it, see it completed, reload to see its log."""
@@ -161,6 +171,7 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         expect(findings).to_contain_text(f'raw/wiring.yaml:{INVALID_LINE}')
         expect(findings).to_contain_text('vlan 5000 is outside 1..4094')
         expect(page.locator('#upload-result')).to_contain_text('rejects it: fix the errors')
+        self.assertFindingsReadable(findings)
         self.assertEqual((self.gitops_root / 'dc1' / 'raw' / 'wiring.yaml').read_text(), WIRING)
         self.shot('02-upload-findings')
 
@@ -173,6 +184,7 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         page.goto(f'{self.live_server_url}{fabric.get_absolute_url()}')
         backlog = page.locator('.card', has=page.locator('h2', has_text='Waiting in raw/'))
         expect(backlog).to_contain_text(f'raw/wiring.yaml:{INVALID_LINE}')
+        self.assertFindingsReadable(backlog)
         self.shot('04-fabric-backlog')
 
         # Correct the file from the backlog, in place; its previous bytes are kept.
@@ -211,10 +223,18 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         expect(page.locator('#refers-to a', has_text='server-01--unbundled--leaf-01')).to_be_visible()
         self.shot('10-resource-attachment')
 
+        # The wiring drawn: switches, the server and the link between them, its ports on hover.
+        page.goto(f'{self.live_server_url}{fabric.get_absolute_url()}topology/')
+        drawing = page.locator('#topology svg')
+        expect(drawing).to_be_visible()
+        expect(drawing.locator('title', has_text='leaf-01/E1/1')).to_have_count(1)
+        self.shot('10b-topology')
+
         # Health: a folder removed from a shell shows up; Fix runs as a job and puts it back.
         shutil.rmtree(self.gitops_root / 'dc1' / 'managed' / 'switchgroups')
         page.goto(f'{self.live_server_url}{fabric.get_absolute_url()}health/')
         expect(page.locator('#page-content')).to_contain_text('HEALTH_DIR_MISSING')
+        self.assertFindingsReadable(page.locator('#page-content'))
         self.shot('11-health')
         page.click('form[action$="/fix/"] button[type=submit]')
         self.finish_job('Hedgehog fix')

@@ -146,7 +146,8 @@ class StoredErrorTextTest(HealthyFabricMixin, TestCase):
     def test_an_unreadable_or_invalid_manifest_finding(self):
         self.write('.hnp/manifest.yaml', 'fabric: [unclosed\n')
         (finding,) = [f for f in self.report().findings if f.code == 'HEALTH_MANIFEST_INVALID']
-        self.assertIn('.hnp/manifest.yaml is not valid YAML', finding.message)
+        self.assertEqual(finding.file, '.hnp/manifest.yaml')
+        self.assertTrue(finding.message.startswith('It is not valid YAML: '), finding.message)
         self.assertNoServerPath(finding.message)
 
     def test_an_unreadable_managed_file_finding(self):

@@ -8,7 +8,7 @@ class HedgehogFabricAPITestCase(APIViewTestCases.APIViewTestCase):
     view_namespace = 'plugins-api:netbox_hedgehog'
     brief_fields = ['description', 'display', 'gitops_status', 'id', 'name', 'url']
     graphql_base_name = 'hedgehog_fabric'
-    bulk_update_data = {'description': 'Bulk updated'}
+    bulk_update_data = {'description': 'Bulk updated', 'self_healing': True}
     bulk_update_invalid_data = {'owner': 99999}
 
     @classmethod
@@ -23,5 +23,5 @@ class HedgehogFabricAPITestCase(APIViewTestCases.APIViewTestCase):
         cls.create_data = [
             {'name': 'fabric-4'},
             {'name': 'fabric-5', 'gitops_path': 'dc1/fabric-5', 'description': 'Fifth'},
-            {'name': 'fabric-6', 'gitops_path': 'dc2/fabric-6'},
+            {'name': 'fabric-6', 'gitops_path': 'dc2/fabric-6', 'self_healing': True},
         ]

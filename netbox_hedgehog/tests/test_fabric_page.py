@@ -71,7 +71,17 @@ class FabricPageTestCase(TemporaryGitopsRootMixin, TestCase):
         content = self.page()
         self.assertIn('raw/broken.yaml', content)
         self.assertIn('raw/new.yaml', content)
-        self.assertIn(f'raw/broken.yaml:4</span> {FINDING["message"]}', content)
+        # The findings table every surface shares: code, location, message and hint each in their cell.
+        finding = re.search(
+            r'<td class="finding-location[^"]*">(.*?)</td>.*?<div class="finding-code">(.*?)</div>'
+            r'\s*<div class="finding-message">(.*?)</div>\s*<div class="finding-hint[^"]*">(.*?)</div>',
+            content,
+            re.S,
+        )
+        self.assertIsNotNone(finding)
+        cells = [' '.join(re.sub('<[^>]+>', ' ', cell).split()) for cell in finding.groups()]
+        self.assertEqual(cells, ['raw/broken.yaml:4', f'error {FINDING["code"]}', FINDING['message'], FINDING['hint']])
+        self.assertIn('None recorded: not ingested yet, or nothing wrong', content)  # new.yaml
         self.assertNotIn('.gitkeep', content)
 
     def test_empty_backlog_says_so(self):

@@ -24,18 +24,19 @@ class HedgehogFabricViewTestCase(ViewTestCases.PrimaryObjectViewTestCase):
             'gitops_path': 'sites/fabric-x',
             'description': 'A new fabric',
             'comments': 'Lab',
+            'self_healing': True,
             'tags': [t.pk for t in tags],
         }
         cls.csv_data = (
-            'name,gitops_path,description',
-            'fabric-4,fabric-4,Fourth',
-            'fabric-5,,Fifth',
-            'fabric-6,dc1/fabric-6,Sixth',
+            'name,gitops_path,description,self_healing',
+            'fabric-4,fabric-4,Fourth,true',
+            'fabric-5,,Fifth,false',
+            'fabric-6,dc1/fabric-6,Sixth,',
         )
         cls.csv_update_data = (
-            'id,description,comments',
-            f'{fabrics[0].pk},New description 7,New comment 7',
-            f'{fabrics[1].pk},New description 8,New comment 8',
-            f'{fabrics[2].pk},New description 9,New comment 9',
+            'id,description,comments,self_healing',
+            f'{fabrics[0].pk},New description 7,New comment 7,true',
+            f'{fabrics[1].pk},New description 8,New comment 8,true',
+            f'{fabrics[2].pk},New description 9,New comment 9,false',
         )
-        cls.bulk_edit_data = {'description': 'Bulk edited'}
+        cls.bulk_edit_data = {'description': 'Bulk edited', 'self_healing': True}

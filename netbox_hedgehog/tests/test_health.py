@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.test import TestCase
 
-from netbox_hedgehog.findings import Finding, Severity
+from netbox_hedgehog.findings import Finding, Severity, in_file_order
 from netbox_hedgehog.gitops.health import (
     CODES,
     HealthStatus,
@@ -72,6 +72,22 @@ class FindingCodeTest(HealthyFabricMixin, TestCase):
         self.assertEqual(finding.file, 'managed/switches/vpc-3.yaml')
         self.assertIn('managed/vpcs/vpc-3.yaml', finding.message)
         self.assertEqual(finding.line, 1)
+
+    def test_findings_come_by_file_and_line_and_never_repeat_their_file(self):
+        self.break_HEALTH_RAW_PENDING()
+        self.break_HEALTH_MANAGED_UNPARSABLE()
+        self.break_HEALTH_MANAGED_STRAY()
+        self.break_HEALTH_INDEX_FILE_UNINDEXED()
+        findings = self.report().findings
+        self.assertEqual(len(findings), 4)
+        self.assertEqual(findings, in_file_order(findings))
+        self.assertEqual([f.file for f in findings], sorted(f.file for f in findings))
+        self.assertEqual([f for f in findings if f.file and f.file in f.message], [])
+        # The reader's YAML error, said once (not "is not valid YAML: The document is not valid YAML. ...").
+        (unparsable,) = [f for f in findings if f.code == 'HEALTH_MANAGED_UNPARSABLE']
+        self.assertEqual(unparsable.file, 'managed/vpcs/broken.yaml')
+        self.assertEqual(unparsable.message.count('not valid YAML'), 1)
+        self.assertTrue(unparsable.message.startswith('The document is not valid YAML: '), unparsable.message)
 
     def test_a_folder_named_like_a_managed_file_is_a_stray(self):
         (self.tree / 'managed' / 'vpcs' / 'vpc-9.yaml').mkdir()
@@ -139,7 +155,11 @@ class HealthCommandTest(HealthyFabricMixin, TestCase):
         self.assertEqual(code, 1)
         self.assertIn('HEALTH_MANAGED_STRAY', out)
         self.break_HEALTH_MANIFEST_MISSING()
-        self.assertEqual(run_command('hedgehog', 'health', 'dc1')[0], 2)
+        code, out, _ = run_command('hedgehog', 'health', 'dc1')
+        self.assertEqual(code, 2)
+        # The hint in the words of the command line, for this fabric.
+        self.assertIn('hint: Repair it with `netbox hedgehog fix dc1`.', out)
+        self.assertNotIn('button', out)
 
     def test_json_and_all(self):
         self.break_HEALTH_RAW_PENDING()

@@ -4,21 +4,28 @@ import os
 import shutil
 import subprocess
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
+from core.choices import JobStatusChoices
+from core.models import Job
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
+from django.utils import timezone
 
 from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.gitops import staging
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import ingest
+from netbox_hedgehog.gitops.lock import lock_holder
 from netbox_hedgehog.gitops.tree import render_manifest
+from netbox_hedgehog.health_jobs import HealthCheckJob
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.git_helpers import Person, git, make_bare_repository
-from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere
 
 ATTACHMENT = """\
 apiVersion: vpc.githedgehog.com/v1beta1
@@ -83,6 +90,14 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
 
     def report(self):
         return check_fabric(self.fabric)
+
+    def run_job(self):
+        """Run the scheduled health check now: (its Job, its log lines)."""
+        with self.assertLogs('netbox.jobs.HealthCheckJob', 'INFO') as logs:
+            job = HealthCheckJob.enqueue(immediate=True)
+        job.refresh_from_db()
+        self.fabric.refresh_from_db()
+        return job, logs.output
 
     def codes(self):
         return {finding.code for finding in self.report().findings}
@@ -287,3 +302,56 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
     def break_HEALTH_GIT_DIVERGED(self):
         self.break_HEALTH_GIT_BEHIND()
         self.commit_locally(self.fabric.working_copy())
+
+    # --- the failure patterns, each from a constructed history (runs and stored health checks) -------------
+
+    def record_check(self, minutes_ago, **stats):
+        """A result of the scheduled health check `minutes_ago`, stored as its job stores it, with `stats`."""
+        completed = timezone.now() - timedelta(minutes=minutes_ago)
+        recorded = {'status': 'healthy', 'score': 100, 'checked': completed.isoformat(), 'stats': stats}
+        return Job.objects.create(
+            name=HealthCheckJob.name,
+            status=JobStatusChoices.STATUS_COMPLETED,
+            completed=completed,
+            job_id=uuid.uuid4(),
+            data={'fabrics': {self.fabric.name: recorded}},
+        )
+
+    def record_run(self, minutes_ago, **fields):
+        """A finished ingestion run of dc1 `minutes_ago`, with `fields` (git_error, findings, ...)."""
+        started = timezone.now() - timedelta(minutes=minutes_ago)
+        return IngestionRun.objects.create(
+            fabric=self.fabric,
+            started=started,
+            finished=started,
+            status=IngestionStatusChoices.COMPLETED,
+            trigger='test',
+            **fields,
+        )
+
+    def break_HEALTH_PATTERN_REJECTED_REPEATEDLY(self, runs=3):
+        self.drop('mixed.yaml', samples.HALF_INVALID)
+        for _ in range(runs):
+            ingest(self.fabric, trigger='test')
+
+    def break_HEALTH_PATTERN_PUSH_FAILING(self, runs=3):
+        for _ in range(runs):  # each one after the last (the fixture's own ingestion included)
+            self.record_run(0, git_error='git push: ! [remote rejected] main -> main (protected branch)')
+
+    def break_HEALTH_PATTERN_LOCK_HELD(self, minutes_ago=10):
+        hold_lock_elsewhere(self, self.fabric)
+        self.record_check(minutes_ago, lock_holder=lock_holder(self.fabric))
+
+    def break_HEALTH_PATTERN_RAW_GROWING(self, checks=3):
+        for waiting in range(1, checks + 1):
+            self.record_check(15 * (checks + 1 - waiting), raw_backlog=waiting)
+        for number in range(checks + 1):
+            self.drop(f'waiting-{number}.yaml', vpc(f'vpc-w{number}'))
+
+    def break_HEALTH_PATTERN_DISK_FILLING(self):
+        free = shutil.disk_usage(self.tree).free
+        for hours_ago in (3, 2, 1):  # as much as is free now went each hour: full in about an hour
+            self.record_check(60 * hours_ago, free_bytes=free * (hours_ago + 1))
+
+    def break_HEALTH_PATTERN_HEALTH_JOB_STALE(self, minutes_ago=31):
+        self.record_check(minutes_ago)

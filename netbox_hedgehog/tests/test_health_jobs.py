@@ -17,13 +17,6 @@ from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin
 
 
 class HealthCheckJobTest(HealthyFabricMixin, TestCase):
-    def run_job(self):
-        with self.assertLogs('netbox.jobs.HealthCheckJob', 'INFO') as logs:
-            job = HealthCheckJob.enqueue(immediate=True)
-        job.refresh_from_db()
-        self.fabric.refresh_from_db()
-        return job, logs.output
-
     def test_records_each_fabric_updates_its_status_and_logs_key_value(self):
         HedgehogFabric.objects.create(name='dc2')
         self.break_HEALTH_MANAGED_STRAY()

@@ -42,6 +42,9 @@ class HealthTabTest(TemporaryGitopsRootMixin, NetBoxTestCase):
         self.assertIn('managed/vpcs', content)
         self.assertIn('fixable', content)
         self.assertNotIn(self.fix_url, content)  # no Fix button without change permission
+        # The hint in the words of the page: its button, not the command.
+        self.assertIn('Repair it with the Fix button.', content)
+        self.assertNotIn('netbox hedgehog fix', content)
 
     def fix_jobs(self):
         return Job.objects.filter(object_id=self.fabric.pk, name=RepairJob.name)

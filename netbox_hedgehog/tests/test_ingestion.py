@@ -105,6 +105,18 @@ class IngestTest(IngestionTestMixin, TestCase):
         (finding,) = [f for f in outcome.run.findings if f['code'] == 'REF_DANGLING' and 'leaf-09' in f['message']]
         self.assertEqual(finding['message'], "Switch 'leaf-09' is not in raw/ nor managed/ of fabric dc1.")
 
+    def test_a_runs_findings_come_by_file_and_line(self):
+        self.drop('b.yaml', samples.HALF_INVALID)
+        self.drop('a.yaml', samples.WIRING.replace('leaf-01/E1/1', 'leaf-09/E1/1') + '---\n' + samples.vpc(vlan=5000))
+        outcome = ingest(self.fabric, trigger='test')
+        found = [(f['file'], f['line'], f['code']) for f in outcome.run.findings]
+        self.assertEqual(found, sorted(found, key=lambda f: (f[0], f[1] or 0)))
+        self.assertEqual({file for file, _, _ in found}, {'raw/a.yaml', 'raw/b.yaml'})
+        # One finding per mistake: VLAN 5000 is invalid, and not also a namespace conflict.
+        self.assertEqual(
+            [code for file, _, code in found if file == 'raw/a.yaml' and code != 'REF_DANGLING'], ['VPC_VLAN_INVALID']
+        )
+
     def test_ingested_and_reindexed_resources_are_in_netbox_search(self):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
@@ -195,9 +207,13 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(self.managed('switches', 'leaf-01').stat().st_mtime_ns, stat.st_mtime_ns)
         self.assertFalse((self.tree / 'raw' / 'wiring.yaml').exists())
 
+        runs = IngestionRun.objects.count()
         empty = ingest(self.fabric, trigger='test')
         self.assertEqual(empty.plan.files, [])
         self.assertEqual(snapshot(self.tree / 'managed'), before)
+        # Nothing in raw/: no run is recorded (the history lists events, not button presses).
+        self.assertIsNone(empty.run)
+        self.assertEqual(IngestionRun.objects.count(), runs)
 
     def test_known_file_whose_output_was_edited_is_parsed_and_ingested_again(self):
         self.drop('wiring.yaml', samples.WIRING)
@@ -488,6 +504,16 @@ class IngestCommandTest(IngestionTestMixin, TestCase):
 
         self.assertEqual(run_command('hedgehog', 'ingest', 'nope')[0], 2)
         self.assertEqual(run_command('hedgehog', 'ingest')[0], 2)
+
+    def test_nothing_to_ingest_records_no_run(self):
+        code, out, _ = run_command('hedgehog', 'ingest', 'dc1')
+        self.assertEqual(code, 0)
+        self.assertIn('fabric dc1: nothing to ingest (no run recorded)', out)
+        job = IngestionJob.enqueue(instance=self.fabric, immediate=True, trigger='test')
+        job.refresh_from_db()
+        self.assertEqual(job.status, 'completed')
+        self.assertTrue(any('event=nothing_to_ingest' in entry['message'] for entry in job.log_entries))
+        self.assertFalse(IngestionRun.objects.exists())
 
     def test_reindex_command(self):
         self.drop('wiring.yaml', samples.WIRING)

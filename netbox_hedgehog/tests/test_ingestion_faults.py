@@ -93,7 +93,7 @@ class RawFaultTest(FaultTestMixin, TestCase):
         self.assertEqual(outcome.removed, ['raw/attach.yaml', 'raw/wiring.yaml'])
         (finding,) = codes(outcome, 'INGEST_REMOVE_FAILED')
         self.assertEqual((finding.file, str(finding.severity)), ('raw/legacy.yaml', 'warning'))
-        self.assertIn(f'raw/legacy.yaml could not be removed ({NOT_PERMITTED})', finding.message)
+        self.assertIn(f'It could not be removed ({NOT_PERMITTED})', finding.message)
         self.assertTrue((fabric.tree_path / 'managed' / 'servers' / 'server-09.yaml').is_file())
         arrived = {path: data for path, data in INPUTS.items() if path != 'raw/vpc.yaml'}
         self.assert_clean(fabric, IngestionStatusChoices.REJECTED, arrived)
@@ -188,7 +188,7 @@ class RawFaultTest(FaultTestMixin, TestCase):
             outcome = ingest(fabric, trigger='test')
         self.assertEqual([file.path for file in outcome.plan.rejected], ['raw/vpc.yaml'])
         (finding,) = codes(outcome, 'INGEST_READ_FAILED')
-        self.assertEqual(finding.message, 'raw/vpc.yaml could not be read (Input/output error): it stays in raw/.')
+        self.assertEqual(finding.message, 'It could not be read (Input/output error): it stays in raw/.')
         self.assert_clean(fabric, IngestionStatusChoices.REJECTED)
         self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
 
@@ -220,8 +220,8 @@ class RawFaultTest(FaultTestMixin, TestCase):
             result = reindex(fabric)
         self.assertEqual((result.deleted, result.created), ([], []))
         (finding,) = result.findings
-        self.assertEqual(finding.code, 'INDEX_SKIPPED_FILE')
-        self.assertIn('managed/vpcs/vpc-1.yaml could not be read (Input/output error)', finding.message)
+        self.assertEqual((finding.code, finding.file), ('INDEX_SKIPPED_FILE', 'managed/vpcs/vpc-1.yaml'))
+        self.assertIn('It could not be read (Input/output error)', finding.message)
         self.assertTrue(HedgehogResource.objects.filter(fabric=fabric, managed_path='managed/vpcs/vpc-1.yaml').exists())
 
 
@@ -268,7 +268,7 @@ class ManagedFaultTest(FaultTestMixin, TestCase):
         messages = [f['message'] for f in outcome.findings if f['code'] == 'INGEST_WRITE_FAILED']
         self.assertIn(
             f'managed/servers/server-01.yaml could not be written ({NOT_PERMITTED}): '
-            'Server server-01 stays in raw/wiring.yaml.',
+            'Server server-01 stays in raw/, in this file.',
             messages,
         )
         self.assert_clean(fabric, IngestionStatusChoices.FAILED)
@@ -306,9 +306,9 @@ class ManagedFaultTest(FaultTestMixin, TestCase):
                     sorted(finding.message for finding in codes(outcome, 'INGEST_WRITE_FAILED')),
                     [
                         f'managed/servers/server-01.yaml could not be written ({reason}): '
-                        'Server server-01 stays in raw/wiring.yaml.',
+                        'Server server-01 stays in raw/, in this file.',
                         f'managed/servers/server-09.yaml could not be written ({reason}): '
-                        'Server server-09 stays in raw/legacy.yaml.',
+                        'Server server-09 stays in raw/, in this file.',
                     ],
                 )
                 # What could be written is durable and indexed (the switch and the connection of wiring.yaml).
@@ -368,7 +368,7 @@ class ProvenanceLogFaultTest(FaultTestMixin, TestCase):
         self.assertEqual((finding.code, str(finding.severity)), ('INGEST_LOG_FAILED', 'warning'))
         self.assertEqual(
             finding.message,
-            f'.hnp/ingestions.jsonl could not be appended ({NOT_PERMITTED}): the provenance of run '
+            f'It could not be appended ({NOT_PERMITTED}): the provenance of run '
             f'{outcome.run.pk} is in its record in NetBox only.',
         )
         run = self.assert_clean(fabric, IngestionStatusChoices.COMPLETED)

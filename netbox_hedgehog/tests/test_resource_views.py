@@ -8,6 +8,7 @@ from utilities.testing import TestCase, ViewTestCases
 
 from netbox_hedgehog.filtersets import HedgehogResourceFilterSet
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.tables import HedgehogResourceTable
 
 from .utils import TemporaryGitopsRootMixin
 
@@ -49,12 +50,12 @@ class HedgehogResourceViewTestCase(
             )
         )
 
-    def test_no_add_edit_import_or_delete_views(self):
-        # Rows are rebuilt from managed/ files: the UI offers no way to write them.
+    def test_no_add_edit_or_import_views(self):
+        # Rows are rebuilt from managed/ files: the UI writes none of them (an edit goes through raw/, and a
+        # deletion through gitops.removal: test_edit_managed, test_delete_managed).
         row = HedgehogResource.objects.first()
         for action, instance in (
             ('edit', row),
-            ('delete', row),
             ('add', None),
             ('bulk_import', None),
             ('bulk_edit', None),
@@ -62,6 +63,16 @@ class HedgehogResourceViewTestCase(
         ):
             with self.subTest(action=action), self.assertRaises(NoReverseMatch):
                 self._get_url(action, instance)
+
+    def test_no_tags_offered_where_they_cannot_be_set(self):
+        # A row is rebuilt from its file: a tag could not be set, nor would it last, so none is shown.
+        self.add_permissions('netbox_hedgehog.view_hedgehogresource')
+        row = HedgehogResource.objects.first()
+        page = self.client.get(row.get_absolute_url()).content.decode()
+        self.assertNotIn('>Tags<', page)
+        listing = self.client.get(self._get_url('list')).content.decode()
+        self.assertNotIn('name="tag"', listing)
+        self.assertNotIn('tags', HedgehogResourceTable.Meta.fields)
 
 
 class ResourceDetailFileTestCase(TemporaryGitopsRootMixin, TestCase):

@@ -98,6 +98,11 @@ class IngestionRunAPIReadOnlyTestCase(APITestCase):
         detail_url = reverse('plugins-api:netbox_hedgehog-api:ingestionrun-detail', args=[self.runs[0].pk])
         self.assertEqual(self.client.post(list_url, {}, format='json', **self.header).status_code, 405)
         self.assertEqual(self.client.patch(detail_url, {}, format='json', **self.header).status_code, 405)
+        self.assertEqual(self.client.delete(detail_url, **self.header).status_code, 405)
+        self.assertEqual(
+            self.client.delete(list_url, [{'id': self.runs[0].pk}], format='json', **self.header).status_code, 405
+        )
+        self.assertEqual(IngestionRun.objects.count(), 3)
 
     def test_filters_by_status_and_shows_findings(self):
         url = reverse('plugins-api:netbox_hedgehog-api:ingestionrun-list')

@@ -1,4 +1,4 @@
-"""Ingestion run pages: list, detail (counts, findings, provenance) and delete; never add or edit."""
+"""Ingestion run pages: list and detail (counts, findings, provenance); never add, edit or delete."""
 
 from django.urls import NoReverseMatch, reverse
 from utilities.testing import TestCase, ViewTestCases
@@ -13,8 +13,6 @@ class IngestionRunViewTestCase(
     ViewTestCases.GetObjectViewTestCase,
     ViewTestCases.GetObjectChangelogViewTestCase,
     ViewTestCases.ListObjectsViewTestCase,
-    ViewTestCases.DeleteObjectViewTestCase,
-    ViewTestCases.BulkDeleteObjectsViewTestCase,
 ):
     model = IngestionRun
 
@@ -26,9 +24,17 @@ class IngestionRunViewTestCase(
         (fabric,) = HedgehogFabric.objects.bulk_create((HedgehogFabric(name='fabric-1', gitops_path='fabric-1'),))
         IngestionRun.objects.bulk_create(runs(fabric))
 
-    def test_no_add_edit_or_import_views(self):
+    def test_no_add_edit_import_or_delete_views(self):
+        # Runs are the audit trail of a tree: nobody rewrites or erases it from the UI.
         run = IngestionRun.objects.first()
-        for action, instance in (('edit', run), ('add', None), ('bulk_import', None), ('bulk_edit', None)):
+        for action, instance in (
+            ('edit', run),
+            ('delete', run),
+            ('add', None),
+            ('bulk_import', None),
+            ('bulk_edit', None),
+            ('bulk_delete', None),
+        ):
             with self.subTest(action=action), self.assertRaises(NoReverseMatch):
                 self._get_url(action, instance)
 
@@ -59,6 +65,11 @@ class IngestionRunDetailTestCase(TestCase):
         self.assertIn('documents create', content)
         self.assertIn('managed/vpcs/vpc-1.yaml', content)
         self.assertIn('No findings', content)
+
+    def test_a_comment_kept_in_the_provenance_is_shown_with_its_text(self):
+        comment = {'source': 'raw/vpcs.yaml', 'line': 1, 'action': 'comment', 'text': '### VPCs <of rack 1>\n###'}
+        IngestionRun.objects.filter(pk=self.completed.pk).update(provenance=[*self.completed.provenance, comment])
+        self.assertIn('<pre class="mb-0">### VPCs &lt;of rack 1&gt;\n###</pre>', self.page(self.completed))
 
     def test_error_of_a_failed_run(self):
         self.assertIn('OSError: disk full', self.page(self.failed))

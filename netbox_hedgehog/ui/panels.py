@@ -5,27 +5,30 @@ their rows here, in Python, so the templates only lay them out.
 """
 
 import hashlib
+from contextlib import suppress
 from urllib.parse import urlencode
 
+from core.models import Job
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
-from netbox.ui.actions import CopyContent
+from netbox.ui.actions import CopyContent, LinkAction
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.errors import public_message
-from netbox_hedgehog.findings import Finding
+from netbox_hedgehog.findings import Finding, page_hint
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog
+from netbox_hedgehog.gitops.selfheal import last_repairs
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused
-from netbox_hedgehog.gitops.upload import check_name
+from netbox_hedgehog.gitops.upload import check_name, discarded_files
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
@@ -36,9 +39,14 @@ SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
 
 
 def finding_rows(findings):
-    """Finding dicts as the templates show them: badge colour and `file:line` added."""
+    """Finding dicts as the templates show them: badge colour and `file:line` added, the hint in a page's words."""
     return [
-        {**finding, 'color': SEVERITY_COLORS.get(finding['severity']), 'location': Finding.from_dict(finding).location}
+        {
+            **finding,
+            'color': SEVERITY_COLORS.get(finding['severity']),
+            'location': Finding.from_dict(finding).location,
+            'hint': page_hint(finding['hint']),
+        }
         for finding in findings
     ]
 
@@ -51,10 +59,14 @@ def finding_rows(findings):
 class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     name = attrs.TextAttr('name')
     gitops_path = attrs.TextAttr('gitops_path', label=_('GitOps path'), style='font-monospace', copy_button=True)
-    tree_path = attrs.TextAttr('tree_path', label=_('Tree folder'), style='font-monospace', copy_button=True)
+    # Relative to gitops_root: the server's own folders are the administrator's, not the page's.
+    tree_relative_path = attrs.TextAttr(
+        'tree_relative_path', label=_('Tree folder'), style='font-monospace', copy_button=True
+    )
     gitops_status = attrs.ChoiceAttr('gitops_status', label=_('GitOps status'))
     last_initialized = attrs.DateTimeAttr('last_initialized', label=_('Last initialized'))
     last_ingested = attrs.DateTimeAttr('last_ingested', label=_('Last ingested'))
+    self_healing = attrs.BooleanAttr('self_healing', label=_('Self-healing'))
     description = attrs.TextAttr('description')
 
 
@@ -72,11 +84,57 @@ class GitRemotePanel(panels.ObjectAttributesPanel):
         return context['object'].has_remote
 
 
+class ObjectLinkAction(LinkAction):
+    """A panel button to one of the page object's own views (its pk comes from the page)."""
+
+    def get_url(self, context):
+        return reverse(self.view_name, kwargs={'pk': context['object'].pk})
+
+
+class ManagedObjectAction(LinkAction):
+    """A Managed file panel button that changes the fabric's tree: shown to those who may change the fabric."""
+
+    def render(self, context):
+        resource = context['object']
+        if not context['request'].user.has_perm('netbox_hedgehog.change_hedgehogfabric', resource.fabric):
+            return ''
+        return super().render(context)
+
+
+class EditManagedObject(ManagedObjectAction):
+    """Edit: the object's file in the fabric's upload form, to change and ingest it."""
+
+    def __init__(self):
+        upload = 'plugins:netbox_hedgehog:hedgehogfabric_upload'
+        super().__init__(upload, label=_('Edit'), button_icon='pencil', button_class='warning')
+
+    def get_url(self, context):
+        resource = context['object']
+        url = reverse(self.view_name, kwargs={'pk': resource.fabric_id})
+        return f'{url}?{urlencode({"resource": resource.pk})}'
+
+
+class DeleteManagedObject(ManagedObjectAction, ObjectLinkAction):
+    """Delete: the object's confirmation page (gitops.removal)."""
+
+    def __init__(self):
+        delete = 'plugins:netbox_hedgehog:hedgehogresource_delete'
+        super().__init__(delete, label=_('Delete'), button_icon='trash-can-outline', button_class='danger')
+
+
 class ResourceCountsPanel(panels.ObjectPanel):
     """Resources per kind, counted from the index in one query: every registered kind, zero included."""
 
     template_name = 'netbox_hedgehog/panels/resource_counts.html'
     title = _('Resources')
+    actions = (
+        ObjectLinkAction(
+            'plugins:netbox_hedgehog:hedgehogfabric_export',
+            label=_('Export wiring'),
+            button_icon='download',
+            permissions=['netbox_hedgehog.view_hedgehogresource'],
+        ),
+    )
 
     def get_context(self, context):
         ctx = super().get_context(context)
@@ -148,19 +206,26 @@ class RawBacklogPanel(panels.ObjectPanel):
         except (UnsafePathError, OSError) as exc:
             backlog, problem = [], error_detail(context['request'], exc, fabric)
         upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
+        discard_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_discard', args=[fabric.pk])
         editable = may_change(context)
-        files = [
-            {
-                **entry,
-                'findings': finding_rows(entry['findings']),
-                # Files in raw/ itself that an upload could have written can be put back the same way.
-                'edit_url': f'{upload_url}?{urlencode({"file": entry["file"]})}'
-                if editable and check_name(entry['file'].removeprefix(f'{RAW}/')) is None
-                else None,
-            }
-            for entry in backlog
-        ]
-        return {**ctx, 'files': files, 'problem': problem}
+        files = []
+        for entry in backlog:
+            # Files in raw/ itself that an upload could have written can be put back, or discarded, by name.
+            named = editable and check_name(entry['file'].removeprefix(f'{RAW}/')) is None
+            query = urlencode({'file': entry['file']})
+            files.append(
+                {
+                    **entry,
+                    'findings': finding_rows(entry['findings']),
+                    'edit_url': f'{upload_url}?{query}' if named else None,
+                    'discard_url': f'{discard_url}?{query}' if named else None,
+                }
+            )
+        discarded = []
+        if editable and problem is None:
+            with suppress(OSError):  # a broken .hnp/ is the health check's to report, not this list's
+                discarded = discarded_files(fabric)
+        return {**ctx, 'files': files, 'problem': problem, 'discarded': discarded}
 
 
 class RawFileFormPanel(panels.ObjectPanel):
@@ -176,6 +241,28 @@ class RawFileFormPanel(panels.ObjectPanel):
 
     def should_render(self, context):
         return may_change(context)
+
+
+class SelfHealingPanel(panels.ObjectPanel):
+    """Below the Health tab: whether the fabric heals itself, its last automatic repairs (each linked to its job
+    for those who may see jobs) and the Markdown report to download."""
+
+    template_name = 'netbox_hedgehog/panels/self_healing.html'
+    title = _('Self-healing and report')
+
+    def get_context(self, context):
+        ctx = super().get_context(context)
+        fabric = ctx['object']
+        repairs = last_repairs(fabric)
+        jobs = {}
+        if ctx['request'].user.has_perm('core.view_job'):
+            jobs = dict(Job.objects.filter(job_id__in=[job for _, _, job in repairs]).values_list('job_id', 'pk'))
+        rows = [{'time': time, 'what': what, 'job': jobs.get(job)} for time, what, job in repairs]
+        return {
+            **ctx,
+            'repairs': rows,
+            'report_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_health_report', args=[fabric.pk]),
+        }
 
 
 #
@@ -255,7 +342,9 @@ class ManagedFilePanel(panels.ObjectPanel):
 
     template_name = 'netbox_hedgehog/panels/managed_file.html'
     title = _('Managed file')
-    actions = [CopyContent('managed_file')]
+
+    def __init__(self):
+        super().__init__(actions=[CopyContent('managed_file'), EditManagedObject(), DeleteManagedObject()])
 
     def get_context(self, context):
         ctx = super().get_context(context)

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..findings import Finding, Severity
+from ..findings import Finding, Severity, in_file_order
 from ..gitops.tree import NAME_MAX, shown_name
 from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
 from .classify import Classified, classify_data
@@ -152,7 +152,7 @@ def validate_paths(paths, max_bytes=DEFAULT_MAX_BYTES):
         report.files[name] = result.total
         report.documents.extend(result.documents)
     validation = validate_set(report.documents)
-    report.findings = _in_file_order(read_findings + validation)
+    report.findings = in_file_order(read_findings + validation)
     return report
 
 
@@ -170,10 +170,6 @@ def _read(path, name, max_bytes):
     except OSError as exc:
         # The finding names the file already; the OSError's own text would add its absolute server path.
         return failed('FILE_UNREADABLE', f' {exc.strerror or type(exc).__name__}.')
-
-
-def _in_file_order(findings):
-    return sorted(findings, key=lambda f: (f.file, f.document if f.document is not None else -1, f.line or 0))
 
 
 def _check(document):

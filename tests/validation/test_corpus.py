@@ -158,6 +158,7 @@ def test_whole_corpus_as_one_set_never_raises_and_counts_every_document():
 def test_no_message_repeats_the_path_shown_beside_it():
     report = validate_paths([need_shared(CORPUS)])
     assert [f for f in report.findings if f.path and f.path != 'spec' and f.path in f.message] == []
+    assert [f for f in report.findings if f.file in f.message] == []
     (vlan,) = [f for f in findings_of('docs-alpha7_v1alpha2_wiring-examples.yaml', 'CONN_STATIC_EXTERNAL')]
     assert vlan.message.startswith('subnets[') and vlan.path.startswith('spec.staticExternal.link.switch.subnets[')
 

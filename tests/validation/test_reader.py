@@ -52,6 +52,53 @@ def test_reader_builds_the_same_objects_as_pyyaml_on_the_corpus():
 def test_comment_only_file_has_no_documents_and_no_findings():
     result = read_documents(b'# a: 1\n# ---\n#b: 2\n\n')
     assert (result.documents, result.findings, result.total) == ([], [], 0)
+    assert result.comments == [(1, '# a: 1\n# ---\n#b: 2')]
+
+
+COMMENTS = b"""# file header
+
+# banner of A, right above it
+kind: A
+spec:
+  # inside A
+  x: 1
+# right after A's last line
+  # indented, still right after
+
+# set apart by a blank line
+--- # on the marker line
+# ---
+# kind: Old
+# ---
+# banner of B, after a commented-out document
+kind: B
+# ---
+# kind: C
+# name: c
+---
+# apiVersion: v1
+# kind: D
+kind: E
+"""
+
+
+def test_comments_go_with_the_document_they_describe_and_the_rest_is_the_files():
+    result = read_documents(COMMENTS)
+    a, b, e = result.documents
+    assert a.text == COMMENTS.decode().split('\n\n')[1] + '\n'
+    assert (a.text_line, a.line) == (3, 4)
+    assert b.text == '# banner of B, after a commented-out document\nkind: B\n'
+    assert (b.text_line, b.line) == (16, 17)
+    assert e.text == 'kind: E\n'  # a commented-out document right above it is not its banner
+    assert [line for line, _ in result.comments] == [1, 11, 12, 13, 18, 22]
+    assert [text for _, text in result.comments] == [
+        '# file header',
+        '# set apart by a blank line',
+        '--- # on the marker line',
+        '# ---\n# kind: Old\n# ---',
+        '# ---\n# kind: C\n# name: c',
+        '# apiVersion: v1\n# kind: D',
+    ]
 
 
 def test_file_over_the_size_limit_is_a_finding():

@@ -1,0 +1,93 @@
+"""Deleting one managed object from NetBox: its file leaves managed/, a copy kept first, and the index follows.
+
+Under the fabric's lock (an ingestion may be writing that file), in this order, so the object is in at
+least one durable place at every instant: the file's bytes are kept in `.hnp/deleted/` and synced; the
+file is removed from managed/; then, in one transaction, a run records the deletion (its provenance names
+the kept copy) and the index row goes (NetBox logs that change, with the user). With a git remote the
+deletion is committed and pushed like a run's changes. If the database step fails after the file went,
+the row still holds the object and health offers to write the file back, and the copy is in .hnp/deleted/.
+"""
+
+from contextlib import suppress
+
+from django.db import transaction
+from django.utils import timezone
+
+from netbox_hedgehog.choices import IngestionStatusChoices
+from netbox_hedgehog.gitops import sync
+from netbox_hedgehog.gitops.lock import fabric_lock
+from netbox_hedgehog.gitops.tree import HNP
+from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile
+from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, failing_as, keep_copy
+from netbox_hedgehog.models import IngestionRun
+
+__all__ = ('DELETED', 'delete_managed_object')
+
+# Where the last bytes of a deleted managed object are kept, relative to the tree.
+DELETED = f'{HNP}/deleted'
+
+
+def delete_managed_object(resource, *, trigger, user=None):
+    """Delete `resource`'s managed file (kept in .hnp/deleted/) and its index row; returns the run recording it.
+
+    Raises FabricLocked while an ingestion runs, UploadRefused when the file is not there to delete (a link,
+    already missing: see the Health tab), UploadFailed when the disk refuses (nothing changed).
+    """
+    fabric, path = resource.fabric, resource.managed_path
+    started = timezone.now()
+    with fabric_lock(fabric):
+        kept = _remove_file(fabric, path)
+        with transaction.atomic():
+            run = IngestionRun.objects.create(
+                fabric=fabric,
+                started=started,
+                finished=timezone.now(),
+                status=IngestionStatusChoices.COMPLETED,
+                trigger=trigger,
+                user=user,
+                counts={'documents': {'delete': 1}, 'written': 0},
+                provenance=[
+                    {
+                        'source': path,
+                        'document': 0,
+                        'line': None,
+                        'sha256': resource.sha256,
+                        'destination': kept,
+                        'action': 'delete',
+                    }
+                ],
+            )
+            resource.delete()
+        copy = fabric.working_copy()
+        if copy is not None:
+            message = f'hedgehog: delete {resource.kind} {resource.name} ({fabric.name})'
+            result = sync.publish(fabric, copy, message, user)
+            IngestionRun.objects.filter(pk=run.pk).update(git_commit=result.commit or '', git_error=result.error)
+            run.refresh_from_db()
+    return run
+
+
+def _remove_file(fabric, path):
+    """Keep the managed file's bytes in .hnp/deleted/, then remove it; the kept copy's tree-relative path."""
+    unchanged = f'{path} is unchanged.'
+    with fabric.files() as tree:
+        with failing_as(f'{path} could not be read', unchanged):
+            try:
+                data = tree.read(path)
+            except FileNotFoundError:
+                raise UploadRefused(f'{path} is already missing: see the Health tab.') from None
+            except (LinkRefused, NotRegularFile):
+                raise UploadRefused(f'{path} is not a regular file; it is left alone.') from None
+        with failing_as(f'{path} could not be kept in {DELETED}/', unchanged):
+            kept = keep_copy(tree, DELETED, path.replace('/', '--'), data)
+        try:
+            with failing_as(f'{path} could not be removed', unchanged):
+                tree.unlink(path)
+        except UploadFailed:
+            with suppress(OSError):  # the file is still in place: the copy is not needed
+                tree.unlink(kept)
+            raise
+        folder = path.rpartition('/')[0]
+        with failing_as(f'{path} was removed but may not be on disk yet', f'A copy is in {kept}.'):
+            tree.fsync_folder(folder)
+    return kept
