@@ -138,9 +138,9 @@ class RawFaultTest(FaultTestMixin, TestCase):
             self.immutable(path)
 
         faults = {
-            'replaced': (replaced, 'INGEST_RAW_CHANGED', 'raw/vpc.yaml changed during the run'),
-            'vanished': (os.unlink, 'INGEST_RAW_CHANGED', 'raw/vpc.yaml was removed or moved away during the run'),
-            'made immutable': (locked, 'INGEST_REMOVE_FAILED', f'raw/vpc.yaml could not be removed ({NOT_PERMITTED})'),
+            'replaced': (replaced, 'INGEST_RAW_CHANGED', 'It changed during the run'),
+            'vanished': (os.unlink, 'INGEST_RAW_CHANGED', 'It was removed or moved away during the run'),
+            'made immutable': (locked, 'INGEST_REMOVE_FAILED', f'It could not be removed ({NOT_PERMITTED})'),
         }
         for fault, (strike, code, message) in faults.items():
             with self.subTest(fault=fault):
@@ -178,7 +178,7 @@ class RawFaultTest(FaultTestMixin, TestCase):
             outcome = ingest(fabric, trigger='test')
         self.assertEqual((outcome.not_removed, len(outcome.removed)), (['raw/vpc.yaml'], 3))
         (finding,) = codes(outcome, 'INGEST_REMOVE_FAILED')
-        self.assertIn('raw/vpc.yaml could not be removed (Input/output error)', finding.message)
+        self.assertIn('It could not be removed (Input/output error)', finding.message)
         self.assert_clean(fabric, IngestionStatusChoices.REJECTED)
         self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
 
