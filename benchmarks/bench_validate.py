@@ -1,6 +1,6 @@
 """Benchmark: our validation against a bare YAML parse and against parse + jsonschema (upstream CRDs).
 
-    python benchmarks/bench_validate.py [--size small|large] [--seed N] [--repeat N] [--crds DIR]
+    python benchmarks/bench_validate.py [--size small|large] [--seed N] [--repeat N] [--crds DIR ...]
 
 Generates a fabric (see generate_fabric.py) into a temporary folder, reads every file into memory
 once, then times, best of --repeat runs each, on the same bytes:
@@ -29,19 +29,24 @@ from netbox_hedgehog import kinds  # noqa: E402
 from netbox_hedgehog.validation import validate_set, yaml_files  # noqa: E402
 from netbox_hedgehog.yamlio import read_documents  # noqa: E402
 
-DEFAULT_CRDS = Path(__file__).resolve().parents[2] / 'shared' / 'crds'
+SHARED = Path(__file__).resolve().parents[2] / 'shared'
+# The 12 v1beta1 kinds' CRDs and the gateway kinds' (v1alpha1), kept in two folders.
+DEFAULT_CRDS = (SHARED / 'crds', SHARED / 'crds-gateway')
 
 
-def crd_validators(folder):
-    """{kind name: jsonschema validator} from the CRD files in `folder`."""
+def crd_validators(*folders):
+    """{kind name: jsonschema validator} from the CRD files in `folders`, for the version the registry
+    serves (CRDs of kinds the registry does not know are skipped)."""
     import jsonschema
 
     validators = {}
-    for path in sorted(Path(folder).glob('*.yaml')):
+    for path in sorted(path for folder in folders for path in Path(folder).glob('*.yaml')):
         crd = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
-        version = next(v for v in crd['spec']['versions'] if v['name'] == kinds.SERVED_VERSION)
-        schema = version['schema']['openAPIV3Schema']
-        validators[crd['spec']['names']['kind']] = jsonschema.Draft7Validator(schema)
+        kind = kinds.by_kind(crd['spec']['names']['kind'])
+        if kind is None:
+            continue
+        version = next(v for v in crd['spec']['versions'] if v['name'] == kind.version)
+        validators[kind.kind] = jsonschema.Draft7Validator(version['schema']['openAPIV3Schema'])
     return validators
 
 
@@ -50,7 +55,7 @@ def main():
     parser.add_argument('--size', choices=sorted(SIZES), default='large')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--repeat', type=int, default=5)
-    parser.add_argument('--crds', type=Path, default=DEFAULT_CRDS)
+    parser.add_argument('--crds', type=Path, nargs='+', default=DEFAULT_CRDS)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -64,7 +69,7 @@ def main():
         documents = [doc for name, data in files for doc in read_documents(data, name).documents]
         return validate_set(documents)
 
-    validators = crd_validators(args.crds) if args.crds.is_dir() else {}
+    validators = crd_validators(*(folder for folder in args.crds if folder.is_dir()))
 
     def parse_and_jsonschema():
         errors = 0
@@ -87,7 +92,7 @@ def main():
             f'({schema_errors} schema errors; ours is {schema_time / ours_time:.2f}x faster)'
         )
     else:
-        print(f'jsonschema:  skipped (no CRDs in {args.crds})')
+        print(f'jsonschema:  skipped (no CRDs in {", ".join(map(str, args.crds))})')
 
 
 if __name__ == '__main__':

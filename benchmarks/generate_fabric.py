@@ -1,9 +1,10 @@
 """Generate a large, valid Hedgehog fabric as GitOps YAML files (for benchmarks, tests and demos).
 
 A spine-leaf fabric: spines, server leaves in ESLAG redundancy groups, border leaves with BGP and
-static externals, servers on unbundled, bundled and ESLAG connections, VPCs with attachments and
-peerings. Every reference resolves inside the generated set, VLANs and subnets are unique, and
-fabric links carry /31 addresses, so the whole set validates without errors or warnings.
+static externals, gateways (hydrated, as hhfab writes them) on the border leaves, servers on unbundled,
+bundled and ESLAG connections, VPCs with attachments, peerings and gateway peerings. Every reference
+resolves inside the generated set, VLANs and subnets are unique, and fabric links carry /31 addresses, so
+the whole set validates without errors or warnings.
 
     python benchmarks/generate_fabric.py OUT_DIR [--size small|large] [--seed N]
 
@@ -22,6 +23,7 @@ __all__ = ('SIZES', 'FabricStats', 'Shape', 'write_fabric')
 
 WIRING = 'wiring.githedgehog.com/v1beta1'
 VPC_API = 'vpc.githedgehog.com/v1beta1'
+GATEWAY_API = 'gateway.githedgehog.com/v1alpha1'
 
 
 @dataclass(frozen=True)
@@ -33,19 +35,45 @@ class Shape:
     attachments_per_server: int
     peerings: int
     vpcs_per_file: int
+    gateways: int  # on the border leaves, one link each
+    gateway_peerings: int
 
 
 SIZES = {
     'small': Shape(
-        spines=2, racks=2, servers_per_rack=6, vpcs=6, attachments_per_server=2, peerings=3, vpcs_per_file=3
+        spines=2,
+        racks=2,
+        servers_per_rack=6,
+        vpcs=6,
+        attachments_per_server=2,
+        peerings=3,
+        vpcs_per_file=3,
+        gateways=2,
+        gateway_peerings=4,
     ),
     'large': Shape(
-        spines=8, racks=48, servers_per_rack=36, vpcs=400, attachments_per_server=3, peerings=200, vpcs_per_file=5
+        spines=8,
+        racks=48,
+        servers_per_rack=36,
+        vpcs=400,
+        attachments_per_server=3,
+        peerings=200,
+        vpcs_per_file=5,
+        gateways=4,
+        gateway_peerings=100,
     ),
     # ~100k documents: hundreds of leaves, tens of thousands of servers, connections and attachments. Servers stay
     # on ports E1/3-E1/48 (the uplinks are E1/49 and up); the VPCs' VLANs fit the namespace's 2000.
     'xlarge': Shape(
-        spines=8, racks=396, servers_per_rack=46, vpcs=900, attachments_per_server=3, peerings=400, vpcs_per_file=5
+        spines=8,
+        racks=396,
+        servers_per_rack=46,
+        vpcs=900,
+        attachments_per_server=3,
+        peerings=400,
+        vpcs_per_file=5,
+        gateways=8,
+        gateway_peerings=200,
     ),
 }
 
@@ -100,10 +128,12 @@ def write_fabric(folder, size='large', seed=0):
     for rack in range(1, shape.racks + 1):
         server_connections += _rack(out, rng, rack, spines, shape, link_ips)
     _border(out, spines, link_ips)
+    _gateways(out, shape, link_ips)
     vpcs = _vpcs(out, rng, shape)
     _attachments(out, rng, shape, server_connections, vpcs)
     _peerings(out, rng, shape, vpcs)
     _external_peerings(out, vpcs)
+    _gateway_peerings(out, rng, shape, vpcs)
     return out.write()
 
 
@@ -232,6 +262,31 @@ def _border(out, spines, link_ips):
         )
 
 
+def _gateways(out, shape, link_ips):
+    """Gateways in the group `default`, each on a border leaf port (E1/20 and up) with a numbered link."""
+    file = 'wiring/gateways.yaml'
+    out.add(file, 'GatewayGroup', 'default', {}, api=GATEWAY_API)
+    for number in range(1, shape.gateways + 1):
+        gateway, leaf = f'gateway-{number}', ('border-a', 'border-b')[number % 2]
+        pair = next(link_ips)
+        switch_ip, gateway_ip = f'{pair.network_address}/31', f'{pair.network_address + 1}/31'
+        spec = {
+            'protocolIP': f'172.30.8.{number}/32',
+            'vtepIP': f'172.30.12.{number}/32',
+            'vtepMAC': f'ca:fe:00:00:00:{number:02x}',
+            'asn': 65534,
+            'interfaces': {'enp2s1': {'ips': [gateway_ip], 'pci': f'0000:02:{number:02x}.0'}},
+            'neighbors': [{'source': 'enp2s1', 'ip': str(pair.network_address), 'asn': 65101}],
+            'groups': [{'name': 'default', 'priority': number}],
+        }
+        out.add(file, 'Gateway', gateway, spec, api=GATEWAY_API, comment=f'gateway {number}, hydrated')
+        link = {
+            'switch': {'port': f'{leaf}/E1/{19 + number}', 'ip': switch_ip},
+            'gateway': {'port': f'{gateway}/enp2s1', 'ip': gateway_ip},
+        }
+        out.add(file, 'Connection', f'{leaf}--gateway--{gateway}', {'gateway': {'links': [link]}})
+
+
 def _vpcs(out, rng, shape):
     """VPCs with 1-3 subnets each; VLANs and /24s unique across the fabric. Returns {vpc: [subnets]}."""
     vlans = iter(range(1000, 3000))
@@ -287,6 +342,29 @@ def _external_peerings(out, vpcs):
             }
         }
         out.add('vpc/externalpeerings.yaml', 'ExternalPeering', f'{vpc}--{external}', spec, api=VPC_API)
+
+
+def _gateway_peerings(out, rng, shape, vpcs):
+    """VPC pairs peered through the gateways (every fifth with masquerade NAT on one side), and VPCs reaching
+    the static externals through them."""
+    names = list(vpcs)
+    for number in range(shape.gateway_peerings):
+        file = f'vpc/gatewaypeerings-{number // 20 + 1:03d}.yaml'
+        first, second = rng.sample(names, 2)
+        if number % 4 == 3:
+            external = f'ext.static-{number % 2 + 1}'
+            sides = {
+                first: {'expose': [{'ips': [{'vpcSubnet': vpcs[first][0]}]}]},
+                external: {'expose': [{'default': True}]},
+            }
+            name = f'{first}--{external[4:]}--{number}'
+        else:
+            exposed = {'ips': [{'vpcSubnet': vpcs[first][0]}]}
+            if number % 5 == 0:
+                exposed |= {'as': [{'cidr': f'192.168.200.{number % 250}/32'}], 'nat': {'masquerade': {}}}
+            sides = {first: {'expose': [exposed]}, second: {'expose': [{'ips': [{'vpcSubnet': vpcs[second][-1]}]}]}}
+            name = f'{first}--{second}--{number}'
+        out.add(file, 'GatewayPeering', name, {'gatewayGroup': 'default', 'peering': sides}, api=GATEWAY_API)
 
 
 def main():

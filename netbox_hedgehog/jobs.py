@@ -40,7 +40,7 @@ class IngestionJob(JobRunner):
     class Meta:
         name = 'Hedgehog ingestion'
 
-    def run(self, *args, trigger='job', **kwargs):
+    def run(self, *args, trigger='job', adopt_unmanaged=False, **kwargs):
         fabric = self.job.object
         self.logger.info(f'fabric={fabric.name} event=ingestion_started trigger={trigger}')
         try:
@@ -48,6 +48,7 @@ class IngestionJob(JobRunner):
                 fabric,
                 trigger=trigger,
                 user=self.job.user,
+                adopt_unmanaged=adopt_unmanaged,
                 progress=self._progress(),
                 # Another worker ingesting the same fabric: run after it rather than fail.
                 wait=get_plugin_config('netbox_hedgehog', 'lock_wait_seconds'),

@@ -1,4 +1,4 @@
-"""The registry of the 12 Hedgehog kinds this plugin manages: the one definition used everywhere.
+"""The registry of the Hedgehog kinds this plugin manages: the one definition used everywhere.
 
 Every other module (tree layout, validation, ingestion, health) asks this registry instead of
 spelling kinds, groups or directory names again, so adding a kind is a one-line change here.
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 __all__ = (
     'KINDS',
+    'LAYOUT_VERSION',
     'LEGACY_VERSION',
     'SERVED_VERSION',
     'Kind',
@@ -19,25 +20,34 @@ __all__ = (
 
 VPC_GROUP = 'vpc.githedgehog.com'
 WIRING_GROUP = 'wiring.githedgehog.com'
+GATEWAY_GROUP = 'gateway.githedgehog.com'
 SERVED_VERSION = 'v1beta1'
 # The same schemas under their name before fabric v0.52 (2024-10): accepted with a warning and
 # written out as the served version, because a cluster rejects v1alpha2 today.
 LEGACY_VERSION = 'v1alpha2'
+# The gateway API (githedgehog/fabric api/gateway) serves only v1alpha1 and never had another name.
+GATEWAY_VERSION = 'v1alpha1'
 
 
 @dataclass(frozen=True, slots=True)
 class Kind:
+    """`layout` is the tree layout version that brought the kind's managed/ folder: a tree of an older layout
+    lacks the folder until onboarding or fix adds it."""
+
     kind: str
     group: str
     directory: str
+    version: str = SERVED_VERSION
+    legacy_version: str | None = LEGACY_VERSION
+    layout: int = 1
 
     @property
     def api_version(self):
-        return f'{self.group}/{SERVED_VERSION}'
+        return f'{self.group}/{self.version}'
 
     @property
     def legacy_api_version(self):
-        return f'{self.group}/{LEGACY_VERSION}'
+        return f'{self.group}/{self.legacy_version}' if self.legacy_version else None
 
 
 KINDS = (
@@ -53,11 +63,17 @@ KINDS = (
     Kind('Switch', WIRING_GROUP, 'switches'),
     Kind('SwitchGroup', WIRING_GROUP, 'switchgroups'),
     Kind('VLANNamespace', WIRING_GROUP, 'vlannamespaces'),
+    # VPCInfo (the same group) and gwint.githedgehog.com are the controller's own: they stay foreign.
+    Kind('Gateway', GATEWAY_GROUP, 'gateways', GATEWAY_VERSION, None, layout=2),
+    Kind('GatewayGroup', GATEWAY_GROUP, 'gatewaygroups', GATEWAY_VERSION, None, layout=2),
+    Kind('GatewayPeering', GATEWAY_GROUP, 'gatewaypeerings', GATEWAY_VERSION, None, layout=2),
 )
+# The tree layout this plugin writes: the newest layout of any kind's folder.
+LAYOUT_VERSION = max(k.layout for k in KINDS)
 
 _BY_KIND = {k.kind: k for k in KINDS}
 _BY_API = {(k.api_version, k.kind): (k, False) for k in KINDS} | {
-    (k.legacy_api_version, k.kind): (k, True) for k in KINDS
+    (k.legacy_api_version, k.kind): (k, True) for k in KINDS if k.legacy_version
 }
 
 
@@ -71,6 +87,6 @@ def resolve(api_version, kind):
     return _BY_API.get((api_version, kind), (None, False))
 
 
-def managed_dirs():
-    """The managed/ sub-directory names, in registry order."""
-    return tuple(k.directory for k in KINDS)
+def managed_dirs(layout=LAYOUT_VERSION):
+    """The managed/ sub-directory names of tree layout `layout` (by default the newest), in registry order."""
+    return tuple(k.directory for k in KINDS if k.layout <= layout)

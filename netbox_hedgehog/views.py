@@ -29,9 +29,12 @@ from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from .gitops.health import CODES as health_codes
 from .gitops.health import MissingSource, check_fabric, missing_managed
 from .gitops.health_report import markdown_report
+from .gitops.ingestion import IngestionFailed, ingest
 from .gitops.lock import FabricLocked
+from .gitops.plan import FileAction
 from .gitops.removal import DELETED, delete_managed_object
-from .gitops.tree import RAW, UnsafePathError
+from .gitops.repository import GitError
+from .gitops.tree import RAW, UNMANAGED, UnsafePathError
 from .gitops.unmanaged import unmanaged_documents
 from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file, discard_raw_file, raw_file_text
 from .jobs import IngestionJob, RepairJob
@@ -451,10 +454,46 @@ class HedgehogFabricUnmanagedView(SignedInOnlyMixin, generic.ObjectView):
     tab = ViewTab(label=_('Unmanaged'), weight=650)
 
     def get_extra_context(self, request, instance):
+        can_adopt = request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance)
         try:
-            return {'listing': unmanaged_documents(instance), 'problem': None}
+            return {'listing': unmanaged_documents(instance), 'problem': None, 'can_adopt': can_adopt}
         except (UnsafePathError, OSError) as exc:
             return {'listing': None, 'problem': error_detail(request, exc, instance)}
+
+
+@register_model_view(HedgehogFabric, 'adopt', path='adopt')
+class HedgehogFabricAdoptView(FabricActionView):
+    """Move to managed/ the unmanaged/ documents of kinds managed now (the gateway kinds, in a tree ingested
+    before them): GET shows the dry run, POST queues the ingestion that does it (adopt_unmanaged)."""
+
+    template_name = 'netbox_hedgehog/hedgehogfabric_adopt.html'
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        context = {'object': fabric, 'actions': [], 'tab': None, 'moves': [], 'problem': None}
+        try:
+            plan = ingest(fabric, trigger='ui', user=request.user, dry_run=True, adopt_unmanaged=True).plan
+        except (FabricLocked, IngestionFailed, GitError, UnsafePathError) as exc:
+            context['problem'] = error_detail(request, exc, fabric)
+        else:
+            context['moves'] = [
+                {
+                    'file': file_plan.path,
+                    'ingested': file_plan.action == FileAction.INGEST,
+                    'documents': file_plan.documents,
+                    'findings': finding_rows([finding.as_dict() for finding in file_plan.findings]),
+                }
+                for file_plan in plan.files
+                if file_plan.path.startswith(f'{UNMANAGED}/')
+            ]
+            context['raw_files'] = sum(1 for file_plan in plan.files if file_plan.path.startswith(f'{RAW}/'))
+        return render(request, self.template_name, context)
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='ui', adopt_unmanaged=True)
+        messages.success(request, _('Queued ingestion job #{id} for fabric {fabric}.').format(id=job.pk, fabric=fabric))
+        return show_job(request, job, fabric.get_absolute_url())
 
 
 @register_model_view(HedgehogFabric, 'health', path='health')

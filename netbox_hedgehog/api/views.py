@@ -60,7 +60,17 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
 
     @extend_schema(
         request=None,
-        parameters=[OpenApiParameter('sync', OpenApiTypes.BOOL, description='Run inline and answer with the outcome')],
+        parameters=[
+            OpenApiParameter('sync', OpenApiTypes.BOOL, description='Run inline and answer with the outcome'),
+            OpenApiParameter(
+                'dry_run', OpenApiTypes.BOOL, description='With sync: answer with the plan only; change nothing'
+            ),
+            OpenApiParameter(
+                'adopt_unmanaged',
+                OpenApiTypes.BOOL,
+                description='Also move unmanaged/ documents of kinds managed now to managed/ (INGEST_ADOPTABLE)',
+            ),
+        ],
         responses={
             202: JobSerializer,
             200: OpenApiTypes.OBJECT,
@@ -71,17 +81,21 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     )
     @action(detail=True, methods=['post'])
     def ingest(self, request, pk):
-        """Ingest the fabric's raw/ folder: enqueue a job (202), or with `?sync=true` run now (200, the outcome).
+        """Ingest the fabric's raw/ folder: enqueue a job (202), or with `?sync=true` run now (200, the outcome;
+        with `&dry_run=true` only the plan). `?adopt_unmanaged=true` also moves the unmanaged/ documents of
+        kinds managed now to managed/ (the plan offers them as INGEST_ADOPTABLE otherwise).
 
         A run that failed as a whole (the tree cannot be written, the database failed) answers 507 when the
         disk is full, else 503, with the reason and the run's id; one file's fault is a finding in the outcome.
         """
         fabric = self._fabric_to_change(request, pk)
+        adopt = request.query_params.get('adopt_unmanaged', '').lower() in TRUE_VALUES
         if request.query_params.get('sync', '').lower() not in TRUE_VALUES:
-            job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='api')
+            job = IngestionJob.enqueue(instance=fabric, user=request.user, trigger='api', adopt_unmanaged=adopt)
             return Response(JobSerializer(job, context={'request': request}).data, status=status.HTTP_202_ACCEPTED)
+        dry_run = request.query_params.get('dry_run', '').lower() in TRUE_VALUES
         try:
-            outcome = ingest(fabric, trigger='api', user=request.user)
+            outcome = ingest(fabric, trigger='api', user=request.user, dry_run=dry_run, adopt_unmanaged=adopt)
         except IngestionLocked as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         except GitError as exc:

@@ -1,4 +1,8 @@
-"""`netbox hedgehog ingest <fabric> [--dry-run] [--json]`: move raw/ into managed/ and index it.
+"""`netbox hedgehog ingest <fabric> [--dry-run] [--adopt-unmanaged] [--json]`: move raw/ into managed/ and index it.
+
+With --adopt-unmanaged, documents filed in unmanaged/ whose kinds are managed now (the gateway kinds, in a
+fabric ingested before they were) move to managed/ as well; without it the outcome only offers to
+(INGEST_ADOPTABLE). See the plan with --dry-run first, as for `fix --forget-missing`.
 
 Exit codes: 0 all ingested, 1 some files stay in raw/, 2 usage, 3 lock held, 4 the fabric's git
 remote could not be synchronised (a pull refused before any change, or the run's commit not pushed),
@@ -16,6 +20,11 @@ HELP = "Ingest a fabric's raw/ folder: validated YAML into managed/, foreign YAM
 def add_arguments(parser):
     parser.add_argument('fabric', help='fabric name')
     parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
+    parser.add_argument(
+        '--adopt-unmanaged',
+        action='store_true',
+        help='also move unmanaged/ documents of kinds managed now to managed/ (see the plan with --dry-run first)',
+    )
     parser.add_argument('--json', action='store_true', help='print the outcome as JSON')
 
 
@@ -32,6 +41,7 @@ def run(options, out):
             fabric,
             trigger='command',
             dry_run=options['dry_run'],
+            adopt_unmanaged=options['adopt_unmanaged'],
             progress=_progress_bar if show_progress else None,
         )
     except IngestionLocked as exc:

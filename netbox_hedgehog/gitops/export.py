@@ -23,7 +23,7 @@ EXPORT_SKIPPED = 'EXPORT_SKIPPED'
 # How the page and the API hand the export over (RFC 9512's media type for YAML).
 EXPORT_CONTENT_TYPE = 'application/yaml; charset=utf-8'
 # hhfab's own order: what a Connection names exists before it (namespaces, groups, switches, servers),
-# and the VPC objects after the wiring they attach to.
+# the VPC objects after the wiring they attach to, and the gateway objects after the VPCs they peer.
 HHFAB_ORDER = (
     'VLANNamespace',
     'IPv4Namespace',
@@ -37,6 +37,9 @@ HHFAB_ORDER = (
     'ExternalPeering',
     'VPCAttachment',
     'VPCPeering',
+    'GatewayGroup',
+    'Gateway',
+    'GatewayPeering',
 )
 
 

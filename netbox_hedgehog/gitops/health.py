@@ -45,6 +45,7 @@ from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
 from netbox_hedgehog.gitops.patterns import PATTERN_CODES, age_words, rejected_files
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.tree import (
+    FIRST_LAYOUT,
     HNP,
     MANAGED,
     MANIFEST,
@@ -52,6 +53,7 @@ from netbox_hedgehog.gitops.tree import (
     UNMANAGED,
     ManifestError,
     UnsafePathError,
+    folder_layout,
     is_yaml_name,
     parse_manifest,
 )
@@ -573,7 +575,10 @@ def check_tree(layout, linked=frozenset()):
         if directory.is_symlink() or (os.path.lexists(directory) and not directory.is_dir()):
             findings.append(_finding('HEALTH_DIR_NOT_DIRECTORY', f'{shown} is not a directory.', file=shown))
         elif not directory.exists():
-            findings.append(_finding('HEALTH_DIR_MISSING', f'The directory {shown} is missing.', file=shown))
+            message = f'The directory {shown} is missing'
+            if (layout_version := folder_layout(relative)) > FIRST_LAYOUT:
+                message += f' (tree layout {layout_version} added it for new kinds)'
+            findings.append(_finding('HEALTH_DIR_MISSING', f'{message}.', file=shown))
         elif not os.access(directory, os.W_OK | os.X_OK):
             findings.append(_finding('HEALTH_DIR_NOT_WRITABLE', f'NetBox cannot write in {shown}.', file=shown))
     return findings

@@ -65,6 +65,8 @@ from netbox_hedgehog.gitops.plan import (
     Plan,
     RawFile,
     Unreadable,
+    adoptable_document,
+    adoption_offer,
     make_plan,
     managed_target,
 )
@@ -165,8 +167,9 @@ class IngestionFailed(StorageFault):
         self.run = run
 
 
-def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
-    """Ingest `fabric`'s raw/ folder.
+def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0, adopt_unmanaged=False):
+    """Ingest `fabric`'s raw/ folder; with `adopt_unmanaged`, also move the unmanaged/ documents of kinds
+    managed now (foreign when they were filed) to managed/: without it, the plan only offers to.
 
     Raises IngestionLocked when another ingestion holds the fabric (at once, or after `wait`
     seconds), GitError, before any change, when the fabric's working copy cannot be brought up
@@ -174,12 +177,12 @@ def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0):
     run (the message names no server path). A dry run neither pulls nor commits.
     """
     try:
-        return _ingest(fabric, trigger=trigger, user=user, dry_run=dry_run, progress=progress, wait=wait)
+        return _ingest(fabric, trigger, user, dry_run, progress, wait, adopt_unmanaged)
     except (OSError, DatabaseError) as exc:  # before the run was recorded, or while recording it
         raise _failure(exc, fabric) from exc
 
 
-def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
+def _ingest(fabric, trigger, user, dry_run, progress, wait, adopt_unmanaged):
     with fabric_lock(fabric, wait=wait):
         copy = None if dry_run else fabric.working_copy()
         if copy is not None:
@@ -189,7 +192,7 @@ def _ingest(fabric, *, trigger, user, dry_run, progress, wait):
                 # A file the pull removed was deleted by a commit, on purpose: its row goes too.
                 pulled = {path.removeprefix(f'{fabric.git_path}/') for path in changed}
                 _reindex(fabric, drop_missing=pulled)
-        outcome = _Ingestion(fabric, trigger, user, progress).run(dry_run)
+        outcome = _Ingestion(fabric, trigger, user, progress, adopt_unmanaged).run(dry_run)
         if copy is not None and not outcome.plan.blocked:  # a link in the tree: nothing is committed either
             # Without a run (nothing in raw/), a commit an earlier run could not push is still pushed now.
             run = outcome.run
@@ -212,8 +215,12 @@ def plan_raw_file(fabric, path, data):
 
 
 class _Ingestion:
-    def __init__(self, fabric, trigger, user, progress):
+    def __init__(self, fabric, trigger, user, progress, adopt_unmanaged=False):
         self.fabric = fabric
+        self.adopt_unmanaged = adopt_unmanaged
+        # unmanaged/ path -> where its document first came from (run, raw file, document, line), for the
+        # files this run adopts: their index rows and provenance keep naming that origin.
+        self.origins = {}
         self.trigger = trigger
         self.user = user
         self.progress = progress or (lambda step, done, total: None)
@@ -236,10 +243,17 @@ class _Ingestion:
             # outside the tree: the run stops before it writes anything, naming each link.
             return self._blocked(links, started, dry_run)
         raw_files, ignored, links, unreadable, misnamed = self._read_raw()
-        plan = self.plan(raw_files, ignored, links, unreadable, misnamed)
+        adoptable = self._read_adoptable()
+        if self.adopt_unmanaged:
+            plan = self.plan(raw_files + [raw for raw, _ in adoptable], ignored, links, unreadable, misnamed)
+        else:
+            plan = self.plan(raw_files, ignored, links, unreadable, misnamed)
+            plan.offers = [adoption_offer(raw.path, *identity) for raw, identity in adoptable]
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
             return outcome
+        if self.adopt_unmanaged:
+            self.origins = _origins(self.fabric, [raw.path for raw, _ in adoptable])
         _close_interrupted_runs(self.fabric)
         if _last_run_failed(self.fabric):  # only a run that did not finish leaves temporary files behind
             self.operations.remove_stale_temporaries((MANAGED, UNMANAGED))
@@ -315,19 +329,21 @@ class _Ingestion:
         with transaction.atomic():
             with transaction.atomic():
                 with self._writing(outputs, stamp) as failed:
-                    _update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run)
+                    _update_index(
+                        self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run, self.origins
+                    )
                     _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
-                    _finish_run(outcome, _provenance(plan))
+                    _finish_run(outcome, _provenance(plan, self.origins))
                 if failed:
                     transaction.set_rollback(True)
             if not failed:
                 return None
             unusable = self._unusable_folder(failed, outcome.run)
             documents = plan.reject_unwritten({target: os_reason(exc) for target, exc in failed.items()})
-            _update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run)
+            _update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run, self.origins)
             _record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
             outcome.written = sorted(set(outputs) - set(failed))
-            _finish_run(outcome, _provenance(plan), error=str(unusable) if unusable else '')
+            _finish_run(outcome, _provenance(plan, self.origins), error=str(unusable) if unusable else '')
         return unusable
 
     def _unusable_folder(self, failed, run):
@@ -398,6 +414,29 @@ class _Ingestion:
                 self.raw_identities[entry.path] = _identity(before)
                 raw_files.append(RawFile(entry.path, data))
         return raw_files, ignored, links, unreadable, misnamed
+
+    def _read_adoptable(self):
+        """(RawFile of its document, (kind, name)) of each unmanaged/ file holding a document of a kind managed
+        now. Only files named after a managed kind are read (ingestion names them <kind>-<name>-<hash>.yaml);
+        one that cannot be read, or changes while read, waits for a later run."""
+        if not self.files.is_folder(UNMANAGED):
+            return []
+        prefixes = tuple(f'{kind.kind.lower()}-' for kind in kinds.KINDS)
+        adoptable = []
+        for entry in sorted(self.files.scandir(UNMANAGED), key=lambda entry: entry.name):
+            if not entry.name.startswith(prefixes) or not entry.is_file(follow_symlinks=False):
+                continue
+            path = f'{UNMANAGED}/{entry.name}'
+            try:
+                data, before, after = self.files.read_with_stat(path)
+            except OSError:
+                continue
+            found = adoptable_document(data, path) if _identity(after) == _identity(before) else None
+            if found is not None:
+                document, classified = found
+                self.raw_identities[path] = _identity(before)
+                adoptable.append((RawFile(path, document), (classified.kind.kind, classified.name)))
+        return adoptable
 
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
@@ -589,7 +628,7 @@ def _not_removed(outcome, file_plan, exc):
             Severity.WARNING,
             REMOVE_FAILED,
             f'{file_plan.path} could not be removed ({os_reason(exc)}): its documents are ingested; it stays '
-            'in raw/, and the next run settles it without writing anything again.',
+            f'in {file_plan.path.partition("/")[0]}/, and the next run settles it without writing anything again.',
             file=file_plan.path,
             hint='Lift what keeps it (an immutable file or raw/ folder), or remove it by hand: its documents '
             'are in managed/.',
@@ -635,9 +674,27 @@ def _indexed_documents(fabric):
     ]
 
 
-def _provenance(plan):
+def _origins(fabric, paths):
+    """{unmanaged/ path: where its document came from} for `paths`, from the provenance of the latest run that
+    filed each there: the run, its raw file, the document's index and line."""
+    origins = {}
+    for path in paths:
+        runs = IngestionRun.objects.filter(fabric=fabric, provenance__contains=[{'destination': path}]).order_by('-pk')
+        for run_pk, provenance in runs.values_list('pk', 'provenance')[:1]:
+            entry = next(entry for entry in provenance if entry.get('destination') == path)
+            origins[path] = {
+                'run': run_pk,
+                'source': entry['source'],
+                'document': entry['document'],
+                'line': entry['line'],
+            }
+    return origins
+
+
+def _provenance(plan, origins):
     """Where each document went, and each comment that went into no output (a file's header, a commented-out
-    document), verbatim: the raw file is removed, and nothing its author wrote may disappear with it.
+    document), verbatim: the raw file is removed, and nothing its author wrote may disappear with it. A
+    document adopted from unmanaged/ names where it came from before (`origins`).
 
     A settled file (same bytes as an earlier run, outputs intact) gets one entry for the file: its
     documents' and comments' provenance is the earlier run's, recorded then."""
@@ -646,6 +703,7 @@ def _provenance(plan):
         if file_plan.settled:
             entries.append({'source': file_plan.path, 'sha256': file_plan.sha256, 'action': 'settled'})
             continue
+        origin = {'adopted_from': origins[file_plan.path]} if file_plan.path in origins else {}
         entries.extend(
             {
                 'source': file_plan.path,
@@ -654,6 +712,7 @@ def _provenance(plan):
                 'sha256': document.sha256,
                 'destination': document.target,
                 'action': document.action.value,
+                **origin,
             }
             for document in file_plan.documents
         )
@@ -664,11 +723,12 @@ def _provenance(plan):
     return entries
 
 
-def _update_index(fabric, documents, index_rows, output_stats, run):
+def _update_index(fabric, documents, index_rows, output_stats, run, origins):
     """One row per managed object this run wrote; rows of unchanged objects are not touched.
 
     `documents` are (file plan, document) pairs of parsed files; `index_rows()` gives the index entries by
-    managed path: only asked for when a file was parsed.
+    managed path: only asked for when a file was parsed. A document adopted from unmanaged/ keeps naming the
+    raw file it came from (`origins`), where that is known.
     """
     creates, updates = [], []
     for file_plan, document in documents:
@@ -678,13 +738,14 @@ def _update_index(fabric, documents, index_rows, output_stats, run):
         if row is not None and row.sha256 == document.sha256 and row.file_size is not None:
             continue
         size, mtime_ns = output_stats[document.target]  # written now, or looked at by the plan
+        origin = origins.get(file_plan.path) or {'source': file_plan.path, 'document': document.index}
         fields = {
             **_row_fields(document.data, document.target, document.sha256),
             'file_size': size,
             'file_mtime_ns': mtime_ns,
-            'source_file': file_plan.path,
-            'source_document': document.index,
-            'source_line': document.line,
+            'source_file': origin['source'],
+            'source_document': origin['document'],
+            'source_line': origin.get('line', document.line),
             'last_run_id': run.pk,
         }
         if row is None:

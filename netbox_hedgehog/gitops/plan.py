@@ -5,11 +5,14 @@ managed/ tree holds now; it is what `ingest --dry-run` prints and what apply car
 
 - A raw file is ingested whole or rejected whole: one document with an error keeps the entire
   file in raw/, untouched, with its findings.
-- Each document of an ingested file is `create`, `update` or `unchanged` (one of the 12 kinds,
+- Each document of an ingested file is `create`, `update` or `unchanged` (one of the managed kinds,
   bound for `managed/<dir>/<name>.yaml`), `duplicate` (an identical copy of a document earlier in
   the same run), or `foreign` (bound for `unmanaged/`, with the reason).
 - The same kind and name twice in one run with different content is a conflict: both files are
   rejected, each with a finding naming the other.
+- A foreign document filed in unmanaged/ whose kind this plugin has come to manage since (the gateway
+  kinds) is offered for adoption (INGEST_ADOPTABLE); when the run adopts, its unmanaged/ file is planned
+  like a raw file (its reason header left out) and goes once its document is in managed/.
 """
 
 import functools
@@ -19,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from netbox_hedgehog.findings import Finding, Severity, has_errors, in_file_order
+from netbox_hedgehog.findings import Finding, Severity, action, has_errors, in_file_order
 from netbox_hedgehog.gitops.tree import MANAGED, UNMANAGED
 from netbox_hedgehog.gitops.treefs import raw_link_finding as _raw_link_finding
 from netbox_hedgehog.validation import classify, is_file_name_safe, validate_set
@@ -32,6 +35,8 @@ __all__ = (
     'FilePlan',
     'Plan',
     'RawFile',
+    'adoptable_document',
+    'adoption_offer',
     'make_plan',
     'managed_target',
 )
@@ -49,6 +54,14 @@ NAME_NOT_UTF8 = 'INGEST_NAME_NOT_UTF8'
 READ_FAILED = 'INGEST_READ_FAILED'
 # An output file could not be written: the raw files whose documents go there stay in raw/.
 WRITE_FAILED = 'INGEST_WRITE_FAILED'
+# A document in unmanaged/ of a kind managed now: the run offers to move it (adopt_unmanaged).
+ADOPTABLE = 'INGEST_ADOPTABLE'
+ADOPT_ACTION = action(
+    'the Move to managed/ button of the Unmanaged tab', '`netbox hedgehog ingest <fabric> --adopt-unmanaged --dry-run`'
+)
+# The first line of every unmanaged/ file: why its document is kept there (gitops.unmanaged reads it back).
+FOREIGN_HEADER = '# Not a Hedgehog fabric object ({reason}); kept here, not applied.'
+_FOREIGN_HEADER_START = FOREIGN_HEADER.partition('{reason}')[0].encode()
 
 
 class Unreadable(str):
@@ -142,6 +155,8 @@ class Plan:
     files: list = field(default_factory=list)
     # Findings that stop the whole run before anything is written (a symbolic link in the tree's layout).
     blocked: list = field(default_factory=list)
+    # INGEST_ADOPTABLE findings: unmanaged/ files a run with adopt_unmanaged would move to managed/.
+    offers: list = field(default_factory=list)
 
     @property
     def rejected(self):
@@ -165,8 +180,8 @@ class Plan:
         }
 
     def findings(self):
-        """Every finding of the plan, by file and line."""
-        return in_file_order(self.blocked + [finding for file in self.files for finding in file.findings])
+        """Every finding of the plan, by file and line (the offers to move unmanaged documents included)."""
+        return in_file_order(self.blocked + [finding for file in self.files for finding in file.findings] + self.offers)
 
     def reject_unwritten(self, failed):
         """Reject every ingested file with a document bound for a target in `failed` ({target: reason}): a
@@ -205,12 +220,39 @@ class Plan:
             'counts': self.counts(),
             'blocked': [finding.as_dict() for finding in self.blocked],
             'files': [file.as_dict() for file in self.files],
+            'offers': [finding.as_dict() for finding in self.offers],
         }
 
 
 def managed_target(kind, name):
     """Where the managed file of `kind` (a registry Kind) named `name` lives, relative to the tree."""
     return f'{MANAGED}/{kind.directory}/{name}.yaml'
+
+
+def adoptable_document(data, path):
+    """(document bytes, its Classified) of the unmanaged/ file `path` holding `data`, without the reason header
+    ingestion wrote above the document, when that document is of a kind this plugin manages now (it was
+    foreign when it was filed); else None."""
+    header, newline, document = data.partition(b'\n')
+    if not header.startswith(_FOREIGN_HEADER_START) or not newline:
+        return None
+    result = read_documents(document, path)
+    if len(result.documents) != 1 or result.findings:
+        return None
+    classified = classify(result.documents[0])
+    return None if classified.is_foreign else (document, classified)
+
+
+def adoption_offer(path, kind, name):
+    """The INGEST_ADOPTABLE finding offering to move the unmanaged/ file `path` ({kind} {name}) to managed/."""
+    return Finding(
+        Severity.INFO,
+        ADOPTABLE,
+        f'{path} holds {kind} {name}, a kind this plugin manages now: ingesting with adopt_unmanaged moves it '
+        'to managed/.',
+        path,
+        hint=f'See the plan first: {ADOPT_ACTION}.',
+    )
 
 
 def make_plan(
@@ -246,6 +288,12 @@ def make_plan(
     known_files = known_files or {}
     output_in_place = output_in_place or (lambda record: current_sha256(record[RECORD_TARGET]) == record[RECORD_SHA256])
     raw_files = [(raw, raw.sha256) for raw in sorted(raw_files, key=lambda raw: raw.path)]
+
+    def known(raw, sha256):
+        # A file adopted from unmanaged/ is never settled: a record of the same bytes names that very file
+        # as its output, which is in place until the adoption removes it.
+        return sha256 in known_files and not raw.path.startswith(f'{UNMANAGED}/')
+
     parsed = {}
 
     def parse(raw, sha256):
@@ -255,13 +303,13 @@ def make_plan(
         parsed[raw.path] = (file_plan, result.documents)
 
     for raw, sha256 in raw_files:
-        if sha256 not in known_files:
+        if not known(raw, sha256):
             parse(raw, sha256)
     classify_once = _memoized_classify()
     claimed = _claimed_targets(parsed.values(), classify_once)
     settled = []
     for raw, sha256 in raw_files:
-        if sha256 in known_files:
+        if known(raw, sha256):
             if _still_in_place(known_files[sha256], claimed, output_in_place):
                 settled.append(_settled_file(raw.path, sha256, known_files[sha256]))
             else:
@@ -523,10 +571,6 @@ def _foreign(entry):
         sha256,
         reason=classified.reason,
     )
-
-
-# The first line of a foreign document's file in unmanaged/ (gitops.unmanaged reads the reason back).
-FOREIGN_HEADER = '# Not a Hedgehog fabric object ({reason}); kept here, not applied.'
 
 
 def _foreign_file(document, classified):

@@ -8,8 +8,6 @@ deletion is committed and pushed like a run's changes. If the database step fail
 the row still holds the object and health offers to write the file back, and the copy is in .hnp/deleted/.
 """
 
-from contextlib import suppress
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,8 +15,7 @@ from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.gitops import sync
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.tree import HNP
-from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile
-from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, failing_as, keep_copy
+from netbox_hedgehog.gitops.upload import set_aside
 from netbox_hedgehog.models import IngestionRun
 
 __all__ = ('DELETED', 'delete_managed_object')
@@ -69,25 +66,12 @@ def delete_managed_object(resource, *, trigger, user=None):
 
 def _remove_file(fabric, path):
     """Keep the managed file's bytes in .hnp/deleted/, then remove it; the kept copy's tree-relative path."""
-    unchanged = f'{path} is unchanged.'
     with fabric.files() as tree:
-        with failing_as(f'{path} could not be read', unchanged):
-            try:
-                data = tree.read(path)
-            except FileNotFoundError:
-                raise UploadRefused(f'{path} is already missing: see the Health tab.') from None
-            except (LinkRefused, NotRegularFile):
-                raise UploadRefused(f'{path} is not a regular file; it is left alone.') from None
-        with failing_as(f'{path} could not be kept in {DELETED}/', unchanged):
-            kept = keep_copy(tree, DELETED, path.replace('/', '--'), data)
-        try:
-            with failing_as(f'{path} could not be removed', unchanged):
-                tree.unlink(path)
-        except UploadFailed:
-            with suppress(OSError):  # the file is still in place: the copy is not needed
-                tree.unlink(kept)
-            raise
-        folder = path.rpartition('/')[0]
-        with failing_as(f'{path} was removed but may not be on disk yet', f'A copy is in {kept}.'):
-            tree.fsync_folder(folder)
-    return kept
+        return set_aside(
+            tree,
+            path,
+            DELETED,
+            path.replace('/', '--'),
+            gone='is already missing: see the Health tab.',
+            unchanged=f'{path} is unchanged.',
+        )

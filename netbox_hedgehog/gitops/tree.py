@@ -6,9 +6,9 @@ layout from here so that a directory name or a path rule is never spelled twice.
 
     <gitops_root>/<gitops_path>/
       raw/                   drop zone for any YAML
-      managed/<kind dir>/    one object per file; the 12 directory names come from the kinds registry
+      managed/<kind dir>/    one object per file; the directory names come from the kinds registry
       unmanaged/             foreign documents
-      .hnp/manifest.yaml     which fabric owns the tree, and in which format
+      .hnp/manifest.yaml     which fabric owns the tree, in which format, created with which layout
 """
 
 import os
@@ -18,9 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from netbox_hedgehog.kinds import Kind, by_kind, managed_dirs
+from netbox_hedgehog.kinds import KINDS, LAYOUT_VERSION, Kind, by_kind, managed_dirs
 
 __all__ = (
+    'FIRST_LAYOUT',
     'GITKEEP',
     'TREE_FORMAT_VERSION',
     'Manifest',
@@ -29,6 +30,7 @@ __all__ = (
     'UnsafePathError',
     'check_gitops_path',
     'default_gitops_path',
+    'folder_layout',
     'is_utf8_name',
     'is_yaml_name',
     'layout_folders',
@@ -40,8 +42,11 @@ __all__ = (
     'shown_name',
 )
 
-# Bumped whenever the layout or the manifest changes shape; a tree in a newer format is refused, not guessed at.
+# Bumped whenever the manifest changes shape; a tree in a newer format is refused, not guessed at. A new
+# layout (more managed/ folders, kinds.LAYOUT_VERSION) is not a new format: its folders are simply added.
 TREE_FORMAT_VERSION = 1
+# The layout of a tree whose manifest names none: it was created before the manifest recorded layouts.
+FIRST_LAYOUT = 1
 # git keeps no empty directories: this empty file makes an empty directory survive a clone.
 GITKEEP = '.gitkeep'
 # The longest single file name Linux file systems accept, in bytes.
@@ -124,9 +129,16 @@ class TreeLayout:
         )
 
 
-def layout_folders():
-    """The layout's folders relative to the tree, parents first: raw, managed, managed/<dir>..., unmanaged, .hnp."""
-    return (RAW, MANAGED, *(f'{MANAGED}/{name}' for name in managed_dirs()), UNMANAGED, HNP)
+def layout_folders(layout=LAYOUT_VERSION):
+    """The folders of tree layout `layout` (by default the newest) relative to the tree, parents first: raw,
+    managed, managed/<dir>..., unmanaged, .hnp."""
+    return (RAW, MANAGED, *(f'{MANAGED}/{name}' for name in managed_dirs(layout)), UNMANAGED, HNP)
+
+
+def folder_layout(folder):
+    """The tree layout that brought `folder` (relative to the tree, like managed/gateways)."""
+    kinds_by_folder = {f'{MANAGED}/{kind.directory}': kind.layout for kind in KINDS}
+    return kinds_by_folder.get(folder, FIRST_LAYOUT)
 
 
 # --- the manifest -----------------------------------------------------------------------------
@@ -138,9 +150,13 @@ class ManifestError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
+    """`layout_version` is the layout the tree was created with. The manifest is never rewritten, so a tree
+    that onboarding or fix brought to a newer layout keeps saying its first one; its folders tell the rest."""
+
     format_version: int
     fabric_name: str
     fabric_id: int | None
+    layout_version: int = FIRST_LAYOUT
 
     def belongs_to(self, fabric_name, fabric_id):
         """Is this tree the fabric's own? The id decides when both sides know one (a renamed fabric
@@ -161,7 +177,11 @@ class Manifest:
 def render_manifest(fabric_name, fabric_id):
     """The manifest text: deterministic (no timestamps), so rewriting it for the same fabric changes nothing."""
     body = yaml.safe_dump(
-        {'format_version': TREE_FORMAT_VERSION, 'fabric': {'name': fabric_name, 'id': fabric_id}},
+        {
+            'format_version': TREE_FORMAT_VERSION,
+            'layout_version': LAYOUT_VERSION,
+            'fabric': {'name': fabric_name, 'id': fabric_id},
+        },
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
@@ -184,10 +204,17 @@ def parse_manifest(text, source='manifest'):
             f'{source} has tree format {version}, newer than this plugin reads ({TREE_FORMAT_VERSION}): '
             'upgrade the plugin'
         )
+    layout = data.get('layout_version', FIRST_LAYOUT)
+    if not _is_int(layout) or layout < FIRST_LAYOUT:
+        raise ManifestError(f'{source} has layout_version {layout!r}; it must be a whole number from {FIRST_LAYOUT}')
+    if layout > LAYOUT_VERSION:
+        raise ManifestError(
+            f'{source} has tree layout {layout}, newer than this plugin knows ({LAYOUT_VERSION}): upgrade the plugin'
+        )
     name, fabric_id = fabric.get('name'), fabric.get('id')
     if not isinstance(name, str) or not name or not (fabric_id is None or _is_int(fabric_id)):
         raise ManifestError(f'{source} must name the fabric (fabric.name: text, fabric.id: integer or null)')
-    return Manifest(version, name, fabric_id)
+    return Manifest(version, name, fabric_id, layout)
 
 
 def read_manifest(path):

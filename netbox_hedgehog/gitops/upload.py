@@ -52,9 +52,8 @@ __all__ = (
     'check_name',
     'discard_raw_file',
     'discarded_files',
-    'failing_as',
-    'keep_copy',
     'raw_file_text',
+    'set_aside',
 )
 
 # Where the previous bytes of a replaced raw file are kept, relative to the tree.
@@ -74,7 +73,7 @@ class UploadFailed(StorageFault):
 
 
 @contextmanager
-def failing_as(what, consequence):
+def _failing_as(what, consequence):
     """An OSError in the block becomes UploadFailed: `what` failed, what the operating system said, `consequence`."""
     try:
         yield
@@ -181,28 +180,16 @@ def discard_raw_file(fabric, name):
     if problem := check_name(name):
         raise UploadRefused(problem)
     fabric.layout()
-    target, unchanged = f'{RAW}/{name}', f'{RAW}/{name} is still waiting.'
     with fabric.files() as tree, fabric_lock(fabric):
         _refuse_links(tree)
-        with failing_as(f'{RAW}/{name} could not be read', unchanged):
-            try:
-                data = tree.read(target)
-            except FileNotFoundError:
-                raise UploadRefused(f'{RAW}/{name} is not there any more: ingested or removed meanwhile.') from None
-            except (LinkRefused, NotRegularFile):
-                raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
-        with failing_as(f'{RAW}/{name} could not be kept in {DISCARDED}/', unchanged):
-            kept = keep_copy(tree, DISCARDED, name, data)
-        try:
-            with failing_as(f'{RAW}/{name} could not be removed', unchanged):
-                tree.unlink(target)
-        except UploadFailed:
-            with suppress(OSError):  # the file is still waiting: the copy is not needed
-                tree.unlink(kept)
-            raise
-        with failing_as(f'{RAW}/{name} was discarded but may not be on disk yet', f'A copy is in {kept}.'):
-            tree.fsync_folder(RAW)
-    return kept
+        return set_aside(
+            tree,
+            f'{RAW}/{name}',
+            DISCARDED,
+            name,
+            gone='is not there any more: ingested or removed meanwhile.',
+            unchanged=f'{RAW}/{name} is still waiting.',
+        )
 
 
 def discarded_files(fabric):
@@ -222,7 +209,7 @@ def discarded_files(fabric):
     return sorted(kept, key=lambda item: item['modified'], reverse=True)
 
 
-def keep_copy(tree, folder, name, data):
+def _keep_copy(tree, folder, name, data):
     """Keep `data` durably as `<folder>/<name>.<UTC time>` before the file it came from is replaced or removed;
     returns that tree-relative path. No .yaml ending: nothing that reads YAML from the tree takes the copy for
     a live file. Raises UploadRefused when a copy of that name was kept in the same microsecond."""
@@ -231,6 +218,31 @@ def keep_copy(tree, folder, name, data):
     if kept_name is None:
         raise UploadRefused(f'A copy of {name} was kept a moment ago; try again.')
     return f'{folder}/{kept_name}'
+
+
+def set_aside(tree, path, folder, name, *, gone, unchanged):
+    """Take the regular file `path` out of its folder, its bytes kept first as `<folder>/<name>.<UTC time>`;
+    returns the kept copy's path. A missing file is refused with `gone`; when the disk refuses, the file
+    stays and no copy is left (`unchanged` says so)."""
+    with _failing_as(f'{path} could not be read', unchanged):
+        try:
+            data = tree.read(path)
+        except FileNotFoundError:
+            raise UploadRefused(f'{path} {gone}') from None
+        except (LinkRefused, NotRegularFile):
+            raise UploadRefused(f'{path} is not a regular file; it is left alone.') from None
+    with _failing_as(f'{path} could not be kept in {folder}/', unchanged):
+        kept = _keep_copy(tree, folder, name, data)
+    try:
+        with _failing_as(f'{path} could not be removed', unchanged):
+            tree.unlink(path)
+    except UploadFailed:
+        with suppress(OSError):  # the file is still in place: the copy is not needed
+            tree.unlink(kept)
+        raise
+    with _failing_as(f'{path} was set aside but may not be on disk yet', f'A copy is in {kept}.'):
+        tree.fsync_folder(path.rpartition('/')[0])
+    return kept
 
 
 def _refuse_links(tree):
@@ -263,7 +275,7 @@ def _check(name, data):
 def _add(tree, name, data):
     if _holds(tree, f'{RAW}/{name}', data):
         return Upload(name, f'{RAW}/{name}', written=False)
-    with failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
+    with _failing_as(f'{RAW}/{name} could not be written', f'Nothing was added to {RAW}/.'):
         written = _write_new(tree, RAW, _numbered(name), data)
     if written is None:
         raise UploadRefused(f'{RAW}/ already holds {name} and {MAX_NAME_ATTEMPTS - 1} numbered copies of it.')
@@ -273,7 +285,7 @@ def _add(tree, name, data):
 def _replace(tree, name, data):
     target = f'{RAW}/{name}'
     unchanged = f'{RAW}/{name} is unchanged.'
-    with failing_as(f'{RAW}/{name} could not be read', unchanged):
+    with _failing_as(f'{RAW}/{name} could not be read', unchanged):
         found = tree.lstat_or_none(target)
         if found is None:
             return _add(tree, name, data)
@@ -285,17 +297,17 @@ def _replace(tree, name, data):
             raise UploadRefused(f'{RAW}/{name} is not a regular file; it is left alone.') from None
     if previous == data:
         return Upload(name, f'{RAW}/{name}', written=False)
-    with failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
-        kept = keep_copy(tree, REPLACED, name, previous)
+    with _failing_as(f'The previous {RAW}/{name} could not be kept in {REPLACED}/', unchanged):
+        kept = _keep_copy(tree, REPLACED, name, previous)
     try:
-        with failing_as(f'{RAW}/{name} could not be replaced', unchanged):
+        with _failing_as(f'{RAW}/{name} could not be replaced', unchanged):
             _replace_with(tree, target, data)
     except UploadFailed:
         with suppress(OSError):  # the file still holds these very bytes: the copy is not needed
             tree.unlink(kept)
         raise
     # Replaced: from here on the kept copy is the only one of the previous bytes, whatever happens.
-    with failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
+    with _failing_as(f'{RAW}/{name} was replaced but may not be on disk yet', f'The previous one is in {REPLACED}/.'):
         tree.fsync_folder(RAW)
     return Upload(name, f'{RAW}/{name}', kept_as=kept)
 

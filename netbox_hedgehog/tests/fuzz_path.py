@@ -114,7 +114,7 @@ DOCUMENT_ERRORS = frozenset(code for code, (severity, *_) in YAML_CODES.items() 
 }  # fmt: skip
 NAME_LENGTHS = [0, 1, 11, 12, 63, 64, 249, 250, 251, 253, 254, 256, 1000]
 # Seed documents: valid objects, whose parts are replaced by hostile nodes.
-SEEDS = [samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_GATEWAY]
+SEEDS = [samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_FOREIGN]
 
 
 @functools.cache

@@ -43,7 +43,7 @@ spec:
       vlan: {vlan}
 """
 
-ATTACHMENT_AND_GATEWAY = """\
+ATTACHMENT_AND_FOREIGN = """\
 apiVersion: vpc.githedgehog.com/v1beta1
 kind: VPCAttachment
 metadata:
@@ -53,7 +53,7 @@ spec:
   subnet: vpc-1/default
 ---
 apiVersion: gateway.githedgehog.com/v1alpha1
-kind: Gateway
+kind: VPCInfo
 metadata:
   name: gw-1
 spec: {}

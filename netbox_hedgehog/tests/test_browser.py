@@ -50,7 +50,7 @@ PASSWORD = 'browser-test-password'
 
 # Six documents; the VPC's VLAN is out of range, so the whole file waits in raw/ until corrected.
 INVALID_VLAN = 'vlan: 5000'
-WIRING = samples.WIRING + '---\n' + samples.vpc(vlan=5000) + '---\n' + samples.ATTACHMENT_AND_GATEWAY
+WIRING = samples.WIRING + '---\n' + samples.vpc(vlan=5000) + '---\n' + samples.ATTACHMENT_AND_FOREIGN
 CORRECTED = WIRING.replace(INVALID_VLAN, 'vlan: 1001')
 INVALID_LINE = WIRING.splitlines().index(f'      {INVALID_VLAN}') + 1
 

@@ -21,8 +21,8 @@ from . import ingestion_samples as samples
 from .test_ingestion_corpus import CORPUS
 from .utils import TemporaryGitopsRootMixin, run_command, snapshot
 
-LAB_WIRING = CORPUS / 'docs_build-wiring_sample-spine-leaf.yaml'
-SOURCE = '---\n'.join((samples.NAMESPACES, samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_GATEWAY))
+LAB_WIRING = CORPUS / 'labci_env-ci-1_wiring_eslag-externals-static_2026-06.yaml'
+SOURCE = '---\n'.join((samples.NAMESPACES, samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_FOREIGN))
 
 
 def ingested(name, text):

@@ -175,7 +175,7 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
         self.write('managed/vpcs/two.yaml', vpc('vpc-2') + '---\n' + vpc('vpc-3', 1030, '10.0.30.0/24'))
 
     def break_HEALTH_MANAGED_FOREIGN(self):
-        self.write('managed/vpcs/gw.yaml', 'apiVersion: gateway.githedgehog.com/v1alpha1\nkind: Gateway\n')
+        self.write('managed/vpcs/gw.yaml', 'apiVersion: gateway.githedgehog.com/v1alpha1\nkind: VPCInfo\n')
 
     def break_HEALTH_MANAGED_INVALID(self):
         self.write('managed/vpcs/vpc-2.yaml', vpc('vpc-2', vlan=5000))
@@ -229,7 +229,7 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
         self.drop('notes.txt', 'not YAML')
 
     def break_HEALTH_UNMANAGED_DOCUMENTS(self):
-        self.drop('gw.yaml', samples.ATTACHMENT_AND_GATEWAY)
+        self.drop('gw.yaml', samples.ATTACHMENT_AND_FOREIGN)
         ingest(self.fabric, trigger='test')
 
     def break_HEALTH_INGESTION_FAILED(self):

@@ -193,4 +193,11 @@ class IngestAPITestCase(TemporaryGitopsRootMixin, APITestCase):
         with mock.patch('netbox_hedgehog.api.views.ingest', return_value=outcome) as ingest:
             response = self.post(self.ingest_url, sync='1')
         self.assertEqual(response.data, {'ok': True})
-        ingest.assert_called_once_with(self.fabric, trigger='api', user=self.user)
+        ingest.assert_called_once_with(self.fabric, trigger='api', user=self.user, dry_run=False, adopt_unmanaged=False)
+
+    def test_the_dry_run_and_the_adoption_of_unmanaged_documents_are_asked_by_query(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        outcome = mock.Mock(**{'as_dict.return_value': {'ok': True}})
+        with mock.patch('netbox_hedgehog.api.views.ingest', return_value=outcome) as ingest:
+            self.post(self.ingest_url, sync='1', dry_run='true', adopt_unmanaged='true')
+        ingest.assert_called_once_with(self.fabric, trigger='api', user=self.user, dry_run=True, adopt_unmanaged=True)

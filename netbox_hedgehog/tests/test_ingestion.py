@@ -161,12 +161,12 @@ class IngestTest(IngestionTestMixin, TestCase):
 
     def test_foreign_documents_go_to_unmanaged_with_their_reason(self):
         self.drop('wiring.yaml', samples.WIRING)
-        self.drop('vpcs.yaml', samples.vpc() + '---\n' + samples.ATTACHMENT_AND_GATEWAY)
+        self.drop('vpcs.yaml', samples.vpc() + '---\n' + samples.ATTACHMENT_AND_FOREIGN)
         outcome = ingest(self.fabric, trigger='test')
-        (unmanaged,) = (self.tree / 'unmanaged').glob('gateway-gw-1-*.yaml')
+        (unmanaged,) = (self.tree / 'unmanaged').glob('vpcinfo-gw-1-*.yaml')
         text = unmanaged.read_text()
         self.assertTrue(text.startswith('# Not a Hedgehog fabric object ('))
-        self.assertIn('kind: Gateway\nmetadata:\n  name: gw-1\n', text)
+        self.assertIn('kind: VPCInfo\nmetadata:\n  name: gw-1\n', text)
         self.assertEqual(outcome.plan.counts()['documents']['foreign'], 1)
         self.assertFalse(any((self.tree / 'raw').glob('*.yaml')))
 
@@ -336,7 +336,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.drop('wiring.yaml', samples.WIRING)
         self.drop('vpc.yaml', samples.vpc())
         ingest(self.fabric, trigger='test')
-        self.drop('attach.yaml', samples.ATTACHMENT_AND_GATEWAY)
+        self.drop('attach.yaml', samples.ATTACHMENT_AND_FOREIGN)
         outcome = ingest(self.fabric, trigger='test')
         self.assertEqual(outcome.exit_code, 0)
         dangling = [f for f in outcome.run.findings if 'DANGLING' in f['code']]
@@ -384,10 +384,10 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertIn('managed/vpcs/vpc-1.yaml exists and is not a file', finding.message)
 
     def test_a_folder_where_a_foreign_documents_file_must_go_rejects_that_file_with_a_finding(self):
-        gateway = samples.ATTACHMENT_AND_GATEWAY.split('---\n')[1]
+        gateway = samples.ATTACHMENT_AND_FOREIGN.split('---\n')[1]
         self.drop('gateway.yaml', gateway)
         ingest(self.fabric, trigger='test')
-        (kept,) = (self.tree / 'unmanaged').glob('gateway-gw-1-*.yaml')
+        (kept,) = (self.tree / 'unmanaged').glob('vpcinfo-gw-1-*.yaml')
         kept.unlink()
         kept.mkdir()
         raw = self.drop('gateway.yaml', gateway)

@@ -31,6 +31,8 @@ REJECTED = {
     # link addresses), which the fabric refuses (CONN_PORT_IN_USE, CONN_LINK_IP_IN_USE; issue 16).
     'docs_connections_all-types.yaml',
     'docs_external_bgp-and-static-examples.yaml',
+    # Its Gateway is in namespace 'fab' (NAMESPACE_INVALID): the gateway kinds are managed, and validated, now.
+    'docs_build-wiring_sample-spine-leaf.yaml',
 }
 OUR_GROUPS = {kind.group for kind in kinds.KINDS}
 
@@ -77,6 +79,29 @@ class CorpusIngestionTest(TemporaryGitopsRootMixin, TestCase):
                 self.assertEqual(len(list((tree / 'unmanaged').glob('*.yaml'))), foreign)
                 indexed = set(HedgehogResource.objects.filter(fabric=fabric).values_list('managed_path', flat=True))
                 self.assertEqual(indexed, managed)
+
+    def test_the_labs_gateway_overlay_gives_managed_gateway_files(self):
+        fabric = HedgehogFabric.objects.create(name='gateways')
+        tree = fabric.layout().path
+        source = CORPUS / 'labci_env-ci-1_wiring-gateway_overlay.yaml'
+        (tree / 'raw' / 'wiring-gateway.yaml').write_bytes(source.read_bytes())
+        outcome = ingest(fabric, trigger='test')
+        self.assertEqual(outcome.exit_code, 0)
+        self.assertEqual(
+            sorted(path.relative_to(tree).as_posix() for path in (tree / 'managed').rglob('*.yaml')),
+            [
+                'managed/connections/ds4000-01--gateway--gateway-1.yaml',
+                'managed/connections/ds4000-02--gateway--gateway-2.yaml',
+                'managed/gatewaygroups/default.yaml',
+                'managed/gateways/gateway-1.yaml',
+                'managed/gateways/gateway-2.yaml',
+            ],
+        )
+        self.assertEqual(list((tree / 'unmanaged').glob('*.yaml')), [])
+        self.assertEqual(
+            set(HedgehogResource.objects.filter(fabric=fabric, kind='Gateway').values_list('api_version', flat=True)),
+            {'gateway.githedgehog.com/v1alpha1'},
+        )
 
     def test_legacy_files_are_written_in_the_served_version_with_a_warning(self):
         fabric = HedgehogFabric.objects.create(name='legacy')

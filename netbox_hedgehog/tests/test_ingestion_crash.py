@@ -17,7 +17,7 @@ from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 INPUTS = {
     'raw/wiring.yaml': samples.WIRING.encode(),
     'raw/vpc.yaml': samples.vpc().encode(),
-    'raw/attach.yaml': samples.ATTACHMENT_AND_GATEWAY.encode(),
+    'raw/attach.yaml': samples.ATTACHMENT_AND_FOREIGN.encode(),
     'raw/legacy.yaml': samples.LEGACY_WITH_SERVER_FIELDS.encode(),
     'raw/rejected.yaml': samples.HALF_INVALID.encode(),
 }

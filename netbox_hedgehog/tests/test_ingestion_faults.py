@@ -15,6 +15,7 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.gitops import fileops, treefs
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest, raw_backlog, reindex
+from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.crash import end_state, lost_documents
@@ -22,7 +23,7 @@ from netbox_hedgehog.tests.faults import FaultsMixin, leftovers, orphan_outputs
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 INPUTS = {
-    'raw/attach.yaml': samples.ATTACHMENT_AND_GATEWAY.encode(),  # a VPCAttachment and a foreign Gateway
+    'raw/attach.yaml': samples.ATTACHMENT_AND_FOREIGN.encode(),  # a VPCAttachment and a foreign VPCInfo
     'raw/legacy.yaml': samples.LEGACY_WITH_SERVER_FIELDS.encode(),  # Server server-09
     'raw/vpc.yaml': samples.vpc().encode(),
     'raw/wiring.yaml': samples.WIRING.encode(),  # Switch leaf-01, Server server-01, a Connection
@@ -398,7 +399,7 @@ class DatabaseFaultTest(FaultTestMixin, TransactionTestCase):
                 self.assertEqual(raised.exception.http_status, 503)
                 self.assertEqual(orphan_outputs(fabric, tree), [])
                 self.assertEqual(
-                    sorted(p.name for p in (tree / 'managed').rglob('*') if p.is_file()), ['.gitkeep'] * 12
+                    sorted(p.name for p in (tree / 'managed').rglob('*') if p.is_file()), ['.gitkeep'] * len(KINDS)
                 )
                 self.assertEqual(list((tree / 'unmanaged').glob('*.yaml')), [])
                 self.assertEqual(lost_documents(tree, INPUTS), [])

@@ -17,6 +17,8 @@ from netbox_hedgehog.gitops.repair import (
     STRUCTURE_CODES,
     fix,
 )
+from netbox_hedgehog.gitops.tree import GITKEEP
+from netbox_hedgehog.kinds import LAYOUT_VERSION
 from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, files, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
@@ -55,6 +57,31 @@ class FixTest(HealthyFabricMixin, TestCase):
         result = fix(self.fabric)
         self.assertEqual((result.changes, result.refused, result.exit_code), ([], [], 0))
         self.assertEqual(snapshot(self.tree), before)
+
+    def test_a_tree_of_layout_1_gets_the_gateway_folders_and_nothing_else_changes(self):
+        # As a tree made before the gateway kinds: no gateway folders, a manifest without layout_version.
+        for folder in ('gateways', 'gatewaygroups', 'gatewaypeerings'):
+            (self.tree / 'managed' / folder / GITKEEP).unlink()
+            (self.tree / 'managed' / folder).rmdir()
+        manifest = self.tree / '.hnp' / 'manifest.yaml'
+        manifest.write_text(manifest.read_text().replace(f'layout_version: {LAYOUT_VERSION}\n', ''))
+        missing = [f.file for f in self.report().findings if f.code == 'HEALTH_DIR_MISSING']
+        # Findings come by file and line (findings.in_file_order).
+        self.assertEqual(missing, ['managed/gatewaygroups/', 'managed/gatewaypeerings/', 'managed/gateways/'])
+        before = snapshot(self.tree)
+
+        result = fix(self.fabric)
+
+        self.assertEqual(result.exit_code, 0, result.refused)
+        self.assertEqual(result.after.status, HealthStatus.HEALTHY, result.after.findings)
+        after = snapshot(self.tree)
+        added = {
+            f'managed/{folder}{end}'
+            for folder in ('gateways', 'gatewaygroups', 'gatewaypeerings')
+            for end in ('', f'/{GITKEEP}')
+        }
+        self.assertEqual(set(after) - set(before), added)
+        self.assertEqual({path: after[path] for path in before}, before)  # the manifest too, byte for byte
 
     def test_a_wrong_directory_file_is_moved_byte_identical_and_indexed(self):
         self.break_HEALTH_MANAGED_WRONG_DIR()

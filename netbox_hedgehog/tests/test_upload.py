@@ -101,7 +101,7 @@ class UploadTest(UploadMixin, TestCase):
         wiring = add_raw_file(self.fabric, 'wiring.yaml', samples.WIRING.encode())
         self.assertEqual([f.code for f in wiring.findings], ['REF_DANGLING'])
         ingest(self.fabric, trigger='test')
-        attachment = samples.ATTACHMENT_AND_GATEWAY.encode()
+        attachment = samples.ATTACHMENT_AND_FOREIGN.encode()
         # The attachment's connection is managed now; only its VPC is missing (a warning, not a block).
         dangling = [(f.code, f.path) for f in add_raw_file(self.fabric, 'att.yaml', attachment).findings]
         self.assertEqual(dangling, [('REF_DANGLING', 'spec.subnet'), ('FOREIGN_DOCUMENT', '')])

@@ -2,7 +2,7 @@
 
 Public API (ingestion, health and the `hedgehog validate` command use only these):
 
-- `classify(document) -> Classified`: one of the 12 kinds (maybe legacy) or foreign with a reason;
+- `classify(document) -> Classified`: one of the managed kinds (maybe legacy) or foreign with a reason;
 - `validate_document(document) -> list[Finding]`: apiVersion/kind, metadata, structure and the
   kind's semantic rules, after Hedgehog's defaulting;
 - `validate_set(documents) -> list[Finding]`: the above for each document plus the cross-object
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..findings import Finding, Severity, in_file_order
 from ..gitops.tree import NAME_MAX, shown_name
+from ..kinds import by_kind
 from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
 from .classify import Classified, classify_data
 from .codes import CODES
@@ -31,6 +32,7 @@ from .context import DocumentCheck
 from .crossobject import DEFAULT_SCOPE, check_set, referenced
 from .defaults import DEFAULT_NAMESPACE, apply_defaults
 from .reference_table import references_of, referring_kinds
+from .rules_gateway import GATEWAY_RULES
 from .rules_vpc import VPC_RULES
 from .rules_wiring import WIRING_RULES
 from .structure import STRUCTURAL_CODES, check_structure
@@ -58,7 +60,7 @@ _MAX_NAME = 253
 MAX_FILE_NAME = NAME_MAX - len('.yaml')
 # Hedgehog builds switch-side names (VRFs, route maps) from these, hence the short limit.
 _SHORT_NAME_KINDS = {'VPC': 11, 'IPv4Namespace': 11, 'External': 11}
-_RULES = VPC_RULES | WIRING_RULES
+_RULES = VPC_RULES | WIRING_RULES | GATEWAY_RULES
 YAML_SUFFIXES = ('.yaml', '.yml')
 
 
@@ -177,7 +179,9 @@ def _check(document):
     check = DocumentCheck(document, classified)
     if classified.kind is None:
         if classified.unknown_version:
-            check.add('UNKNOWN_VERSION', 'apiVersion', f'{classified.kind_name}: {classified.reason}; kept as foreign.')
+            served = by_kind(classified.kind_name).version
+            message = f'{classified.kind_name}: {classified.reason}; kept as foreign.'
+            check.add('UNKNOWN_VERSION', 'apiVersion', message, hint=f'Use the served version {served}.')
         elif isinstance(document.data, dict):
             check.add('FOREIGN_DOCUMENT', '', f'Foreign document: {classified.reason}.')
         return check

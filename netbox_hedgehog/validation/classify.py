@@ -1,7 +1,8 @@
-"""What a document is: one of the 12 Hedgehog kinds (possibly in the legacy version) or foreign.
+"""What a document is: one of the managed Hedgehog kinds (possibly in the legacy version) or foreign.
 
-Foreign documents (gateway kinds, Agent, SwitchProfile, Fabricator, Kustomization, `kind: List`,
-any other YAML) are never errors: ingestion files them under unmanaged/ with the reason given.
+Foreign documents (the gateway controller's VPCInfo and gwint kinds, Agent, SwitchProfile, Fabricator,
+Kustomization, `kind: List`, any other YAML) are never errors: ingestion files them under unmanaged/ with
+the reason given.
 """
 
 from typing import NamedTuple

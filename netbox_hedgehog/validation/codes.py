@@ -29,13 +29,13 @@ _VALIDATION_CODES = {
     # What a document is
     'FOREIGN_DOCUMENT': Code(
         INFO,
-        'Not one of the 12 Hedgehog kinds; kept as foreign (bound for unmanaged/).',
-        'Nothing to do if this is meant; Hedgehog objects need one of the 12 kinds and their apiVersion.',
+        'Not one of the Hedgehog kinds this plugin manages; kept as foreign (bound for unmanaged/).',
+        'Nothing to do if this is meant; Hedgehog objects need one of the managed kinds and its apiVersion.',
     ),
     'UNKNOWN_VERSION': Code(
         W,
         'A Hedgehog kind with an apiVersion this plugin does not know; kept as foreign.',
-        'Use the served version v1beta1.',
+        'Use the served version (v1beta1; v1alpha1 for the gateway kinds).',
     ),
     'LEGACY_API_VERSION': Code(
         W,
@@ -236,6 +236,56 @@ _VALIDATION_CODES = {
         E,
         'ExternalPeering permit needs vpc.name, external.name and valid prefixes.',
         'Set permit.vpc.name, permit.external.name and prefixes like 0.0.0.0/0.',
+    ),
+    # Gateway, GatewayPeering (gateway.githedgehog.com/v1alpha1)
+    'GATEWAY_WORKERS': Code(
+        E, 'Gateway workers is outside 1..64.', 'Set spec.workers within 1..64, or leave it out (4).'
+    ),
+    'GATEWAY_ADDRESS': Code(
+        E,
+        'A Gateway protocolIP or vtepIP is not an IPv4 /32 (vtepIP: a unicast address).',
+        'Write it like 172.30.8.2/32, or leave it out for hhfab to fill in.',
+    ),
+    'GATEWAY_VTEP_MAC': Code(
+        E,
+        'A Gateway vtepMAC is not a unicast MAC address (or is all zeros).',
+        'Write a unicast MAC like ca:fe:00:00:00:01, or leave it out for hhfab to fill in.',
+    ),
+    'GATEWAY_INTERFACE': Code(
+        E,
+        'A Gateway has no interface, or an interface name, address, PCI address or kernel name is invalid.',
+        'Name interfaces like enp2s1; give IPv4 prefixes, and either a PCI address (0000:02:00.0) or a kernel name.',
+    ),
+    'GATEWAY_NEIGHBOR': Code(
+        E, 'A Gateway BGP neighbor lacks a unicast IPv4 address or an ASN.', 'Give each neighbor an ip and an asn.'
+    ),
+    'GATEWAY_GROUPS': Code(E, 'A Gateway lists the same group twice.', 'List each gateway group once.'),
+    'GATEWAY_ADDRESS_IN_USE': Code(
+        E,
+        'A Gateway protocolIP, vtepIP or vtepMAC is already used by another Gateway (the IPs: or by a Switch).',
+        'Give each gateway its own addresses and MAC, outside those of the switches.',
+    ),
+    'GWPEER_SIDES': Code(
+        E,
+        'A GatewayPeering must name exactly 2 sides (VPCs, or Externals as ext.<name>).',
+        'Key spec.peering by the two VPC (or ext.<external>) names.',
+    ),
+    'GWPEER_EXPOSE': Code(
+        E,
+        'A GatewayPeering expose entry is inconsistent (no IP block, default mixed with others, more than one of '
+        'cidr/not/vpcSubnet, an invalid prefix, a VPC subnet on an External side).',
+        'Each IP block sets exactly one of cidr, not, vpcSubnet; default: true stands alone.',
+    ),
+    'GWPEER_NAT': Code(
+        E,
+        'GatewayPeering NAT is inconsistent (as without nat, not exactly one mode, bad port forwarding, stateful '
+        'NAT on both sides, static with stateful).',
+        'Set as and nat together, one NAT mode per entry, stateful NAT on one side only.',
+    ),
+    'GWPEER_ACL': Code(
+        E,
+        'A GatewayPeering ACL is invalid (default action, rule name, action, from/to, match).',
+        'default: deny or deny-unless-exposed; each rule has action allow or deny and names a side of the peering.',
     ),
     # Across documents
     'REF_DANGLING': Code(

@@ -10,6 +10,7 @@ table of references in reference_table); a reference to an object that is there 
 from ..yamlio import clean_data
 from .net import find_overlaps, parse_interface, parse_prefix
 from .reference_table import references_of
+from .rules_gateway import peering_sides
 from .rules_vpc import attachment_parts, is_static_attachment
 from .rules_wiring import LINK_IP_TYPES, SERVER_FACING_TYPES, connection_devices, connection_ends, connection_type
 
@@ -82,6 +83,7 @@ def check_set(checked, context=(), scope=DEFAULT_SCOPE):
     connections = index.of_kind('Connection')
     _check_ports_in_use(connections, newcomers)
     _check_link_ips_in_use(connections, newcomers)
+    _check_gateway_addresses_in_use(index.of_kind('Gateway') + index.of_kind('Switch'), newcomers)
 
 
 def referenced(kind, spec):
@@ -362,6 +364,87 @@ def _check_link_ips_in_use(connections, newcomers):
         item.add('CONN_LINK_IP_IN_USE', path, f'{address} is already used by Connection {named}.')
 
 
+def _gateway_interfaces(spec, index, add):
+    """As the gateway controller wires them: the gateway end of a gateway link names an interface the Gateway
+    defines (gateway-1/enp2s1 needs spec.interfaces.enp2s1 of Gateway gateway-1)."""
+    if connection_type(spec) != 'gateway':
+        return
+    for path, _, role, port in connection_ends(spec):
+        device, _, interface = port.partition('/')
+        gateway = index.spec('Gateway', device) if role == 'gateway' and interface else None
+        if gateway is not None and interface not in _dict(gateway.get('interfaces')):
+            add('REF_CONFLICT', f'{path}.port', f'Gateway {device} has no interface {interface!r}.')
+
+
+def _connection(spec, index, add):
+    _eslag_redundancy(spec, index, add)
+    _gateway_interfaces(spec, index, add)
+
+
+def _gateway_peering(spec, index, add):
+    """As the fabric's GatewayPeering Validate with a cluster: what a VPC side exposes lies in that VPC (a
+    prefix inside one of its subnets, a subnet it has), and ACL rules name subnets of the side they match."""
+    vpcs = {}
+    for side, is_external, name in peering_sides(spec):
+        vpc = None if is_external else index.spec('VPC', name)
+        if vpc is None:
+            continue
+        subnets = _dict(vpc.get('subnets'))
+        vpcs[side] = subnets
+        networks = [n for n in (parse_prefix(_dict(s).get('subnet')) for s in subnets.values()) if n is not None]
+        for position, expose in enumerate(_list(_dict(_dict(spec.get('peering')).get(side)).get('expose'))):
+            for block_position, block in enumerate(_list(_dict(expose).get('ips'))):
+                block, path = _dict(block), f'spec.peering.{side}.expose[{position}].ips[{block_position}]'
+                exposed = parse_prefix(block.get('cidr'))
+                if exposed is not None and not any(exposed.subnet_of(network) for network in networks):
+                    add('REF_CONFLICT', f'{path}.cidr', f'{exposed} is not inside a subnet of VPC {name}.')
+                subnet = block.get('vpcSubnet')
+                if subnet and subnet not in subnets:
+                    add('REF_CONFLICT', f'{path}.vpcSubnet', f'VPC {name} has no subnet {subnet!r}.')
+    _check_acl_subnets(spec, vpcs, add)
+
+
+def _check_acl_subnets(spec, vpcs, add):
+    sides = list(_dict(spec.get('peering')))
+    for position, rule in enumerate(_list(_dict(spec.get('acl')).get('rules'))):
+        rule = _dict(rule)
+        source, target = rule.get('from'), rule.get('to')
+        if len(sides) == 2:  # the side left out is the other one
+            source = source or next((side for side in sides if side != target), None)
+            target = target or next((side for side in sides if side != source), None)
+        match = _dict(rule.get('match'))
+        for direction, side in (('src', source), ('dst', target)):
+            if side not in vpcs:
+                continue  # an External side, or a VPC not in the set (REF_DANGLING says so)
+            for index, endpoint in enumerate(_list(match.get(direction))):
+                subnet = _dict(endpoint).get('vpcSubnet')
+                if subnet and subnet not in vpcs[side]:
+                    path = f'spec.acl.rules[{position}].match.{direction}[{index}].vpcSubnet'
+                    add('REF_CONFLICT', path, f'VPC {side} has no subnet {subnet!r}.')
+
+
+def _address_claims(item):
+    """A Gateway's or Switch's protocolIP and vtepIP (as addresses) and a Gateway's vtepMAC (lowercase)."""
+    spec = _dict(item.obj.get('spec'))
+    for field in ('protocolIP', 'vtepIP'):
+        address = parse_interface(spec.get(field))
+        if address is not None:
+            yield (field, address.ip), f'spec.{field}', str(address.ip)
+    mac = spec.get('vtepMAC')
+    if item.classified.kind.kind == 'Gateway' and isinstance(mac, str) and mac:
+        yield ('vtepMAC', mac.lower().replace('-', ':')), 'spec.vtepMAC', mac
+
+
+def _check_gateway_addresses_in_use(devices, newcomers):
+    """As the fabric's Gateway Validate with a cluster: a gateway's protocol IP, VTEP IP and VTEP MAC are its
+    own among the gateways, and its IPs among the switches too (they share the ranges)."""
+    gateways = {id(item) for item in devices if item.classified.kind.kind == 'Gateway'}
+    kind_of = {item.classified.name: item.classified.kind.kind for item in devices}
+    for item, path, shown, others in _clashes(devices, newcomers & gateways, _address_claims, lambda name, _: name):
+        named = ', '.join(f'{kind_of[name]} {name}' for name, _, _ in others)
+        item.add('GATEWAY_ADDRESS_IN_USE', path, f'{shown} is already used by {named}.')
+
+
 # Rules that compare an object with the objects it refers to (REF_CONFLICT and the like); whether those
 # exist at all is the reference table's business.
 _CONFLICT_RULES = {
@@ -370,5 +453,6 @@ _CONFLICT_RULES = {
     'VPCPeering': _vpc_peering,
     'ExternalAttachment': _external_attachment,
     'ExternalPeering': _external_peering,
-    'Connection': _eslag_redundancy,
+    'Connection': _connection,
+    'GatewayPeering': _gateway_peering,
 }

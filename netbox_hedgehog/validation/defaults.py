@@ -17,6 +17,13 @@ DEFAULT_IPV4_NAMESPACE = 'default'
 DEFAULT_VLAN_NAMESPACE = 'default'
 DHCP_DEFAULT_MTU = 9036
 DHCP_DEFAULT_LEASE_SECONDS = 3600
+# githedgehog/fabric api/gateway/v1alpha1: the Default() methods of Gateway and GatewayPeering.
+DEFAULT_GATEWAY_GROUP = 'default'
+GATEWAY_DEFAULT_LOG_LEVEL = 'info'
+GATEWAY_DEFAULT_WORKERS = 4
+GATEWAY_DEFAULT_RATE_LIMIT = {'burst': 50, 'replenishPerSecond': 5}
+# Go's time.Duration text of the two-minute NAT idle timeouts.
+GATEWAY_DEFAULT_IDLE_TIMEOUT = '2m0s'
 
 
 def apply_defaults(kind, data):
@@ -160,6 +167,93 @@ def _vlan_namespace(spec):
     return spec if all(a is b for a, b in zip(defaulted, ranges, strict=True)) else {**spec, 'ranges': defaulted}
 
 
+def _gateway(spec):
+    changes = {}
+    logs = spec.get('logs')
+    if logs is None or isinstance(logs, dict):
+        defaulted = _gateway_logs(logs or {})
+        if defaulted is not logs:
+            changes['logs'] = defaulted
+    if not spec.get('workers'):
+        changes['workers'] = GATEWAY_DEFAULT_WORKERS
+    groups = spec.get('groups')
+    if not groups:
+        changes['groups'] = [{'name': DEFAULT_GATEWAY_GROUP, 'priority': 0}]
+    elif isinstance(groups, list) and all(isinstance(group, dict) for group in groups):
+        ordered = sorted(groups, key=lambda group: str(group.get('name') or ''))
+        if ordered != groups:
+            changes['groups'] = ordered
+    return _with(spec, changes)
+
+
+def _gateway_logs(logs):
+    changes = {}
+    if not logs.get('default'):
+        changes['default'] = GATEWAY_DEFAULT_LOG_LEVEL
+    if not logs.get('tags'):
+        changes['tags'] = {'all': GATEWAY_DEFAULT_LOG_LEVEL}
+    rate_limit = logs.get('rateLimit')
+    if isinstance(rate_limit, dict):
+        limits = {name: value for name, value in GATEWAY_DEFAULT_RATE_LIMIT.items() if not rate_limit.get(name)}
+        if limits:
+            changes['rateLimit'] = {**rate_limit, **limits}
+    return _with(logs, changes)
+
+
+def _gateway_peering(spec):
+    changes = {}
+    if not spec.get('gatewayGroup'):
+        changes['gatewayGroup'] = DEFAULT_GATEWAY_GROUP
+    peering = spec.get('peering')
+    # As the fabric: NAT timeouts are defaulted only in a peering of two sides.
+    if isinstance(peering, dict) and len(peering) == 2:
+        defaulted = {name: _peering_entry(entry) for name, entry in peering.items()}
+        if any(defaulted[name] is not peering[name] for name in peering):
+            changes['peering'] = defaulted
+    acl = spec.get('acl')
+    if isinstance(acl, dict):
+        defaulted = _peering_acl(acl)
+        if defaulted is not acl:
+            changes['acl'] = defaulted
+    return _with(spec, changes)
+
+
+def _peering_entry(entry):
+    exposes = entry.get('expose') if isinstance(entry, dict) else None
+    if not isinstance(exposes, list):
+        return entry
+    defaulted = [_expose_nat(expose) for expose in exposes]
+    if all(a is b for a, b in zip(defaulted, exposes, strict=True)):
+        return entry
+    return {**entry, 'expose': defaulted}
+
+
+def _expose_nat(expose):
+    nat = expose.get('nat') if isinstance(expose, dict) else None
+    if not isinstance(nat, dict):
+        return expose
+    changes = {}
+    for mode in ('masquerade', 'portForward'):
+        settings = nat.get(mode)
+        if isinstance(settings, dict) and not settings.get('idleTimeout'):
+            changes[mode] = {**settings, 'idleTimeout': GATEWAY_DEFAULT_IDLE_TIMEOUT}
+    return {**expose, 'nat': {**nat, **changes}} if changes else expose
+
+
+def _peering_acl(acl):
+    changes = {}
+    if not acl.get('default'):
+        changes['default'] = 'deny-unless-exposed'
+    rules = acl.get('rules')
+    if isinstance(rules, list):
+        defaulted = [
+            {**rule, 'scope': 'flow'} if isinstance(rule, dict) and not rule.get('scope') else rule for rule in rules
+        ]
+        if any(a is not b for a, b in zip(defaulted, rules, strict=True)):
+            changes['rules'] = defaulted
+    return _with(acl, changes)
+
+
 _DEFAULTERS = {
     'VPC': _vpc,
     'Switch': _switch,
@@ -167,4 +261,6 @@ _DEFAULTERS = {
     'External': _external,
     'ExternalAttachment': _external_attachment,
     'VLANNamespace': _vlan_namespace,
+    'Gateway': _gateway,
+    'GatewayPeering': _gateway_peering,
 }

@@ -12,6 +12,7 @@ githedgehog/fabric, which look these objects up with the cluster's client.
 
 from typing import NamedTuple
 
+from .rules_gateway import peering_sides
 from .rules_vpc import attachment_parts, peering_vpcs
 from .rules_wiring import connection_devices
 
@@ -85,6 +86,22 @@ def _connection_devices(role):
     return lambda spec: connection_devices(spec, role)
 
 
+def _gateway_groups(spec):
+    for position, group in enumerate(_list(spec.get('groups'))):
+        yield f'spec.groups[{position}].name', _dict(group).get('name')
+
+
+def _peering_sides(external):
+    """The VPCs (or, with `external`, the Externals named ext.<name>) a GatewayPeering joins."""
+
+    def names(spec):
+        for side, is_external, name in peering_sides(spec):
+            if is_external == external:
+                yield f'spec.peering.{side}', name
+
+    return names
+
+
 REFERENCE_RULES = (
     ReferenceRule('VPC', 'IPv4Namespace', _field('ipv4Namespace')),
     ReferenceRule('VPC', 'VLANNamespace', _field('vlanNamespace')),
@@ -100,6 +117,11 @@ REFERENCE_RULES = (
     ReferenceRule('Switch', 'VLANNamespace', _listed('vlanNamespaces')),
     ReferenceRule('Connection', 'Switch', _connection_devices('switch')),
     ReferenceRule('Connection', 'Server', _connection_devices('server')),
+    ReferenceRule('Connection', 'Gateway', _connection_devices('gateway')),
+    ReferenceRule('Gateway', 'GatewayGroup', _gateway_groups),
+    ReferenceRule('GatewayPeering', 'GatewayGroup', _field('gatewayGroup')),
+    ReferenceRule('GatewayPeering', 'VPC', _peering_sides(external=False)),
+    ReferenceRule('GatewayPeering', 'External', _peering_sides(external=True)),
 )
 
 

@@ -301,6 +301,93 @@ _ACL_STATEMENT = Obj(
     required=('action', 'dstPrefix', 'protocol', 'seq', 'srcPrefix'),
 )
 
+# gateway.githedgehog.com/v1alpha1 (crds-gateway/). Durations (idleTimeout) are Go duration text like "2m0s".
+_GATEWAY = Obj(
+    {
+        'protocolIP': STR,
+        'vtepIP': STR,
+        'vtepMAC': STR,
+        'asn': INT,
+        'vtepMTU': INT,
+        'interfaces': Obj(values=Obj({'pci': STR, 'kernel': STR, 'ips': Arr(STR), 'mtu': INT})),
+        'neighbors': Arr(Obj({'source': STR, 'ip': STR, 'asn': INT})),
+        'logs': Obj(
+            {
+                'default': STR,
+                'tags': Obj(values=STR),
+                'rateLimit': Obj({'burst': Int(minimum=0), 'replenishPerSecond': Int(minimum=0)}),
+            }
+        ),
+        'profiling': Obj({'enabled': BOOL}),
+        'workers': INT,
+        'groups': Arr(Obj({'name': STR, 'priority': INT})),
+        'flowTableCapacity': INT,
+    }
+)
+
+_CIDR_OR_NOT = {'cidr': STR, 'not': STR}
+_ACL_ENDPOINT = Obj({'cidr': STR, 'vpcSubnet': STR, 'ports': Arr(STR)})
+_GATEWAY_PEERING = Obj(
+    {
+        'gatewayGroup': STR,
+        'peering': Obj(
+            values=Obj(
+                {
+                    'expose': Arr(
+                        Obj(
+                            {
+                                'ips': Arr(Obj(_CIDR_OR_NOT | {'vpcSubnet': STR})),
+                                'as': Arr(Obj(_CIDR_OR_NOT)),
+                                'nat': Obj(
+                                    {
+                                        'masquerade': Obj({'idleTimeout': STR}),
+                                        'portForward': Obj(
+                                            {
+                                                'idleTimeout': STR,
+                                                'ports': Arr(
+                                                    Obj(
+                                                        {
+                                                            'proto': Str(enum=('tcp', 'udp', '')),
+                                                            'port': STR,
+                                                            'as': STR,
+                                                        }
+                                                    )
+                                                ),
+                                            }
+                                        ),
+                                        'static': Obj(),
+                                    }
+                                ),
+                                'default': BOOL,
+                            }
+                        )
+                    )
+                }
+            )
+        ),
+        'acl': Obj(
+            {
+                'default': Str(enum=('deny', 'deny-unless-exposed', '')),
+                'rules': Arr(
+                    Obj(
+                        {
+                            'name': STR,
+                            'from': STR,
+                            'to': STR,
+                            'action': Str(enum=('deny', 'allow')),
+                            'match': Obj({'src': Arr(_ACL_ENDPOINT), 'dst': Arr(_ACL_ENDPOINT), 'proto': STR}),
+                            'scope': Str(enum=('flow', 'packet', '')),
+                            'log': BOOL,
+                        },
+                        required=('action',),
+                    )
+                ),
+            },
+            required=('default',),
+        ),
+    }
+)
+
 SPECS = {
     'VPC': _VPC,
     'VPCAttachment': Obj({'subnet': STR, 'connection': STR, 'nativeVLAN': BOOL}),
@@ -337,4 +424,7 @@ SPECS = {
     'Switch': _SWITCH,
     'SwitchGroup': Obj(),
     'VLANNamespace': Obj({'ranges': Arr(Obj({'from': INT, 'to': INT}), 1, 20)}),
+    'Gateway': _GATEWAY,
+    'GatewayGroup': Obj(),
+    'GatewayPeering': _GATEWAY_PEERING,
 }

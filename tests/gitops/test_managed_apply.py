@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netbox_hedgehog import kinds
 from netbox_hedgehog.gitops.plan import MANAGED, RawFile, make_plan
 from netbox_hedgehog.yamlio import clean_text, read_documents
 
 sys.path.insert(0, str(Path(__file__).parents[1] / 'validation'))
-from helpers import CORPUS, CRDS, need_shared  # noqa: E402
+from helpers import CORPUS, CRDS, CRDS_GATEWAY, need_shared  # noqa: E402
+
+from benchmarks.bench_validate import crd_validators  # noqa: E402
 
 STATIC_ATTACHMENT = """\
 apiVersion: vpc.githedgehog.com/v1beta1
@@ -58,20 +59,9 @@ def test_a_flow_style_spec_is_dumped_complete():
     assert yaml.safe_load(cleaned(text))['spec'] == {'external': 'e', 'switch': {}, 'neighbor': {}}
 
 
-def crd_validators():
-    import jsonschema
-
-    validators = {}
-    for path in sorted(need_shared(CRDS).glob('*.yaml')):
-        crd = yaml.safe_load(path.read_text())
-        version = next(v for v in crd['spec']['versions'] if v['name'] == kinds.SERVED_VERSION)
-        validators[crd['spec']['names']['kind']] = jsonschema.Draft7Validator(version['schema']['openAPIV3Schema'])
-    return validators
-
-
 @pytest.mark.parametrize('name', sorted(p.name for p in CORPUS.glob('*.yaml')) if CORPUS.exists() else [])
 def test_every_managed_file_from_the_corpus_validates_against_its_crd(name):
-    validators = crd_validators()
+    validators = crd_validators(need_shared(CRDS), need_shared(CRDS_GATEWAY))
     raw = RawFile(f'raw/{name}', (CORPUS / name).read_bytes())
     plan = make_plan([raw], lambda target: None)
     errors = []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from netbox_hedgehog.findings import Severity
+from netbox_hedgehog.gitops.health import check_tree
 from netbox_hedgehog.gitops.onboarding import (
     AdoptionConflictError,
     ForeignTreeError,
@@ -16,7 +17,7 @@ from netbox_hedgehog.gitops.onboarding import (
     initialize,
     undo,
 )
-from netbox_hedgehog.gitops.tree import GITKEEP, TreeLayout, render_manifest
+from netbox_hedgehog.gitops.tree import GITKEEP, TreeLayout, layout_folders, render_manifest
 
 # Every call onboarding makes that changes the disk: each one is made to fail at each of its uses.
 MUTATING_CALLS = ('mkdir', 'open', 'write', 'fsync', 'replace', 'link', 'unlink')
@@ -96,7 +97,7 @@ def test_new_fabric_gets_the_complete_tree_with_manifest_and_gitkeeps(tmp_path):
     assert layout.manifest.read_text(encoding='utf-8') == render_manifest('dc1', 7)
     empty_leaves = [layout.raw, layout.unmanaged, *(layout.managed / name.name for name in layout.managed.iterdir())]
     assert all(os.listdir(leaf) == [GITKEEP] for leaf in empty_leaves)
-    assert len(empty_leaves) == 14
+    assert len(empty_leaves) == 2 + 15
     assert not (layout.path / GITKEEP).exists() and not (layout.hnp / GITKEEP).exists()
     assert set(snapshot(tmp_path)) == {
         str(path.relative_to(tmp_path)) for path in [*layout.directories(), layout.manifest]
@@ -136,6 +137,46 @@ def test_missing_pieces_are_repaired_and_the_rest_left_alone(tmp_path):
 
     assert result.created == [layout.managed_dir('Switch'), layout.managed_dir('Switch') / GITKEEP]
     assert (layout.managed_dir('VPC') / 'vpc-1.yaml').read_text() == 'kind: VPC\n'
+
+
+# The manifest onboarding wrote before the gateway kinds (tree layout 1): no layout_version.
+LAYOUT_1_MANIFEST = (
+    '# netbox-hedgehog: the fabric that owns this GitOps tree. Written by NetBox; do not edit.\n'
+    'format_version: 1\nfabric:\n  name: dc1\n  id: 7\n'
+)
+
+
+def layout_1_tree(root):
+    """A tree as onboarding made it before the gateway kinds, in use: 12 managed/ folders, objects, foreign
+    documents, a provenance log."""
+    tree = root / 'dc1'
+    for folder in layout_folders(1):
+        (tree / folder).mkdir(parents=True)
+        if folder not in ('.hnp', 'managed'):
+            (tree / folder / GITKEEP).write_bytes(b'')
+    (tree / '.hnp' / 'manifest.yaml').write_text(LAYOUT_1_MANIFEST)
+    (tree / '.hnp' / 'ingestions.jsonl').write_text('{"run": 1}\n')
+    (tree / 'managed' / 'vpcs' / 'vpc-1.yaml').write_text('kind: VPC  # mine\nmetadata: {name: vpc-1}\n')
+    (tree / 'unmanaged' / 'gateway-gateway-1-0123456789ab.yaml').write_text('# Not a Hedgehog fabric object\n')
+    return TreeLayout(tree)
+
+
+def test_a_layout_1_tree_gets_the_gateway_folders_and_nothing_else_changes(tmp_path):
+    layout = layout_1_tree(tmp_path)
+    before = snapshot(tmp_path)
+    missing = [f'managed/{name}/' for name in ('gateways', 'gatewaygroups', 'gatewaypeerings')]
+    assert [(f.code, f.file) for f in check_tree(layout)] == [('HEALTH_DIR_MISSING', path) for path in missing]
+    assert 'tree layout 2' in check_tree(layout)[0].message
+
+    result = onboard(tmp_path)
+
+    after = snapshot(tmp_path)
+    added = {path.rstrip('/') for path in missing} | {f'{path}{GITKEEP}' for path in missing}
+    assert set(after) - set(before) == {f'dc1/{path}' for path in added}
+    assert {path: after[path] for path in before} == before  # byte for byte, the manifest included
+    assert {str(path.relative_to(layout.path)) for path in result.created} == added
+    assert result.adopted == [] and result.findings == [] and result.replaced == []
+    assert check_tree(layout) == []
 
 
 def test_result_serializes_to_json(tmp_path):

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from netbox_hedgehog.gitops.tree import (
+    FIRST_LAYOUT,
     GITKEEP,
     TREE_FORMAT_VERSION,
     Manifest,
@@ -13,14 +14,16 @@ from netbox_hedgehog.gitops.tree import (
     UnsafePathError,
     check_gitops_path,
     default_gitops_path,
+    folder_layout,
     is_yaml_name,
+    layout_folders,
     parse_manifest,
     paths_overlap,
     read_manifest,
     render_manifest,
     resolve_tree,
 )
-from netbox_hedgehog.kinds import KINDS, by_kind, managed_dirs
+from netbox_hedgehog.kinds import KINDS, LAYOUT_VERSION, by_kind, managed_dirs
 
 
 def test_layout_lists_every_directory_parents_first(tmp_path):
@@ -36,7 +39,7 @@ def test_layout_lists_every_directory_parents_first(tmp_path):
         'dc1/unmanaged',
         'dc1/.hnp',
     ]
-    assert len(set(names)) == len(names) == 5 + 12
+    assert len(set(names)) == len(names) == 5 + 15
     assert layout.manifest == tmp_path / 'dc1' / '.hnp' / 'manifest.yaml'
     assert GITKEEP == '.gitkeep'
 
@@ -55,13 +58,29 @@ def test_manifest_is_deterministic_and_reads_back():
     text = render_manifest('dc1', 7)
 
     assert text == render_manifest('dc1', 7)
-    assert 'format_version: 1' in text
-    assert parse_manifest(text) == Manifest(TREE_FORMAT_VERSION, 'dc1', 7)
+    assert 'format_version: 1' in text and 'layout_version: 2' in text
+    assert parse_manifest(text) == Manifest(TREE_FORMAT_VERSION, 'dc1', 7, LAYOUT_VERSION)
 
 
 @pytest.mark.parametrize('name', ['yes', '123', 'a: b', "it's", 'Zürich #1', '- x'])
 def test_manifest_keeps_awkward_fabric_names_exact(name):
-    assert parse_manifest(render_manifest(name, None)) == Manifest(TREE_FORMAT_VERSION, name, None)
+    assert parse_manifest(render_manifest(name, None)) == Manifest(TREE_FORMAT_VERSION, name, None, LAYOUT_VERSION)
+
+
+def test_a_manifest_without_a_layout_is_of_the_first_layout_and_still_describes_its_fabric():
+    # As every tree made before the gateway kinds has it: health must not call it outdated.
+    manifest = parse_manifest('format_version: 1\nfabric:\n  name: dc1\n  id: 7\n')
+    assert manifest.layout_version == FIRST_LAYOUT == 1
+    assert manifest.describes('dc1', 7)
+
+
+def test_the_gateway_folders_came_with_layout_2():
+    assert layout_folders(1) == tuple(folder for folder in layout_folders() if folder_layout(folder) == 1)
+    assert [folder for folder in layout_folders() if folder_layout(folder) == 2] == [
+        'managed/gateways',
+        'managed/gatewaygroups',
+        'managed/gatewaypeerings',
+    ]
 
 
 def test_read_manifest_reads_the_file(tmp_path):
@@ -80,6 +99,8 @@ def test_read_manifest_reads_the_file(tmp_path):
         ('format_version: 1\nfabric: {id: 1}', 'must name the fabric'),
         ('format_version: 1\nfabric: {name: a, id: "1"}', 'must name the fabric'),
         ('format_version: 99\nfabric: {name: a, id: 1}', 'newer than this plugin reads'),
+        ('format_version: 1\nlayout_version: 99\nfabric: {name: a, id: 1}', 'newer than this plugin knows'),
+        ('format_version: 1\nlayout_version: two\nfabric: {name: a, id: 1}', 'whole number'),
     ],
 )
 def test_manifest_that_makes_no_sense_is_refused_with_the_reason(text, message):

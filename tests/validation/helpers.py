@@ -5,26 +5,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.yamlio import read_documents
 
 SHARED = Path(__file__).parents[2].parent / 'shared'
 CORPUS = SHARED / 'corpus'
 CRDS = SHARED / 'crds'
+# The gateway kinds' CRDs (v1alpha1), kept apart from the 12 v1beta1 kinds'.
+CRDS_GATEWAY = SHARED / 'crds-gateway'
 
-API = {
-    'VPC': 'vpc.githedgehog.com/v1beta1',
-    'VPCAttachment': 'vpc.githedgehog.com/v1beta1',
-    'VPCPeering': 'vpc.githedgehog.com/v1beta1',
-    'IPv4Namespace': 'vpc.githedgehog.com/v1beta1',
-    'External': 'vpc.githedgehog.com/v1beta1',
-    'ExternalAttachment': 'vpc.githedgehog.com/v1beta1',
-    'ExternalPeering': 'vpc.githedgehog.com/v1beta1',
-    'Connection': 'wiring.githedgehog.com/v1beta1',
-    'Server': 'wiring.githedgehog.com/v1beta1',
-    'Switch': 'wiring.githedgehog.com/v1beta1',
-    'SwitchGroup': 'wiring.githedgehog.com/v1beta1',
-    'VLANNamespace': 'wiring.githedgehog.com/v1beta1',
-}
+# Each kind's served apiVersion, from the registry.
+API = {kind.kind: kind.api_version for kind in KINDS}
 
 
 def need_shared(path):

@@ -14,7 +14,15 @@ SERVER = obj('Server', 'server-1', {})
 @pytest.mark.parametrize(
     ('data', 'reason'),
     [
-        ({'apiVersion': 'gateway.githedgehog.com/v1alpha1', 'kind': 'Gateway', 'metadata': {'name': 'gw'}}, 'Gateway'),
+        # The controller's own gateway kinds: never written by people, never managed.
+        (
+            {'apiVersion': 'gateway.githedgehog.com/v1alpha1', 'kind': 'VPCInfo', 'metadata': {'name': 'v'}},
+            'not managed',
+        ),
+        (
+            {'apiVersion': 'gwint.githedgehog.com/v1alpha1', 'kind': 'GatewayAgent', 'metadata': {'name': 'g'}},
+            'GatewayAgent',
+        ),
         ({'apiVersion': 'agent.githedgehog.com/v1beta1', 'kind': 'Agent', 'metadata': {'name': 'a'}}, 'Agent'),
         ({'apiVersion': 'wiring.githedgehog.com/v1beta1', 'kind': 'SwitchProfile', 'metadata': {}}, 'not managed'),
         ({'apiVersion': 'kustomize.config.k8s.io/v1beta1', 'kind': 'Kustomization'}, 'Kustomization'),
@@ -39,11 +47,21 @@ def test_our_kind_in_an_unknown_version_is_foreign_with_a_warning():
     assert codes(validate_document(document)) == ['UNKNOWN_VERSION']
 
 
-def test_every_registered_kind_is_recognised_in_both_versions():
+def test_every_registered_kind_is_recognised_in_its_versions():
     for kind in kinds.KINDS:
-        for api_version, legacy in ((kind.api_version, False), (kind.legacy_api_version, True)):
+        legacy_versions = [(kind.legacy_api_version, True)] if kind.legacy_version else []
+        for api_version, legacy in [(kind.api_version, False), *legacy_versions]:
             classified = classify({'apiVersion': api_version, 'kind': kind.kind, 'metadata': {'name': 'x'}})
             assert (classified.kind, classified.legacy, classified.name) == (kind, legacy, 'x')
+
+
+def test_the_gateway_kinds_are_served_as_v1alpha1_only():
+    for name in ('Gateway', 'GatewayGroup', 'GatewayPeering'):
+        assert kinds.by_kind(name).api_version == 'gateway.githedgehog.com/v1alpha1'
+        (document,) = documents(obj(name, 'x', {}) | {'apiVersion': 'gateway.githedgehog.com/v1alpha2'})
+        assert classify(document).unknown_version
+        (finding,) = validate_document(document)
+        assert (finding.code, finding.hint) == ('UNKNOWN_VERSION', 'Use the served version v1alpha1.')
 
 
 def test_legacy_version_is_a_warning_on_the_api_version_line():
