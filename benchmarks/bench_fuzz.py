@@ -23,6 +23,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TEST = 'netbox_hedgehog/tests/test_fuzz_path.py'
+DOCUMENT_ACTIONS = (
+    'documents_create',
+    'documents_update',
+    'documents_unchanged',
+    'documents_foreign',
+    'documents_duplicate',
+)
 
 
 def main():
@@ -44,13 +51,23 @@ def main():
         )
         elapsed = time.monotonic() - started
         outcomes = [json.loads(line) for line in report]
-    files = collections.Counter(outcome['files'] for outcome in outcomes)
+    totals = collections.Counter()
+    for outcome in outcomes:
+        totals.update({name: count for name, count in outcome.items() if name != 'errors'})
     codes = collections.Counter(code for outcome in outcomes for code in outcome['errors'])
-    print(f'examples run: {len(outcomes)} of {args.examples} in {elapsed:.0f} s')
+    each = elapsed / max(len(outcomes), 1)
+    print(f'examples run: {len(outcomes)} of {args.examples} in {elapsed:.0f} s ({each:.2f} s each)')
     print(f'verdict: {"passed (no exception escaped, no document lost)" if result.returncode == 0 else "FAILED"}')
-    print('files per case (action=count):')
-    for label, count in files.most_common(15):
-        print(f'  {count:6}  {label or "(no file reached raw/)"}')
+    print(
+        f'files: {totals["files"]} ({totals["files_ingest"]} ingested, {totals["files_reject"]} rejected with '
+        f'findings, {totals["files_ignore"]} not YAML and left alone, {totals["refused"]} refused at upload)'
+    )
+    documents = ', '.join(f'{totals[name]} {name.removeprefix("documents_")}' for name in DOCUMENT_ACTIONS)
+    ingested = sum(totals[name] for name in DOCUMENT_ACTIONS)
+    print(
+        f'documents: {totals["documents"]} written into the files; {ingested} in the files ingested '
+        f'({documents}), none lost'
+    )
     print('error codes that rejected files (cases):')
     for code, count in codes.most_common():
         print(f'  {count:6}  {code}')

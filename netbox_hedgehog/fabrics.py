@@ -45,9 +45,11 @@ logger = logging.getLogger('netbox_hedgehog.fabrics')
 class FabricTreeError(AbortRequest):
     """Onboarding failed: NetBox's views show `message` as a form error and its API answers 400 with it."""
 
-    def __init__(self, error):
-        # Shown to whoever saves the fabric: no server path (the log has the details).
-        super().__init__(f'GitOps tree not created: {public_message(error, root=gitops_root())}')
+    def __init__(self, error, fabric):
+        # Shown to whoever saves the fabric: no server path (the log has the details), and the tree named by the
+        # fabric's path, not by the staging folder it was being built in out of sight.
+        message = staging.named_as_final(public_message(error, root=gitops_root()), fabric.gitops_path)
+        super().__init__(f'GitOps tree not created: {message}')
         self.error = error
 
 
@@ -194,10 +196,10 @@ def onboard_new_fabric(fabric):
         return _onboard_new(fabric)
     except onboarding.OnboardingError as exc:
         logger.warning('fabric=%s event=onboarding_failed path=%s reason=%s', fabric.name, exc.path, exc.reason)
-        raise FabricTreeError(exc) from exc
+        raise FabricTreeError(exc, fabric) from exc
     except GitError as exc:
         logger.warning('fabric=%s event=onboarding_failed git=%s reason=%s', fabric.name, exc.code, exc)
-        raise FabricTreeError(exc) from None
+        raise FabricTreeError(exc, fabric) from None
 
 
 def _onboard_new(fabric):

@@ -89,8 +89,6 @@ def _describe(outcome, out):
     out.write(f'files: {files or "none"}; documents: {documents or "none"}\n')
     if not outcome.dry_run:
         out.write(f'written: {len(outcome.written)}; removed from raw/: {len(outcome.removed)}\n')
-        for path in outcome.changed_during_run:
-            out.write(f'  kept {path}: it changed during the run; the next run ingests its new content\n')
     if outcome.git is not None:
         _describe_git(outcome.git, out)
 

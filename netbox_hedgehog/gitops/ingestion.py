@@ -105,6 +105,7 @@ EXIT_NOT_PUSHED = 4
 EXIT_FAILED = 5
 # Findings of the steps after the plan (codes in docs/findings.md).
 REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
+RAW_CHANGED = 'INGEST_RAW_CHANGED'
 LOG_FAILED = 'INGEST_LOG_FAILED'
 REMOVERS = 8
 # Rows inserted at once from which the planner's statistics of the index table are refreshed at once.
@@ -526,14 +527,14 @@ class _Ingestion:
         removable = []
         for file_plan in plan.ingested:
             try:
-                changed = self._raw_identity(file_plan.path) != self.raw_identities[file_plan.path]
+                identity = self._raw_identity(file_plan.path)
             except OSError as exc:
                 _not_removed(outcome, file_plan, exc)
                 continue
-            if changed:
-                # Changed since it was read (an editor, a copy still arriving): what was read is in
-                # managed/ now, the new content stays in raw/ for the next run.
-                outcome.changed_during_run.append(file_plan.path)
+            if identity != self.raw_identities[file_plan.path]:
+                # Changed since it was read (an editor, a copy still arriving), or moved away: what was read
+                # is in managed/ now, new content stays in raw/ for the next run.
+                _changed_during_run(outcome, file_plan, gone=identity is None)
             else:
                 removable.append(file_plan)
         # Removing a file can wait for the disk (a file system mounted with `discard` trims the freed
@@ -598,6 +599,27 @@ def _cyclic_collector_paused():
 def _identity(stat):
     """Which file, of which size, last written when: any change of a raw file changes this."""
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _changed_during_run(outcome, file_plan, *, gone):
+    path = file_plan.path
+    if gone:
+        what = f'{path} was removed or moved away during the run: its documents, as read, are ingested.'
+    else:
+        outcome.changed_during_run.append(path)
+        what = (
+            f'{path} changed during the run: its documents, as read, are ingested; the new content stays in raw/ '
+            'for the next run.'
+        )
+    file_plan.findings.append(
+        Finding(
+            Severity.WARNING,
+            RAW_CHANGED,
+            what,
+            file=path,
+            hint='Nothing to do: nothing was lost. Let copies into raw/ finish before ingesting to avoid this.',
+        )
+    )
 
 
 def _not_removed(outcome, file_plan, exc):
@@ -895,12 +917,13 @@ def _finish_run(outcome, provenance, error=''):
 
 
 def _record_late_findings(outcome):
-    """Findings of the steps after the commit (a raw file not removed, the log not appended) join the run's;
-    a raw file left in raw/ makes it a run with rejections."""
-    if not outcome.not_removed and not outcome.findings:
-        return
+    """Findings of the steps after the commit (a raw file changed or not removed, the log not appended) join
+    the run's; a raw file that could not be removed makes it a run with rejections."""
     run = outcome.run
-    run.findings = [finding.as_dict() for finding in outcome.all_findings()]
+    findings = outcome.all_findings()
+    if len(findings) == len(run.findings):  # the record holds the plan's findings already
+        return
+    run.findings = [finding.as_dict() for finding in findings]
     if outcome.not_removed and run.status == IngestionStatusChoices.COMPLETED:
         run.status = IngestionStatusChoices.REJECTED
         HedgehogFabric.objects.filter(pk=outcome.fabric.pk).update(gitops_status=GitOpsStatusChoices.DEGRADED)

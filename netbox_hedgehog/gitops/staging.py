@@ -31,12 +31,15 @@ __all__ = (
     'in_progress',
     'manifest_of',
     'move_into_place',
+    'named_as_final',
     'staging_name',
     'transaction_id',
 )
 
 STAGING_MARK = '.hnp-staging-'
-_NAME = re.compile(r'^\.(?P<fabric>[a-z0-9]([-a-z0-9]*[a-z0-9])?)\.hnp-staging-(?P<xid>\d+)-[0-9a-f]{32}$')
+_PATTERN = r'\.(?P<fabric>[a-z0-9]([-a-z0-9]*[a-z0-9])?)' + re.escape(STAGING_MARK) + r'(?P<xid>\d+)-[0-9a-f]{32}'
+_NAME = re.compile(f'^{_PATTERN}$')
+_NAME_IN_TEXT = re.compile(_PATTERN)
 
 
 class Staged(NamedTuple):
@@ -53,6 +56,12 @@ class Staged(NamedTuple):
 
 def staging_name(fabric_name, xid):
     return f'.{fabric_name}{STAGING_MARK}{xid}-{uuid.uuid4().hex}'
+
+
+def named_as_final(text, final):
+    """`text` (a message naming folders relative to gitops_root) with each staging folder named `final`, the
+    fabric's path it is built for: that is the folder a person knows, and the hidden one is gone by then."""
+    return _NAME_IN_TEXT.sub(lambda match: final, text)
 
 
 def find(root):

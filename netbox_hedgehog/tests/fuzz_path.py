@@ -1,7 +1,7 @@
 """The whole path fuzzed: hostile files through upload, `hedgehog validate` and ingestion, on a real tree.
 
-Shared by the test (`test_fuzz_path.py`, a few hundred examples in the suite) and
-`benchmarks/bench_fuzz.py` (the same test with ten thousand and more). A case is a few files, each
+Shared by the test (`test_fuzz_path.py`, a hundred examples in the suite) and
+`benchmarks/bench_fuzz.py` (the same test with ten thousand and more). A case is one to six files, each
 added by upload or dropped straight into raw/ (as a `git pull` or a shell would), made of YAML
 documents built as node graphs (so anchors, aliases, tags and every scalar style come out as a YAML
 emitter writes them), then perhaps mangled as bytes (UTF-16 with a BOM, latin-1, invalid UTF-8, NUL,
@@ -13,7 +13,8 @@ truncation). `check_case` runs it and asserts what must hold whatever the input:
   harness's `lost_documents`); every managed file has its index row and every row its file;
 - the run is recorded (completed, or completed with rejections), and a second run changes nothing;
 - an upload that says "ingestible" is ingested when it is alone in raw/ (upload never promises what
-  ingestion refuses).
+  ingestion refuses), and a file in which `hedgehog validate` finds an error of a document on its own
+  is never ingested (the same rule everywhere).
 """
 
 import functools
@@ -33,6 +34,7 @@ from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
 from netbox_hedgehog.models import HedgehogResource
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.crash import lost_documents
+from netbox_hedgehog.yamlio import YAML_CODES
 
 __all__ = ('cases', 'check_case', 'reset_tree')
 
@@ -104,6 +106,12 @@ TAGS = [
     'tag:yaml.org,2002:set', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs', 'tag:yaml.org,2002:merge',
     'tag:yaml.org,2002:value', '!custom', 'tag:yaml.org,2002:python/object:os.system',
 ]  # fmt: skip
+# Errors of a document on its own, whatever the files beside it: a file `hedgehog validate` finds one in is never
+# ingested. (Errors across documents may differ: ingestion does not read a file whose name is not UTF-8, say.)
+DOCUMENT_ERRORS = frozenset(code for code, (severity, *_) in YAML_CODES.items() if severity == 'error') | {
+    'METADATA_INVALID', 'NAME_MISSING', 'NAME_INVALID', 'NAME_TOO_LONG', 'NAMESPACE_INVALID',
+    'FIELD_REQUIRED', 'FIELD_TYPE', 'FIELD_ENUM', 'FIELD_PATTERN', 'FIELD_RANGE',
+}  # fmt: skip
 NAME_LENGTHS = [0, 1, 11, 12, 63, 64, 249, 250, 251, 253, 254, 256, 1000]
 # Seed documents: valid objects, whose parts are replaced by hostile nodes.
 SEEDS = [samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_FOREIGN]
@@ -172,7 +180,8 @@ def documents(draw):
     if shape <= 5:
         root = draw(st.sampled_from(range(len(_seed_nodes()))))
         node = _seed_nodes()[root]
-        for _ in range(draw(st.integers(0, 3))):
+        # Untouched seeds now and then: a file is ingested only when all of its documents are fine.
+        for _ in range(draw(st.sampled_from([0, 0, 0, 1, 1, 2, 3]))):
             node = _replace_somewhere(node, draw(NODES), draw)
         if draw(st.integers(0, 2)) == 0:
             node = _renamed(node, draw(NAMES))
@@ -244,24 +253,28 @@ def _replace_somewhere(node, replacement, draw):
 
 
 def serialize(document_nodes, draw):
+    """The YAML text of `document_nodes`, or None for a graph the emitter refuses."""
     try:
-        text = yaml.serialize_all(
+        return yaml.serialize_all(
             document_nodes,
             allow_unicode=draw(st.booleans()),
             explicit_start=draw(st.booleans()),
             width=draw(st.sampled_from([80, 20, 1000])),
         )
     except (yaml.YAMLError, RecursionError, ValueError, TypeError):
-        text = draw(st.text(max_size=200))  # a graph the emitter refuses: random text instead
-    return text
+        return None
 
 
 @st.composite
 def contents(draw):
-    """The bytes of one file."""
-    text = serialize(draw(st.lists(DOCUMENTS, min_size=1, max_size=3)), draw)
+    """(the bytes of one file, the number of documents written into it: random text counts as one)."""
+    document_nodes = draw(st.lists(DOCUMENTS, min_size=1, max_size=3))
+    text = serialize(document_nodes, draw)
+    documents = len(document_nodes) if text is not None else 1
+    text = text if text is not None else draw(st.text(max_size=200))  # a graph the emitter refuses
     data = text.encode('utf-8', 'surrogatepass')
-    mangling = draw(st.integers(0, 9))
+    # One file in four mangled as bytes: the rest reach the YAML reader and beyond.
+    mangling = draw(st.integers(0, 19))
     if mangling == 0:
         data = text.encode('utf-16', 'surrogatepass')  # with a BOM
     elif mangling == 1:
@@ -277,15 +290,21 @@ def contents(draw):
         data = data[: draw(st.integers(0, len(data)))]
     elif mangling == 4:
         data = b'\xef\xbb\xbf' + data.replace(b'\n', b'\r\n')
-    return data
+    return data, documents
 
 
 @st.composite
 def file_names(draw):
     """Raw file names as a disk may hold them: bytes, up to the 255 a name can have."""
-    stem = draw(
-        st.sampled_from([b'wiring', b'a', b'caf\xe9', b'caf\xc3\xa9', b'tab\tname', b'new\nline', b'-x', b'sp ace'])
-        | st.binary(min_size=1, max_size=20).filter(lambda b: b'/' not in b and b'\0' not in b)
+    # Mostly UTF-8 (a name that is not is refused before its content is read: INGEST_NAME_NOT_UTF8).
+    stem = (
+        draw(
+            st.sampled_from([b'wiring', b'a', b'caf\xc3\xa9', b'tab\tname', b'new\nline', b'-x', b'sp ace', b'caf\xe9'])
+            | st.text(min_size=1, max_size=20).map(str.encode)
+            | st.binary(min_size=1, max_size=20)
+        )
+        .replace(b'/', b'_')
+        .replace(b'\0', b'_')
     )
     suffix = draw(st.sampled_from([b'.yaml', b'.yml', b'.YAML', b'.txt', b'']))
     length = draw(st.sampled_from([None, None, 250, 255]))
@@ -299,8 +318,12 @@ def file_names(draw):
 
 @st.composite
 def upload_names(draw):
+    """Names as an upload form or API caller sends them: plain ones half the time (a refused name tells
+    nothing about the content), else hostile or at the length limit."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(['wiring.yaml', 'vpc.yml', 'a.yaml', 'été.yaml']))
     return draw(
-        st.sampled_from(['wiring.yaml', 'a\0.yaml', 'a\ud800.yaml', 'a\x85.yaml', '../x.yaml', '.h.yaml', 'x.txt'])
+        st.sampled_from(['a\0.yaml', 'a\ud800.yaml', 'a\x85.yaml', '../x.yaml', '.h.yaml', 'x.txt'])
         | st.text(min_size=1, max_size=20).map(lambda text: text + '.yaml')
         | st.sampled_from([250, 255, 256]).map(lambda length: 's' * (length - 5) + '.yaml')
     )
@@ -308,13 +331,13 @@ def upload_names(draw):
 
 @st.composite
 def cases(draw):
-    """[(how, name, bytes)]: `how` is 'upload' (name: text) or 'raw' (name: bytes)."""
+    """[(how, name, bytes, documents)]: `how` is 'upload' (name: text) or 'raw' (name: bytes); `documents` is
+    how many documents the bytes were written with. Several files a case: one ingestion run takes them all."""
     files = []
-    for _ in range(draw(st.integers(1, 3))):
-        if draw(st.booleans()):
-            files.append(('upload', draw(upload_names()), draw(contents())))
-        else:
-            files.append(('raw', draw(file_names()), draw(contents())))
+    for _ in range(draw(st.integers(1, 6))):
+        how = draw(st.sampled_from(['upload', 'raw']))
+        name = draw(upload_names() if how == 'upload' else file_names())
+        files.append((how, name, *draw(contents())))
     return files
 
 
@@ -339,16 +362,18 @@ def reset_tree(tree):
 
 
 def check_case(test, fabric, tree, case):
-    """Run one case through upload, validate and ingest; assert the invariants; the outcome as a label."""
+    """Run one case through upload, validate and ingest; assert the invariants; what became of it (a dict of
+    counts and the error codes that kept files in raw/), for the benchmark's figures."""
     raw = tree / 'raw'
-    inputs, uploads = {}, []
-    for how, name, data in case:
+    inputs, uploads, refused, documents = {}, [], 0, 0
+    for how, name, data, written in case:
         if how == 'upload':
             try:
                 upload = add_raw_file(fabric, name, data)
-            except UploadRefused as refused:
-                test.assertTrue(str(refused))
-                uploads.append(('refused', None))
+            except UploadRefused as refusal:
+                test.assertTrue(str(refusal))
+                refused += 1
+                documents += written
                 continue
             uploads.append((upload.ingestible, upload.path))
             inputs[upload.path] = data
@@ -358,8 +383,9 @@ def check_case(test, fabric, tree, case):
                 continue  # the same name drawn twice
             path.write_bytes(data)
             inputs[f'raw/{os.fsdecode(name)}'] = data
+        documents += written
 
-    _validate_command(test, raw)
+    refused_by_validate = _validate_command(test, tree)
     outcome = ingest(fabric, trigger='fuzz')
     run = outcome.run
     if run is None:  # nothing to ingest or reject (every file refused or ignored): no run is recorded
@@ -379,6 +405,7 @@ def check_case(test, fabric, tree, case):
             test.assertIn(shown_name(path), named, f'{path!r} stayed in raw/ without a finding')
         else:
             test.assertIn(path, outcome.removed)
+            test.assertNotIn(shown_name(path), refused_by_validate, f'validate found {path!r} bad; ingestion took it')
     test.assertEqual(lost_documents(tree, inputs), [])
     outputs = (tree / 'managed').rglob('*')
     managed = {path.relative_to(tree).as_posix() for path in outputs if path.is_file() and path.name != '.gitkeep'}
@@ -386,27 +413,35 @@ def check_case(test, fabric, tree, case):
     test.assertEqual(managed, indexed)
 
     for ingestible, path in uploads:
-        if ingestible is True and len(inputs) == 1:
+        if ingestible and len(inputs) == 1:
             test.assertIn(path, outcome.removed, 'upload said ingestible; ingestion kept it in raw/')
 
-    again = ingest(fabric, trigger='fuzz-again')
-    test.assertEqual(again.written, [], 'a second run rewrote outputs')
-    return _label(outcome, uploads)
+    if outcome.written:  # a run that wrote nothing has nothing a second run could rewrite
+        again = ingest(fabric, trigger='fuzz-again')
+        test.assertEqual(again.written, [], 'a second run rewrote outputs')
+    return _figures(outcome, len(inputs) + refused, documents, refused)
 
 
-def _validate_command(test, raw):
-    """`hedgehog validate raw/` as a terminal gets it (UTF-8, strict): a table, then JSON."""
-    for options in ({'paths': [str(raw)]}, {'paths': [str(raw)], 'json': True}):
+def _validate_command(test, tree):
+    """`hedgehog validate raw/` as a terminal gets it (UTF-8, strict): a table, then JSON; the tree-relative
+    names of the files it found a document's own error in (as `shown_name` shows them)."""
+    for options in ({'paths': [str(tree / 'raw')]}, {'paths': [str(tree / 'raw')], 'json': True}):
         out = io.TextIOWrapper(io.BytesIO(), encoding='utf-8')
         code = validate_command.run(options, out)
         out.flush()
         test.assertIn(code, (0, 1))
+    report = json.loads(out.buffer.getvalue())
+    prefix = f'{tree}/'
+    return {f['file'].removeprefix(prefix) for f in report['findings'] if f['code'] in DOCUMENT_ERRORS}
 
 
-def _label(outcome, uploads):
+def _figures(outcome, files, documents, refused):
     counts = outcome.plan.counts()
-    parts = [f'{action}={count}' for action, count in counts['files'].items() if count]
-    if any(ingestible == 'refused' for ingestible, _ in uploads):
-        parts.append('upload-refused')
-    codes = sorted({f.code for f in outcome.plan.findings() if f.severity == 'error'})
-    return ' '.join(parts), codes
+    return {
+        'files': files,
+        'documents': documents,
+        'refused': refused,  # at upload, before anything was written
+        **{f'files_{action}': count for action, count in counts['files'].items()},
+        **{f'documents_{action}': count for action, count in counts['documents'].items()},
+        'errors': sorted({f.code for f in outcome.plan.findings() if f.severity == 'error'}),
+    }

@@ -1,5 +1,5 @@
 """The whole path fuzzed (fuzz_path.py): hostile files through upload, validate and ingest, on a real tree and
-PostgreSQL. A few hundred examples here; `benchmarks/bench_fuzz.py` runs this same test with ten thousand."""
+PostgreSQL. A hundred examples here; `benchmarks/bench_fuzz.py` runs this same test with ten thousand."""
 
 import json
 import os
@@ -48,6 +48,6 @@ class WholePathFuzzTest(TemporaryGitopsRootMixin, TestCase):
     def test_no_input_escapes_as_an_exception_or_loses_a_document(self, case):
         reset_tree(self.tree)
         # The run's database rows are rolled back after each example (hypothesis' Django TestCase).
-        files, codes = check_case(self, self.fabric, self.tree, case)
+        figures = check_case(self, self.fabric, self.tree, case)
         if self.report:
-            self.report.write(json.dumps({'files': files, 'errors': codes}) + '\n')
+            self.report.write(json.dumps(figures) + '\n')

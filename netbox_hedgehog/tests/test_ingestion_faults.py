@@ -125,6 +125,64 @@ class RawFaultTest(FaultTestMixin, TestCase):
         self.mutable(raw)
         self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
 
+    def test_a_raw_file_replaced_vanished_or_locked_between_plan_and_removal_is_its_own_finding(self):
+        # Each fault strikes raw/vpc.yaml while the outputs are written: after it was read and planned, before the
+        # run removes the files it ingested. The other files go on; the VPC read is in managed/ in every case.
+        new_vpc = samples.vpc(vlan=1002).encode()
+
+        def replaced(path):
+            temporary = path.with_name('.vpc.yaml.new')
+            temporary.write_bytes(new_vpc)
+            temporary.rename(path)  # as an editor saves: a new file under the name
+
+        def locked(path):
+            self.immutable(path)
+
+        faults = {
+            'replaced': (replaced, 'INGEST_RAW_CHANGED', 'It changed during the run'),
+            'vanished': (os.unlink, 'INGEST_RAW_CHANGED', 'It was removed or moved away during the run'),
+            'made immutable': (locked, 'INGEST_REMOVE_FAILED', f'It could not be removed ({NOT_PERMITTED})'),
+        }
+        for fault, (strike, code, message) in faults.items():
+            with self.subTest(fault=fault):
+                fabric = self.new_fabric(fault.replace(' ', '-'))
+                raw = fabric.tree_path / 'raw' / 'vpc.yaml'
+                struck = []
+
+                def once(*progress, raw=raw, strike=strike, struck=struck):
+                    if not struck:
+                        struck.append(strike(raw))
+
+                outcome = ingest(fabric, trigger='test', progress=once)
+                self.assertEqual(outcome.removed, ['raw/attach.yaml', 'raw/legacy.yaml', 'raw/wiring.yaml'])
+                (finding,) = codes(outcome, code)
+                self.assertEqual((finding.file, str(finding.severity)), ('raw/vpc.yaml', 'warning'))
+                self.assertIn(message, finding.message)
+                self.assertEqual(end_state(fabric, fabric.tree_path)[1], self.expected[1])  # every object is indexed
+                status = (
+                    IngestionStatusChoices.REJECTED if fault == 'made immutable' else IngestionStatusChoices.COMPLETED
+                )
+                run = self.assert_clean(fabric, status)
+                self.assertIn(code, [f['code'] for f in run.findings])
+                if fault == 'replaced':
+                    self.assertEqual((outcome.changed_during_run, raw.read_bytes()), (['raw/vpc.yaml'], new_vpc))
+                    ingest(fabric, trigger='test')
+                    self.assertIn(b'vlan: 1002', (fabric.tree_path / 'managed' / 'vpcs' / 'vpc-1.yaml').read_bytes())
+                    continue
+                if fault == 'made immutable':
+                    self.mutable(raw)
+                self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_a_raw_file_whose_state_cannot_be_looked_at_before_removal_stays_with_the_reason(self):
+        fabric = self.new_fabric('dc1')
+        with input_output_error_at('lstat', 'raw/vpc.yaml'):  # only the removal step looks raw files up so
+            outcome = ingest(fabric, trigger='test')
+        self.assertEqual((outcome.not_removed, len(outcome.removed)), (['raw/vpc.yaml'], 3))
+        (finding,) = codes(outcome, 'INGEST_REMOVE_FAILED')
+        self.assertIn('It could not be removed (Input/output error)', finding.message)
+        self.assert_clean(fabric, IngestionStatusChoices.REJECTED)
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
     def test_a_raw_file_that_cannot_be_read_is_rejected_with_the_reason_and_the_others_ingested(self):
         fabric = self.new_fabric('dc1')
         with input_output_error_at('read_with_stat', 'raw/vpc.yaml'):

@@ -80,10 +80,11 @@ class OrmOnboardingTest(TreeAssertionsMixin, TestCase):
         self.assertFalse(HedgehogFabric.objects.exists())
         self.assertEqual(list(self.gitops_root.iterdir()), [])
         self.assertIn('No space left on device', caught.exception.message)
-        # The folder that failed, named within the tree being built (out of sight until the commit), never by
-        # its server path.
-        self.assertIn(f'managed/{calls[4]}', caught.exception.message)
+        # The folder that failed, named by the fabric's path relative to gitops_root: neither by its server path
+        # nor by the staging folder the tree was built in out of sight until the commit.
+        self.assertIn(f'cannot create directory site/dc1/managed/{calls[4]}: ', caught.exception.message)
         self.assertNotIn(str(self.gitops_root), caught.exception.message)
+        self.assertNotIn('hnp-staging', caught.exception.message)
 
     def test_path_too_long_for_the_file_system_is_refused_cleanly(self):
         # A gitops_root this deep leaves no room for the tree's own paths under PATH_MAX (4096).
