@@ -32,3 +32,17 @@ class IngestionStatusChoices(ChoiceSet):
         Choice(REJECTED, _('Completed with rejections'), color='orange', description=_('Some raw files stay in raw/')),
         Choice(FAILED, _('Failed'), color='red', description=_('The run stopped on an error; nothing was lost')),
     )
+
+
+class HealthStatusChoices(ChoiceSet):
+    """A health check's status (gitops.health.HealthStatus), as lists, filters and badges show it."""
+
+    HEALTHY = 'healthy'
+    DEGRADED = 'degraded'
+    UNHEALTHY = 'unhealthy'
+
+    CHOICES = (
+        Choice(HEALTHY, _('Healthy'), color='green'),
+        Choice(DEGRADED, _('Degraded'), color='orange'),
+        Choice(UNHEALTHY, _('Unhealthy'), color='red'),
+    )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from netbox.filtersets import NetBoxModelFilterSet, PrimaryModelFilterSet
 from utilities.filtersets import register_filterset
 
-from .choices import GitOpsStatusChoices, IngestionStatusChoices
+from .choices import GitOpsStatusChoices, HealthStatusChoices, IngestionStatusChoices
 from .models import HedgehogFabric, HedgehogResource, IngestionRun
 from .models.resource import KIND_CHOICES
 
@@ -15,10 +15,27 @@ __all__ = ('HedgehogFabricFilterSet', 'HedgehogResourceFilterSet', 'IngestionRun
 @register_filterset
 class HedgehogFabricFilterSet(PrimaryModelFilterSet):
     gitops_status = django_filters.MultipleChoiceFilter(choices=GitOpsStatusChoices)
+    # The latest stored health check (fabric.stored_health), by its status and a score range.
+    health_status = django_filters.MultipleChoiceFilter(
+        choices=HealthStatusChoices, method='filter_health', label=_('Health')
+    )
+    health_score__gte = django_filters.NumberFilter(method='filter_health', label=_('Score at least'))
+    health_score__lte = django_filters.NumberFilter(method='filter_health', label=_('Score at most'))
 
     class Meta:
         model = HedgehogFabric
         fields = ('id', 'name', 'gitops_path', 'description', 'last_initialized', 'last_ingested', 'self_healing')
+
+    def filter_health(self, queryset, name, value):
+        if value in (None, '', []):
+            return queryset
+        lookup = {
+            'health_status': 'stored_health__report__status__in',
+            'health_score__gte': 'stored_health__report__score__gte',
+            'health_score__lte': 'stored_health__report__score__lte',
+        }[name]
+        # A JSON key compares with JSON values: a number, not the filter's Decimal.
+        return queryset.filter(**{lookup: value if name == 'health_status' else float(value)})
 
     def search(self, queryset, name, value):
         if not value.strip():

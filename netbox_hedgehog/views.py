@@ -22,6 +22,7 @@ from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register_model_view
 
 from . import filtersets, forms, tables
+from .choices import HealthStatusChoices
 from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
@@ -70,7 +71,7 @@ from .ui.panels import (
 
 @register_model_view(HedgehogFabric, 'list', path='', detail=False)
 class HedgehogFabricListView(generic.ObjectListView):
-    queryset = HedgehogFabric.objects.all()
+    queryset = HedgehogFabric.objects.with_health()
     filterset = filtersets.HedgehogFabricFilterSet
     filterset_form = forms.HedgehogFabricFilterForm
     table = tables.HedgehogFabricTable
@@ -385,9 +386,6 @@ class HedgehogFabricTestConnectionView(FabricActionView):
         return redirect(self.get_return_url(request, fabric))
 
 
-HEALTH_COLORS = {'healthy': 'green', 'degraded': 'orange', 'unhealthy': 'red'}
-
-
 class SignedInOnlyMixin:
     """A check walks the tree and fetches from the remote: never for an anonymous visitor, even where NetBox
     lets anonymous users view (EXEMPT_VIEW_PERMISSIONS); they are sent to sign in."""
@@ -523,7 +521,7 @@ class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
         return {
             'report': report,
             'checked': stored.checked if stored else None,
-            'status_color': HEALTH_COLORS.get(report.get('status')),
+            'status_color': HealthStatusChoices.colors.get(report.get('status')),
             'missing': missing,
             'forgettable': any(item['source'] != MissingSource.COMMITTED for item in missing),
             'findings': findings,

@@ -11,7 +11,7 @@ from utilities.forms.fields import CommentField, TagFilterField
 from utilities.forms.rendering import FieldSet
 from utilities.forms.widgets import BulkEditNullBooleanSelect
 
-from netbox_hedgehog.choices import GitOpsStatusChoices
+from netbox_hedgehog.choices import GitOpsStatusChoices, HealthStatusChoices
 from netbox_hedgehog.models import HedgehogFabric
 
 __all__ = (
@@ -61,10 +61,14 @@ class HedgehogFabricFilterForm(PrimaryModelFilterSetForm):
     fieldsets = (
         FieldSet('q', 'filter_id', 'tag'),
         FieldSet('gitops_status', 'self_healing', name=_('GitOps')),
+        FieldSet('health_status', 'health_score__gte', 'health_score__lte', name=_('Health')),
         FieldSet('owner_group_id', 'owner_id', name=_('Ownership')),
     )
     gitops_status = forms.MultipleChoiceField(label=_('GitOps status'), choices=GitOpsStatusChoices, required=False)
     self_healing = forms.NullBooleanField(
         label=_('Self-healing'), required=False, widget=forms.Select(choices=BOOLEAN_WITH_BLANK_CHOICES)
     )
+    health_status = forms.MultipleChoiceField(label=_('Health'), choices=HealthStatusChoices, required=False)
+    health_score__gte = forms.IntegerField(label=_('Score at least'), required=False, min_value=0, max_value=100)
+    health_score__lte = forms.IntegerField(label=_('Score at most'), required=False, min_value=0, max_value=100)
     tag = TagFilterField(model)

@@ -3,8 +3,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, router, transaction
-from django.db.models import Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from netbox.models import PrimaryModel
 from netbox.models.features import JobsMixin
@@ -62,6 +65,26 @@ class HedgehogFabricQuerySet(RestrictedQuerySet):
             return _with_records(super().delete(), records)
 
     delete.alters_data = True
+
+    def with_health(self):
+        """The fabrics with, for lists, their latest stored health check's status, score and files waiting in raw/
+        (JSON keys of one row each, findings left in the database) and how many resources they hold."""
+        from netbox_hedgehog.models.resource import HedgehogResource
+
+        resources = (
+            HedgehogResource.objects.filter(fabric=OuterRef('pk'))
+            .order_by()
+            .values('fabric')
+            .annotate(count=Count('pk'))
+            .values('count')
+        )
+        # F() across the relation into the JSON keys (KT() does not follow relations); jsonb casts to integer.
+        return self.annotate(
+            health_status=F('stored_health__report__status'),
+            health_score=Cast(F('stored_health__report__score'), IntegerField()),
+            waiting_files=Cast(F('stored_health__report__stats__raw_backlog'), IntegerField()),
+            resource_count=Coalesce(Subquery(resources), 0),
+        )
 
 
 def _with_records(deleted, records):
@@ -162,6 +185,17 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
     @property
     def has_remote(self):
         return bool(self.git_remote_url)
+
+    @cached_property
+    def health_summary(self):
+        """{'status', 'score', 'checked'} of the latest stored health check, or None when none ran: one small
+        query that leaves the stored findings in the database."""
+        from netbox_hedgehog.models.health import FabricHealth
+
+        found = FabricHealth.objects.filter(fabric_id=self.pk).values(
+            'checked', status=KT('report__status'), score=KT('report__score')
+        )
+        return found.first()
 
     @property
     def tree_relative_path(self):

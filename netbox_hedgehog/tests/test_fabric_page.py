@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from utilities.testing import TestCase
 
+from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.kinds import KINDS
-from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.models import FabricHealth, HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.ui.panels import BACKLOG_SHOWN
 
 from .test_resource_views import resource
@@ -108,6 +109,20 @@ class FabricPageTestCase(TemporaryGitopsRootMixin, TestCase):
         whole = [q['sql'] for q in queries.captured_queries if '"netbox_hedgehog_ingestionrun"."findings"' in q['sql']]
         self.assertEqual(whole, [], "a whole run's findings were loaded")
 
+    def test_health_beside_the_gitops_status_and_never_a_plain_green_synced(self):
+        self.assertIn('health not checked yet', self.page())
+        HedgehogFabric.objects.filter(pk=self.fabric.pk).update(gitops_status=GitOpsStatusChoices.SYNCED)
+        FabricHealth.objects.create(
+            fabric=self.fabric, checked=timezone.now(), report={'status': 'degraded', 'score': 89, 'findings': []}
+        )
+        content = self.page()
+        status = re.search(r'<span class="badge text-bg-(\w+)">\s*Synced\s*</span>', content)
+        self.assertEqual(status.group(1), 'orange')
+        self.assertRegex(content, r'health:\s*<span class="badge text-bg-orange">\s*degraded\s*</span>\s*89/100')
+        FabricHealth.objects.filter(fabric=self.fabric).update(report={'status': 'healthy', 'score': 100})
+        status = re.search(r'<span class="badge text-bg-(\w+)">\s*Synced\s*</span>', self.page())
+        self.assertEqual(status.group(1), 'green')
+
     def test_empty_backlog_says_so(self):
         self.assertIn('Nothing is waiting in raw/.', self.page())
 
@@ -133,3 +148,50 @@ class FabricPageTestCase(TemporaryGitopsRootMixin, TestCase):
         content = self.page()
         self.assertNotIn('This fabric has not been ingested yet.', content)
         self.assertNotIn(reverse('plugins:netbox_hedgehog:hedgehogresource_list'), content)
+
+
+class FabricListHealthTestCase(TemporaryGitopsRootMixin, TestCase):
+    """The fabric list: health status, score, resources and waiting files of each fabric, sortable and filterable."""
+
+    user_permissions = ('netbox_hedgehog.view_hedgehogfabric',)
+
+    def setUp(self):
+        super().setUp()
+        self.dc1, self.dc2, self.dc3 = (HedgehogFabric.objects.create(name=name) for name in ('dc1', 'dc2', 'dc3'))
+        HedgehogResource.objects.bulk_create(
+            (resource(self.dc1, 'VPC', 'vpc-1', 'vpcs'), resource(self.dc1, 'Switch', 'leaf-1', 'switches'))
+        )
+        for fabric, status, score, waiting in ((self.dc1, 'degraded', 89, 2), (self.dc2, 'healthy', 100, 0)):
+            report = {'status': status, 'score': score, 'findings': [], 'stats': {'raw_backlog': waiting}}
+            FabricHealth.objects.create(fabric=fabric, checked=timezone.now(), report=report)
+        self.url = reverse('plugins:netbox_hedgehog:hedgehogfabric_list')
+
+    def rows(self, query=''):
+        response = self.client.get(f'{self.url}?{query}')
+        self.assertEqual(response.status_code, 200)
+        table = response.context['table']
+        return [
+            (
+                row.record.name,
+                row.record.health_status,
+                row.record.health_score,
+                row.record.resource_count,
+                row.record.waiting_files,
+            )
+            for row in table.rows
+        ]
+
+    def test_columns(self):
+        self.assertEqual(
+            self.rows('sort=name'),
+            [('dc1', 'degraded', 89, 2, 2), ('dc2', 'healthy', 100, 0, 0), ('dc3', None, None, 0, None)],
+        )
+        content = self.client.get(self.url).content.decode()
+        self.assertIn('<span class="badge text-bg-orange">degraded</span>', ' '.join(content.split()))
+
+    def test_sortable_and_filterable(self):
+        self.assertEqual([row[0] for row in self.rows('sort=health_score')], ['dc1', 'dc2', 'dc3'])  # unchecked last
+        self.assertEqual([row[0] for row in self.rows('sort=-resource_count')][0], 'dc1')
+        self.assertEqual([row[0] for row in self.rows('health_status=degraded')], ['dc1'])
+        self.assertEqual([row[0] for row in self.rows('health_score__lte=90')], ['dc1'])
+        self.assertEqual([row[0] for row in self.rows('health_score__gte=90')], ['dc2'])

@@ -19,6 +19,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
+from netbox_hedgehog.choices import HealthStatusChoices
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, page_hint
@@ -65,7 +66,13 @@ class HedgehogFabricPanel(panels.ObjectAttributesPanel):
     tree_relative_path = attrs.TextAttr(
         'tree_relative_path', label=_('Tree folder'), style='font-monospace', copy_button=True
     )
-    gitops_status = attrs.ChoiceAttr('gitops_status', label=_('GitOps status'))
+    # Beside the GitOps status, the latest health check's: a fabric that is not healthy never reads plain green.
+    gitops_status = attrs.TemplatedAttr(
+        'gitops_status',
+        label=_('GitOps status'),
+        template_name='netbox_hedgehog/attrs/gitops_status.html',
+        context={'health_colors': HealthStatusChoices.colors},
+    )
     last_initialized = attrs.DateTimeAttr('last_initialized', label=_('Last initialized'))
     last_ingested = attrs.DateTimeAttr('last_ingested', label=_('Last ingested'))
     self_healing = attrs.BooleanAttr('self_healing', label=_('Self-healing'))
