@@ -14,6 +14,7 @@ from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, discard_raw_file, discarded_files
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.ui.panels import DISCARDED_SHOWN
 
 from . import ingestion_samples as samples
 from .faults import FaultsMixin
@@ -102,6 +103,15 @@ class DiscardViewTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertContains(response, f'raw/bad.yaml discarded; its bytes are kept in {kept["file"]}.')
         self.assertContains(response, 'Discarded (kept in .hnp/discarded/)')
         self.assertContains(response, kept['file'])
+
+    def test_the_panel_lists_the_newest_copies_and_counts_the_rest(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        for number in range(DISCARDED_SHOWN + 2):
+            (self.raw / f'old-{number:02d}.yaml').write_text('kind: VPC\n')
+            discard_raw_file(self.fabric, f'old-{number:02d}.yaml')
+        page = self.client.get(self.fabric.get_absolute_url()).content.decode()
+        self.assertEqual(page.count('.hnp/discarded/old-'), DISCARDED_SHOWN)
+        self.assertIn('And 2 older copies.', ' '.join(page.split()))
 
     def test_a_refusal_is_a_message(self):
         self.add_permissions('netbox_hedgehog.change_hedgehogfabric')

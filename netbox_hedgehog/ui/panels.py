@@ -39,6 +39,8 @@ from netbox_hedgehog.tables.run import counts_summary, flatten_counts
 SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
 # Files of raw/ the fabric page lists (with their findings); the rest are counted.
 BACKLOG_SHOWN = 100
+# The newest discarded copies the panel lists; it says how many more .hnp/discarded/ holds.
+DISCARDED_SHOWN = 20
 
 
 def finding_rows(findings):
@@ -235,7 +237,14 @@ class RawBacklogPanel(panels.ObjectPanel):
         if editable and problem is None:
             with suppress(OSError):  # a broken .hnp/ is the health check's to report, not this list's
                 discarded = discarded_files(fabric)
-        return {**ctx, 'files': files, 'problem': problem, 'discarded': discarded, 'more': total - len(files)}
+        return {
+            **ctx,
+            'files': files,
+            'problem': problem,
+            'more': total - len(files),
+            'discarded': discarded[:DISCARDED_SHOWN],
+            'more_discarded': max(len(discarded) - DISCARDED_SHOWN, 0),
+        }
 
 
 class RawFileFormPanel(panels.ObjectPanel):
