@@ -6,7 +6,7 @@ from netbox.filtersets import NetBoxModelFilterSet, PrimaryModelFilterSet
 from utilities.filtersets import register_filterset
 
 from .choices import GitOpsStatusChoices, HealthStatusChoices, IngestionStatusChoices
-from .models import HedgehogFabric, HedgehogResource, IngestionRun
+from .models import FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
 from .models.resource import KIND_CHOICES
 
 __all__ = ('HedgehogFabricFilterSet', 'HedgehogResourceFilterSet', 'IngestionRunFilterSet')
@@ -109,3 +109,10 @@ class IngestionRunFilterSet(FabricFilterMixin, NetBoxModelFilterSet):
         return queryset.filter(
             Q(fabric__name__icontains=value) | Q(trigger__icontains=value) | Q(error__icontains=value)
         )
+
+
+@register_filterset
+class FindingAcknowledgementFilterSet(FabricFilterMixin, django_filters.FilterSet):
+    class Meta:
+        model = FindingAcknowledgement
+        fields = ('id', 'code', 'file', 'path')

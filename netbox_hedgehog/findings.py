@@ -65,7 +65,9 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data):
-        return cls(**{**data, 'severity': Severity(data['severity'])})
+        """The finding of `data` (as_dict's), ignoring what a surface stored beside it (`acknowledged`, say)."""
+        known = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        return cls(**{**known, 'severity': Severity(data['severity'])})
 
     @property
     def location(self):

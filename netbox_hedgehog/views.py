@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
@@ -27,8 +29,8 @@ from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
 from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
+from .gitops.health import ACKNOWLEDGEABLE, MissingSource, acknowledged_report, acknowledgements, missing_managed
 from .gitops.health import CODES as health_codes
-from .gitops.health import MissingSource, missing_managed
 from .gitops.health_report import markdown_report
 from .gitops.ingestion import IngestionFailed, ingest
 from .gitops.lock import FabricLocked
@@ -40,7 +42,7 @@ from .gitops.unmanaged import unmanaged_documents
 from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file, discard_raw_file, raw_file_text
 from .health_jobs import FabricHealthJob
 from .jobs import IngestionJob, RepairJob
-from .models import FabricHealth, HedgehogFabric, HedgehogResource, IngestionRun
+from .models import FabricHealth, FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
 from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from .topology import TOPOLOGY_KINDS, build_topology
 from .topology_render import to_dot, to_mermaid, to_svg
@@ -513,10 +515,15 @@ class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
     def get_extra_context(self, request, instance):
         stored = FabricHealth.objects.filter(fabric=instance).first()
         report = stored.report if stored else {}
-        findings = [
-            {**row, 'fixable': health_codes[row['code']].fixable if row['code'] in health_codes else False}
-            for row in finding_rows(report.get('findings', []))
-        ]
+        can_change = request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance)
+        acknowledge_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_acknowledge', args=[instance.pk])
+        findings = []
+        for row in finding_rows(report.get('findings', [])):
+            fixable = health_codes[row['code']].fixable if row['code'] in health_codes else False
+            # Expected warnings and infos may be acknowledged (or no longer) by those who may change the fabric.
+            expected = can_change and row['severity'] in ACKNOWLEDGEABLE
+            query = urlencode({'code': row['code'], 'file': row['file'], 'path': row['path']})
+            findings.append({**row, 'fixable': fixable, 'ack_url': f'{acknowledge_url}?{query}' if expected else None})
         missing = report.get('missing', [])
         return {
             'report': report,
@@ -526,8 +533,39 @@ class HedgehogFabricHealthView(SignedInOnlyMixin, generic.ObjectView):
             'forgettable': any(item['source'] != MissingSource.COMMITTED for item in missing),
             'findings': findings,
             'fixable': sum(finding['fixable'] for finding in findings),
-            'can_fix': request.user.has_perm('netbox_hedgehog.change_hedgehogfabric', instance),
+            'can_fix': can_change,
         }
+
+
+@register_model_view(HedgehogFabric, 'acknowledge', path='acknowledge')
+class HedgehogFabricAcknowledgeView(FabricActionView):
+    """Acknowledge an expected finding of the Health tab with a reason (GET: the form), or withdraw it (POST with
+    `withdraw`). The stored report is marked and its status and score recomputed at once; change-logged."""
+
+    template_name = 'netbox_hedgehog/hedgehogfabric_acknowledge.html'
+
+    def get(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        finding = {name: request.GET.get(name, '') for name in ('code', 'file', 'path')}
+        return render(request, self.template_name, {'object': fabric, 'actions': [], 'tab': None, **finding})
+
+    def post(self, request, pk):
+        fabric = self.get_object(pk=pk)
+        key = {name: request.POST.get(name, '') for name in ('code', 'file', 'path')}
+        reason = request.POST.get('reason', '').strip()
+        if request.POST.get('withdraw'):
+            for acknowledgement in FindingAcknowledgement.objects.filter(fabric=fabric, **key):
+                acknowledgement.delete()  # one by one: each deletion is change-logged
+        elif not reason or not key['code']:
+            messages.error(request, _('Say why this finding is expected: a reason is required.'))
+            return redirect(f'{request.path}?{urlencode(key)}')
+        else:
+            FindingAcknowledgement.objects.update_or_create(fabric=fabric, **key, defaults={'reason': reason[:500]})
+        stored = FabricHealth.objects.filter(fabric=fabric).first()
+        if stored is not None:
+            stored.report = acknowledged_report(stored.report, acknowledgements(fabric))
+            stored.save(update_fields=['report'])
+        return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
 
 
 @register_model_view(HedgehogFabric, 'health_report', path='health/report')

@@ -1,12 +1,12 @@
 from collections.abc import Mapping
 
 from netbox.api.fields import ChoiceField
-from netbox.api.serializers import NetBoxModelSerializer, PrimaryModelSerializer
+from netbox.api.serializers import NetBoxModelSerializer, PrimaryModelSerializer, ValidatedModelSerializer
 from rest_framework import serializers
 from users.api.serializers_.users import UserSerializer
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
-from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.models import FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
 
 __all__ = ('HedgehogFabricSerializer', 'HedgehogResourceSerializer', 'IngestionRunSerializer')
 
@@ -122,3 +122,15 @@ class HedgehogResourceSerializer(NetBoxModelSerializer):
         )
         brief_fields = ('id', 'url', 'display', 'kind', 'name', 'namespace')
         read_only_fields = fields
+
+
+class FindingAcknowledgementSerializer(ValidatedModelSerializer):
+    """Read-only: acknowledgements are made on the Health tab (its change log and event rules use this too)."""
+
+    fabric = HedgehogFabricSerializer(nested=True, read_only=True)
+
+    class Meta:
+        model = FindingAcknowledgement
+        fields = ('id', 'url', 'display', 'fabric', 'code', 'file', 'path', 'reason', 'created', 'last_updated')
+        read_only_fields = fields
+        brief_fields = ('id', 'url', 'display', 'code', 'file', 'path')

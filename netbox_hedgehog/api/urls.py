@@ -9,6 +9,7 @@ router = NetBoxRouter()
 router.register('fabrics', views.HedgehogFabricViewSet)
 router.register('resources', views.HedgehogResourceViewSet)
 router.register('runs', views.IngestionRunViewSet)
+router.register('acknowledgements', views.FindingAcknowledgementViewSet)
 
 urlpatterns = [
     # Kubernetes probes, open to anyone: the process answers / this NetBox can do its work.

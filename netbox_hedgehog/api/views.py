@@ -29,7 +29,7 @@ from netbox_hedgehog.gitops.tree import UnsafePathError
 from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file, discard_raw_file
 from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
-from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.models import FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from netbox_hedgehog.resource_references import resource_references
 
@@ -323,3 +323,11 @@ class IngestionRunViewSet(NetBoxReadOnlyModelViewSet):
     queryset = IngestionRun.objects.all()
     serializer_class = serializers.IngestionRunSerializer
     filterset_class = filtersets.IngestionRunFilterSet
+
+
+class FindingAcknowledgementViewSet(NetBoxReadOnlyModelViewSet):
+    """The findings people acknowledged as expected, per fabric (made and withdrawn on the Health tab)."""
+
+    queryset = FindingAcknowledgement.objects.select_related('fabric')
+    serializer_class = serializers.FindingAcknowledgementSerializer
+    filterset_class = filtersets.FindingAcknowledgementFilterSet

@@ -332,9 +332,22 @@ def score_of(findings):
     return 49 - min(49, penalty)
 
 
+def acknowledgement_key(finding):
+    """What an acknowledgement names of a finding: its code, file and field path (its line moves with edits)."""
+    return (finding.code, finding.file, finding.path)
+
+
+# Errors are never acknowledged: what a person may accept is a warning or an info (a reference to an object
+# that lives in another fabric or repository, say).
+ACKNOWLEDGEABLE = frozenset({Severity.WARNING, Severity.INFO})
+
+
 @dataclass
 class HealthReport:
-    """One health check of one fabric. `duration` is in seconds; `stats` are the measured figures."""
+    """One health check of one fabric. `duration` is in seconds; `stats` are the measured figures.
+
+    `acknowledged` maps acknowledgement_key() to the reason a person gave: such findings stay listed but
+    do not lower the status or the score."""
 
     fabric: str
     findings: list
@@ -345,14 +358,25 @@ class HealthReport:
     missing: list = field(default_factory=list)
     # The failure patterns (gitops/patterns.py) behind the HEALTH_PATTERN_* findings, with their evidence.
     patterns: list = field(default_factory=list)
+    acknowledged: dict = field(default_factory=dict)
+
+    @property
+    def counted(self):
+        """The findings that count towards the status and the score: all but the acknowledged ones."""
+        return [finding for finding in self.findings if self.reason_for(finding) is None]
+
+    def reason_for(self, finding):
+        if finding.severity not in ACKNOWLEDGEABLE:
+            return None
+        return self.acknowledged.get(acknowledgement_key(finding))
 
     @property
     def status(self):
-        return status_of(self.findings)
+        return status_of(self.counted)
 
     @property
     def score(self):
-        return score_of(self.findings)
+        return score_of(self.counted)
 
     @property
     def exit_code(self):
@@ -370,7 +394,7 @@ class HealthReport:
             'duration': round(self.duration, 4),
             'counts': self.counts(),
             'stats': self.stats,
-            'findings': [finding.as_dict() for finding in self.findings],
+            'findings': [{**finding.as_dict(), 'acknowledged': self.reason_for(finding)} for finding in self.findings],
             'patterns': [pattern.as_dict() for pattern in self.patterns],
         }
 
@@ -521,7 +545,34 @@ def check_fabric(fabric, *, under_lock=False, scheduled=False):
     findings += tree_findings
     patterns = fabric_patterns(fabric, now, stats, recording=scheduled)
     findings += [pattern.finding() for pattern in patterns]
-    return HealthReport(fabric.name, in_file_order(findings), time.monotonic() - started, now, stats, missing, patterns)
+    return HealthReport(
+        fabric.name,
+        in_file_order(findings),
+        time.monotonic() - started,
+        now,
+        stats,
+        missing,
+        patterns,
+        acknowledged=acknowledgements(fabric),
+    )
+
+
+def acknowledgements(fabric):
+    """{acknowledgement_key: reason} of the findings people acknowledged on `fabric` (FindingAcknowledgement)."""
+    rows = fabric.acknowledgements.values_list('code', 'file', 'path', 'reason')
+    return {(code, file, path): reason for code, file, path, reason in rows}
+
+
+def acknowledged_report(stored, acknowledged):
+    """A stored report (HealthReport.as_dict) with `acknowledged` applied anew: its findings marked, its status
+    and score recomputed, so acknowledging shows at once without a new check."""
+    findings = [Finding.from_dict(row) for row in stored['findings']]
+    report = HealthReport(stored['fabric'], findings, 0, None, acknowledged=acknowledged)
+    marked = [
+        {**row, 'acknowledged': report.reason_for(finding)}
+        for row, finding in zip(stored['findings'], findings, strict=True)
+    ]
+    return {**stored, 'findings': marked, 'status': str(report.status), 'score': report.score}
 
 
 def _check_files(fabric, layout, tree, last_run, now, stats):

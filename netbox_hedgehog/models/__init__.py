@@ -1,3 +1,4 @@
+from .acknowledgement import *
 from .fabric import *
 from .health import *
 from .ingested import *
