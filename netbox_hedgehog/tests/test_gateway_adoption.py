@@ -41,8 +41,9 @@ def before_the_gateway_kinds(api_version, kind):
 RESOLVE = kinds.resolve
 
 
-@unittest.skipUnless(OVERLAY.is_file(), f'shared corpus file not found at {OVERLAY}')
-class GatewayAdoptionTest(TemporaryGitopsRootMixin, TestCase):
+class FiledBeforeTheGatewayKindsMixin(TemporaryGitopsRootMixin):
+    """A fabric that ingested the lab's gateway overlay before the gateway kinds were managed."""
+
     def setUp(self):
         super().setUp()
         self.fabric = HedgehogFabric.objects.create(name='dc1')
@@ -50,6 +51,12 @@ class GatewayAdoptionTest(TemporaryGitopsRootMixin, TestCase):
         (self.tree / 'raw' / 'wiring-gateway.yaml').write_bytes(OVERLAY.read_bytes())
         with mock.patch.object(kinds, 'resolve', before_the_gateway_kinds):
             self.first = ingest(self.fabric, trigger='test')
+
+
+@unittest.skipUnless(OVERLAY.is_file(), f'shared corpus file not found at {OVERLAY}')
+class GatewayAdoptionTest(FiledBeforeTheGatewayKindsMixin, TestCase):
+    def setUp(self):
+        super().setUp()
         self.unmanaged = sorted(
             path.relative_to(self.tree).as_posix() for path in (self.tree / 'unmanaged').glob('*.yaml')
         )
@@ -146,18 +153,13 @@ class GatewayAdoptionTest(TemporaryGitopsRootMixin, TestCase):
 
 
 @unittest.skipUnless(OVERLAY.is_file(), f'shared corpus file not found at {OVERLAY}')
-class GatewayAdoptionPageTest(TemporaryGitopsRootMixin, UtilitiesTestCase):
+class GatewayAdoptionPageTest(FiledBeforeTheGatewayKindsMixin, UtilitiesTestCase):
     """The same from the Unmanaged tab: its Move to managed/ button, the dry run page, then the ingestion job."""
 
     user_permissions = ('netbox_hedgehog.view_hedgehogfabric',)
 
     def setUp(self):
         super().setUp()
-        self.fabric = HedgehogFabric.objects.create(name='dc1')
-        self.tree = self.fabric.layout().path
-        (self.tree / 'raw' / 'wiring-gateway.yaml').write_bytes(OVERLAY.read_bytes())
-        with mock.patch.object(kinds, 'resolve', before_the_gateway_kinds):
-            ingest(self.fabric, trigger='test')
         self.url = reverse('plugins:netbox_hedgehog:hedgehogfabric_adopt', args=[self.fabric.pk])
         self.tab = reverse('plugins:netbox_hedgehog:hedgehogfabric_unmanaged', args=[self.fabric.pk])
 
