@@ -130,12 +130,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         path = str(request.data.get('file', ''))
         try:
             kept = discard_raw_file(fabric, path.removeprefix('raw/'))
-        except (UploadRefused, UnsafePathError) as exc:
-            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_400_BAD_REQUEST)
-        except FabricLocked as exc:
-            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
-        except UploadFailed as exc:
-            return Response({'detail': error_detail(request, exc, fabric)}, status=exc.http_status)
+        except (UploadRefused, UnsafePathError, FabricLocked, UploadFailed) as exc:
+            return _refused(request, exc, fabric)
         return Response({'file': path, 'kept_as': kept})
 
     @extend_schema(request=None, responses={(200, 'application/yaml'): OpenApiTypes.STR, 403: OpenApiTypes.OBJECT})
@@ -193,12 +189,8 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         name, data = form.named_content()
         try:
             upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
-        except (UploadRefused, UnsafePathError) as exc:
-            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_400_BAD_REQUEST)
-        except FabricLocked as exc:
-            return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
-        except UploadFailed as exc:
-            return Response({'detail': error_detail(request, exc, fabric)}, status=exc.http_status)
+        except (UploadRefused, UnsafePathError, FabricLocked, UploadFailed) as exc:
+            return _refused(request, exc, fabric)
         return Response(upload.as_dict(), status=status.HTTP_201_CREATED if upload.written else status.HTTP_200_OK)
 
     @extend_schema(
@@ -331,3 +323,15 @@ class FindingAcknowledgementViewSet(NetBoxReadOnlyModelViewSet):
     queryset = FindingAcknowledgement.objects.select_related('fabric')
     serializer_class = serializers.FindingAcknowledgementSerializer
     filterset_class = filtersets.FindingAcknowledgementFilterSet
+
+
+def _refused(request, exc, fabric):
+    """The answer to an upload or a discard the service refused: 409 while an ingestion holds the fabric, the
+    disk's own status (507 full, else 503) when it refused, else 400 (nothing was written)."""
+    if isinstance(exc, FabricLocked):
+        code = status.HTTP_409_CONFLICT
+    elif isinstance(exc, UploadFailed):
+        code = exc.http_status
+    else:
+        code = status.HTTP_400_BAD_REQUEST
+    return Response({'detail': error_detail(request, exc, fabric)}, status=code)
