@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Func, IntegerField
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,10 +25,10 @@ from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register
 
 from . import filtersets, forms, tables
 from .choices import HealthStatusChoices
+from .downloads import attachment, wiring_export
 from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
-from .gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from .gitops.health import ACKNOWLEDGEABLE, MissingSource, acknowledged_report, acknowledgements, missing_managed
 from .gitops.health import CODES as health_codes
 from .gitops.health_report import markdown_report
@@ -261,11 +261,7 @@ class HedgehogFabricExportView(BaseObjectView):
     def get(self, request, pk):
         if not request.user.is_authenticated:  # it reads every managed file: never for an anonymous caller
             return redirect_to_login(request.get_full_path())
-        fabric = self.get_object(pk=pk)
-        export = export_fabric(fabric)
-        response = HttpResponse(export.text, content_type=EXPORT_CONTENT_TYPE)
-        response['Content-Disposition'] = f'attachment; filename="{export_filename(fabric)}"'
-        return response
+        return wiring_export(self.get_object(pk=pk))
 
 
 @register_model_view(HedgehogFabric, 'discard', path='discard')
@@ -424,9 +420,9 @@ class HedgehogFabricTopologyView(SignedInOnlyMixin, generic.ObjectView):
         if (wanted := request.GET.get('format')) in TOPOLOGY_FORMATS:
             fabric = self.get_object(**kwargs)
             render_as, content_type, suffix = TOPOLOGY_FORMATS[wanted]
-            response = HttpResponse(render_as(self.topology(request, fabric)), content_type=content_type)
-            response['Content-Disposition'] = f'attachment; filename="{fabric.name}-topology.{suffix}"'
-            return response
+            return attachment(
+                render_as(self.topology(request, fabric)), content_type, f'{fabric.name}-topology.{suffix}'
+            )
         return super().get(request, *args, **kwargs)
 
     @staticmethod
@@ -559,6 +555,9 @@ class HedgehogFabricAcknowledgeView(FabricActionView):
         elif not reason or not key['code']:
             messages.error(request, _('Say why this finding is expected: a reason is required.'))
             return redirect(f'{request.path}?{urlencode(key)}')
+        elif any(len(value) > FindingAcknowledgement._meta.get_field(name).max_length for name, value in key.items()):
+            messages.error(request, _('No finding has so long a code, file or field path; nothing was acknowledged.'))
+            return redirect('plugins:netbox_hedgehog:hedgehogfabric_health', pk=pk)
         else:
             FindingAcknowledgement.objects.update_or_create(fabric=fabric, **key, defaults={'reason': reason[:500]})
         stored = FabricHealth.objects.filter(fabric=fabric).first()
@@ -580,10 +579,8 @@ class HedgehogFabricHealthReportView(SignedInOnlyMixin, BaseObjectView):
 
     def get(self, request, pk):
         fabric = self.get_object(pk=pk)
-        response = HttpResponse(markdown_report([fabric]), content_type='text/markdown; charset=utf-8')
         stamp = timezone.now().strftime('%Y%m%dT%H%M%SZ')
-        response['Content-Disposition'] = f'attachment; filename="{fabric.name}-health-{stamp}.md"'
-        return response
+        return attachment(markdown_report([fabric]), 'text/markdown; charset=utf-8', f'{fabric.name}-health-{stamp}.md')
 
 
 @register_model_view(HedgehogFabric, 'check_health', path='check-health')

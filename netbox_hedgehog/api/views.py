@@ -1,6 +1,5 @@
 from core.api.serializers_.jobs import JobSerializer
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -16,10 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from netbox_hedgehog import filtersets, probes
+from netbox_hedgehog.downloads import wiring_export
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
-from netbox_hedgehog.gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
@@ -145,13 +144,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         """
         if not request.user.is_authenticated or not request.user.has_perm('netbox_hedgehog.view_hedgehogresource'):
             raise PermissionDenied('Exporting needs the permission to view resources.')
-        fabric = self.get_object()
-        export = export_fabric(fabric)
-        response = HttpResponse(export.text, content_type=EXPORT_CONTENT_TYPE)
-        response['Content-Disposition'] = f'attachment; filename="{export_filename(fabric)}"'
-        response['X-Hedgehog-Objects'] = str(export.objects)
-        response['X-Hedgehog-Skipped'] = str(len(export.findings))
-        return response
+        return wiring_export(self.get_object())
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['post'], url_path='test-connection')
