@@ -86,3 +86,9 @@ class AcknowledgementTestCase(TemporaryGitopsRootMixin, TestCase):
         response = self.client.post(self.url, {'code': finding.code, 'file': finding.file, 'reason': ' '}, follow=True)
         self.assertContains(response, 'a reason is required')
         self.assertFalse(FindingAcknowledgement.objects.exists())
+
+    def test_a_key_longer_than_any_finding_has_is_refused_not_a_server_error(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        response = self.client.post(self.url, {'code': 'X' * 65, 'reason': 'r'}, follow=True)
+        self.assertContains(response, 'nothing was acknowledged')
+        self.assertFalse(FindingAcknowledgement.objects.exists())
