@@ -10,30 +10,29 @@ Each document keeps the author's own text (without its `---` line), because inge
 text verbatim into managed/. Comments belong to the document they describe: the comment block right
 above it (no blank line between) and those inside it go with it; a file's header, comments after a
 document set apart by a blank line, and commented-out documents describe no one object, so they are
-the file's `comments` (ingestion keeps them in the provenance record). `clean_text` produces the text
-a cluster accepts (server-side fields removed, legacy apiVersion rewritten) and keeps the author's
-bytes everywhere else.
+the file's `comments` (ingestion keeps them in the provenance record; yaml_chunks.py decides which).
+What is written to managed/ from a document is managed_text.py's work.
 """
 
 import bisect
-import copy
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import yaml
 
-from .findings import Finding, Severity
-from .kinds import LEGACY_VERSION, SERVED_VERSION
+from .findings import Finding
+from .yaml_chunks import CONTENT_LINE, chunks, note_comments, own_text
+from .yaml_codes import MAX_DEPTH, MAX_EXPANDED_NODES, YAML_CODES
 from .yamlvalues import unrepresentable
 
 __all__ = (
     'DEFAULT_MAX_BYTES',
+    'MAX_DEPTH',
+    'SAFE_LOADER',
     'YAML_CODES',
     'Document',
     'ReadResult',
-    'clean_data',
-    'clean_text',
     'compose',
     'read_documents',
 )
@@ -42,64 +41,12 @@ DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 # The one place that decides which loader we use: libyaml's C parser when PyYAML was built with
 # it (several times faster), the pure-Python one otherwise. Both build the same objects.
-_BaseLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+SAFE_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 
-# Deeper than any Hedgehog object (a VPC reaches 7 levels); libyaml's composer recurses in C and
-# crashes the process somewhere between 10,000 and 100,000 levels, so depth is checked first.
-MAX_DEPTH = 100
-# A document may use anchors and aliases, but once expanded it must stay this small: aliases
-# share objects, and every walk over the data (ours, json, jsonschema) would expand them.
-MAX_EXPANDED_NODES = 100_000
 # Below this bound (brackets + twice the longest line) a document cannot nest deeper than
 # libyaml handles safely, so the exact (slower) event scan is skipped.
 _SAFE_NESTING_BOUND = 2000
 
-YAML_CODES = {
-    'YAML_TOO_LARGE': (
-        Severity.ERROR,
-        'The file is larger than the configured limit (max_file_bytes).',
-        'Split the file, or raise max_file_bytes in the plugin settings.',
-    ),
-    'YAML_BINARY': (
-        Severity.ERROR,
-        'The file contains NUL bytes: it is binary, not YAML.',
-        'Remove the file from raw/; only YAML files belong there.',
-    ),
-    'YAML_ENCODING': (Severity.ERROR, 'The file is not valid UTF-8.', 'Save the file as UTF-8.'),
-    'YAML_SYNTAX': (Severity.ERROR, 'The document is not valid YAML.', 'Fix the YAML syntax at the given line.'),
-    'YAML_TAB': (
-        Severity.ERROR,
-        'A tab is used for indentation; YAML allows only spaces.',
-        'Replace the tabs at the start of the line with spaces.',
-    ),
-    'YAML_TOO_DEEP': (
-        Severity.ERROR,
-        f'The document nests deeper than {MAX_DEPTH} levels.',
-        'No Hedgehog object nests this deep; check the file is what you meant to add.',
-    ),
-    'YAML_ALIAS_BOMB': (
-        Severity.ERROR,
-        f'Anchors and aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb).',
-        'Write the values out instead of nesting aliases.',
-    ),
-    'YAML_DUPLICATE_KEY': (
-        Severity.ERROR,
-        'A mapping repeats a key; Kubernetes rejects duplicate fields.',
-        'Keep one of the entries.',
-    ),
-    'YAML_UNREPRESENTABLE': (
-        Severity.ERROR,
-        'A value or key a Kubernetes object cannot hold (objects are JSON): a timestamp, binary data, a set, '
-        'a key that is not a string, infinity or NaN, a NUL or lone surrogate in text, an integer beyond 64 bits, '
-        'or a collection that contains itself.',
-        'Quote dates, times and keys such as on: or 1: to make them strings; remove the rest.',
-    ),
-    'YAML_NOT_MAPPING': (
-        Severity.WARNING,
-        'The document is a list or a scalar, not an object; it is kept as foreign.',
-        'Hedgehog objects are mappings with apiVersion, kind and metadata.',
-    ),
-}
 
 # What building a document's objects can raise: PyYAML's constructors raise whatever their parsing hits
 # (`!!bool maybe` a KeyError, `!!timestamp hello` an AttributeError, a day 99 a ValueError, ...).
@@ -113,11 +60,6 @@ _CONSTRUCTION_ERRORS = (
     AttributeError,
 )
 
-_DOCUMENT_MARKER = re.compile(r'^(?:---|\.\.\.)(?=[ \t\r\n]|$)', re.MULTILINE)
-_CONTENT_LINE = re.compile(r'^[ \t]*[^#\s]', re.MULTILINE)
-# Comment lines of a commented-out document: its marker (`# ---`), or one that starts it (`# kind: Server`).
-_COMMENTED_MARKER = re.compile(r'[ \t]*#[ \t]*(?:---|\.\.\.)(?:[ \t]|$)')
-_COMMENTED_DOCUMENT = re.compile(r'[ \t]*#[ \t]*(?:(?:---|\.\.\.)(?:[ \t]|$)|(?:apiVersion|kind):)')
 _LONG_LINE = re.compile(rf'^[^\n]{{{_SAFE_NESTING_BOUND // 4},}}', re.MULTILINE)
 _NON_UTF8_BOM = (b'\xff\xfe', b'\xfe\xff')
 _NULL_TAG = 'tag:yaml.org,2002:null'
@@ -125,11 +67,6 @@ _STR_TAG = 'tag:yaml.org,2002:str'
 _MAP_TAG = 'tag:yaml.org,2002:map'
 _SEQ_TAG = 'tag:yaml.org,2002:seq'
 _MERGE_TAG = 'tag:yaml.org,2002:merge'
-
-# Fields a cluster adds to an object; `kubectl get -o yaml` output carries them and a GitOps tool
-# must not apply them back.
-SERVER_METADATA_FIELDS = ('uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation')
-LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration'
 
 
 class Document(NamedTuple):
@@ -163,7 +100,7 @@ class _TooDeep(yaml.YAMLError):
     """Raised by the fast path; the careful path then reports YAML_TOO_DEEP."""
 
 
-class _Loader(_BaseLoader):
+class _Loader(SAFE_LOADER):
     """The safe loader, also noting duplicate mapping keys (PyYAML silently keeps the last)."""
 
     def __init__(self, stream):
@@ -229,15 +166,15 @@ def read_documents(data, file='', max_bytes=DEFAULT_MAX_BYTES):
     if text is None:
         return result
     pieces = []
-    for text_line, chunk in _chunks(text, result.comments):
-        content = _CONTENT_LINE.search(chunk)
+    for text_line, chunk in chunks(text, result.comments):
+        content = CONTENT_LINE.search(chunk)
         if content is None:  # empty or comment-only document
-            _note_comments(result.comments, text_line, chunk, 0, len(chunk))
+            note_comments(result.comments, text_line, chunk, 0, len(chunk))
             continue
         line = text_line + chunk.count('\n', 0, content.start())
-        start, end = _own_text(chunk, content.start())
-        _note_comments(result.comments, text_line, chunk, 0, start)
-        _note_comments(result.comments, text_line, chunk, end, len(chunk))
+        start, end = own_text(chunk, content.start())
+        note_comments(result.comments, text_line, chunk, 0, start)
+        note_comments(result.comments, text_line, chunk, end, len(chunk))
         pieces.append(_Piece(result.total, line, text_line + chunk.count('\n', 0, start), chunk[start:end]))
         result.total += 1
     parsed = None
@@ -285,78 +222,6 @@ def _decode(data, file, max_bytes, findings):
     if '\r' in text:
         text = text.replace('\r\n', '\n')
     return text
-
-
-def _chunks(text, comments):
-    """(line where the text starts, text) per document, split at `---` and `...` lines; a comment on a
-    marker line (`--- # next: the spines`) is added to `comments`."""
-    start, line = 0, 1
-    for marker in _DOCUMENT_MARKER.finditer(text):
-        yield line, text[start : marker.start()]
-        line += text.count('\n', start, marker.start())
-        end = text.find('\n', marker.start())
-        end = len(text) if end < 0 else end + 1
-        rest = text[marker.start() + 3 : end]
-        if text.startswith('---', marker.start()) and _CONTENT_LINE.match(rest):
-            # `--- value` starts the document on the marker line itself: keep that line.
-            start = marker.start()
-        else:
-            if '#' in rest:
-                comments.append((line, text[marker.start() : end].rstrip('\n')))
-            start, line = end, line + 1
-    yield line, text[start:]
-
-
-def _own_text(chunk, content_start):
-    """(start, end) of the text that is the document's own in its chunk (the text between two markers).
-
-    It runs from the comment block right above the first content line (no blank line between) to the
-    comments right after the last one (likewise). A commented-out document is no one's: above, only what
-    follows its commented `# ---` stays (nothing, when no such line ends it); below, it ends the block.
-    """
-    start = content_start
-    above = chunk[:content_start].split('\n')[:-1]  # the text before a content line ends with its newline
-    for line in reversed(above):
-        if not _is_comment(line) or _COMMENTED_MARKER.match(line):
-            break
-        if _COMMENTED_DOCUMENT.match(line):
-            start = content_start
-            break
-        start -= len(line) + 1
-    end = _end_of_content(chunk)
-    while end < len(chunk):
-        line_end = chunk.find('\n', end)
-        line_end = len(chunk) if line_end < 0 else line_end + 1
-        line = chunk[end:line_end]
-        if not _is_comment(line) or _COMMENTED_DOCUMENT.match(line):
-            break
-        end = line_end
-    return start, end
-
-
-def _end_of_content(chunk):
-    """The offset right after the last content line of a chunk that has one."""
-    end = len(chunk)
-    while True:
-        line_start = chunk.rfind('\n', 0, max(end - 1, 0)) + 1
-        if _CONTENT_LINE.match(chunk, line_start, end):
-            return end
-        end = line_start
-
-
-def _is_comment(line):
-    return line.lstrip(' \t').startswith('#')
-
-
-def _note_comments(comments, text_line, chunk, start, end):
-    """Add `chunk[start:end]` (whole lines: comments, blank lines) as one block unless it is blank; blank
-    lines around the block are left out, the indent of its first line is kept."""
-    part = chunk[start:end]
-    first = len(part) - len(part.lstrip('\n \t'))
-    if first == len(part):
-        return
-    first = part.rfind('\n', 0, first) + 1
-    comments.append((text_line + chunk.count('\n', 0, start + first), part[first:].rstrip('\n \t')))
 
 
 def _fail(findings, file, piece, code, line, detail=''):
@@ -465,7 +330,7 @@ def _scan_events(chunk):
     stack = []  # per open collection: [anchor, nodes inside so far]
     total = 0
     try:
-        for event in yaml.parse(chunk, Loader=_BaseLoader):
+        for event in yaml.parse(chunk, Loader=SAFE_LOADER):
             if isinstance(event, yaml.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
                     return 'YAML_TOO_DEEP'
@@ -506,181 +371,10 @@ def _is_tab_problem(exc, chunk, mark):
 
 def compose(text):
     """The node tree of one document's text (marks give lines and offsets), or None if unparseable."""
-    loader = _BaseLoader(text)
+    loader = SAFE_LOADER(text)
     try:
         return loader.get_single_node()
     except (yaml.YAMLError, RecursionError):
         return None
     finally:
         loader.dispose()
-
-
-# --- The text a cluster accepts -------------------------------------------------------------
-
-
-# Fields the fabric's Go types always serialize (structs, not pointers: githedgehog/fabric
-# api/vpc/v1beta1/externalattachment_types.go at 78827debafabbd0fafc6f6abd154a89da7fb69da). The CRD
-# requires them, so hhfab (whose client sends `{}`) works while `kubectl apply` of a file without them fails.
-ALWAYS_SERIALIZED = {('vpc.githedgehog.com', 'ExternalAttachment'): ('switch', 'neighbor')}
-
-
-def _cleanup_plan(data):
-    """(paths to remove, new apiVersion or None, spec fields to write as {}) for a parsed object."""
-    removals = []
-    if not isinstance(data, dict):
-        return removals, None, []
-    if 'status' in data:
-        removals.append(('status',))
-    metadata = data.get('metadata')
-    if isinstance(metadata, dict):
-        removals.extend(('metadata', name) for name in SERVER_METADATA_FIELDS if name in metadata)
-        annotations = metadata.get('annotations')
-        if isinstance(annotations, dict) and LAST_APPLIED_ANNOTATION in annotations:
-            if len(annotations) == 1:
-                removals.append(('metadata', 'annotations'))
-            else:
-                removals.append(('metadata', 'annotations', LAST_APPLIED_ANNOTATION))
-    api_version = data.get('apiVersion')
-    new_api = None
-    if isinstance(api_version, str) and api_version.endswith('/' + LEGACY_VERSION):
-        new_api = api_version[: -len(LEGACY_VERSION)] + SERVED_VERSION
-    group = api_version.partition('/')[0] if isinstance(api_version, str) else None
-    spec, kind = data.get('spec'), data.get('kind')
-    always = ALWAYS_SERIALIZED.get((group, kind)) if isinstance(spec, dict) and isinstance(kind, str) else None
-    additions = [name for name in always or () if spec.get(name) is None]
-    return removals, new_api, additions
-
-
-def clean_data(data):
-    """A copy of `data` without server-side fields, with a legacy apiVersion rewritten and the struct
-    fields the fabric's client always sends written as {}; `data` itself when nothing needs any of that
-    (so callers can tell, and `clean_text` keeps the author's text)."""
-    removals, new_api, additions = _cleanup_plan(data)
-    if not removals and new_api is None and not additions:
-        return data
-    cleaned = copy.deepcopy(data)
-    for path in removals:
-        parent = cleaned
-        for part in path[:-1]:
-            parent = parent[part]
-        del parent[path[-1]]
-    if new_api is not None:
-        cleaned['apiVersion'] = new_api
-    for name in additions:
-        cleaned['spec'][name] = {}
-    return cleaned
-
-
-def clean_text(document):
-    """The document's text as it should be written to managed/.
-
-    The author's text unchanged when nothing needs removing, rewriting or adding; otherwise the same
-    text with the server-side entries cut out line by line, the apiVersion value replaced and the
-    always-sent fields added as `name: {}` at the end of spec, so the author's comments and layout
-    survive. If the text cannot be edited that way (flow style, unusual layout), the cleaned object is
-    dumped instead: correct, but without comments.
-    """
-    removals, new_api, additions = _cleanup_plan(document.data)
-    if not removals and new_api is None and not additions:
-        return document.text
-    expected = clean_data(document.data)
-    edited = _edit_text(document.text, removals, new_api, additions)
-    if edited is not None:
-        try:
-            if yaml.load(edited, Loader=_BaseLoader) == expected:
-                return edited
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=120)
-
-
-def _edit_text(text, removals, new_api, additions=()):
-    root = compose(text)
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    spans = []  # (start offset, end offset, replacement)
-    for path in removals:
-        span = _entry_span(text, root, path)
-        if span is None:
-            return None
-        spans.append((*span, ''))
-    if new_api is not None:
-        value = _child(root, 'apiVersion')
-        if value is None:
-            return None
-        spans.append((value[1].start_mark.index, value[1].end_mark.index, new_api))
-    if additions:
-        span = _spec_additions(text, root, additions)
-        if span is None:
-            return None
-        spans.extend(span)
-    for start, end, replacement in sorted(spans, reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text
-
-
-def _spec_additions(text, root, additions):
-    """Spans writing each of `additions` as `{}` in the block mapping spec: a null value replaced where
-    the key is written, else a `name: {}` line after spec's last entry, at its indentation."""
-    spec = _child(root, 'spec')
-    if spec is None or not isinstance(spec[1], yaml.MappingNode) or spec[1].flow_style or not spec[1].value:
-        return None
-    spans, lines = [], []
-    for name in additions:
-        entry = _child(spec[1], name)
-        if entry is None:
-            lines.append(f'{" " * spec[1].value[0][0].start_mark.column}{name}: {{}}\n')
-        elif entry[1].start_mark.index == entry[1].end_mark.index:  # `switch:` with nothing after
-            colon = text.index(':', entry[0].end_mark.index) + 1
-            spans.append((colon, colon, ' {}'))
-        else:  # `switch: null` or `switch: ~`
-            spans.append((entry[1].start_mark.index, entry[1].end_mark.index, '{}'))
-    if lines:
-        end = _end_of_value(text, spec[1])
-        prefix = '' if end == 0 or text[end - 1] == '\n' else '\n'
-        spans.append((end, end, prefix + ''.join(lines)))
-    return spans
-
-
-def _child(node, key):
-    for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-            return key_node, value_node
-    return None
-
-
-def _entry_span(text, root, path):
-    """Whole lines holding the block-mapping entry at `path`, from its key to the next sibling."""
-    node = root
-    for part in path[:-1]:
-        entry = _child(node, part)
-        if entry is None or not isinstance(entry[1], yaml.MappingNode):
-            return None
-        node = entry[1]
-    if node.flow_style:
-        return None
-    entries = node.value
-    for position, (key_node, value_node) in enumerate(entries):
-        if not (isinstance(key_node, yaml.ScalarNode) and key_node.value == path[-1]):
-            continue
-        start = text.rfind('\n', 0, key_node.start_mark.index) + 1
-        if text[start : key_node.start_mark.index].strip():
-            return None  # something else precedes the key on its line
-        if position + 1 < len(entries):
-            next_key = entries[position + 1][0].start_mark.index
-            end = text.rfind('\n', 0, next_key) + 1
-        else:
-            end = _end_of_value(text, value_node)
-        return start, end
-    return None
-
-
-def _end_of_value(text, value_node):
-    if isinstance(value_node, yaml.CollectionNode) and not value_node.flow_style:
-        # A block collection ends where the next token starts: the start of that line, or the
-        # end of the text when nothing follows.
-        if not text[value_node.end_mark.index :].strip():
-            return len(text)
-        return text.rfind('\n', 0, value_node.end_mark.index) + 1
-    end = text.find('\n', value_node.end_mark.index)
-    return len(text) if end < 0 else end + 1

@@ -25,8 +25,9 @@ from enum import StrEnum
 from netbox_hedgehog.findings import Finding, Severity, action, has_errors, in_file_order
 from netbox_hedgehog.gitops.tree import MANAGED, UNMANAGED
 from netbox_hedgehog.gitops.treefs import raw_link_finding as _raw_link_finding
+from netbox_hedgehog.managed_text import clean_data, clean_text
 from netbox_hedgehog.validation import classify, is_file_name_safe, validate_set
-from netbox_hedgehog.yamlio import clean_data, clean_text, read_documents
+from netbox_hedgehog.yamlio import read_documents
 
 __all__ = (
     'DocumentAction',

@@ -7,7 +7,7 @@ table of references in reference_table); a reference to an object that is there 
 (wrong connection type, missing subnet) is an error (REF_CONFLICT).
 """
 
-from ..yamlio import clean_data
+from ..managed_text import clean_data
 from .net import find_overlaps, parse_interface, parse_prefix
 from .reference_table import references_of
 from .rules_gateway import peering_sides

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from netbox_hedgehog.gitops.plan import MANAGED, RawFile, make_plan
-from netbox_hedgehog.yamlio import clean_text, read_documents
+from netbox_hedgehog.managed_text import clean_text
+from netbox_hedgehog.yamlio import read_documents
 
 sys.path.insert(0, str(Path(__file__).parents[1] / 'validation'))
 from helpers import CORPUS, CRDS, CRDS_GATEWAY, need_shared  # noqa: E402

@@ -102,9 +102,7 @@ def test_a_known_file_whose_outputs_are_in_place_is_settled_without_being_parsed
     again = make_plan([garbage], {VPC_TARGET: sha(VPC)}.get, known_files=known)
     (settled,) = again.files
     assert (settled.settled, settled.action) == (True, FileAction.INGEST)
-    assert [(document.action, document.content) for document in settled.documents] == [
-        (DocumentAction.UNCHANGED, None)
-    ]
+    assert [(document.action, document.content) for document in settled.documents] == [(DocumentAction.UNCHANGED, None)]
 
 
 def test_a_known_file_whose_output_changed_since_is_planned_again():

@@ -3,7 +3,8 @@
 import yaml
 from helpers import CORPUS, need_shared
 
-from netbox_hedgehog.yamlio import MAX_DEPTH, clean_data, clean_text, read_documents
+from netbox_hedgehog.managed_text import clean_data, clean_text
+from netbox_hedgehog.yamlio import MAX_DEPTH, read_documents
 
 MULTI = b"""# file header comment
 ---

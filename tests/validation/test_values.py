@@ -139,7 +139,7 @@ def pure_python_reader(monkeypatch):
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module._BaseLoader is yaml.SafeLoader
+    assert module.SAFE_LOADER is yaml.SafeLoader
     return module
 
 
