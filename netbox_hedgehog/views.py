@@ -34,7 +34,7 @@ from .gitops.health import CODES as health_codes
 from .gitops.health_report import markdown_report
 from .gitops.ingestion import IngestionFailed, ingest
 from .gitops.lock import FabricLocked
-from .gitops.plan import FileAction
+from .gitops.plan_model import FileAction
 from .gitops.removal import DELETED, delete_managed_object
 from .gitops.repository import GitError
 from .gitops.tree import RAW, UNMANAGED, UnsafePathError

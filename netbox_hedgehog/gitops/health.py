@@ -45,7 +45,7 @@ from netbox_hedgehog.findings import (
 from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
 from netbox_hedgehog.gitops.patterns import PATTERN_CODES, age_words, rejected_files
-from netbox_hedgehog.gitops.plan import managed_target
+from netbox_hedgehog.gitops.plan_model import managed_target
 from netbox_hedgehog.gitops.tree import (
     FIRST_LAYOUT,
     HNP,

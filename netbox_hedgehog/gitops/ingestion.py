@@ -55,20 +55,19 @@ from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_o
 from netbox_hedgehog.gitops import fileops, sync, treefs
 from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
+from netbox_hedgehog.gitops.foreign import adoptable_document, adoption_offer
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
-from netbox_hedgehog.gitops.plan import (
+from netbox_hedgehog.gitops.plan import read_raw
+from netbox_hedgehog.gitops.plan_model import (
     NOT_A_FILE,
-    RECORD_FIELDS,
     RECORD_SHA256,
     RECORD_TARGET,
     DocumentAction,
     Plan,
     RawFile,
     Unreadable,
-    adoptable_document,
-    adoption_offer,
-    make_plan,
     managed_target,
+    record_stat,
 )
 from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED, is_utf8_name, shown_name
@@ -110,9 +109,6 @@ LOG_FAILED = 'INGEST_LOG_FAILED'
 REMOVERS = 8
 # Rows inserted at once from which the planner's statistics of the index table are refreshed at once.
 ANALYZE_AFTER_ROWS = 1000
-# A record written by this version carries its output's size and modification time after RECORD_FIELDS.
-_RECORD_LENGTH = len(RECORD_FIELDS)
-_SIZE, _MTIME = _RECORD_LENGTH, _RECORD_LENGTH + 1
 
 
 @dataclass
@@ -373,18 +369,26 @@ class _Ingestion:
         return _index_entries(self.fabric)
 
     def plan(self, raw_files, ignored=(), links=(), unreadable=(), misnamed=()):
-        return make_plan(
+        """The plan of `raw_files`, with what each of its steps needs gathered from the tree and the index."""
+        reading = read_raw(
             raw_files,
-            self._current_sha256,
-            lambda: _indexed_documents(self.fabric),
+            _known_files(self.fabric, raw_files),
+            max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
+        )
+        in_place = {
+            (record[RECORD_TARGET], record[RECORD_SHA256])
+            for record in reading.records_to_check()
+            if self._output_in_place(record)
+        }
+        reading.settle(in_place)
+        return reading.decide(
+            {target: self._current_sha256(target) for target in sorted(reading.targets())},
+            _indexed_documents(self.fabric) if reading.needs_context else (),
             ignored=ignored,
             links=links,
             unreadable=unreadable,
             misnamed=misnamed,
-            max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
-            known_files=_known_files(self.fabric, raw_files),
             scope=f'raw/ nor managed/ of fabric {self.fabric.name}',
-            output_in_place=self._output_in_place,
         )
 
     def _read_raw(self):
@@ -443,12 +447,12 @@ class _Ingestion:
         """Whether a known file's output still holds what its record says: at once when the file's size and
         modification time are those the record saw, else by its hash."""
         target = record[RECORD_TARGET]
-        if len(record) > _RECORD_LENGTH:  # records of earlier versions carry no stats
+        if (recorded := record_stat(record)) is not None:  # records of earlier versions carry no stats
             try:
                 stat = self.files.lstat(target)
             except OSError:  # missing, or not to be looked at: not in place (the plan says why)
                 return False
-            if stat.st_mtime_ns == record[_MTIME] and stat.st_size == record[_SIZE] and S_ISREG(stat.st_mode):
+            if (stat.st_size, stat.st_mtime_ns) == tuple(recorded) and S_ISREG(stat.st_mode):
                 return True
         return self._current_sha256(target) == record[RECORD_SHA256]
 
@@ -870,7 +874,7 @@ def _record_ingested_files(fabric, plan, run, output_stats):
     for file_plan in plan.parsed:
         records.setdefault(
             file_plan.sha256,
-            [document.record() + list(output_stats.get(document.target, ())) for document in file_plan.documents],
+            [document.record(output_stats.get(document.target, ())) for document in file_plan.documents],
         )
     if not records:
         return

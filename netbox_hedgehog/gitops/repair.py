@@ -44,7 +44,7 @@ from netbox_hedgehog.gitops.health import (
 )
 from netbox_hedgehog.gitops.ingestion import reindex
 from netbox_hedgehog.gitops.lock import fabric_lock
-from netbox_hedgehog.gitops.plan import managed_target
+from netbox_hedgehog.gitops.plan_model import managed_target
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import HNP, ManifestError, TreeLayout, UnsafePathError, layout_folders, read_manifest
 from netbox_hedgehog.gitops.treefs import LINKS_ASIDE, LinkRefused, find_links, link_message

@@ -10,7 +10,7 @@ import os
 import re
 
 from netbox_hedgehog.gitops.faults import os_reason
-from netbox_hedgehog.gitops.plan import FOREIGN_HEADER
+from netbox_hedgehog.gitops.foreign import FOREIGN_HEADER
 from netbox_hedgehog.gitops.tree import UNMANAGED
 from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile
 

@@ -38,7 +38,7 @@ from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.ingestion import plan_raw_file
 from netbox_hedgehog.gitops.lock import fabric_lock
-from netbox_hedgehog.gitops.plan import FilePlan
+from netbox_hedgehog.gitops.plan_model import FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
 from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_message
 

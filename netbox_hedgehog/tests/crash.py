@@ -16,7 +16,8 @@ from django.db import connections
 from netbox_hedgehog.gitops.fileops import CRASH_AFTER_ENV
 from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.plan import DocumentAction, FileAction, RawFile, make_plan
+from netbox_hedgehog.gitops.plan import make_plan
+from netbox_hedgehog.gitops.plan_model import DocumentAction, FileAction, RawFile
 from netbox_hedgehog.models import HedgehogResource
 
 __all__ = ('end_state', 'ingest_when_unlocked', 'lost_documents', 'run_killed')
@@ -73,7 +74,7 @@ def lost_documents(tree, inputs):
         raw = tree / path
         if raw.exists() and raw.read_bytes() == data:
             continue
-        (file_plan,) = make_plan([RawFile(path, data)], lambda target: None).files
+        (file_plan,) = make_plan([RawFile(path, data)]).files
         if file_plan.action == FileAction.REJECT:
             lost.append(f'{path} (a rejected file, no longer in raw/ as it was)')
         for document in file_plan.documents:

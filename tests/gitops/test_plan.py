@@ -2,7 +2,9 @@
 
 import hashlib
 
-from netbox_hedgehog.gitops.plan import NOT_A_FILE, DocumentAction, FileAction, RawFile, make_plan
+from netbox_hedgehog.gitops.plan import make_plan, read_raw
+from netbox_hedgehog.gitops.plan_model import NOT_A_FILE, DocumentAction, FileAction, RawFile
+from netbox_hedgehog.yamlio import read_documents
 
 VPC = """\
 apiVersion: vpc.githedgehog.com/v1beta1
@@ -29,13 +31,21 @@ metadata:
 data:
   key: value
 """
+VPC_ATTACHMENT = """\
+apiVersion: vpc.githedgehog.com/v1beta1
+kind: VPCAttachment
+metadata:
+  name: attach-1
+spec:
+  subnet: vpc-1/default
+  connection: server-1--mclag--leaf-1--leaf-2
+"""
 VPC_TARGET = 'managed/vpcs/vpc-1.yaml'
 
 
 def plan(files, current=None, **options):
     """The plan of `files` ({path: text}) against a managed/ tree whose files hash as `current` ({target: sha})."""
-    current = current or {}
-    return make_plan([RawFile(path, text.encode()) for path, text in files.items()], current.get, **options)
+    return make_plan([RawFile(path, text.encode()) for path, text in files.items()], current, **options)
 
 
 def actions(result):
@@ -99,7 +109,7 @@ def test_a_known_file_whose_outputs_are_in_place_is_settled_without_being_parsed
     # Bytes that would not even parse, recorded as that VPC, prove the file is not read again.
     garbage = RawFile('raw/vpc.yaml', b'{ not: [yaml')
     known = {garbage.sha256: [document.record() for document in file.documents]}
-    again = make_plan([garbage], {VPC_TARGET: sha(VPC)}.get, known_files=known)
+    again = make_plan([garbage], {VPC_TARGET: sha(VPC)}, known_files=known)
     (settled,) = again.files
     assert (settled.settled, settled.action) == (True, FileAction.INGEST)
     assert [(document.action, document.content) for document in settled.documents] == [(DocumentAction.UNCHANGED, None)]
@@ -156,14 +166,24 @@ def test_files_that_are_not_yaml_are_ignored_and_symbolic_links_rejected_unread(
     assert codes(result) == ['INGEST_NOT_YAML', 'INGEST_SYMLINK']
 
 
-def test_managed_objects_are_read_only_when_something_is_validated():
-    calls = []
+def test_managed_objects_are_asked_for_only_when_something_is_validated():
+    (file,) = plan({'raw/vpc.yaml': VPC}).files
+    known = {file.sha256: [document.record() for document in file.documents]}
+    settled = read_raw([RawFile('raw/vpc.yaml', VPC.encode())], known).settle({(VPC_TARGET, sha(VPC))})
+    assert not settled.needs_context
+    assert settled.targets() == set()
+    assert read_raw([RawFile('raw/vpc.yaml', VPC.encode())]).settle(set()).needs_context
 
-    def managed_documents():
-        calls.append(1)
-        return []
 
-    plan({}, managed_documents=managed_documents)
-    assert calls == []
-    plan({'raw/vpc.yaml': VPC}, managed_documents=managed_documents)
-    assert calls == [1]
+def test_the_targets_to_look_at_are_those_of_managed_and_foreign_documents():
+    reading = read_raw([RawFile('raw/mixed.yaml', (VPC + '---\n' + CONFIG_MAP).encode())]).settle(set())
+    managed, foreign = sorted(reading.targets())
+    assert managed == VPC_TARGET and foreign.startswith('unmanaged/configmap-settings-')
+
+
+def test_a_managed_object_elsewhere_is_context_for_references_from_raw():
+    (vpc,) = read_documents(VPC.encode(), VPC_TARGET).documents
+    alone = plan({'raw/attach.yaml': VPC_ATTACHMENT})
+    assert 'vpc-1' in ' '.join(f.message for f in alone.findings() if f.code == 'REF_DANGLING')
+    with_context = plan({'raw/attach.yaml': VPC_ATTACHMENT}, managed_documents=[vpc])
+    assert 'vpc-1' not in ' '.join(f.message for f in with_context.findings() if f.code == 'REF_DANGLING')

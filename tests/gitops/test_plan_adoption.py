@@ -1,6 +1,8 @@
 """What the plan finds adoptable in unmanaged/, and that an adopted file is planned afresh, never settled."""
 
-from netbox_hedgehog.gitops.plan import FOREIGN_HEADER, DocumentAction, RawFile, adoptable_document, make_plan
+from netbox_hedgehog.gitops.foreign import FOREIGN_HEADER, adoptable_document
+from netbox_hedgehog.gitops.plan import make_plan
+from netbox_hedgehog.gitops.plan_model import DocumentAction, RawFile
 
 GATEWAY = (
     b'apiVersion: gateway.githedgehog.com/v1alpha1\nkind: Gateway\nmetadata:\n  name: gateway-1\n'
@@ -30,7 +32,7 @@ def test_an_adopted_file_is_never_settled_by_a_record_of_the_same_bytes():
     raw = RawFile(path, GATEWAY)
     # A record of these very bytes whose output (the unmanaged/ file itself) is in place.
     record = [0, 1, 'foreign', 'Gateway', 'gateway-1', path, 'sha', '']
-    plan = make_plan([raw], lambda target: None, known_files={raw.sha256: [record]}, output_in_place=lambda r: True)
+    plan = make_plan([raw], known_files={raw.sha256: [record]}, in_place={(path, 'sha')})
     (file_plan,) = plan.ingested
     assert not file_plan.settled
     assert [(d.action, d.target) for d in file_plan.documents] == [

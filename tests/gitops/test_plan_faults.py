@@ -1,6 +1,7 @@
 """The plan's part in disk faults, without Django: unreadable files and outputs, and outputs that failed."""
 
-from netbox_hedgehog.gitops.plan import FileAction, RawFile, Unreadable, make_plan
+from netbox_hedgehog.gitops.plan import make_plan
+from netbox_hedgehog.gitops.plan_model import FileAction, RawFile, Unreadable
 
 VPC = """\
 apiVersion: vpc.githedgehog.com/v1beta1
@@ -21,7 +22,7 @@ metadata:
 """
 
 
-def plan(files, current=lambda target: None, **options):
+def plan(files, current=None, **options):
     return make_plan([RawFile(path, text.encode()) for path, text in files.items()], current, **options)
 
 
@@ -38,9 +39,7 @@ def test_a_raw_file_that_could_not_be_read_is_rejected_with_the_reason():
 
 
 def test_an_output_that_could_not_be_read_rejects_the_file_bound_there():
-    def current(target):
-        return Unreadable('Too many levels of symbolic links') if target == 'managed/vpcs/vpc-1.yaml' else None
-
+    current = {'managed/vpcs/vpc-1.yaml': Unreadable('Too many levels of symbolic links')}
     result = plan({'raw/vpc.yaml': VPC, 'raw/server.yaml': SERVER}, current)
     assert [file.path for file in result.rejected] == ['raw/vpc.yaml']
     (finding,) = [finding for finding in result.findings() if finding.code == 'INGEST_READ_FAILED']

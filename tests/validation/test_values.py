@@ -7,7 +7,8 @@ import pytest
 import yaml
 from helpers import obj
 
-from netbox_hedgehog.gitops.plan import FileAction, RawFile, make_plan
+from netbox_hedgehog.gitops.plan import make_plan, read_raw
+from netbox_hedgehog.gitops.plan_model import FileAction, RawFile
 from netbox_hedgehog.validation import is_file_name_safe, validate_document, validate_paths
 from netbox_hedgehog.yamlio import read_documents
 from netbox_hedgehog.yamlvalues import MAX_PROBLEMS
@@ -202,13 +203,8 @@ def test_the_longest_name_a_file_can_hold_is_valid():
 
 
 def test_the_plan_asks_the_file_system_about_no_unsafe_name():
-    """`current_sha256` stands for os.stat, which raises on a NUL and reads outside the tree for `..`."""
-    asked = []
-
-    def current_sha256(target):
-        if not target.isprintable() or '..' in target or target.count('/') != 2 or len(target) > 280:
-            raise ValueError(f'asked about {target!r}')
-        asked.append(target)
+    """The targets the plan asks about are stat'ed by the service: os.stat raises on a NUL, reads outside the
+    tree for `..`."""
 
     def server(name):
         return yaml.safe_dump(obj('Server', name, {}))
@@ -221,7 +217,9 @@ def test_the_plan_asks_the_file_system_about_no_unsafe_name():
         RawFile('raw/twice.yaml', (server('../d') + '---\n' + server('../d').replace('{}', '{profile: x}')).encode()),
         RawFile('raw/good.yaml', server('server-1').encode()),
     ]
-    plan = make_plan(raw, current_sha256)
+    reading = read_raw(raw).settle(set())
+    assert reading.targets() == {'managed/servers/server-1.yaml'}
+    plan = reading.decide(dict.fromkeys(reading.targets()))
     assert {file.path: file.action for file in plan.files} == {
         'raw/good.yaml': FileAction.INGEST,
         'raw/long.yaml': FileAction.REJECT,
@@ -230,14 +228,13 @@ def test_the_plan_asks_the_file_system_about_no_unsafe_name():
         'raw/twice.yaml': FileAction.REJECT,
         'raw/up.yaml': FileAction.REJECT,
     }
-    assert asked == ['managed/servers/server-1.yaml']
     # The plan's own findings name no such target either ('../d' twice is the validator's DUPLICATE_OBJECT).
     assert {f.code for f in plan.findings()} == {'NAME_INVALID', 'NAME_TOO_LONG', 'DUPLICATE_OBJECT'}
 
 
 def test_a_foreign_kind_with_a_line_break_keeps_its_unmanaged_header_one_line():
     text = 'apiVersion: example.com/v1\nkind: "Thing\\nmetadata: {name: evil}"\nmetadata: {name: t}\n'
-    (file_plan,) = make_plan([RawFile('raw/thing.yaml', text.encode())], lambda target: None).files
+    (file_plan,) = make_plan([RawFile('raw/thing.yaml', text.encode())]).files
     (document,) = file_plan.documents
     header, rest = document.content.decode().split('\n', 1)
     assert header.startswith('# Not a Hedgehog fabric object') and rest == text
