@@ -25,12 +25,14 @@ from utilities.views import GetReturnURLMixin, ViewTab, get_action_url, register
 
 from . import filtersets, forms, tables
 from .choices import HealthStatusChoices
+from .core.health_codes import CODES as health_codes
+from .core.health_managed import MissingSource
+from .core.health_report import ACKNOWLEDGEABLE, acknowledged_report
 from .downloads import attachment, wiring_export
 from .error_answers import error_detail
 from .fabrics import check_git_connection
 from .gitops.deletion import fabric_records
-from .gitops.health import ACKNOWLEDGEABLE, MissingSource, acknowledged_report, acknowledgements, missing_managed
-from .gitops.health import CODES as health_codes
+from .gitops.health import acknowledgements, missing_managed
 from .gitops.health_report import markdown_report
 from .gitops.ingestion import IngestionFailed, ingest
 from .gitops.lock import FabricLocked

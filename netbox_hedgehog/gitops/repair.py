@@ -31,17 +31,12 @@ from django.utils import timezone
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog import kinds
+from netbox_hedgehog.core.health_managed import MissingSource, inspect_managed_file
+from netbox_hedgehog.core.health_report import HealthReport
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops import onboarding, staging
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
-from netbox_hedgehog.gitops.health import (
-    HealthReport,
-    MissingSource,
-    check_fabric,
-    inspect_managed_file,
-    missing_managed,
-    update_fabric_status,
-)
+from netbox_hedgehog.gitops.health import check_fabric, missing_managed, update_fabric_status
 from netbox_hedgehog.gitops.ingestion import reindex
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import managed_target

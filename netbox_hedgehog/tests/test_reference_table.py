@@ -6,7 +6,8 @@ from unittest import mock
 from django.urls import reverse
 from utilities.testing import APITestCase
 
-from netbox_hedgehog.gitops.health import check_references, index_rows, index_specs
+from netbox_hedgehog.core.health_managed import check_references
+from netbox_hedgehog.gitops.health import index_rows, index_specs
 from netbox_hedgehog.gitops.ingestion import ingest, reindex
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 from netbox_hedgehog.validation import reference_table, validate_set

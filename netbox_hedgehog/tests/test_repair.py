@@ -6,7 +6,8 @@ import json
 from django.test import TestCase, TransactionTestCase
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.gitops.health import CODES, HealthStatus
+from netbox_hedgehog.core.health_codes import CODES
+from netbox_hedgehog.core.health_status import HealthStatus
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import (
     INDEX_CODES,

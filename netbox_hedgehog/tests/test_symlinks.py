@@ -12,8 +12,8 @@ from pathlib import Path
 from django.test import TestCase
 
 from netbox_hedgehog.choices import IngestionStatusChoices
+from netbox_hedgehog.core.health_status import HealthStatus
 from netbox_hedgehog.gitops import ingestion
-from netbox_hedgehog.gitops.health import HealthStatus
 from netbox_hedgehog.gitops.ingestion import ingest, raw_backlog, reindex
 from netbox_hedgehog.gitops.repair import BackupError, RestoreError, backup, fix, restore
 from netbox_hedgehog.gitops.treefs import LINKS_ASIDE
