@@ -78,7 +78,6 @@ class Missing(NamedTuple):
 def managed_files(tree, skip=()):
     """(the files under managed/ as tree-relative paths, findings for entries that are no files).
 
-
     Hidden entries (`.gitkeep`, temporaries of a running ingestion, editor files) are skipped, and so are
     links (HEALTH_SYMLINK reports them) and the folders `skip`.
     """
@@ -103,7 +102,6 @@ def managed_files(tree, skip=()):
 
 def check_managed(tree, files, rows, max_bytes):
     """Managed files against their index rows: (findings, objects).
-
 
     A file whose SHA-256 equals its row's is the object the row describes (rows are written only
     for valid files) and is not parsed; any other file is inspected. A file whose size and modification
@@ -217,7 +215,6 @@ def check_references(objects, fabric_name=None, load_specs=None):
     """HEALTH_REF_DANGLING for each reference of the one reference table (the validator's) whose target
     managed/ does not hold. Dangling is about existence; whether a reference contradicts its target
     (REF_CONFLICT) is validation's business at ingestion, so target specs are not read here.
-
 
     An object's references are its row's stored keys (`keys`), or its spec's when it was read from its file.
     Only an object with a dangling reference has its spec read again, for the field naming the target:

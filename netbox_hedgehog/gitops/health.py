@@ -85,7 +85,6 @@ def _setting(name):
 def check_fabric(fabric, *, under_lock=False, scheduled=False):
     """Run every check on `fabric` now, then add the failure patterns of its history (gitops/history.py).
 
-
     `under_lock`: the caller holds the fabric lock (fix, restore), so a held lock does not mean an
     ingestion is running. `scheduled`: the scheduled health check is the one checking (so it is running).
     """
@@ -266,7 +265,6 @@ def check_staging(fabric):
 
 def classify_missing(fabric, paths):
     """{path: MissingSource} for managed files missing while index rows hold them.
-
 
     Without a remote (or a working copy, or when git fails) only the index holds them. With one, a
     file HEAD still holds comes back from git (its deletion is not committed), and a file a commit
