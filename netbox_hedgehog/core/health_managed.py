@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from netbox_hedgehog.core.health_codes import health_finding
+from netbox_hedgehog.core.index_rows import IndexRow
 from netbox_hedgehog.findings import Severity
 from netbox_hedgehog.gitops.plan import managed_target
 from netbox_hedgehog.gitops.tree import MANAGED, is_yaml_name
@@ -20,7 +21,6 @@ from netbox_hedgehog.yamlio import read_documents
 
 __all__ = (
     'MISSING_SOURCE_WORDS',
-    'IndexRow',
     'Inspection',
     'Missing',
     'MissingSource',
@@ -30,21 +30,6 @@ __all__ = (
     'inspect_managed_file',
     'managed_files',
 )
-
-
-class IndexRow(NamedTuple):
-    """What health needs of a HedgehogResource row. `keys` are the stored reference keys of its spec
-    ('<kind>/<name>', validation.reference_keys); `spec` is there only for an object read from its file."""
-
-    path: str
-    sha256: str
-    kind: str
-    name: str
-    spec: object = None
-    keys: tuple | None = None
-    # The file's size and modification time when it was indexed (None in rows written before they were kept).
-    size: int | None = None
-    mtime_ns: int | None = None
 
 
 class MissingSource(StrEnum):
@@ -101,7 +86,7 @@ def managed_files(tree, skip=()):
 
 
 def check_managed(tree, files, rows, max_bytes):
-    """Managed files against their index rows: (findings, objects).
+    """Managed files against their index `rows` ({managed path: IndexRow}): (findings, objects).
 
     A file whose SHA-256 equals its row's is the object the row describes (rows are written only
     for valid files) and is not parsed; any other file is inspected. A file whose size and modification
@@ -110,11 +95,10 @@ def check_managed(tree, files, rows, max_bytes):
     every valid object at its own path (from the row, or from the file when it changed), for the
     reference check.
     """
-    by_path = {row.path: row for row in rows}
     findings, objects = [], []
     for relative in files:
-        row = by_path.get(relative)
-        if row is not None and row.size is not None and _unchanged_since_indexed(tree, relative, row):
+        row = rows.get(relative)
+        if row is not None and row.file_size is not None and _unchanged_since_indexed(tree, relative, row):
             objects.append(row)
             continue
         try:
@@ -133,7 +117,8 @@ def check_managed(tree, files, rows, max_bytes):
         findings += inspection.findings
         found = inspection.object
         if found is not None:
-            objects.append(IndexRow(relative, sha256, *found[1:]))
+            _, kind, name, spec = found
+            objects.append(IndexRow(relative, sha256, kind, name, spec=spec))
         if row is not None:
             message = f'{relative} changed since it was indexed (SHA-256 {sha256[:12]}, index {row.sha256[:12]}).'
             findings.append(health_finding('HEALTH_INDEX_HASH_MISMATCH', message, file=relative))
@@ -149,7 +134,7 @@ def _unchanged_since_indexed(tree, relative, row):
         found = tree.lstat(relative)
     except OSError:  # gone or not to be looked at since it was listed: reading it says which
         return False
-    return found.st_size == row.size and found.st_mtime_ns == row.mtime_ns and stat.S_ISREG(found.st_mode)
+    return found.st_size == row.file_size and found.st_mtime_ns == row.file_mtime_ns and stat.S_ISREG(found.st_mode)
 
 
 def check_missing(missing):

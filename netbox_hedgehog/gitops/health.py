@@ -22,7 +22,6 @@ import os
 import time
 from functools import partial
 
-from django.db import connection
 from django.utils import timezone
 from netbox.plugins import get_plugin_config
 
@@ -38,7 +37,6 @@ from netbox_hedgehog.core.health_checks import (
 )
 from netbox_hedgehog.core.health_codes import health_finding
 from netbox_hedgehog.core.health_managed import (
-    IndexRow,
     Missing,
     MissingSource,
     check_managed,
@@ -51,6 +49,7 @@ from netbox_hedgehog.core.health_status import HealthStatus
 from netbox_hedgehog.errors import public_message, scrub_paths
 from netbox_hedgehog.findings import in_file_order
 from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
+from netbox_hedgehog.gitops.index import index_specs, read_index
 from netbox_hedgehog.gitops.patterns import rejected_files
 from netbox_hedgehog.gitops.tree import HNP, MANAGED, RAW, UNMANAGED, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused, find_links
@@ -64,8 +63,6 @@ __all__ = (
     'check_working_copy',
     'classify_missing',
     'gitops_status_for',
-    'index_rows',
-    'index_specs',
     'missing_managed',
     'update_fabric_status',
 )
@@ -158,11 +155,11 @@ def _check_files(fabric, layout, tree, last_run, now, stats):
     if tree.is_folder(MANAGED) and MANAGED not in linked:
         files, strays = managed_files(tree, skip=linked)
         findings += strays
-        rows = index_rows(fabric)
+        rows = read_index(fabric)
         managed_findings, objects = check_managed(tree, files, rows, _setting('max_file_bytes'))
         findings += managed_findings + check_references(objects, fabric.name, partial(index_specs, fabric))
         present = set(files)
-        missing = missing_managed(fabric, [row for row in rows if row.path not in present])
+        missing = missing_managed(fabric, [row for path, row in rows.items() if path not in present])
         findings += check_missing(missing)
         stats.update(managed_files=len(files), indexed=len(rows), managed_missing=len(missing))
     if tree.is_folder(RAW):
@@ -292,34 +289,12 @@ def classify_missing(fabric, paths):
 def missing_managed(fabric, rows=None):
     """The fabric's index rows whose managed file does not exist, each as a Missing."""
     layout = fabric.layout()
-    rows = index_rows(fabric) if rows is None else rows
+    rows = read_index(fabric).values() if rows is None else rows
     absent = sorted(
         (row for row in rows if not os.path.lexists(layout.path / row.path)), key=lambda row: (row.kind, row.name)
     )
     sources = classify_missing(fabric, [row.path for row in absent])
     return [Missing(row.path, row.kind, row.name, sources[row.path]) for row in absent]
-
-
-def index_rows(fabric):
-    """The fabric's index rows in one query, in no order, without specs: references are checked from the keys each row
-    stores, so no spec is fetched or decoded (a large fabric holds tens of thousands of referring objects).
-    Plain SQL: the ORM's per-row conversions cost several times the query on a large fabric."""
-    from netbox_hedgehog.models import HedgehogResource
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT managed_path, sha256, kind, name, reference_keys, file_size, file_mtime_ns '
-            f'FROM {HedgehogResource._meta.db_table} WHERE fabric_id = %s',
-            [fabric.pk],
-        )
-        return [
-            IndexRow(path, sha, kind, name, None, tuple(keys), *stats) for path, sha, kind, name, keys, *stats in cursor
-        ]
-
-
-def index_specs(fabric, paths):
-    """{managed path: spec} of the fabric's index rows at `paths`, in one query."""
-    return dict(fabric.resources.filter(managed_path__in=paths).values_list('managed_path', 'spec'))
 
 
 def gitops_status_for(report, fabric):
