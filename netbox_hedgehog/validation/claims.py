@@ -7,12 +7,9 @@ objects accepted earlier, is never told); crossobject.check_set runs them over t
 
 from .net import parse_interface
 from .rules_wiring import LINK_IP_TYPES, connection_ends, connection_type
+from .shapes import as_mapping
 
 __all__ = ('check_gateway_addresses_in_use', 'check_link_ips_in_use', 'check_ports_in_use')
-
-
-def _dict(value):
-    return value if isinstance(value, dict) else {}
 
 
 def _port_key(port):
@@ -42,7 +39,7 @@ def _clashes(connections, newcomers, claims, owner):
 
 
 def _port_claims(item):
-    for path, _, _, port in connection_ends(_dict(item.obj.get('spec'))):
+    for path, _, _, port in connection_ends(as_mapping(item.obj.get('spec'))):
         if port and '/' in port:
             yield _port_key(port), f'{path}.port', port
 
@@ -56,7 +53,7 @@ def check_ports_in_use(connections, newcomers):
 
 
 def _link_ip_claims(item):
-    spec = _dict(item.obj.get('spec'))
+    spec = as_mapping(item.obj.get('spec'))
     if connection_type(spec) not in LINK_IP_TYPES:
         return
     for path, _, _, _ in connection_ends(spec):
@@ -91,7 +88,7 @@ def check_link_ips_in_use(connections, newcomers):
 
 def _address_claims(item):
     """A Gateway's or Switch's protocolIP and vtepIP (as addresses) and a Gateway's vtepMAC (lowercase)."""
-    spec = _dict(item.obj.get('spec'))
+    spec = as_mapping(item.obj.get('spec'))
     for field in ('protocolIP', 'vtepIP'):
         address = parse_interface(spec.get(field))
         if address is not None:

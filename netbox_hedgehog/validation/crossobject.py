@@ -14,19 +14,12 @@ from .reference_table import references_of
 from .rules_gateway import peering_sides
 from .rules_vpc import attachment_parts, is_static_attachment
 from .rules_wiring import SERVER_FACING_TYPES, connection_devices, connection_ends, connection_type
+from .shapes import as_list, as_mapping
 
 __all__ = ('DEFAULT_SCOPE', 'check_set', 'referenced')
 
 # What a set is called in REF_DANGLING messages when the caller does not say ("not in the files given").
 DEFAULT_SCOPE = 'the files given'
-
-
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
 
 
 class _Index:
@@ -52,7 +45,7 @@ class _Index:
     def spec(self, kind, name):
         """The defaulted spec of `kind` `name`, or None when the set does not hold it."""
         item = self.objects.get((kind, name)) if isinstance(name, str) else None
-        return None if item is None else _dict(item.obj.get('spec'))
+        return None if item is None else as_mapping(item.obj.get('spec'))
 
     def of_kind(self, kind):
         return [item for (item_kind, _), item in self.objects.items() if item_kind == kind]
@@ -72,7 +65,7 @@ def check_set(checked, context=(), scope=DEFAULT_SCOPE):
         if item.obj is None:
             continue
         kind = item.classified.kind.kind
-        spec = _dict(item.obj.get('spec'))
+        spec = as_mapping(item.obj.get('spec'))
         for reference in references_of(kind, spec):
             if index.spec(reference.kind, reference.name) is None:
                 item.add('REF_DANGLING', reference.path, f'{reference.kind} {reference.name!r} is not in {scope}.')
@@ -113,11 +106,11 @@ def _vpc_attachment(spec, index, add):
     vpc = index.spec('VPC', vpc_name)
     if vpc is None:
         return
-    subnets = _dict(vpc.get('subnets'))
+    subnets = as_mapping(vpc.get('subnets'))
     if subnet_name not in subnets:
         add('REF_CONFLICT', 'spec.subnet', f'VPC {vpc_name} has no subnet {subnet_name!r}.')
         return
-    if _dict(subnets[subnet_name]).get('hostBGP'):
+    if as_mapping(subnets[subnet_name]).get('hostBGP'):
         if conn_type is not None and conn_type != 'unbundled':
             add('REF_CONFLICT', 'spec.connection', 'Only unbundled connections attach to a hostBGP subnet.')
         if spec.get('nativeVLAN'):
@@ -130,12 +123,12 @@ def _vpc_peering(spec, index, add):
         vpc = index.spec('VPC', reference.name)
         if vpc is not None:
             vpcs[reference.name] = vpc
-    for position, entry in enumerate(_list(spec.get('permit'))):
-        for name, peer in _dict(entry).items():
+    for position, entry in enumerate(as_list(spec.get('permit'))):
+        for name, peer in as_mapping(entry).items():
             if name not in vpcs:
                 continue
-            subnets = _dict(vpcs[name].get('subnets'))
-            for subnet in _list(_dict(peer).get('subnets')):
+            subnets = as_mapping(vpcs[name].get('subnets'))
+            for subnet in as_list(as_mapping(peer).get('subnets')):
                 if subnet not in subnets:
                     path = f'spec.permit[{position}].{name}.subnets'
                     add('REF_CONFLICT', path, f'VPC {name} has no subnet {subnet!r}.')
@@ -166,12 +159,12 @@ def _external_attachment(spec, index, add):
 
 
 def _external_peering(spec, index, add):
-    vpc_side = _dict(_dict(spec.get('permit')).get('vpc'))
+    vpc_side = as_mapping(as_mapping(spec.get('permit')).get('vpc'))
     vpc_name = vpc_side.get('name')
     vpc = index.spec('VPC', vpc_name)
     if vpc is not None:
-        subnets = _dict(vpc.get('subnets'))
-        for position, subnet in enumerate(_list(vpc_side.get('subnets'))):
+        subnets = as_mapping(vpc.get('subnets'))
+        for position, subnet in enumerate(as_list(vpc_side.get('subnets'))):
             if subnet not in subnets:
                 path = f'spec.permit.vpc.subnets[{position}]'
                 add('REF_CONFLICT', path, f'VPC {vpc_name} has no subnet {subnet!r}.')
@@ -183,10 +176,10 @@ def _vpc(spec, index, add):
         index.spec('IPv4Namespace', spec.get('ipv4Namespace')),
         index.spec('VLANNamespace', spec.get('vlanNamespace')),
     )
-    ipv4_ranges = [n for n in map(parse_prefix, _list(ipv4ns.get('subnets'))) if n] if ipv4ns else None
-    vlan_ranges = [_dict(r) for r in _list(vlanns.get('ranges'))] if vlanns else None
-    for name, subnet in _dict(spec.get('subnets')).items():
-        subnet = _dict(subnet)
+    ipv4_ranges = [n for n in map(parse_prefix, as_list(ipv4ns.get('subnets'))) if n] if ipv4ns else None
+    vlan_ranges = [as_mapping(r) for r in as_list(vlanns.get('ranges'))] if vlanns else None
+    for name, subnet in as_mapping(spec.get('subnets')).items():
+        subnet = as_mapping(subnet)
         network = parse_prefix(subnet.get('subnet'))
         if ipv4_ranges is not None and network is not None and not any(network.subnet_of(r) for r in ipv4_ranges):
             add(
@@ -218,15 +211,15 @@ def _check_vpc_namespaces(index):
     """VLANs unique and subnets disjoint across the VPCs sharing a namespace."""
     vlans, networks = {}, {}
     for item in index.of_kind('VPC'):
-        spec = _dict(item.obj.get('spec'))
+        spec = as_mapping(item.obj.get('spec'))
         name = item.classified.name
         # A namespace that is not a name (a list, say) is the structure check's finding; it shares nothing here.
         vlan_namespace, ipv4_namespace = (
             value if isinstance(value, str) else None
             for value in (spec.get('vlanNamespace'), spec.get('ipv4Namespace'))
         )
-        for subnet_name, subnet in _dict(spec.get('subnets')).items():
-            subnet = _dict(subnet)
+        for subnet_name, subnet in as_mapping(spec.get('subnets')).items():
+            subnet = as_mapping(subnet)
             path = f'spec.subnets.{subnet_name}'
             vlan = subnet.get('vlan')
             if vlan_namespace and _valid_vlan(vlan) and not subnet.get('hostBGP'):
@@ -267,7 +260,9 @@ def _eslag_redundancy(spec, index, add):
         return
     switches = connection_devices(spec, 'switch')
     found = {
-        name: _dict(index.spec('Switch', name).get('redundancy')) for _, name in switches if index.spec('Switch', name)
+        name: as_mapping(index.spec('Switch', name).get('redundancy'))
+        for _, name in switches
+        if index.spec('Switch', name)
     }
     path = 'spec.eslag.links'
     for field in ('group', 'type'):
@@ -299,7 +294,7 @@ def _gateway_interfaces(spec, index, add):
     for path, _, role, port in connection_ends(spec):
         device, _, interface = port.partition('/')
         gateway = index.spec('Gateway', device) if role == 'gateway' and interface else None
-        if gateway is not None and interface not in _dict(gateway.get('interfaces')):
+        if gateway is not None and interface not in as_mapping(gateway.get('interfaces')):
             add('REF_CONFLICT', f'{path}.port', f'Gateway {device} has no interface {interface!r}.')
 
 
@@ -316,12 +311,12 @@ def _gateway_peering(spec, index, add):
         vpc = None if is_external else index.spec('VPC', name)
         if vpc is None:
             continue
-        subnets = _dict(vpc.get('subnets'))
+        subnets = as_mapping(vpc.get('subnets'))
         vpcs[side] = subnets
-        networks = [n for n in (parse_prefix(_dict(s).get('subnet')) for s in subnets.values()) if n is not None]
-        for position, expose in enumerate(_list(_dict(_dict(spec.get('peering')).get(side)).get('expose'))):
-            for block_position, block in enumerate(_list(_dict(expose).get('ips'))):
-                block, path = _dict(block), f'spec.peering.{side}.expose[{position}].ips[{block_position}]'
+        networks = [n for n in (parse_prefix(as_mapping(s).get('subnet')) for s in subnets.values()) if n is not None]
+        for position, expose in enumerate(as_list(as_mapping(as_mapping(spec.get('peering')).get(side)).get('expose'))):
+            for block_position, block in enumerate(as_list(as_mapping(expose).get('ips'))):
+                block, path = as_mapping(block), f'spec.peering.{side}.expose[{position}].ips[{block_position}]'
                 exposed = parse_prefix(block.get('cidr'))
                 if exposed is not None and not any(exposed.subnet_of(network) for network in networks):
                     add('REF_CONFLICT', f'{path}.cidr', f'{exposed} is not inside a subnet of VPC {name}.')
@@ -332,19 +327,19 @@ def _gateway_peering(spec, index, add):
 
 
 def _check_acl_subnets(spec, vpcs, add):
-    sides = list(_dict(spec.get('peering')))
-    for position, rule in enumerate(_list(_dict(spec.get('acl')).get('rules'))):
-        rule = _dict(rule)
+    sides = list(as_mapping(spec.get('peering')))
+    for position, rule in enumerate(as_list(as_mapping(spec.get('acl')).get('rules'))):
+        rule = as_mapping(rule)
         source, target = rule.get('from'), rule.get('to')
         if len(sides) == 2:  # the side left out is the other one
             source = source or next((side for side in sides if side != target), None)
             target = target or next((side for side in sides if side != source), None)
-        match = _dict(rule.get('match'))
+        match = as_mapping(rule.get('match'))
         for direction, side in (('src', source), ('dst', target)):
             if side not in vpcs:
                 continue  # an External side, or a VPC not in the set (REF_DANGLING says so)
-            for index, endpoint in enumerate(_list(match.get(direction))):
-                subnet = _dict(endpoint).get('vpcSubnet')
+            for index, endpoint in enumerate(as_list(match.get(direction))):
+                subnet = as_mapping(endpoint).get('vpcSubnet')
                 if subnet and subnet not in vpcs[side]:
                     path = f'spec.acl.rules[{position}].match.{direction}[{index}].vpcSubnet'
                     add('REF_CONFLICT', path, f'VPC {side} has no subnet {subnet!r}.')
