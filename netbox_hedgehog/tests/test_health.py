@@ -15,7 +15,7 @@ from netbox_hedgehog.gitops import treefs
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin
 from netbox_hedgehog.tests.utils import run_command
 
 DOCS = Path(__file__).resolve().parents[2] / 'docs' / 'health.md'

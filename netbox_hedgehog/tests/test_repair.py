@@ -20,7 +20,7 @@ from netbox_hedgehog.gitops.repair import (
 )
 from netbox_hedgehog.gitops.tree import GITKEEP
 from netbox_hedgehog.kinds import LAYOUT_VERSION
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, files, vpc
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, files, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
 FIXABLE = sorted(code for code, known in CODES.items() if known.fixable)
