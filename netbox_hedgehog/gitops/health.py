@@ -47,12 +47,18 @@ from netbox_hedgehog.core.health_managed import (
 from netbox_hedgehog.core.health_report import HealthReport
 from netbox_hedgehog.core.health_status import HealthStatus
 from netbox_hedgehog.errors import public_message, scrub_paths
+from netbox_hedgehog.fabrics import staged_tree, staging_leftovers
 from netbox_hedgehog.findings import in_file_order
 from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate
+from netbox_hedgehog.gitops.history import fabric_patterns
 from netbox_hedgehog.gitops.index import index_specs, read_index
+from netbox_hedgehog.gitops.lock import lock_holder
 from netbox_hedgehog.gitops.patterns import rejected_files
+from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.gitops.tree import HNP, MANAGED, RAW, UNMANAGED, UnsafePathError
 from netbox_hedgehog.gitops.treefs import LinkRefused, find_links
+from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = (
     'acknowledgements',
@@ -85,8 +91,6 @@ def check_fabric(fabric, *, under_lock=False, scheduled=False):
     `under_lock`: the caller holds the fabric lock (fix, restore), so a held lock does not mean an
     ingestion is running. `scheduled`: the scheduled health check is the one checking (so it is running).
     """
-    from netbox_hedgehog.gitops.history import fabric_patterns
-    from netbox_hedgehog.gitops.lock import lock_holder
 
     started = time.monotonic()
     now = timezone.now()
@@ -183,8 +187,6 @@ def check_last_run(run):
 
 def check_working_copy(fabric, stats):
     """The git working copy: cloned, committed, pushed, reachable? Fetches from the remote (no merge)."""
-    from netbox_hedgehog.gitops.repository import GitError
-
     remote = fabric.display_remote_url
     findings = check_credentials_configured(fabric)
     try:
@@ -242,8 +244,6 @@ def check_staging(fabric):
     """Staging folders under gitops_root (gitops/staging.py): this fabric's tree awaiting its move into
     place, and leftovers of creations that never committed (any fabric's health shows them: no fabric owns
     them). A folder of a creation still running is nobody's business yet."""
-    from netbox_hedgehog.fabrics import staged_tree, staging_leftovers
-    from netbox_hedgehog.models.fabric import gitops_root
 
     findings = []
     if (staged := staged_tree(fabric)) is not None:
@@ -267,8 +267,6 @@ def classify_missing(fabric, paths):
     file HEAD still holds comes back from git (its deletion is not committed), and a file a commit
     removed was deleted on purpose.
     """
-    from netbox_hedgehog.gitops.repository import GitError
-
     sources = dict.fromkeys(paths, MissingSource.INDEX)
     copy = fabric.working_copy() if paths and fabric.has_remote else None
     if copy is None or not copy.exists:
@@ -312,7 +310,6 @@ def gitops_status_for(report, fabric):
 
 def update_fabric_status(fabric, report):
     """Store the status `gitops_status_for` gives; returns it (None when unchanged or left alone)."""
-    from netbox_hedgehog.models import HedgehogFabric
 
     status = gitops_status_for(report, fabric)
     if status is None or status == fabric.gitops_status:

@@ -19,6 +19,7 @@ from netbox_hedgehog import kinds
 from netbox_hedgehog.core.health_managed import MissingSource, inspect_managed_file
 from netbox_hedgehog.core.health_report import HealthReport
 from netbox_hedgehog.errors import public_message
+from netbox_hedgehog.fabrics import finish_staged, staging_leftovers
 from netbox_hedgehog.gitops import onboarding, staging
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.health import check_fabric, missing_managed, update_fabric_status
@@ -235,7 +236,6 @@ def _write_missing(tree, relative, data):
 def _finish_staging(fabric, result):
     """A tree built at the fabric's creation whose move into place failed: moved now. Staging folders of
     creations that never committed: removed (they hold only what the creation made or cloned)."""
-    from netbox_hedgehog.fabrics import finish_staged, staging_leftovers
 
     try:
         staged = finish_staged(fabric, dry_run=result.dry_run)
