@@ -35,7 +35,7 @@ class IngestionStatusChoices(ChoiceSet):
 
 
 class HealthStatusChoices(ChoiceSet):
-    """A health check's status (gitops.health.HealthStatus), as lists, filters and badges show it."""
+    """A health check's status (core.health_status.HealthStatus), as lists, filters and badges show it."""
 
     HEALTHY = 'healthy'
     DEGRADED = 'degraded'

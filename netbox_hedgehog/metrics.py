@@ -18,7 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.gitops.health import EXIT_CODES, HealthStatus
+from netbox_hedgehog.core.health_status import EXIT_CODES, HealthStatus
 
 __all__ = ('HedgehogCollector', 'register')
 

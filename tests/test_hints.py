@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
+from netbox_hedgehog.core.health_codes import CODES as HEALTH_CODES
 from netbox_hedgehog.findings import FIX_ACTION, Finding, Severity, command_hint, page_hint
-from netbox_hedgehog.gitops.health import CODES as HEALTH_CODES
 from netbox_hedgehog.validation.codes import CODES
 
 DOCS = Path(__file__).resolve().parents[1] / 'docs'

@@ -19,8 +19,8 @@ def add_arguments(parser):
 
 
 def run(options, out):
+    from netbox_hedgehog.gitops.backup import BackupError, backup
     from netbox_hedgehog.gitops.lock import FabricLocked
-    from netbox_hedgehog.gitops.repair import BackupError, backup
 
     fabric = find_fabric(options['fabric'])
     if fabric is None:

@@ -28,7 +28,8 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from netbox_hedgehog.gitops.health import EXIT_CODES, check_fabric, worst
+    from netbox_hedgehog.core.health_status import EXIT_CODES, worst
+    from netbox_hedgehog.gitops.health import check_fabric
     from netbox_hedgehog.gitops.health_report import fabric_report
     from netbox_hedgehog.gitops.markdown import render
     from netbox_hedgehog.models import HedgehogFabric

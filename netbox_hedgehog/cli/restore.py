@@ -20,8 +20,8 @@ def add_arguments(parser):
 
 
 def run(options, out):
+    from netbox_hedgehog.gitops.backup import RestoreError, restore
     from netbox_hedgehog.gitops.lock import FabricLocked
-    from netbox_hedgehog.gitops.repair import RestoreError, restore
 
     fabric = find_fabric(options['fabric'])
     if fabric is None:

@@ -39,7 +39,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from stat import S_ISREG
-from typing import NamedTuple
 
 from core.models import ObjectType
 from django.db import DatabaseError, connection, transaction
@@ -56,6 +55,7 @@ from netbox_hedgehog.gitops import fileops, sync, treefs
 from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.foreign import adoptable_document, adoption_offer
+from netbox_hedgehog.gitops.index import read_index
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
 from netbox_hedgehog.gitops.plan import read_raw
 from netbox_hedgehog.gitops.plan_model import (
@@ -366,7 +366,7 @@ class _Ingestion:
     @functools.cached_property
     def rows(self):
         """The index entries by managed path; read only when a file is not settled by its records alone."""
-        return _index_entries(self.fabric)
+        return read_index(self.fabric)
 
     def plan(self, raw_files, ignored=(), links=(), unreadable=(), misnamed=()):
         """The plan of `raw_files`, with what each of its steps needs gathered from the tree and the index."""
@@ -639,27 +639,6 @@ def _not_removed(outcome, file_plan, exc):
             'are in managed/.',
         )
     )
-
-
-class _IndexEntry(NamedTuple):
-    pk: int
-    sha256: str
-    file_size: int | None
-    file_mtime_ns: int | None
-
-
-def _index_entries(fabric):
-    """What a run needs of each index row, keyed by managed path: no model instances, no specs.
-
-    Plain SQL: the ORM's per-row conversions would cost more than the query for a large fabric.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT managed_path, id, sha256, file_size, file_mtime_ns '
-            f'FROM {HedgehogResource._meta.db_table} WHERE fabric_id = %s',
-            [fabric.pk],
-        )
-        return {path: _IndexEntry(*values) for path, *values in cursor.fetchall()}
 
 
 def _indexed_documents(fabric):
@@ -1034,7 +1013,7 @@ def _reindex_files(fabric, files, drop_missing):
         # managed/ through a link is not this tree's: the index is left as it is until the link is gone.
         result.findings = treefs.link_findings(links, stopped='the index was not changed')
         return result
-    rows = _index_entries(fabric)
+    rows = read_index(fabric)
     creates, updates, restamped, present, seen = [], [], [], set(), set()
     for kind in kinds.KINDS:
         for name in _managed_yaml_files(files, f'{MANAGED}/{kind.directory}'):

@@ -17,8 +17,8 @@ from core.choices import ObjectChangeActionChoices
 from core.models import ObjectChange, ObjectType
 from django.db.models import Count
 
+from netbox_hedgehog.core.health_codes import CODES
 from netbox_hedgehog.errors import scrub_paths
-from netbox_hedgehog.gitops.health import CODES
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.models.fabric import gitops_root

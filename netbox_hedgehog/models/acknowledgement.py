@@ -10,7 +10,7 @@ class FindingAcknowledgement(ChangeLoggedModel):
     """A person's word that a health finding is expected (a reference to an object that lives in another fabric
     or repository, say): the finding stays listed, but no longer lowers the fabric's status or score.
 
-    It names the finding by code, file and field path (gitops.health.acknowledgement_key), so it holds while the
+    It names the finding by code, file and field path (core.health_report.acknowledgement_key), so it holds while the
     finding's line moves, and goes when the finding changes place. Change-logged, as every NetBox change.
     """
 

@@ -43,7 +43,7 @@ spec:
       vlan: {vlan}
 """
 
-ATTACHMENT_AND_FOREIGN = """\
+ATTACHMENT = """\
 apiVersion: vpc.githedgehog.com/v1beta1
 kind: VPCAttachment
 metadata:
@@ -51,6 +51,11 @@ metadata:
 spec:
   connection: server-01--unbundled--leaf-01
   subnet: vpc-1/default
+"""
+
+ATTACHMENT_AND_FOREIGN = (
+    ATTACHMENT
+    + """\
 ---
 apiVersion: gateway.githedgehog.com/v1alpha1
 kind: VPCInfo
@@ -58,6 +63,7 @@ metadata:
   name: gw-1
 spec: {}
 """
+)
 
 # One valid document, then one whose VLAN is out of range: the whole file must stay in raw/.
 HALF_INVALID = """\

@@ -6,8 +6,10 @@ from core.models import ObjectChange
 from django.urls import reverse
 from utilities.testing import TestCase
 
+from netbox_hedgehog.core.health_report import HealthReport, acknowledgement_key
+from netbox_hedgehog.core.health_status import HealthStatus
 from netbox_hedgehog.findings import Finding, Severity
-from netbox_hedgehog.gitops.health import HealthReport, HealthStatus, acknowledgement_key, check_fabric
+from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.health_jobs import store_report
 from netbox_hedgehog.models import FabricHealth, FindingAcknowledgement, HedgehogFabric

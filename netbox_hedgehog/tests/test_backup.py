@@ -10,10 +10,10 @@ from pathlib import Path
 
 from django.test import TestCase, TransactionTestCase
 
+from netbox_hedgehog.gitops.backup import BackupError, RestoreError, backup, restore
 from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.repair import BackupError, RestoreError, backup, restore
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, vpc
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
 

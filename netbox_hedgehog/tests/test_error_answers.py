@@ -21,7 +21,7 @@ from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
 from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.health_jobs import HealthCheckJob, stored_health
 from netbox_hedgehog.models import FabricHealth, HedgehogFabric, IngestionRun
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, vpc
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, vpc
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 DATABASE_WORDS = 'FATAL:  sorry, too many clients already'

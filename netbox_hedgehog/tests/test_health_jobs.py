@@ -13,7 +13,7 @@ from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.health_jobs import HealthCheckJob, latest_summaries, register
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin
 
 
 class HealthCheckJobTest(HealthyFabricMixin, TestCase):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin
 from netbox_hedgehog.tests.utils import run_command
 
 SECTIONS = ('# Health of fabric dc1', '## Status', '## Findings', '## Patterns', '## Last runs', '## Last repairs')

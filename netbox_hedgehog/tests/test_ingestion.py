@@ -242,9 +242,9 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
         self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.gitops.ingestion._index_entries') as index_entries:
+        with mock.patch('netbox_hedgehog.gitops.ingestion.read_index') as read_index:
             outcome = ingest(self.fabric, trigger='test')
-        index_entries.assert_not_called()
+        read_index.assert_not_called()
         self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
 
     def test_an_output_with_a_new_time_and_the_same_bytes_is_still_settled(self):

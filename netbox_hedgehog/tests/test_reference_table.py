@@ -6,7 +6,8 @@ from unittest import mock
 from django.urls import reverse
 from utilities.testing import APITestCase
 
-from netbox_hedgehog.gitops.health import check_references, index_rows, index_specs
+from netbox_hedgehog.core.health_managed import check_references
+from netbox_hedgehog.gitops.index import index_specs, read_index
 from netbox_hedgehog.gitops.ingestion import ingest, reindex
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 from netbox_hedgehog.validation import reference_table, validate_set
@@ -73,7 +74,7 @@ class ReferenceTableTestCase(TemporaryGitopsRootMixin, APITestCase):
         answer = self.client.get(url, **self.header).data['references']
         self.assertEqual(answer['refers_to'], [{'kind': 'SwitchGroup', 'name': 'group-9', 'id': None, 'url': None}])
         # Health: the dangling one, read from the index.
-        findings = check_references(index_rows(self.fabric), load_specs=partial(index_specs, self.fabric))
+        findings = check_references(read_index(self.fabric).values(), load_specs=partial(index_specs, self.fabric))
         self.assertEqual(
             [(f.code, f.file, f.path) for f in findings],
             [('HEALTH_REF_DANGLING', 'managed/servers/server-9.yaml', 'spec.description')],

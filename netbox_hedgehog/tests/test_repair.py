@@ -6,7 +6,8 @@ import json
 from django.test import TestCase, TransactionTestCase
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.gitops.health import CODES, HealthStatus
+from netbox_hedgehog.core.health_codes import CODES
+from netbox_hedgehog.core.health_status import HealthStatus
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import (
     INDEX_CODES,
@@ -19,7 +20,7 @@ from netbox_hedgehog.gitops.repair import (
 )
 from netbox_hedgehog.gitops.tree import GITKEEP
 from netbox_hedgehog.kinds import LAYOUT_VERSION
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, files, vpc
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, files, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 
 FIXABLE = sorted(code for code, known in CODES.items() if known.fixable)

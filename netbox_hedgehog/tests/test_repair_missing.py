@@ -20,8 +20,9 @@ from rest_framework import status
 from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
+from netbox_hedgehog.core.health_managed import MissingSource
 from netbox_hedgehog.gitops import treefs
-from netbox_hedgehog.gitops.health import MissingSource, check_fabric
+from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.health_jobs import FabricHealthJob

@@ -12,14 +12,15 @@ from pathlib import Path
 from django.test import TestCase
 
 from netbox_hedgehog.choices import IngestionStatusChoices
+from netbox_hedgehog.core.health_status import HealthStatus
 from netbox_hedgehog.gitops import ingestion
-from netbox_hedgehog.gitops.health import HealthStatus
+from netbox_hedgehog.gitops.backup import BackupError, RestoreError, backup, restore
 from netbox_hedgehog.gitops.ingestion import ingest, raw_backlog, reindex
-from netbox_hedgehog.gitops.repair import BackupError, RestoreError, backup, fix, restore
+from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.treefs import LINKS_ASIDE
 from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
 from netbox_hedgehog.tests.git_helpers import git
-from netbox_hedgehog.tests.test_health_fixtures import HealthyFabricMixin, vpc
+from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, vpc
 
 # Looks like a server secret, and like YAML, so a tree that copied it would ingest it.
 SECRET = 'token: hedgehog-server-secret-0123456789\n'

@@ -20,11 +20,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
 from netbox_hedgehog.choices import HealthStatusChoices
+from netbox_hedgehog.core.health_managed import MISSING_SOURCE_WORDS
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, page_hint
 from netbox_hedgehog.forms import RawFileForm
-from netbox_hedgehog.gitops.health import MISSING_SOURCE_WORDS, classify_missing
+from netbox_hedgehog.gitops.health import classify_missing
 from netbox_hedgehog.gitops.ingestion import raw_backlog_page
 from netbox_hedgehog.gitops.selfheal import last_repairs
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError

@@ -1,5 +1,5 @@
-"""Rules across documents: references, duplicates, VLAN and subnet clashes between VPCs, ports and link
-addresses shared by Connections, ESLAG redundancy.
+"""Rules across documents: references, duplicates, VLAN and subnet clashes between VPCs, ESLAG redundancy,
+and (through claims.py) ports and addresses that two objects may not share.
 
 Works on any set (one file, a whole raw/, raw/ plus managed/). GitOps files arrive in any order,
 so a reference to an object that is not in the set is only a warning (REF_DANGLING, from the one
@@ -8,24 +8,18 @@ table of references in reference_table); a reference to an object that is there 
 """
 
 from ..managed_text import clean_data
-from .net import find_overlaps, parse_interface, parse_prefix
+from .claims import check_gateway_addresses_in_use, check_link_ips_in_use, check_ports_in_use
+from .net import find_overlaps, parse_prefix
 from .reference_table import references_of
 from .rules_gateway import peering_sides
 from .rules_vpc import attachment_parts, is_static_attachment
-from .rules_wiring import LINK_IP_TYPES, SERVER_FACING_TYPES, connection_devices, connection_ends, connection_type
+from .rules_wiring import SERVER_FACING_TYPES, connection_devices, connection_ends, connection_type
+from .shapes import as_list, as_mapping
 
 __all__ = ('DEFAULT_SCOPE', 'check_set', 'referenced')
 
 # What a set is called in REF_DANGLING messages when the caller does not say ("not in the files given").
 DEFAULT_SCOPE = 'the files given'
-
-
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
 
 
 class _Index:
@@ -51,7 +45,7 @@ class _Index:
     def spec(self, kind, name):
         """The defaulted spec of `kind` `name`, or None when the set does not hold it."""
         item = self.objects.get((kind, name)) if isinstance(name, str) else None
-        return None if item is None else _dict(item.obj.get('spec'))
+        return None if item is None else as_mapping(item.obj.get('spec'))
 
     def of_kind(self, kind):
         return [item for (item_kind, _), item in self.objects.items() if item_kind == kind]
@@ -71,7 +65,7 @@ def check_set(checked, context=(), scope=DEFAULT_SCOPE):
         if item.obj is None:
             continue
         kind = item.classified.kind.kind
-        spec = _dict(item.obj.get('spec'))
+        spec = as_mapping(item.obj.get('spec'))
         for reference in references_of(kind, spec):
             if index.spec(reference.kind, reference.name) is None:
                 item.add('REF_DANGLING', reference.path, f'{reference.kind} {reference.name!r} is not in {scope}.')
@@ -81,9 +75,9 @@ def check_set(checked, context=(), scope=DEFAULT_SCOPE):
     _check_vpc_namespaces(index)
     newcomers = {id(item) for item in checked}
     connections = index.of_kind('Connection')
-    _check_ports_in_use(connections, newcomers)
-    _check_link_ips_in_use(connections, newcomers)
-    _check_gateway_addresses_in_use(index.of_kind('Gateway') + index.of_kind('Switch'), newcomers)
+    check_ports_in_use(connections, newcomers)
+    check_link_ips_in_use(connections, newcomers)
+    check_gateway_addresses_in_use(index.of_kind('Gateway') + index.of_kind('Switch'), newcomers)
 
 
 def referenced(kind, spec):
@@ -112,11 +106,11 @@ def _vpc_attachment(spec, index, add):
     vpc = index.spec('VPC', vpc_name)
     if vpc is None:
         return
-    subnets = _dict(vpc.get('subnets'))
+    subnets = as_mapping(vpc.get('subnets'))
     if subnet_name not in subnets:
         add('REF_CONFLICT', 'spec.subnet', f'VPC {vpc_name} has no subnet {subnet_name!r}.')
         return
-    if _dict(subnets[subnet_name]).get('hostBGP'):
+    if as_mapping(subnets[subnet_name]).get('hostBGP'):
         if conn_type is not None and conn_type != 'unbundled':
             add('REF_CONFLICT', 'spec.connection', 'Only unbundled connections attach to a hostBGP subnet.')
         if spec.get('nativeVLAN'):
@@ -129,12 +123,12 @@ def _vpc_peering(spec, index, add):
         vpc = index.spec('VPC', reference.name)
         if vpc is not None:
             vpcs[reference.name] = vpc
-    for position, entry in enumerate(_list(spec.get('permit'))):
-        for name, peer in _dict(entry).items():
+    for position, entry in enumerate(as_list(spec.get('permit'))):
+        for name, peer in as_mapping(entry).items():
             if name not in vpcs:
                 continue
-            subnets = _dict(vpcs[name].get('subnets'))
-            for subnet in _list(_dict(peer).get('subnets')):
+            subnets = as_mapping(vpcs[name].get('subnets'))
+            for subnet in as_list(as_mapping(peer).get('subnets')):
                 if subnet not in subnets:
                     path = f'spec.permit[{position}].{name}.subnets'
                     add('REF_CONFLICT', path, f'VPC {name} has no subnet {subnet!r}.')
@@ -165,12 +159,12 @@ def _external_attachment(spec, index, add):
 
 
 def _external_peering(spec, index, add):
-    vpc_side = _dict(_dict(spec.get('permit')).get('vpc'))
+    vpc_side = as_mapping(as_mapping(spec.get('permit')).get('vpc'))
     vpc_name = vpc_side.get('name')
     vpc = index.spec('VPC', vpc_name)
     if vpc is not None:
-        subnets = _dict(vpc.get('subnets'))
-        for position, subnet in enumerate(_list(vpc_side.get('subnets'))):
+        subnets = as_mapping(vpc.get('subnets'))
+        for position, subnet in enumerate(as_list(vpc_side.get('subnets'))):
             if subnet not in subnets:
                 path = f'spec.permit.vpc.subnets[{position}]'
                 add('REF_CONFLICT', path, f'VPC {vpc_name} has no subnet {subnet!r}.')
@@ -182,10 +176,10 @@ def _vpc(spec, index, add):
         index.spec('IPv4Namespace', spec.get('ipv4Namespace')),
         index.spec('VLANNamespace', spec.get('vlanNamespace')),
     )
-    ipv4_ranges = [n for n in map(parse_prefix, _list(ipv4ns.get('subnets'))) if n] if ipv4ns else None
-    vlan_ranges = [_dict(r) for r in _list(vlanns.get('ranges'))] if vlanns else None
-    for name, subnet in _dict(spec.get('subnets')).items():
-        subnet = _dict(subnet)
+    ipv4_ranges = [n for n in map(parse_prefix, as_list(ipv4ns.get('subnets'))) if n] if ipv4ns else None
+    vlan_ranges = [as_mapping(r) for r in as_list(vlanns.get('ranges'))] if vlanns else None
+    for name, subnet in as_mapping(spec.get('subnets')).items():
+        subnet = as_mapping(subnet)
         network = parse_prefix(subnet.get('subnet'))
         if ipv4_ranges is not None and network is not None and not any(network.subnet_of(r) for r in ipv4_ranges):
             add(
@@ -217,15 +211,15 @@ def _check_vpc_namespaces(index):
     """VLANs unique and subnets disjoint across the VPCs sharing a namespace."""
     vlans, networks = {}, {}
     for item in index.of_kind('VPC'):
-        spec = _dict(item.obj.get('spec'))
+        spec = as_mapping(item.obj.get('spec'))
         name = item.classified.name
         # A namespace that is not a name (a list, say) is the structure check's finding; it shares nothing here.
         vlan_namespace, ipv4_namespace = (
             value if isinstance(value, str) else None
             for value in (spec.get('vlanNamespace'), spec.get('ipv4Namespace'))
         )
-        for subnet_name, subnet in _dict(spec.get('subnets')).items():
-            subnet = _dict(subnet)
+        for subnet_name, subnet in as_mapping(spec.get('subnets')).items():
+            subnet = as_mapping(subnet)
             path = f'spec.subnets.{subnet_name}'
             vlan = subnet.get('vlan')
             if vlan_namespace and _valid_vlan(vlan) and not subnet.get('hostBGP'):
@@ -266,7 +260,9 @@ def _eslag_redundancy(spec, index, add):
         return
     switches = connection_devices(spec, 'switch')
     found = {
-        name: _dict(index.spec('Switch', name).get('redundancy')) for _, name in switches if index.spec('Switch', name)
+        name: as_mapping(index.spec('Switch', name).get('redundancy'))
+        for _, name in switches
+        if index.spec('Switch', name)
     }
     path = 'spec.eslag.links'
     for field in ('group', 'type'):
@@ -290,80 +286,6 @@ def _eslag_redundancy(spec, index, add):
         add('CONN_REDUNDANCY', path, f'Redundancy group {groups.pop()} is of type {found_type}, not eslag.')
 
 
-def _port_key(port):
-    """Ports that name the same switch port: leaf-01/E1/4 is leaf-01/E1/4/1 when E1/4 is broken out (as the
-    fabric's Connection Validate counts them)."""
-    return f'{port}/1' if port.count('/') == 2 else port
-
-
-def _clashes(connections, newcomers, claims, owner):
-    """Each claim (key, path, shown value) that two owners make, once per newcomer making it.
-
-    `claims(item)` yields a Connection's claims and `owner(name, path)` who makes one (a Connection, or
-    one link of it); every holder of a key hears of the others, but only newcomers (not the context:
-    objects accepted earlier) are told.
-    """
-    holders = {}
-    for item in connections:
-        name = item.classified.name
-        for key, path, shown in claims(item):
-            holders.setdefault(key, []).append((item, owner(name, path), name, path, shown))
-    for entries in holders.values():
-        if len({entry[1] for entry in entries}) < 2:
-            continue
-        for item, who, _, path, shown in entries:
-            if id(item) in newcomers:
-                yield item, path, shown, [(n, p, s) for _, o, n, p, s in entries if o != who]
-
-
-def _port_claims(item):
-    for path, _, _, port in connection_ends(_dict(item.obj.get('spec'))):
-        if port and '/' in port:
-            yield _port_key(port), f'{path}.port', port
-
-
-def _check_ports_in_use(connections, newcomers):
-    """A port is used by at most one Connection across the fabric (switch, server and gateway ports alike)."""
-    # Ports repeated inside one Connection are its own CONN_PORT_DUPLICATE.
-    for item, path, port, others in _clashes(connections, newcomers, _port_claims, lambda name, path: name):
-        named = ', '.join(f'{name} ({other_port})' if other_port != port else name for name, _, other_port in others)
-        item.add('CONN_PORT_IN_USE', path, f'Port {port} is already used by Connection {named}.')
-
-
-def _link_ip_claims(item):
-    spec = _dict(item.obj.get('spec'))
-    if connection_type(spec) not in LINK_IP_TYPES:
-        return
-    for path, _, _, _ in connection_ends(spec):
-        ip = parse_interface(_value_at(spec, f'{path}.ip'))
-        if ip is not None:
-            yield ip.ip, f'{path}.ip', str(ip.ip)
-
-
-def _value_at(spec, path):
-    """The value at `path` (spec.fabric.links[0].spine.ip) of a spec, or None."""
-    node = {'spec': spec}
-    for part in path.replace('[', '.[').split('.'):
-        if part.startswith('['):
-            index = int(part[1:-1])
-            node = node[index] if isinstance(node, list) and index < len(node) else None
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-    return node
-
-
-def _link_of(name, path):
-    return name, path.rsplit('.', 2)[0]
-
-
-def _check_link_ips_in_use(connections, newcomers):
-    """Fabric, mesh and gateway link addresses are unique across the fabric."""
-    # Two links of one Connection clash too; both ends of one link are that link's CONN_LINK_IP.
-    for item, path, address, others in _clashes(connections, newcomers, _link_ip_claims, _link_of):
-        named = ', '.join(f'{name} {other_path}' for name, other_path, _ in others)
-        item.add('CONN_LINK_IP_IN_USE', path, f'{address} is already used by Connection {named}.')
-
-
 def _gateway_interfaces(spec, index, add):
     """As the gateway controller wires them: the gateway end of a gateway link names an interface the Gateway
     defines (gateway-1/enp2s1 needs spec.interfaces.enp2s1 of Gateway gateway-1)."""
@@ -372,7 +294,7 @@ def _gateway_interfaces(spec, index, add):
     for path, _, role, port in connection_ends(spec):
         device, _, interface = port.partition('/')
         gateway = index.spec('Gateway', device) if role == 'gateway' and interface else None
-        if gateway is not None and interface not in _dict(gateway.get('interfaces')):
+        if gateway is not None and interface not in as_mapping(gateway.get('interfaces')):
             add('REF_CONFLICT', f'{path}.port', f'Gateway {device} has no interface {interface!r}.')
 
 
@@ -389,12 +311,12 @@ def _gateway_peering(spec, index, add):
         vpc = None if is_external else index.spec('VPC', name)
         if vpc is None:
             continue
-        subnets = _dict(vpc.get('subnets'))
+        subnets = as_mapping(vpc.get('subnets'))
         vpcs[side] = subnets
-        networks = [n for n in (parse_prefix(_dict(s).get('subnet')) for s in subnets.values()) if n is not None]
-        for position, expose in enumerate(_list(_dict(_dict(spec.get('peering')).get(side)).get('expose'))):
-            for block_position, block in enumerate(_list(_dict(expose).get('ips'))):
-                block, path = _dict(block), f'spec.peering.{side}.expose[{position}].ips[{block_position}]'
+        networks = [n for n in (parse_prefix(as_mapping(s).get('subnet')) for s in subnets.values()) if n is not None]
+        for position, expose in enumerate(as_list(as_mapping(as_mapping(spec.get('peering')).get(side)).get('expose'))):
+            for block_position, block in enumerate(as_list(as_mapping(expose).get('ips'))):
+                block, path = as_mapping(block), f'spec.peering.{side}.expose[{position}].ips[{block_position}]'
                 exposed = parse_prefix(block.get('cidr'))
                 if exposed is not None and not any(exposed.subnet_of(network) for network in networks):
                     add('REF_CONFLICT', f'{path}.cidr', f'{exposed} is not inside a subnet of VPC {name}.')
@@ -405,44 +327,22 @@ def _gateway_peering(spec, index, add):
 
 
 def _check_acl_subnets(spec, vpcs, add):
-    sides = list(_dict(spec.get('peering')))
-    for position, rule in enumerate(_list(_dict(spec.get('acl')).get('rules'))):
-        rule = _dict(rule)
+    sides = list(as_mapping(spec.get('peering')))
+    for position, rule in enumerate(as_list(as_mapping(spec.get('acl')).get('rules'))):
+        rule = as_mapping(rule)
         source, target = rule.get('from'), rule.get('to')
         if len(sides) == 2:  # the side left out is the other one
             source = source or next((side for side in sides if side != target), None)
             target = target or next((side for side in sides if side != source), None)
-        match = _dict(rule.get('match'))
+        match = as_mapping(rule.get('match'))
         for direction, side in (('src', source), ('dst', target)):
             if side not in vpcs:
                 continue  # an External side, or a VPC not in the set (REF_DANGLING says so)
-            for index, endpoint in enumerate(_list(match.get(direction))):
-                subnet = _dict(endpoint).get('vpcSubnet')
+            for index, endpoint in enumerate(as_list(match.get(direction))):
+                subnet = as_mapping(endpoint).get('vpcSubnet')
                 if subnet and subnet not in vpcs[side]:
                     path = f'spec.acl.rules[{position}].match.{direction}[{index}].vpcSubnet'
                     add('REF_CONFLICT', path, f'VPC {side} has no subnet {subnet!r}.')
-
-
-def _address_claims(item):
-    """A Gateway's or Switch's protocolIP and vtepIP (as addresses) and a Gateway's vtepMAC (lowercase)."""
-    spec = _dict(item.obj.get('spec'))
-    for field in ('protocolIP', 'vtepIP'):
-        address = parse_interface(spec.get(field))
-        if address is not None:
-            yield (field, address.ip), f'spec.{field}', str(address.ip)
-    mac = spec.get('vtepMAC')
-    if item.classified.kind.kind == 'Gateway' and isinstance(mac, str) and mac:
-        yield ('vtepMAC', mac.lower().replace('-', ':')), 'spec.vtepMAC', mac
-
-
-def _check_gateway_addresses_in_use(devices, newcomers):
-    """As the fabric's Gateway Validate with a cluster: a gateway's protocol IP, VTEP IP and VTEP MAC are its
-    own among the gateways, and its IPs among the switches too (they share the ranges)."""
-    gateways = {id(item) for item in devices if item.classified.kind.kind == 'Gateway'}
-    kind_of = {item.classified.name: item.classified.kind.kind for item in devices}
-    for item, path, shown, others in _clashes(devices, newcomers & gateways, _address_claims, lambda name, _: name):
-        named = ', '.join(f'{kind_of[name]} {name}' for name, _, _ in others)
-        item.add('GATEWAY_ADDRESS_IN_USE', path, f'{shown} is already used by {named}.')
 
 
 # Rules that compare an object with the objects it refers to (REF_CONFLICT and the like); whether those

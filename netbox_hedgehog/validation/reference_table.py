@@ -15,6 +15,7 @@ from typing import NamedTuple
 from .rules_gateway import peering_sides
 from .rules_vpc import attachment_parts, peering_vpcs
 from .rules_wiring import connection_devices
+from .shapes import as_list, as_mapping
 
 __all__ = ('REFERENCE_RULES', 'Reference', 'ReferenceRule', 'references_of', 'referring_kinds')
 
@@ -33,14 +34,6 @@ class Reference(NamedTuple):
     name: str
 
 
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
 def _field(field):
     def names(spec):
         yield f'spec.{field}', spec.get(field)
@@ -50,7 +43,7 @@ def _field(field):
 
 def _listed(field):
     def names(spec):
-        for position, name in enumerate(_list(spec.get(field))):
+        for position, name in enumerate(as_list(spec.get(field))):
             yield f'spec.{field}[{position}]', name
 
     return names
@@ -64,20 +57,20 @@ def _attachment_vpc(spec):
 
 def _peering_vpcs(spec):
     for name in peering_vpcs(spec):
-        position = next(i for i, entry in enumerate(_list(spec.get('permit'))) if name in _dict(entry))
+        position = next(i for i, entry in enumerate(as_list(spec.get('permit'))) if name in as_mapping(entry))
         yield f'spec.permit[{position}].{name}', name
 
 
 def _permit_side(side):
     def names(spec):
-        yield f'spec.permit.{side}.name', _dict(_dict(spec.get('permit')).get(side)).get('name')
+        yield f'spec.permit.{side}.name', as_mapping(as_mapping(spec.get('permit')).get(side)).get('name')
 
     return names
 
 
 def _switch_groups(spec):
-    redundancy_group = _dict(spec.get('redundancy')).get('group')
-    for position, group in enumerate(_list(spec.get('groups'))):
+    redundancy_group = as_mapping(spec.get('redundancy')).get('group')
+    for position, group in enumerate(as_list(spec.get('groups'))):
         # Hedgehog's defaulting adds the redundancy group to groups: point at the field the author wrote.
         yield ('spec.redundancy.group' if group == redundancy_group else f'spec.groups[{position}]'), group
 
@@ -87,8 +80,8 @@ def _connection_devices(role):
 
 
 def _gateway_groups(spec):
-    for position, group in enumerate(_list(spec.get('groups'))):
-        yield f'spec.groups[{position}].name', _dict(group).get('name')
+    for position, group in enumerate(as_list(spec.get('groups'))):
+        yield f'spec.groups[{position}].name', as_mapping(group).get('name')
 
 
 def _peering_sides(external):

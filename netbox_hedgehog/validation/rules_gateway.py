@@ -11,6 +11,7 @@ import re
 
 from .net import parse_address, parse_interface, parse_prefix
 from .rules_vpc import _MAC
+from .shapes import as_list, as_mapping
 
 __all__ = ('EXTERNAL_PREFIX', 'GATEWAY_RULES', 'peering_sides')
 
@@ -31,19 +32,11 @@ _RULE_NAME = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 STATEFUL_NAT = ('masquerade', 'portForward')
 
 
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
 def peering_sides(spec):
     """(side name, is External, bare name) of each side of a GatewayPeering's spec.peering, in order."""
     return [
         (side, side.startswith(EXTERNAL_PREFIX), side.removeprefix(EXTERNAL_PREFIX))
-        for side in _dict(spec.get('peering'))
+        for side in as_mapping(spec.get('peering'))
         if isinstance(side, str)
     ]
 
@@ -61,11 +54,11 @@ def check_gateway(spec, add):
         add('GATEWAY_ADDRESS', 'spec.vtepIP', f'spec.vtepIP {vtep} is not a unicast address.')
     _check_vtep_mac(spec.get('vtepMAC'), add)
     _check_interfaces(spec, add)
-    for position, neighbor in enumerate(_list(spec.get('neighbors'))):
-        _check_neighbor(_dict(neighbor), f'spec.neighbors[{position}]', add)
+    for position, neighbor in enumerate(as_list(spec.get('neighbors'))):
+        _check_neighbor(as_mapping(neighbor), f'spec.neighbors[{position}]', add)
     seen = set()
-    for position, group in enumerate(_list(spec.get('groups'))):
-        name = _dict(group).get('name')
+    for position, group in enumerate(as_list(spec.get('groups'))):
+        name = as_mapping(group).get('name')
         if isinstance(name, str) and name in seen:
             add('GATEWAY_GROUPS', f'spec.groups[{position}].name', f'Gateway group {name!r} is listed twice.')
         seen.add(name)
@@ -100,12 +93,12 @@ def _check_interfaces(spec, add):
     if interfaces is None or (isinstance(interfaces, dict) and not interfaces):
         add('GATEWAY_INTERFACE', 'spec.interfaces', 'A Gateway needs at least one interface.')
         return
-    for name, interface in _dict(interfaces).items():
+    for name, interface in as_mapping(interfaces).items():
         path = f'spec.interfaces.{name}'
         if len(str(name)) > MAX_IFACE_NAME or not _IFACE_NAME.match(str(name)):
             add('GATEWAY_INTERFACE', path, f'Interface name {name!r} is not a Linux interface name (2-10 characters).')
-        interface = _dict(interface)
-        for position, address in enumerate(_list(interface.get('ips'))):
+        interface = as_mapping(interface)
+        for position, address in enumerate(as_list(interface.get('ips'))):
             if parse_prefix(address) is None:
                 add(
                     'GATEWAY_INTERFACE',
@@ -142,7 +135,7 @@ def _check_neighbor(neighbor, path, add):
 
 
 def check_gateway_peering(spec, add):
-    sides = _dict(spec.get('peering'))
+    sides = as_mapping(spec.get('peering'))
     if len(sides) != 2:
         add(
             'GWPEER_SIDES',
@@ -151,9 +144,9 @@ def check_gateway_peering(spec, add):
         )
     stateful, stateless = set(), set()
     for name, entry in sides.items():
-        for position, expose in enumerate(_list(_dict(entry).get('expose'))):
+        for position, expose in enumerate(as_list(as_mapping(entry).get('expose'))):
             path = f'spec.peering.{name}.expose[{position}]'
-            nat = _check_expose(str(name), _dict(expose), path, add)
+            nat = _check_expose(str(name), as_mapping(expose), path, add)
             if nat & set(STATEFUL_NAT):
                 stateful.add(name)
             if 'static' in nat:
@@ -174,7 +167,7 @@ def check_gateway_peering(spec, add):
 
 def _check_expose(name, expose, path, add):
     """Checks one expose entry; returns the NAT modes it sets."""
-    ips, as_blocks, nat = _list(expose.get('ips')), _list(expose.get('as')), expose.get('nat')
+    ips, as_blocks, nat = as_list(expose.get('ips')), as_list(expose.get('as')), expose.get('nat')
     if expose.get('default'):
         if ips or as_blocks or nat is not None:
             add('GWPEER_EXPOSE', path, f'{path}: default must be the only setting of its expose entry.')
@@ -182,12 +175,12 @@ def _check_expose(name, expose, path, add):
     if not ips:
         add('GWPEER_EXPOSE', f'{path}.ips', f'{path} needs at least one IP block (or default: true).')
     for position, block in enumerate(ips):
-        block, block_path = _dict(block), f'{path}.ips[{position}]'
+        block, block_path = as_mapping(block), f'{path}.ips[{position}]'
         if block.get('vpcSubnet') and name.startswith(EXTERNAL_PREFIX):
             add('GWPEER_EXPOSE', f'{block_path}.vpcSubnet', f'External {name} cannot expose a VPC subnet.')
         _check_block(block, ('cidr', 'not', 'vpcSubnet'), block_path, add)
     for position, block in enumerate(as_blocks):
-        _check_block(_dict(block), ('cidr', 'not'), f'{path}.as[{position}]', add)
+        _check_block(as_mapping(block), ('cidr', 'not'), f'{path}.as[{position}]', add)
     if bool(as_blocks) != (nat is not None):
         add('GWPEER_NAT', path, f'{path}: as and nat go together: set both or neither.')
     if not isinstance(nat, dict):
@@ -212,11 +205,11 @@ def _check_block(block, fields, path, add):
 
 
 def _check_port_forward(forward, path, add):
-    ports = _list(forward.get('ports'))
+    ports = as_list(forward.get('ports'))
     if not ports:
         add('GWPEER_NAT', f'{path}.ports', f'{path} needs at least one port forwarding rule.')
     for position, entry in enumerate(ports):
-        entry = _dict(entry)
+        entry = as_mapping(entry)
         for field in ('port', 'as'):
             problem = port_problem(entry.get(field))
             if problem:
@@ -244,8 +237,8 @@ def _check_acl(acl, sides, add):
     default = acl.get('default')
     if default not in ACL_DEFAULTS:
         add('GWPEER_ACL', 'spec.acl.default', f'spec.acl.default is {default!r}; allowed: {", ".join(ACL_DEFAULTS)}.')
-    for position, rule in enumerate(_list(acl.get('rules'))):
-        rule, path = _dict(rule), f'spec.acl.rules[{position}]'
+    for position, rule in enumerate(as_list(acl.get('rules'))):
+        rule, path = as_mapping(rule), f'spec.acl.rules[{position}]'
         name = rule.get('name')
         if name and (not isinstance(name, str) or len(name) > MAX_ACL_RULE_NAME or not _RULE_NAME.match(name)):
             add('GWPEER_ACL', f'{path}.name', f'{path}.name {name!r} is not a lowercase name of at most 64 characters.')
@@ -257,10 +250,10 @@ def _check_acl(acl, sides, add):
             side = rule.get(field)
             if side and side not in sides:
                 add('GWPEER_ACL', f'{path}.{field}', f'{path}.{field} {side!r} is not a side of this peering.')
-        match = _dict(rule.get('match'))
+        match = as_mapping(rule.get('match'))
         for direction in ('src', 'dst'):
-            for index, endpoint in enumerate(_list(match.get(direction))):
-                _check_acl_endpoint(_dict(endpoint), f'{path}.match.{direction}[{index}]', add)
+            for index, endpoint in enumerate(as_list(match.get(direction))):
+                _check_acl_endpoint(as_mapping(endpoint), f'{path}.match.{direction}[{index}]', add)
         protocol = match.get('proto', '')
         if protocol not in ACL_PROTOCOLS and not (isinstance(protocol, str) and protocol.isdigit()):
             add('GWPEER_ACL', f'{path}.match.proto', f'{path}.match.proto {protocol!r} is not tcp, udp or a number.')
@@ -272,7 +265,7 @@ def _check_acl_endpoint(endpoint, path, add):
         add('GWPEER_ACL', path, f'{path} sets both cidr and vpcSubnet; at most one.')
     if cidr and parse_prefix(cidr) is None:
         add('GWPEER_ACL', f'{path}.cidr', f'{path}.cidr {cidr!r} is not an IPv4 prefix.')
-    for position, port in enumerate(_list(endpoint.get('ports'))):
+    for position, port in enumerate(as_list(endpoint.get('ports'))):
         problem = port_problem(port)
         if problem:
             add('GWPEER_ACL', f'{path}.ports[{position}]', f'{path}.ports[{position}]: {problem}.')

@@ -9,6 +9,7 @@ api/vpc/v1beta1 that need no live cluster.
 import re
 
 from .net import find_overlaps, parse_address, parse_interface, parse_prefix
+from .shapes import as_list, as_mapping
 
 __all__ = ('VPC_RULES', 'attachment_parts', 'peering_vpcs')
 
@@ -25,14 +26,6 @@ _MAC = re.compile(
 )
 
 
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
 def attachment_parts(subnet):
     """(vpc, subnet name) of a VPCAttachment's defaulted `spec.subnet`, or None when malformed."""
     if not isinstance(subnet, str):
@@ -46,8 +39,8 @@ def attachment_parts(subnet):
 def peering_vpcs(spec):
     """The VPC names a VPCPeering's permit entries name, in first-seen order."""
     names = []
-    for entry in _list(spec.get('permit')):
-        for name in _dict(entry):
+    for entry in as_list(spec.get('permit')):
+        for name in as_mapping(entry):
             if name not in names:
                 names.append(name)
     return names
@@ -61,7 +54,7 @@ def check_vpc(spec, add):
     if isinstance(mode, str) and mode not in VPC_MODES:
         detail = 'is not supported yet' if mode == 'l3flat' else 'is unknown'
         add('VPC_MODE', 'spec.mode', f'spec.mode {mode!r} {detail}; use "" (l2vni) or "l3vni".')
-    subnets = _dict(spec.get('subnets'))
+    subnets = as_mapping(spec.get('subnets'))
     if not 1 <= len(subnets) <= MAX_VPC_SUBNETS:
         add('VPC_SUBNET_COUNT', 'spec.subnets', f'A VPC needs 1 to {MAX_VPC_SUBNETS} subnets, has {len(subnets)}.')
     networks, vlans = [], {}
@@ -86,7 +79,7 @@ def _check_vpc_subnet(name, subnet, path, add, vlans):
     if network.prefixlen > 30:
         add('VPC_SUBNET_PREFIX', f'{path}.subnet', f'{path}.subnet {cidr} is longer than /30.')
         return network
-    dhcp = _dict(subnet.get('dhcp'))
+    dhcp = as_mapping(subnet.get('dhcp'))
     gateway = None
     if subnet.get('hostBGP'):
         if dhcp.get('enable'):
@@ -123,7 +116,7 @@ def _check_dhcp(dhcp, network, gateway, path, add):
         if dhcp.get('static'):
             add('VPC_DHCP_STATIC', f'{path}.static', f'{path}.static leases need DHCP enabled.')
         return
-    dhcp_range = _dict(dhcp.get('range'))
+    dhcp_range = as_mapping(dhcp.get('range'))
     bounds = []
     for end in ('start', 'end'):
         value = dhcp_range.get(end)
@@ -139,15 +132,15 @@ def _check_dhcp(dhcp, network, gateway, path, add):
             bounds.append(address)
     if len(bounds) == 2 and not bounds[0] < bounds[1]:
         add('VPC_DHCP_RANGE', f'{path}.range', f'{path}.range start {bounds[0]} does not come before end {bounds[1]}.')
-    _check_dhcp_options(_dict(dhcp.get('options')), network, f'{path}.options', add)
-    _check_static_leases(_dict(dhcp.get('static')), network, gateway, f'{path}.static', add)
+    _check_dhcp_options(as_mapping(dhcp.get('options')), network, f'{path}.options', add)
+    _check_static_leases(as_mapping(dhcp.get('static')), network, gateway, f'{path}.static', add)
 
 
 def _check_dhcp_options(options, network, path, add):
     if not options:
         return
     for name in ('dnsServers', 'timeServers'):
-        for position, server in enumerate(_list(options.get(name))):
+        for position, server in enumerate(as_list(options.get(name))):
             if parse_address(server) is None:
                 add(
                     'VPC_DHCP_OPTIONS',
@@ -164,8 +157,8 @@ def _check_dhcp_options(options, network, path, add):
     lease = options.get('leaseTimeSeconds')
     if isinstance(lease, int) and lease < 1:
         add('VPC_DHCP_OPTIONS', f'{path}.leaseTimeSeconds', f'{path}.leaseTimeSeconds must be at least 1.')
-    for position, route in enumerate(_list(options.get('advertisedRoutes'))):
-        route = _dict(route)
+    for position, route in enumerate(as_list(options.get('advertisedRoutes'))):
+        route = as_mapping(route)
         route_path = f'{path}.advertisedRoutes[{position}]'
         if parse_prefix(route.get('destination')) is None:
             add('VPC_DHCP_OPTIONS', f'{route_path}.destination', f'{route_path}.destination must be an IPv4 prefix.')
@@ -178,7 +171,7 @@ def _check_static_leases(leases, network, gateway, path, add):
     taken = {}
     for mac, lease in leases.items():
         lease_path = f'{path}.{mac}'
-        ip = _dict(lease).get('ip')
+        ip = as_mapping(lease).get('ip')
         address = parse_address(ip)
         if not isinstance(mac, str) or not _MAC.match(mac):
             add('VPC_DHCP_STATIC', lease_path, f'{lease_path}: {mac!r} is not a MAC address.')
@@ -193,9 +186,9 @@ def _check_static_leases(leases, network, gateway, path, add):
 
 
 def _check_permit(spec, subnets, add):
-    for position, permit in enumerate(_list(spec.get('permit'))):
+    for position, permit in enumerate(as_list(spec.get('permit'))):
         path = f'spec.permit[{position}]'
-        names = _list(permit)
+        names = as_list(permit)
         if len(names) < 2:
             add('VPC_PERMIT', path, f'{path} must list at least 2 subnets.')
         # Entries that are not names (a list, say) are the structure check's finding; here they would not hash.
@@ -207,8 +200,8 @@ def _check_permit(spec, subnets, add):
 
 
 def _check_static_routes(spec, add):
-    for position, route in enumerate(_list(spec.get('staticRoutes'))):
-        route = _dict(route)
+    for position, route in enumerate(as_list(spec.get('staticRoutes'))):
+        route = as_mapping(route)
         path = f'spec.staticRoutes[{position}]'
         prefix = route.get('prefix')
         network = parse_prefix(prefix)
@@ -216,7 +209,7 @@ def _check_static_routes(spec, add):
             add('VPC_STATIC_ROUTE', f'{path}.prefix', f'{path}.prefix {prefix!r} is not an IPv4 prefix.')
         elif str(network) != prefix:
             add('VPC_STATIC_ROUTE', f'{path}.prefix', f'{path}.prefix {prefix} has host bits set (use {network}).')
-        if not _list(route.get('nextHops')):
+        if not as_list(route.get('nextHops')):
             add('VPC_STATIC_ROUTE', f'{path}.nextHops', f'{path} needs at least one next hop.')
 
 
@@ -224,7 +217,7 @@ def _check_static_routes(spec, add):
 
 
 def check_ipv4_namespace(spec, add):
-    subnets = _list(spec.get('subnets'))
+    subnets = as_list(spec.get('subnets'))
     if len(subnets) > MAX_IPV4NS_SUBNETS:
         add(
             'IPV4NS_TOO_MANY_SUBNETS',
@@ -259,7 +252,7 @@ def check_vpc_attachment(spec, add):
 def check_vpc_peering(spec, add):
     if spec.get('remote'):
         add('VPCPEER_REMOTE', 'spec.remote', 'spec.remote is deprecated and no longer supported.')
-    permits = _list(spec.get('permit'))
+    permits = as_list(spec.get('permit'))
     vpcs = peering_vpcs(spec)
     for position, entry in enumerate(permits):
         if isinstance(entry, dict) and len(entry) != 2:
@@ -281,7 +274,7 @@ def check_external(spec, add):
     static = spec.get('static')
     if static is None:
         return
-    prefixes = _list(_dict(static).get('prefixes'))
+    prefixes = as_list(as_mapping(static).get('prefixes'))
     if not prefixes:
         add('EXTERNAL_STATIC', 'spec.static.prefixes', 'A static External needs at least one prefix.')
     networks = []
@@ -306,9 +299,9 @@ def check_external_attachment(spec, add):
     for name in ('external', 'connection'):
         if not spec.get(name):
             add('EXTATTACH_REQUIRED', f'spec.{name}', f'spec.{name} is required.')
-    switch, neighbor = _dict(spec.get('switch')), _dict(spec.get('neighbor'))
+    switch, neighbor = as_mapping(spec.get('switch')), as_mapping(spec.get('neighbor'))
     if is_static_attachment(spec):
-        _check_static_attachment(_dict(spec.get('static')), switch, neighbor, add)
+        _check_static_attachment(as_mapping(spec.get('static')), switch, neighbor, add)
         return
     _check_ip(switch.get('ip'), 'spec.switch.ip', parse_interface, 'an IPv4 address with prefix length', add)
     asn = neighbor.get('asn')
@@ -354,13 +347,13 @@ def _check_vlan_id(vlan, path, add):
 
 
 def check_external_peering(spec, add):
-    permit = _dict(spec.get('permit'))
+    permit = as_mapping(spec.get('permit'))
     for side in ('vpc', 'external'):
-        if not _dict(permit.get(side)).get('name'):
+        if not as_mapping(permit.get(side)).get('name'):
             add('EXTPEER_PERMIT', f'spec.permit.{side}.name', f'spec.permit.{side}.name is required.')
-    for position, entry in enumerate(_list(_dict(permit.get('external')).get('prefixes'))):
+    for position, entry in enumerate(as_list(as_mapping(permit.get('external')).get('prefixes'))):
         path = f'spec.permit.external.prefixes[{position}].prefix'
-        prefix = _dict(entry).get('prefix')
+        prefix = as_mapping(entry).get('prefix')
         if entry is not None and parse_prefix(prefix) is None:
             add('EXTPEER_PERMIT', path, f'{path} {prefix!r} is not an IPv4 prefix.')
 

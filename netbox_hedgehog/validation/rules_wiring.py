@@ -7,6 +7,7 @@ Validate() methods of githedgehog/fabric api/wiring/v1beta1, minus what needs a 
 """
 
 from .net import find_overlaps, parse_address, parse_interface, parse_prefix
+from .shapes import as_list, as_mapping
 
 __all__ = (
     'CONNECTION_TYPES',
@@ -56,14 +57,6 @@ _SINGLE_LINK_TYPES = ('unbundled', 'external', 'staticExternal')
 LINK_IP_TYPES = ('fabric', 'mesh', 'gateway')
 
 
-def _dict(value):
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value):
-    return value if isinstance(value, list) else []
-
-
 def connection_type(spec):
     """The single connection type key of a Connection spec, or None when there is not exactly one."""
     present = [name for name in CONNECTION_TYPES if spec.get(name) is not None]
@@ -77,11 +70,11 @@ def connection_ends(spec):
     kind = connection_type(spec)
     if kind not in _ENDS:
         return []
-    body = _dict(spec[kind])
+    body = as_mapping(spec[kind])
     if kind in _SINGLE_LINK_TYPES:
-        links = [(f'spec.{kind}.link', _dict(body.get('link')))]
+        links = [(f'spec.{kind}.link', as_mapping(body.get('link')))]
     else:
-        links = [(f'spec.{kind}.links[{i}]', _dict(link)) for i, link in enumerate(_list(body.get('links')))]
+        links = [(f'spec.{kind}.links[{i}]', as_mapping(link)) for i, link in enumerate(as_list(body.get('links')))]
     return [(f'{path}.{end}', end, role, _port(link.get(end))) for path, link in links for end, role in _ENDS[kind]]
 
 
@@ -105,7 +98,7 @@ def port_device(port):
 
 
 def check_vlan_namespace(spec, add):
-    for position, vlan_range in enumerate(_list(spec.get('ranges'))):
+    for position, vlan_range in enumerate(as_list(spec.get('ranges'))):
         if not isinstance(vlan_range, dict):
             continue
         path = f'spec.ranges[{position}]'
@@ -128,7 +121,7 @@ def check_switch(spec, add):
         add('SWITCH_ROLE', 'spec.role', f'spec.role {role!r} is not one of {", ".join(SWITCH_ROLES)}.')
     if not spec.get('profile'):
         add('SWITCH_PROFILE_MISSING', 'spec.profile', 'spec.profile is required.')
-    redundancy = _dict(spec.get('redundancy'))
+    redundancy = as_mapping(spec.get('redundancy'))
     group, kind = redundancy.get('group'), redundancy.get('type')
     if bool(group) != bool(kind):
         missing = 'type' if group else 'group'
@@ -171,12 +164,12 @@ def _check_ports(ends, add):
 
 
 def _port(end):
-    port = _dict(end).get('port')
+    port = as_mapping(end).get('port')
     return port if isinstance(port, str) else ''
 
 
 def _links(body, path, add, minimum=1):
-    links = [link if isinstance(link, dict) else {} for link in _list(body.get('links'))]
+    links = [link if isinstance(link, dict) else {} for link in as_list(body.get('links'))]
     if len(links) < minimum:
         add('CONN_LINKS', f'{path}.links', f'{path}.links needs at least {minimum} link(s), has {len(links)}.')
     return links
@@ -202,7 +195,7 @@ def _check_server_links(links, path, add, switches_allowed):
 
 
 def _unbundled(body, path, add):
-    link = _dict(body.get('link'))
+    link = as_mapping(body.get('link'))
     if not link:
         add('CONN_LINKS', f'{path}.link', f'{path}.link is required.')
         return
@@ -244,7 +237,7 @@ def _switch_pairs(end1, end2, switches_expected, kind, required_ips=None):
             for end in (end1, end2):
                 ends.append((f'{path}.links[{position}].{end}.port', _port(link.get(end))))
             if required_ips is not None:
-                ips = [(end, _dict(link.get(end)).get('ip')) for end in (end1, end2)]
+                ips = [(end, as_mapping(link.get(end)).get('ip')) for end in (end1, end2)]
                 _numbered(ips, f'{path}.links[{position}]', add, required=required_ips)
         _check_ports(ends, add)
         switch_ends = (end1, end2) if kind != 'gateway' else (end1,)
@@ -260,12 +253,12 @@ def _switch_pairs(end1, end2, switches_expected, kind, required_ips=None):
 
 
 def _external(body, path, add):
-    switch = _dict(_dict(body.get('link')).get('switch'))
+    switch = as_mapping(as_mapping(body.get('link')).get('switch'))
     _check_ports([(f'{path}.link.switch.port', _port(switch))], add)
 
 
 def _static_external(body, path, add):
-    switch = _dict(_dict(body.get('link')).get('switch'))
+    switch = as_mapping(as_mapping(body.get('link')).get('switch'))
     base = f'{path}.link.switch'
     _check_ports([(f'{base}.port', _port(switch))], add)
     interface, next_hop = parse_interface(switch.get('ip')), parse_address(switch.get('nextHop'))
@@ -275,7 +268,7 @@ def _static_external(body, path, add):
         add('CONN_STATIC_EXTERNAL', f'{base}.nextHop', f'{base}.nextHop must be an IPv4 address.')
     elif next_hop not in interface.network:
         add('CONN_STATIC_EXTERNAL', f'{base}.nextHop', f'{base}.nextHop {next_hop} is not in {interface.network}.')
-    subnets = [s for s in _list(switch.get('subnets'))]
+    subnets = [s for s in as_list(switch.get('subnets'))]
     prefixes = []
     for position, subnet in enumerate(subnets):
         prefix = parse_prefix(subnet)

@@ -12,9 +12,7 @@ from utilities.views import GetReturnURLMixin, register_model_view
 from netbox_hedgehog.downloads import wiring_export
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
-from netbox_hedgehog.gitops.health import (
-    missing_managed,
-)
+from netbox_hedgehog.gitops.health import missing_managed
 from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.plan_model import FileAction

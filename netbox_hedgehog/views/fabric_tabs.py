@@ -16,15 +16,12 @@ from utilities.permissions import get_permission_for_model
 from utilities.views import ViewTab, register_model_view
 
 from netbox_hedgehog.choices import HealthStatusChoices
+from netbox_hedgehog.core.health_codes import CODES as health_codes
+from netbox_hedgehog.core.health_managed import MissingSource
+from netbox_hedgehog.core.health_report import ACKNOWLEDGEABLE, acknowledged_report
 from netbox_hedgehog.downloads import attachment
 from netbox_hedgehog.error_answers import error_detail
-from netbox_hedgehog.gitops.health import (
-    ACKNOWLEDGEABLE,
-    MissingSource,
-    acknowledged_report,
-    acknowledgements,
-)
-from netbox_hedgehog.gitops.health import CODES as health_codes
+from netbox_hedgehog.gitops.health import acknowledgements
 from netbox_hedgehog.gitops.health_report import markdown_report
 from netbox_hedgehog.gitops.tree import UnsafePathError
 from netbox_hedgehog.gitops.unmanaged import unmanaged_documents

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from netbox_hedgehog.core.health_checks import check_tree
 from netbox_hedgehog.findings import Severity
-from netbox_hedgehog.gitops.health import check_tree
 from netbox_hedgehog.gitops.onboarding import (
     AdoptionConflictError,
     ForeignTreeError,

@@ -27,16 +27,6 @@ from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.git_helpers import Person, git, make_bare_repository
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere
 
-ATTACHMENT = """\
-apiVersion: vpc.githedgehog.com/v1beta1
-kind: VPCAttachment
-metadata:
-  name: vpc-1--server-01
-spec:
-  connection: server-01--unbundled--leaf-01
-  subnet: vpc-1/default
-"""
-
 
 def vpc(name, vlan=1010, subnet='10.0.10.0/24'):
     return samples.VPC.replace('vpc-1', name).replace('10.0.1.0/24', subnet).format(vlan=vlan)
@@ -74,7 +64,7 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
         self.tree = self.gitops_root / 'dc1'
         self.drop('namespaces.yaml', samples.NAMESPACES)
         self.drop('wiring.yaml', samples.WIRING)
-        self.drop('vpcs.yaml', samples.vpc() + '---\n' + ATTACHMENT)
+        self.drop('vpcs.yaml', samples.vpc() + '---\n' + samples.ATTACHMENT)
         ingest(self.fabric, trigger='test')
         self.fabric.refresh_from_db()
 
@@ -210,7 +200,9 @@ class HealthyFabricMixin(TemporaryGitopsRootMixin):
 
     def break_HEALTH_REF_DANGLING(self):
         # Ingestion accepts a dangling reference (a warning): health sees it in the index, unparsed.
-        self.drop('late.yaml', ATTACHMENT.replace('vpc-1--server-01', 'vpc-9--server-01').replace('vpc-1/', 'vpc-9/'))
+        self.drop(
+            'late.yaml', samples.ATTACHMENT.replace('vpc-1--server-01', 'vpc-9--server-01').replace('vpc-1/', 'vpc-9/')
+        )
         ingest(self.fabric, trigger='test')
 
     def break_HEALTH_RAW_PENDING(self):
