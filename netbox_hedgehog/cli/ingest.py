@@ -29,7 +29,8 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from netbox_hedgehog.gitops.ingestion import EXIT_FAILED, EXIT_NOT_PUSHED, IngestionFailed, IngestionLocked, ingest
+    from netbox_hedgehog.gitops.ingestion import EXIT_FAILED, EXIT_NOT_PUSHED, IngestionFailed, ingest
+    from netbox_hedgehog.gitops.lock import FabricLocked
     from netbox_hedgehog.gitops.repository import GitError
 
     fabric = find_fabric(options['fabric'])
@@ -44,7 +45,7 @@ def run(options, out):
             adopt_unmanaged=options['adopt_unmanaged'],
             progress=_progress_bar if show_progress else None,
         )
-    except IngestionLocked as exc:
+    except FabricLocked as exc:
         return lock_held(exc)
     except GitError as exc:
         out.write(f'fabric {fabric.name}: nothing ingested, the git working copy is not up to date: {exc}\n')

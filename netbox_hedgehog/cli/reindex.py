@@ -13,14 +13,15 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from netbox_hedgehog.gitops.ingestion import IngestionLocked, reindex
+    from netbox_hedgehog.gitops.ingestion import reindex
+    from netbox_hedgehog.gitops.lock import FabricLocked
 
     fabric = find_fabric(options['fabric'])
     if fabric is None:
         return usage_error(f'no fabric named {options["fabric"]!r}')
     try:
         result = reindex(fabric)
-    except IngestionLocked as exc:
+    except FabricLocked as exc:
         return lock_held(exc)
     if options['json']:
         out.write(json.dumps(result.as_dict(), indent=2) + '\n')

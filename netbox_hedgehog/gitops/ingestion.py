@@ -55,7 +55,7 @@ from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_o
 from netbox_hedgehog.gitops import fileops, sync, treefs
 from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
-from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
+from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import (
     NOT_A_FILE,
     RECORD_FIELDS,
@@ -83,7 +83,6 @@ __all__ = (
     'EXIT_FAILED',
     'EXIT_NOT_PUSHED',
     'IngestionFailed',
-    'IngestionLocked',
     'IngestionOutcome',
     'ReindexResult',
     'ingest',
@@ -95,7 +94,6 @@ __all__ = (
 
 logger = logging.getLogger('netbox_hedgehog.ingestion')
 
-IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
 # The provenance action of a comment that belongs to no document: its text is kept in the record itself.
 COMMENT_KEPT = 'comment'
@@ -172,7 +170,7 @@ def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0, 
     """Ingest `fabric`'s raw/ folder; with `adopt_unmanaged`, also move the unmanaged/ documents of kinds
     managed now (foreign when they were filed) to managed/: without it, the plan only offers to.
 
-    Raises IngestionLocked when another ingestion holds the fabric (at once, or after `wait`
+    Raises FabricLocked when another ingestion holds the fabric (at once, or after `wait`
     seconds), GitError, before any change, when the fabric's working copy cannot be brought up
     to date with its remote, and IngestionFailed when a fault of the tree or the database stopped the
     run (the message names no server path). A dry run neither pulls nor commits.
