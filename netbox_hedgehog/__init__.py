@@ -5,6 +5,8 @@ from pathlib import PurePath
 from django.core.exceptions import ImproperlyConfigured
 from netbox.plugins import PluginConfig
 
+from netbox_hedgehog.core.limits import MAX_FILE_BYTES
+
 __version__ = '0.1.0'
 
 
@@ -26,7 +28,7 @@ class HedgehogConfig(PluginConfig):
         # than refusing to start.
         'gitops_root': None,
         # Largest YAML file the reader accepts; bigger files become a finding, not a parse.
-        'max_file_bytes': 16 * 1024 * 1024,
+        'max_file_bytes': MAX_FILE_BYTES,
         # Minutes between two runs of the scheduled health check of every fabric; 0 turns it off.
         'health_interval_minutes': 15,
         # YAML files waiting in raw/ longer than this make a fabric degraded (HEALTH_RAW_STALE).

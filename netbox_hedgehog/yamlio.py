@@ -23,12 +23,12 @@ from typing import NamedTuple
 
 import yaml
 
+from .core.limits import MAX_FILE_BYTES
 from .findings import Finding, Severity
 from .kinds import LEGACY_VERSION, SERVED_VERSION
 from .yamlvalues import unrepresentable
 
 __all__ = (
-    'DEFAULT_MAX_BYTES',
     'YAML_CODES',
     'Document',
     'ReadResult',
@@ -37,8 +37,6 @@ __all__ = (
     'compose',
     'read_documents',
 )
-
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 # The one place that decides which loader we use: libyaml's C parser when PyYAML was built with
 # it (several times faster), the pure-Python one otherwise. Both build the same objects.
@@ -222,7 +220,7 @@ class _Loader(_BaseLoader):
         return self.construct_object(node, deep=True)
 
 
-def read_documents(data, file='', max_bytes=DEFAULT_MAX_BYTES):
+def read_documents(data, file='', max_bytes=MAX_FILE_BYTES):
     """Split `data` (bytes of one file) into documents; problems become findings, never exceptions."""
     result = ReadResult()
     text = _decode(data, file, max_bytes, result.findings)
