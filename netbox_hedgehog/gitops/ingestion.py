@@ -50,6 +50,7 @@ from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.core.exit_codes import FAILED, NOT_PUSHED, OK
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_order
 from netbox_hedgehog.gitops import fileops, sync, treefs
@@ -80,8 +81,6 @@ from netbox_hedgehog.validation import classify, reference_keys, validate_docume
 from netbox_hedgehog.yamlio import Document, read_documents
 
 __all__ = (
-    'EXIT_FAILED',
-    'EXIT_NOT_PUSHED',
     'IngestionFailed',
     'IngestionOutcome',
     'ReindexResult',
@@ -97,10 +96,6 @@ logger = logging.getLogger('netbox_hedgehog.ingestion')
 PROVENANCE_LOG = 'ingestions.jsonl'
 # The provenance action of a comment that belongs to no document: its text is kept in the record itself.
 COMMENT_KEPT = 'comment'
-# `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
-EXIT_NOT_PUSHED = 4
-# `hedgehog ingest` exit code: the run failed (the tree cannot be written, the database failed); nothing lost.
-EXIT_FAILED = 5
 # Findings of the steps after the plan (codes in docs/findings.md).
 REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
 RAW_CHANGED = 'INGEST_RAW_CHANGED'
@@ -136,8 +131,8 @@ class IngestionOutcome:
         """The command's exit code: 0 when every raw file was ingested (and pushed, with a remote), 1 when
         some stay in raw/, 4 when the run's commit could not be pushed (it is kept in the working copy)."""
         if self.git is not None and self.git.error:
-            return EXIT_NOT_PUSHED
-        return 1 if self.plan.rejected or self.plan.blocked or self.not_removed else 0
+            return NOT_PUSHED
+        return FAILED if self.plan.rejected or self.plan.blocked or self.not_removed else OK
 
     def all_findings(self):
         return in_file_order(self.plan.findings() + self.findings)
