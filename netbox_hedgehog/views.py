@@ -28,7 +28,6 @@ from .choices import HealthStatusChoices
 from .downloads import attachment, wiring_export
 from .error_answers import error_detail
 from .fabrics import check_git_connection
-from .gitops.deletion import fabric_records
 from .gitops.health import ACKNOWLEDGEABLE, MissingSource, acknowledged_report, acknowledgements, missing_managed
 from .gitops.health import CODES as health_codes
 from .gitops.health_report import markdown_report
@@ -43,6 +42,7 @@ from .gitops.upload import DISCARDED, UploadFailed, UploadRefused, add_raw_file,
 from .health_jobs import FabricHealthJob
 from .jobs import IngestionJob, RepairJob
 from .models import FabricHealth, FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
+from .models.deletion import fabric_records
 from .models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from .topology import TOPOLOGY_KINDS, build_topology
 from .topology_render import to_dot, to_mermaid, to_svg

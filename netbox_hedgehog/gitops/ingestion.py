@@ -46,6 +46,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from extras.models import CachedValue
 from netbox.plugins import get_plugin_config
+from netbox.search import get_indexer
 from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
@@ -54,7 +55,6 @@ from netbox_hedgehog.core.exit_codes import FAILED, NOT_PUSHED, OK
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_order
 from netbox_hedgehog.gitops import fileops, sync, treefs
-from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import (
@@ -75,8 +75,8 @@ from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED, is_utf8_name, shown_name
 from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
+from netbox_hedgehog.models.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.models.fabric import gitops_root
-from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, reference_keys, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
 
@@ -765,9 +765,10 @@ def _refresh_search(written_ids, stale_ids=()):
         return
     object_type = ObjectType.objects.get_for_model(HedgehogResource)
     fields, parameters = [], []
-    for name, weight in HedgehogResourceIndex.fields:
+    index = get_indexer(HedgehogResource)  # search.py's, as NetBox registered it: no import of the adapter
+    for name, weight in index.fields:
         fields.append(f'(%s, %s, %s, r.{connection.ops.quote_name(name)})')
-        parameters += [name, HedgehogResourceIndex.get_field_type(HedgehogResource, name), weight]
+        parameters += [name, index.get_field_type(HedgehogResource, name), weight]
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO {CachedValue._meta.db_table} '

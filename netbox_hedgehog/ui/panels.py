@@ -20,6 +20,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
 from netbox_hedgehog.choices import HealthStatusChoices
+from netbox_hedgehog.core.run_counts import counts_summary, flatten_counts
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import Finding, page_hint
@@ -34,7 +35,6 @@ from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.resource_references import resource_references
-from netbox_hedgehog.tables.run import counts_summary, flatten_counts
 
 SEVERITY_COLORS = {'error': 'red', 'warning': 'orange', 'info': 'blue'}
 # Files of raw/ the fabric page lists (with their findings); the rest are counted.
