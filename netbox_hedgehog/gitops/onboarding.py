@@ -23,7 +23,6 @@ from netbox_hedgehog.gitops.tree import (
     TreeLayout,
     UnsafePathError,
     is_yaml_name,
-    layout_folders,
     read_manifest,
     render_manifest,
     resolve_tree,
@@ -36,7 +35,6 @@ __all__ = (
     'OnboardingError',
     'OnboardingResult',
     'initialize',
-    'keep_empty_directories',
     'undo',
 )
 
@@ -313,18 +311,6 @@ def _plan_gitkeeps(plan):
             continue
         plan.gitkeeps.append(directory / GITKEEP)
         plan.result.created.append(directory / GITKEEP)
-
-
-def keep_empty_directories(tree):
-    """Give every empty directory of the tree (a treefs.Tree) a .gitkeep before a commit: ingestion empties
-    raw/, and a clone of a commit without it would lack the directory. Returns the files it made (tree-relative)."""
-    made = []
-    for folder in ('', *layout_folders()):
-        if tree.is_folder(folder) and not tree.scandir(folder):
-            gitkeep = f'{folder}/{GITKEEP}' if folder else GITKEEP
-            tree.write_new(gitkeep, b'')
-            made.append(gitkeep)
-    return made
 
 
 def _holds_files(raw):

@@ -168,7 +168,7 @@ class WorkingCopy:
             with repo.config_writer() as config:
                 config.set_value('core', 'quotePath', 'false')
                 # A link pushed to the remote checks out as a plain small file holding its target's name:
-                # a tree's content is untrusted, and nothing in it may lead outside (see gitops/treefs.py).
+                # a tree's content is untrusted, and nothing in it may lead outside (see gitops/treefs/).
                 config.set_value('core', 'symlinks', 'false')
             (self.folder / '.git' / 'info').mkdir(exist_ok=True)
             (self.folder / '.git' / 'info' / 'exclude').write_text(''.join(f'{line}\n' for line in EXCLUDED))

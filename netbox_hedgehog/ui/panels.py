@@ -330,7 +330,7 @@ def read_managed_file(resource):
     """(text, problem) for the resource's managed file; problem says why the text is missing.
 
     The path comes from the index, so it is checked to stay inside the fabric's tree (no '..', no link) by
-    gitops/treefs.py, which reads it.
+    gitops/treefs/, which reads it.
     """
     try:
         resource.fabric.layout()
