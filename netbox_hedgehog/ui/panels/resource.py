@@ -26,7 +26,6 @@ __all__ = (
     'ManagedFilePanel',
     'ReferencesPanel',
     'ResourceProvenancePanel',
-    'YAML_HTML',
     'highlight_yaml',
     'missing_file',
     'read_managed_file',
