@@ -66,7 +66,7 @@ class HedgehogConfig(PluginConfig):
     def ready(self):
         super().ready()
         check_settings(self.name)
-        # Local: these adapters import the models, which exist only once the apps are loaded (now).
+        # Local: these modules import the models, which exist only once the apps are loaded (now).
         from . import fabrics, health_jobs, metrics, signals  # noqa: F401  (signals connects the receivers)
         from .jobs import IngestionJob
 
