@@ -3,7 +3,10 @@
 from pathlib import PurePath
 
 from django.core.exceptions import ImproperlyConfigured
-from netbox.plugins import PluginConfig
+from netbox.plugins import PluginConfig, get_plugin_config
+
+from netbox_hedgehog.core.limits import MAX_FILE_BYTES
+from netbox_hedgehog.gitops.credentials import CredentialsConfigError, parse_entries
 
 __version__ = '0.1.0'
 
@@ -26,7 +29,7 @@ class HedgehogConfig(PluginConfig):
         # than refusing to start.
         'gitops_root': None,
         # Largest YAML file the reader accepts; bigger files become a finding, not a parse.
-        'max_file_bytes': 16 * 1024 * 1024,
+        'max_file_bytes': MAX_FILE_BYTES,
         # Minutes between two runs of the scheduled health check of every fabric; 0 turns it off.
         'health_interval_minutes': 15,
         # YAML files waiting in raw/ longer than this make a fabric degraded (HEALTH_RAW_STALE).
@@ -63,16 +66,17 @@ class HedgehogConfig(PluginConfig):
     def ready(self):
         super().ready()
         check_settings(self.name)
-        from . import signals  # noqa: F401  (connects the receivers)
-        from .health_jobs import register
+        # Local: these modules import the models, which exist only once the apps are loaded (now).
+        from . import fabrics, health_jobs, metrics, signals  # noqa: F401  (signals connects the receivers)
+        from .jobs import IngestionJob
 
-        register()
+        fabrics.register_ingestion_queue(IngestionJob.enqueue)
+        health_jobs.register()
+        metrics.register()
 
 
 def check_settings(plugin_name):
     """Refuse to start with a configuration that would put trees in the wrong place."""
-    from netbox.plugins import get_plugin_config
-
     root = get_plugin_config(plugin_name, 'gitops_root')
     setting = f"PLUGINS_CONFIG['{plugin_name}']['gitops_root']"
     if not root:
@@ -102,8 +106,6 @@ def check_settings(plugin_name):
             )
     if not isinstance(get_plugin_config(plugin_name, 'self_healing_default'), bool):
         raise ImproperlyConfigured(f"PLUGINS_CONFIG['{plugin_name}']['self_healing_default'] must be True or False.")
-    from .gitops.credentials import CredentialsConfigError, parse_entries
-
     try:
         parse_entries(get_plugin_config(plugin_name, 'git_credentials'))
     except CredentialsConfigError as exc:

@@ -19,6 +19,8 @@ from django.shortcuts import render
 from utilities.api import is_api_request
 
 from netbox_hedgehog.errors import detail_for, public_message, sees_details
+from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('PublicErrorMiddleware', 'error_detail')
 
@@ -30,8 +32,6 @@ NOT_SERVER_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
 
 
 def _roots(fabric):
-    from netbox_hedgehog.models.fabric import gitops_root
-
     return (fabric.tree_path if fabric is not None else None), gitops_root()
 
 
@@ -51,8 +51,6 @@ def _user(request):
 def _fabric_of(match):
     """The fabric a fabric URL names, to make paths relative to its tree; None when there is none or it cannot
     be read (the database may be what failed)."""
-    from netbox_hedgehog.models import HedgehogFabric
-
     if not match.url_name or not match.url_name.startswith('hedgehogfabric') or 'pk' not in match.kwargs:
         return None
     try:

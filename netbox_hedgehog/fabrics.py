@@ -16,13 +16,11 @@ from netbox.plugins import get_plugin_config
 from utilities.exceptions import AbortRequest
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.errors import public_message, scrub_paths
+from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops import onboarding, staging, sync
-from netbox_hedgehog.gitops.credentials import CredentialsError, read_secret
-from netbox_hedgehog.gitops.repository import GitError, check_connection
-from netbox_hedgehog.gitops.tree import TreeLayout, UnsafePathError, resolve_tree
+from netbox_hedgehog.gitops.repository import GitError, WorkingCopy, check_connection
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.models.fabric import REMOTE_FIELDS, REMOTE_PERMISSION, gitops_root
+from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = (
     'FabricTreeError',
@@ -31,8 +29,7 @@ __all__ = (
     'mark_failed',
     'onboard',
     'onboard_new_fabric',
-    'precheck',
-    'remote_change_refused',
+    'register_ingestion_queue',
     'request_ingestion',
     'staged_tree',
     'staging_leftovers',
@@ -40,6 +37,8 @@ __all__ = (
 )
 
 logger = logging.getLogger('netbox_hedgehog.fabrics')
+# The one way to queue an ingestion, registered at the app's ready() (register_ingestion_queue).
+_ingestion_queue = []
 
 
 class FabricTreeError(AbortRequest):
@@ -51,78 +50,6 @@ class FabricTreeError(AbortRequest):
         message = staging.named_as_final(public_message(error, root=gitops_root()), fabric.gitops_path)
         super().__init__(f'GitOps tree not created: {message}')
         self.error = error
-
-
-def precheck(fabric):
-    """Problems that would make onboarding `fabric` fail, as {field: message}, without touching the disk.
-
-    Forms and the API call this (through the model's clean()) so the common causes become field
-    errors; onboarding itself still guards every other path.
-    """
-    # These messages reach fabric editors: they name no server path (the administrator knows gitops_root).
-    root = gitops_root()
-    if not root.is_dir():
-        return {None: 'The plugin setting gitops_root is not an existing folder; ask an administrator.'}
-    if not os.access(root, os.W_OK | os.X_OK):
-        return {None: 'The plugin setting gitops_root is not writable by NetBox; ask an administrator.'}
-    try:
-        resolve_tree(root, fabric.tree_relative_path)
-    except UnsafePathError as exc:
-        return {'gitops_path': scrub_paths(exc.reason, root=root)}
-    if entry := fabric.credentials_entry:
-        # Read, never sent: nothing reaches the remote before the row is valid and saved.
-        try:
-            read_secret(entry, fabric.git_remote_url)
-        except CredentialsError as exc:
-            return {'git_remote_url': f'{exc}; ask an administrator.'}
-    previous = HedgehogFabric.objects.filter(pk=fabric.pk).first()
-    if previous is not None and TreeLayout(previous.tree_path).manifest.exists():
-        return _moves_the_tree(previous, fabric)
-    return {}
-
-
-def remote_change_refused(fabric, user):
-    """{field: message} when `user` may not give `fabric` the remote it now holds, else {}.
-
-    The remote URL decides which administrator's credentials go where, and the branch and the path in
-    the repository decide what those credentials write to (another fabric's folder, a protected
-    branch): setting any of them on a new fabric with a remote, or changing any of them, needs
-    REMOTE_PERMISSION beyond add or change. Checked on the stored fabric, so an object permission's
-    constraints apply to what it was, not to what the editor wants it to be.
-    """
-    previous = HedgehogFabric.objects.filter(pk=fabric.pk).first() if fabric.pk else None
-    if previous is None:
-        changed = ['git_remote_url'] if fabric.git_remote_url else []
-    else:
-        changed = [name for name in REMOTE_FIELDS if getattr(previous, name) != getattr(fabric, name)]
-    if not changed or user.has_perm(REMOTE_PERMISSION, previous):
-        return {}
-    message = (
-        'Setting or changing the git remote (URL, branch or path in repository) needs the permission '
-        f'{REMOTE_PERMISSION}.'
-    )
-    return {name: message for name in changed}
-
-
-def _moves_the_tree(previous, fabric):
-    """A change of path, or of having a remote, branch or path in the repository, would move an existing tree."""
-    moved = 'This fabric already has a GitOps tree at {where}; moving a tree is not supported. {how}'
-    if previous.gitops_path != fabric.gitops_path:
-        how = 'Move the folder by hand and keep the path, or create a new fabric.'
-        return {'gitops_path': moved.format(where=repr(previous.gitops_path), how=how)}
-    if previous.has_remote != fabric.has_remote:
-        how = (
-            "A remote can only be given to a new fabric: create one with the remote, and drop this tree's "
-            'managed/ files into its raw/.'
-            if fabric.has_remote
-            else 'Its working copy stays; keep the remote, or create a new fabric without one.'
-        )
-        return {'git_remote_url': moved.format(where=repr(previous.tree_relative_path), how=how)}
-    for name in ('git_branch', 'git_path'):
-        if fabric.has_remote and getattr(previous, name) != getattr(fabric, name):
-            how = 'Keep it, or create a new fabric for the other branch or folder.'
-            return {name: moved.format(where=repr(f'{previous.git_branch}:{previous.git_path}'), how=how)}
-    return {}
 
 
 def onboard(fabric, *, dry_run=False):
@@ -270,8 +197,6 @@ def _nothing():
 def _working_copy_at(fabric, folder):
     if not fabric.has_remote:
         return None
-    from netbox_hedgehog.gitops.repository import WorkingCopy
-
     timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
     return WorkingCopy(folder, fabric.remote_settings(), timeout=timeout)
 
@@ -365,11 +290,16 @@ def mark_failed(fabric, error):
         logger.exception('fabric=%s event=status_write_failed after=%s', fabric.name, error)
 
 
+def register_ingestion_queue(enqueue):
+    """Set how an ingestion is queued: `enqueue(instance=fabric, trigger=...)`, the job's (jobs.IngestionJob,
+    an adapter this service does not import). The plugin's ready() registers it."""
+    _ingestion_queue[:] = [enqueue]
+
+
 def request_ingestion(fabric):
     """Queue one ingestion of `fabric` (raw/ already holds files); it is enqueued when the save commits."""
-    from netbox_hedgehog.jobs import IngestionJob
-
-    job = IngestionJob.enqueue(instance=fabric, trigger='onboarding')
+    (enqueue,) = _ingestion_queue
+    job = enqueue(instance=fabric, trigger='onboarding')
     logger.info('fabric=%s event=ingestion_requested reason=raw_has_files job=%s', fabric.name, job.pk)
     return job
 

@@ -5,8 +5,8 @@
 (gitops/selfheal.py), records a summary per fabric in the job's data
 (NetBox keeps jobs for JOB_RETENTION days: that is the history, and the metrics read the latest),
 updates each fabric's GitOps status (see `health.gitops_status_for`) and logs one key=value line
-per fabric. `register()` hooks the job and the Prometheus collector into NetBox; the plugin's
-`ready()` calls it.
+per fabric. `register()` hooks the job into NetBox; the plugin's `ready()` calls it (and registers
+the Prometheus collector, metrics.py, which reads what this job stored).
 
 Monitoring reads these stored results (`stored_health` for the API's `health/`, the metrics), so
 no anonymous or frequent request ever runs a check. Each check also stores the fabric's whole report
@@ -24,7 +24,10 @@ from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
+from netbox_hedgehog.gitops.history import HEALTH_CHECK_JOB
 from netbox_hedgehog.gitops.selfheal import self_heal
+from netbox_hedgehog.models import FabricHealth, HedgehogFabric
+from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = (
     'FabricHealthJob',
@@ -42,12 +45,9 @@ logger = logging.getLogger('netbox_hedgehog.health')
 
 class HealthCheckJob(JobRunner):
     class Meta:
-        name = 'Hedgehog health check'
+        name = HEALTH_CHECK_JOB
 
     def run(self, *args, **kwargs):
-        from netbox_hedgehog.models import HedgehogFabric
-        from netbox_hedgehog.models.fabric import gitops_root
-
         summaries = {}
         for fabric in HedgehogFabric.objects.all():
             try:
@@ -68,8 +68,6 @@ class FabricHealthJob(JobRunner):
         name = 'Hedgehog health check of a fabric'
 
     def run(self, *args, **kwargs):
-        from netbox_hedgehog.models.fabric import gitops_root
-
         fabric = self.job.object
         try:
             report = record(fabric, self.logger, scheduled=False)
@@ -108,8 +106,6 @@ def record(fabric, log=logger, request_id=None, *, scheduled=True):
 
 def store_report(fabric, report):
     """Keep `report` as the fabric's latest check (findings and missing files included) for the Health tab."""
-    from netbox_hedgehog.models import FabricHealth
-
     stored = {**report.as_dict(), 'missing': [item._asdict() for item in report.missing]}
     FabricHealth.objects.update_or_create(fabric_id=fabric.pk, defaults={'checked': report.checked, 'report': stored})
 
@@ -158,10 +154,7 @@ def stored_health(fabrics):
 
 
 def register():
-    """Schedule the system job (unless health_interval_minutes is 0) and export the metrics."""
-    from netbox_hedgehog import metrics
-
+    """Schedule the system job (unless health_interval_minutes is 0)."""
     interval = get_plugin_config('netbox_hedgehog', 'health_interval_minutes')
     if interval:
         system_job(interval=interval)(HealthCheckJob)
-    metrics.register()

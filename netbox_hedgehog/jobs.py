@@ -11,7 +11,7 @@ from netbox.jobs import JobRunner
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.errors import public_message, scrub_paths
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
@@ -54,7 +54,7 @@ class IngestionJob(JobRunner):
                 # Another worker ingesting the same fabric: run after it rather than fail.
                 wait=get_plugin_config('netbox_hedgehog', 'lock_wait_seconds'),
             )
-        except (IngestionLocked, GitError, IngestionFailed) as exc:
+        except (FabricLocked, GitError, IngestionFailed) as exc:
             _fail(self.logger, fabric, exc)
         self.job.data = outcome.as_dict()
         if outcome.run is None:

@@ -19,6 +19,9 @@ from prometheus_client.registry import Collector
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.core.health_status import EXIT_CODES, HealthStatus
+from netbox_hedgehog.gitops.selfheal import repair_counts
+from netbox_hedgehog.health_jobs import latest_summaries
+from netbox_hedgehog.models import HedgehogFabric
 
 __all__ = ('HedgehogCollector', 'register')
 
@@ -40,10 +43,6 @@ class HedgehogCollector(Collector):
         return list(_empty_families().values())
 
     def _families(self):
-        from netbox_hedgehog.gitops.selfheal import repair_counts
-        from netbox_hedgehog.health_jobs import latest_summaries
-        from netbox_hedgehog.models import HedgehogFabric
-
         families = _empty_families()
         health, score, findings, checked, gitops, backlog, age, repairs = families.values()
         summaries = latest_summaries()

@@ -23,9 +23,13 @@ import stat
 import threading
 import time
 
+import django_rq
 from django.db import connection
+from django_redis import get_redis_connection
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('FRESH_SECONDS', 'STALE_SECONDS', 'ReadinessCheck', 'check_once', 'readiness')
 
@@ -53,9 +57,6 @@ def check_database():
 
 def check_redis():
     """PING the task queue's Redis (a client of its own, closed after) and the cache's Redis (NetBox's pool)."""
-    import django_rq
-    from django_redis import get_redis_connection
-
     tasks = django_rq.get_connection('default')
     # No retries with back-off: the next probe is the retry.
     tasks.connection_pool.connection_kwargs.update(
@@ -70,8 +71,6 @@ def check_redis():
 
 def check_gitops_root():
     """gitops_root is a folder this process may create files in: no listing, no walk."""
-    from netbox_hedgehog.models.fabric import gitops_root
-
     root = gitops_root()
     if not stat.S_ISDIR(os.stat(root).st_mode):
         raise NotADirectoryError(f'gitops_root {root} is not a folder')

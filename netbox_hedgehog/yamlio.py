@@ -21,13 +21,13 @@ from typing import NamedTuple
 
 import yaml
 
+from .core.limits import MAX_FILE_BYTES
 from .findings import Finding
 from .yaml_chunks import CONTENT_LINE, chunks, note_comments, own_text
 from .yaml_codes import MAX_DEPTH, MAX_EXPANDED_NODES, YAML_CODES
 from .yamlvalues import unrepresentable
 
 __all__ = (
-    'DEFAULT_MAX_BYTES',
     'MAX_DEPTH',
     'SAFE_LOADER',
     'YAML_CODES',
@@ -36,8 +36,6 @@ __all__ = (
     'compose',
     'read_documents',
 )
-
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 # The one place that decides which loader we use: libyaml's C parser when PyYAML was built with
 # it (several times faster), the pure-Python one otherwise. Both build the same objects.
@@ -159,7 +157,7 @@ class _Loader(SAFE_LOADER):
         return self.construct_object(node, deep=True)
 
 
-def read_documents(data, file='', max_bytes=DEFAULT_MAX_BYTES):
+def read_documents(data, file='', max_bytes=MAX_FILE_BYTES):
     """Split `data` (bytes of one file) into documents; problems become findings, never exceptions."""
     result = ReadResult()
     text = _decode(data, file, max_bytes, result.findings)

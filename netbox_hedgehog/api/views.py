@@ -20,7 +20,7 @@ from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
 from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, IngestionLocked, ingest, reindex
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest, reindex
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.gitops.repository import GitError
@@ -95,7 +95,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         dry_run = request.query_params.get('dry_run', '').lower() in TRUE_VALUES
         try:
             outcome = ingest(fabric, trigger='api', user=request.user, dry_run=dry_run, adopt_unmanaged=adopt)
-        except IngestionLocked as exc:
+        except FabricLocked as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         except GitError as exc:
             return _git_error_response(request, exc, fabric)
@@ -110,7 +110,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
         fabric = self._fabric_to_change(request, pk)
         try:
             result = reindex(fabric)
-        except IngestionLocked as exc:
+        except FabricLocked as exc:
             return Response({'detail': error_detail(request, exc, fabric)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
 

@@ -1,21 +1,46 @@
 """Sub-commands of `netbox hedgehog ...`: one module each, thin adapters over the services.
 
-Each module exposes `HELP`, `add_arguments(parser)` and `run(options, out) -> int` (the exit code),
-so the management command only dispatches and every sub-command can be tested in-process.
+Each module exposes `HELP`, `add_arguments(parser)` and `run(options, out) -> int` (the exit code, named in
+core/exit_codes.py), so the management command only dispatches and every sub-command can be tested in-process.
+What they share is here: the `fabric` argument and its lookup, `--json`, the answer to a held lock
+(`fabric_subcommand`), bad usage, and the findings table.
 """
 
+import functools
 import sys
 
+from netbox_hedgehog.core.exit_codes import LOCK_HELD, USAGE_ERROR
 from netbox_hedgehog.findings import command_hint
+from netbox_hedgehog.gitops.lock import FabricLocked
 
 SUBCOMMANDS = ('backup', 'export', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
 
-# A sub-command that failed (a fault of the disk or the database no sub-command answers for itself).
-FAILED = 1
-# Argparse's own exit code for bad usage; sub-commands use it too (unknown fabric, bad path).
-USAGE_ERROR = 2
-# Another ingestion, fix or restore of the fabric holds its lock: try again later.
-LOCK_HELD = 3
+
+def add_fabric_argument(parser, **kwargs):
+    parser.add_argument('fabric', help='fabric name', **kwargs)
+
+
+def add_json_option(parser, what='the result'):
+    parser.add_argument('--json', action='store_true', help=f'print {what} as JSON')
+
+
+def fabric_subcommand(run):
+    """A sub-command's `run(fabric, options, out)` as its `run(options, out)`: the fabric named by the `fabric`
+    argument (bad usage when none has that name), and another run holding the fabric's lock answered with
+    LOCK_HELD and its message (a sub-command whose service takes no lock never meets one)."""
+
+    @functools.wraps(run)
+    def run_with_fabric(options, out):
+        fabric = find_fabric(options['fabric'])
+        if fabric is None:
+            return usage_error(f'no fabric named {options["fabric"]!r}')
+        try:
+            return run(fabric, options, out)
+        except FabricLocked as error:
+            sys.stderr.write(f'hedgehog: {error}\n')
+            return LOCK_HELD
+
+    return run_with_fabric
 
 
 def usage_error(message):
@@ -23,12 +48,8 @@ def usage_error(message):
     return USAGE_ERROR
 
 
-def lock_held(error):
-    sys.stderr.write(f'hedgehog: {error}\n')
-    return LOCK_HELD
-
-
 def find_fabric(name):
+    # Local: `validate` imports this package and runs without NetBox's apps loaded (no models to import).
     from netbox_hedgehog.models import HedgehogFabric
 
     return HedgehogFabric.objects.filter(name=name).first()

@@ -3,7 +3,9 @@
 import sys
 from pathlib import Path
 
-from netbox_hedgehog.cli import FAILED, find_fabric, print_findings, usage_error
+from netbox_hedgehog.cli import add_fabric_argument, fabric_subcommand, print_findings
+from netbox_hedgehog.core.exit_codes import FAILED, OK
+from netbox_hedgehog.gitops.export import export_fabric
 
 HELP = (
     "Print a fabric's managed objects as one multi-document wiring YAML, in the order hhfab reads them "
@@ -12,16 +14,12 @@ HELP = (
 
 
 def add_arguments(parser):
-    parser.add_argument('fabric', help='fabric name')
+    add_fabric_argument(parser)
     parser.add_argument('-o', '--output', metavar='FILE', help='write to FILE instead of standard output')
 
 
-def run(options, out):
-    from netbox_hedgehog.gitops.export import export_fabric
-
-    fabric = find_fabric(options['fabric'])
-    if fabric is None:
-        return usage_error(f'no fabric named {options["fabric"]!r}')
+@fabric_subcommand
+def run(fabric, options, out):
     export = export_fabric(fabric)
     if options['output']:
         Path(options['output']).write_text(export.text, encoding='utf-8')
@@ -30,4 +28,4 @@ def run(options, out):
     # The YAML owns standard output: what was left out, and why, goes to standard error.
     print_findings(export.findings, sys.stderr)
     sys.stderr.write(f'fabric {fabric.name}: {export.objects} object(s) exported\n')
-    return FAILED if export.findings else 0
+    return FAILED if export.findings else OK

@@ -10,7 +10,8 @@ failed (it needs a person), 2 bad usage, 3 an ingestion holds the fabric.
 
 import json
 
-from netbox_hedgehog.cli import find_fabric, lock_held, print_findings, usage_error
+from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
+from netbox_hedgehog.gitops.repair import fix
 
 HELP = (
     'Repair a fabric tree: missing directories and manifest, misplaced managed files, missing managed files '
@@ -19,7 +20,7 @@ HELP = (
 
 
 def add_arguments(parser):
-    parser.add_argument('fabric', help='fabric name')
+    add_fabric_argument(parser)
     parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
     parser.add_argument(
         '--forget-missing',
@@ -27,20 +28,12 @@ def add_arguments(parser):
         help='the deletion of every managed file missing now was intended: drop their index rows instead of '
         'writing the files back (see the plan with --dry-run first)',
     )
-    parser.add_argument('--json', action='store_true', help='print the result as JSON')
+    add_json_option(parser)
 
 
-def run(options, out):
-    from netbox_hedgehog.gitops.lock import FabricLocked
-    from netbox_hedgehog.gitops.repair import fix
-
-    fabric = find_fabric(options['fabric'])
-    if fabric is None:
-        return usage_error(f'no fabric named {options["fabric"]!r}')
-    try:
-        result = fix(fabric, dry_run=options['dry_run'], forget_missing=options['forget_missing'])
-    except FabricLocked as exc:
-        return lock_held(exc)
+@fabric_subcommand
+def run(fabric, options, out):
+    result = fix(fabric, dry_run=options['dry_run'], forget_missing=options['forget_missing'])
     if options['json']:
         out.write(json.dumps(result.as_dict(), indent=2) + '\n')
     else:

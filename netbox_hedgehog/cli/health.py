@@ -10,13 +10,18 @@ it prints only to stderr, so a monitoring script tells the two apart by an empty
 
 import json
 
-from netbox_hedgehog.cli import find_fabric, print_findings, usage_error
+from netbox_hedgehog.cli import add_fabric_argument, find_fabric, print_findings, usage_error
+from netbox_hedgehog.core.health_status import EXIT_CODES, worst
+from netbox_hedgehog.gitops.health import check_fabric
+from netbox_hedgehog.gitops.health_report import fabric_report
+from netbox_hedgehog.gitops.markdown import render
+from netbox_hedgehog.models import HedgehogFabric
 
 HELP = "Check a fabric's GitOps tree (or every fabric's): structure, managed files, index, raw/ backlog, disk."
 
 
 def add_arguments(parser):
-    parser.add_argument('fabric', nargs='?', help='fabric name')
+    add_fabric_argument(parser, nargs='?')
     parser.add_argument('--all', action='store_true', help='check every fabric')
     output = parser.add_mutually_exclusive_group()
     output.add_argument('--json', action='store_true', help='print the report(s) as JSON')
@@ -28,12 +33,6 @@ def add_arguments(parser):
 
 
 def run(options, out):
-    from netbox_hedgehog.core.health_status import EXIT_CODES, worst
-    from netbox_hedgehog.gitops.health import check_fabric
-    from netbox_hedgehog.gitops.health_report import fabric_report
-    from netbox_hedgehog.gitops.markdown import render
-    from netbox_hedgehog.models import HedgehogFabric
-
     if bool(options['fabric']) == bool(options['all']):
         return usage_error('name one fabric, or pass --all')
     if options['all']:

@@ -12,29 +12,27 @@ remote could not be synchronised (a pull refused before any change, or the run's
 import json
 import sys
 
-from netbox_hedgehog.cli import find_fabric, lock_held, print_findings, usage_error
+from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
+from netbox_hedgehog.core.exit_codes import NOT_PUSHED, RUN_FAILED
+from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
+from netbox_hedgehog.gitops.repository import GitError
 
 HELP = "Ingest a fabric's raw/ folder: validated YAML into managed/, foreign YAML into unmanaged/."
 
 
 def add_arguments(parser):
-    parser.add_argument('fabric', help='fabric name')
+    add_fabric_argument(parser)
     parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
     parser.add_argument(
         '--adopt-unmanaged',
         action='store_true',
         help='also move unmanaged/ documents of kinds managed now to managed/ (see the plan with --dry-run first)',
     )
-    parser.add_argument('--json', action='store_true', help='print the outcome as JSON')
+    add_json_option(parser, 'the outcome')
 
 
-def run(options, out):
-    from netbox_hedgehog.gitops.ingestion import EXIT_FAILED, EXIT_NOT_PUSHED, IngestionFailed, IngestionLocked, ingest
-    from netbox_hedgehog.gitops.repository import GitError
-
-    fabric = find_fabric(options['fabric'])
-    if fabric is None:
-        return usage_error(f'no fabric named {options["fabric"]!r}')
+@fabric_subcommand
+def run(fabric, options, out):
     show_progress = not options['json'] and sys.stderr.isatty()
     try:
         outcome = ingest(
@@ -44,15 +42,13 @@ def run(options, out):
             adopt_unmanaged=options['adopt_unmanaged'],
             progress=_progress_bar if show_progress else None,
         )
-    except IngestionLocked as exc:
-        return lock_held(exc)
     except GitError as exc:
         out.write(f'fabric {fabric.name}: nothing ingested, the git working copy is not up to date: {exc}\n')
-        return EXIT_NOT_PUSHED
+        return NOT_PUSHED
     except IngestionFailed as exc:
         run = f'run {exc.run} ' if exc.run else ''
         sys.stderr.write(f'hedgehog: fabric {fabric.name}: {run}{exc}\n')
-        return EXIT_FAILED
+        return RUN_FAILED
     if options['json']:
         out.write(json.dumps(outcome.as_dict(), indent=2, default=str) + '\n')
     else:

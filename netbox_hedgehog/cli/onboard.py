@@ -2,26 +2,23 @@
 
 import json
 
-from netbox_hedgehog.cli import find_fabric, usage_error
+from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand
+from netbox_hedgehog.core.exit_codes import FAILED, OK
+from netbox_hedgehog.fabrics import mark_failed, onboard
+from netbox_hedgehog.gitops.onboarding import OnboardingError
+from netbox_hedgehog.gitops.repository import GitError
 
 HELP = "Create or repair a fabric's GitOps tree and print what was (or would be) done."
-FAILED = 1
 
 
 def add_arguments(parser):
-    parser.add_argument('fabric', help='fabric name')
+    add_fabric_argument(parser)
     parser.add_argument('--dry-run', action='store_true', help='show what would be done; change nothing')
-    parser.add_argument('--json', action='store_true', help='print the result as JSON')
+    add_json_option(parser)
 
 
-def run(options, out):
-    from netbox_hedgehog.fabrics import mark_failed, onboard
-    from netbox_hedgehog.gitops.onboarding import OnboardingError
-    from netbox_hedgehog.gitops.repository import GitError
-
-    fabric = find_fabric(options['fabric'])
-    if fabric is None:
-        return usage_error(f'no fabric named {options["fabric"]!r}')
+@fabric_subcommand
+def run(fabric, options, out):
     try:
         result = onboard(fabric, dry_run=options['dry_run'])
     except (OnboardingError, GitError) as exc:
@@ -39,7 +36,7 @@ def run(options, out):
         out.write(json.dumps({'fabric': fabric.name, 'ok': True, **result.as_dict()}, indent=2) + '\n')
     else:
         out.write(_describe(fabric, result))
-    return 0
+    return OK
 
 
 def _describe(fabric, result):

@@ -2,29 +2,24 @@
 
 import json
 
-from netbox_hedgehog.cli import find_fabric, lock_held, print_findings, usage_error
+from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
+from netbox_hedgehog.core.exit_codes import OK
+from netbox_hedgehog.gitops.ingestion import reindex
 
 HELP = "Rebuild a fabric's resource index from managed/ (files are the truth; they are not changed)."
 
 
 def add_arguments(parser):
-    parser.add_argument('fabric', help='fabric name')
-    parser.add_argument('--json', action='store_true', help='print the result as JSON')
+    add_fabric_argument(parser)
+    add_json_option(parser)
 
 
-def run(options, out):
-    from netbox_hedgehog.gitops.ingestion import IngestionLocked, reindex
-
-    fabric = find_fabric(options['fabric'])
-    if fabric is None:
-        return usage_error(f'no fabric named {options["fabric"]!r}')
-    try:
-        result = reindex(fabric)
-    except IngestionLocked as exc:
-        return lock_held(exc)
+@fabric_subcommand
+def run(fabric, options, out):
+    result = reindex(fabric)
     if options['json']:
         out.write(json.dumps(result.as_dict(), indent=2) + '\n')
-        return 0
+        return OK
     print_findings(result.findings, out, fabric.name)
     out.write(
         f'fabric {fabric.name}: {len(result.created)} created, {len(result.updated)} updated, '
@@ -35,4 +30,4 @@ def run(options, out):
             f'{len(result.kept)} row(s) kept whose managed file is missing: `hedgehog fix {fabric.name}` writes '
             f'them back, `hedgehog fix {fabric.name} --forget-missing` drops them\n'
         )
-    return 0
+    return OK

@@ -7,17 +7,18 @@ Exit codes: 0 when there is no error (warnings allowed), 1 when there are errors
 import json
 from pathlib import Path
 
-from ..validation import validate_paths
-from . import print_findings, usage_error
+from netbox.plugins import get_plugin_config
+
+from netbox_hedgehog.cli import add_json_option, print_findings, usage_error
+from netbox_hedgehog.core.exit_codes import FAILED, OK
+from netbox_hedgehog.validation import validate_paths
 
 HELP = 'Validate Hedgehog CRD YAML files or folders (*.yaml, *.yml, recursively); changes nothing.'
-
-OK, FAILED = 0, 1
 
 
 def add_arguments(parser):
     parser.add_argument('paths', nargs='+', metavar='PATH', help='YAML file or folder')
-    parser.add_argument('--json', action='store_true', help='print findings and per-file document counts as JSON')
+    add_json_option(parser, 'findings and per-file document counts')
     parser.add_argument('--strict', action='store_true', help='fail on warnings too')
 
 
@@ -36,8 +37,6 @@ def run(options, out):
 
 
 def _max_file_bytes():
-    from netbox.plugins import get_plugin_config
-
     return get_plugin_config('netbox_hedgehog', 'max_file_bytes')
 
 

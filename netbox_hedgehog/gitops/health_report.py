@@ -5,6 +5,7 @@ both call `markdown_report`.
 
 from django.utils import timezone
 
+from netbox_hedgehog.core.run_counts import counts_summary
 from netbox_hedgehog.errors import scrub_paths
 from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.gitops.markdown import FabricReport, RunLine, render
@@ -22,8 +23,6 @@ def markdown_report(fabrics):
 
 
 def fabric_report(fabric):
-    from netbox_hedgehog.tables.run import counts_summary
-
     health = check_fabric(fabric)
     runs = fabric.runs.only('pk', 'started', 'status', 'trigger', 'counts', 'git_commit', 'git_error')
     lines = [

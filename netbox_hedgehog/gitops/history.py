@@ -9,6 +9,8 @@ patterns in it.
 from datetime import datetime
 from functools import partial
 
+from core.choices import JobStatusChoices
+from core.models import Job
 from django.db.models import F, Func, JSONField, Value
 from netbox.plugins import get_plugin_config
 
@@ -30,6 +32,8 @@ PLUGIN = 'netbox_hedgehog'
 # How far back the patterns look: the latest runs, and a day of scheduled checks at the default interval.
 RUNS_READ = 20
 CHECKS_READ = 96
+# The scheduled health check's job name (health_jobs.HealthCheckJob): its completed jobs hold the checks read here.
+HEALTH_CHECK_JOB = 'Hedgehog health check'
 # A run's findings can be thousands of warnings: only its errors (the rejections) leave the database.
 ERRORS_ONLY = Value('$[*] ? (@.severity == "error")')
 
@@ -80,13 +84,8 @@ def run_records(fabric, limit=RUNS_READ):
 def health_samples(fabric, limit=CHECKS_READ):
     """[(when the job completed, HealthSample)] of the latest scheduled checks that recorded `fabric`, oldest
     first. A check that failed for the fabric counts as recorded, without figures."""
-    from core.choices import JobStatusChoices
-    from core.models import Job
-
-    from netbox_hedgehog.health_jobs import HealthCheckJob
-
     rows = (
-        Job.objects.filter(name=HealthCheckJob.name, status=JobStatusChoices.STATUS_COMPLETED)
+        Job.objects.filter(name=HEALTH_CHECK_JOB, status=JobStatusChoices.STATUS_COMPLETED)
         .order_by('-completed')
         .values_list('completed', f'data__fabrics__{fabric.name}')[:limit]
     )

@@ -45,18 +45,19 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from extras.models import CachedValue
 from netbox.plugins import get_plugin_config
+from netbox.search import get_indexer
 from psycopg.types.json import Jsonb
 
 from netbox_hedgehog import kinds
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.core.exit_codes import FAILED, NOT_PUSHED, OK
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_order
 from netbox_hedgehog.gitops import fileops, sync, treefs
-from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.foreign import adoptable_document, adoption_offer
 from netbox_hedgehog.gitops.index import read_index
-from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
+from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.plan import read_raw
 from netbox_hedgehog.gitops.plan_model import (
     NOT_A_FILE,
@@ -73,16 +74,13 @@ from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED, is_utf8_name, shown_name
 from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
+from netbox_hedgehog.models.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.models.fabric import gitops_root
-from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.validation import classify, reference_keys, validate_document
 from netbox_hedgehog.yamlio import Document, read_documents
 
 __all__ = (
-    'EXIT_FAILED',
-    'EXIT_NOT_PUSHED',
     'IngestionFailed',
-    'IngestionLocked',
     'IngestionOutcome',
     'ReindexResult',
     'ingest',
@@ -94,14 +92,9 @@ __all__ = (
 
 logger = logging.getLogger('netbox_hedgehog.ingestion')
 
-IngestionLocked = FabricLocked
 PROVENANCE_LOG = 'ingestions.jsonl'
 # The provenance action of a comment that belongs to no document: its text is kept in the record itself.
 COMMENT_KEPT = 'comment'
-# `hedgehog ingest` exit code: the run's commit stayed in the working copy (also for a failed pull).
-EXIT_NOT_PUSHED = 4
-# `hedgehog ingest` exit code: the run failed (the tree cannot be written, the database failed); nothing lost.
-EXIT_FAILED = 5
 # Findings of the steps after the plan (codes in docs/findings.md).
 REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
 RAW_CHANGED = 'INGEST_RAW_CHANGED'
@@ -134,8 +127,8 @@ class IngestionOutcome:
         """The command's exit code: 0 when every raw file was ingested (and pushed, with a remote), 1 when
         some stay in raw/, 4 when the run's commit could not be pushed (it is kept in the working copy)."""
         if self.git is not None and self.git.error:
-            return EXIT_NOT_PUSHED
-        return 1 if self.plan.rejected or self.plan.blocked or self.not_removed else 0
+            return NOT_PUSHED
+        return FAILED if self.plan.rejected or self.plan.blocked or self.not_removed else OK
 
     def all_findings(self):
         return in_file_order(self.plan.findings() + self.findings)
@@ -168,7 +161,7 @@ def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0, 
     """Ingest `fabric`'s raw/ folder; with `adopt_unmanaged`, also move the unmanaged/ documents of kinds
     managed now (foreign when they were filed) to managed/: without it, the plan only offers to.
 
-    Raises IngestionLocked when another ingestion holds the fabric (at once, or after `wait`
+    Raises FabricLocked when another ingestion holds the fabric (at once, or after `wait`
     seconds), GitError, before any change, when the fabric's working copy cannot be brought up
     to date with its remote, and IngestionFailed when a fault of the tree or the database stopped the
     run (the message names no server path). A dry run neither pulls nor commits.
@@ -755,9 +748,10 @@ def _refresh_search(written_ids, stale_ids=()):
         return
     object_type = ObjectType.objects.get_for_model(HedgehogResource)
     fields, parameters = [], []
-    for name, weight in HedgehogResourceIndex.fields:
+    index = get_indexer(HedgehogResource)  # search.py's, as NetBox registered it: no import of the adapter
+    for name, weight in index.fields:
         fields.append(f'(%s, %s, %s, r.{connection.ops.quote_name(name)})')
-        parameters += [name, HedgehogResourceIndex.get_field_type(HedgehogResource, name), weight]
+        parameters += [name, index.get_field_type(HedgehogResource, name), weight]
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO {CachedValue._meta.db_table} '

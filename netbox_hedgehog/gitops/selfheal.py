@@ -21,6 +21,7 @@ from netbox_hedgehog.core.health_codes import CODES
 from netbox_hedgehog.errors import scrub_paths
 from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.gitops.repair import fix
+from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('REPAIRED_BY', 'last_repairs', 'needs_repair', 'repair_counts', 'self_heal')
@@ -97,8 +98,6 @@ def _message(repairs):
 
 
 def _repair_records(**filters):
-    from netbox_hedgehog.models import HedgehogFabric
-
     return ObjectChange.objects.filter(
         changed_object_type=ObjectType.objects.get_for_model(HedgehogFabric), message__startswith=REPAIRED_BY, **filters
     )

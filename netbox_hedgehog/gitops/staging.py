@@ -21,6 +21,8 @@ import uuid
 from pathlib import Path
 from typing import NamedTuple
 
+from django.db import DatabaseError, connection, transaction
+
 from netbox_hedgehog.gitops.tree import ManifestError, TreeLayout, read_manifest
 
 __all__ = (
@@ -108,8 +110,6 @@ def discard(staging):
 
 def transaction_id():
     """The id of the current PostgreSQL transaction (assigned now if it has none yet)."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute('SELECT pg_current_xact_id()::text')
         return cursor.fetchone()[0]
@@ -117,8 +117,6 @@ def transaction_id():
 
 def in_progress(xids):
     """Those of `xids` whose transaction still runs; an id too old to be known is over."""
-    from django.db import DatabaseError, connection, transaction
-
     xids = sorted(set(xids))
     if not xids:
         return set()

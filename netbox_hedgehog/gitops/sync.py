@@ -8,9 +8,8 @@ orders the runs of different machines.
 import logging
 import os
 
-from netbox_hedgehog.gitops.onboarding import keep_empty_directories
 from netbox_hedgehog.gitops.repository import AUTHOR, PushResult
-from netbox_hedgehog.gitops.treefs import Tree
+from netbox_hedgehog.gitops.treefs import Tree, keep_empty_directories
 from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('commit_message', 'publish', 'pull_before_run')

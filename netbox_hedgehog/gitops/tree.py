@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from netbox_hedgehog.core.limits import YAML_SUFFIXES
 from netbox_hedgehog.kinds import KINDS, LAYOUT_VERSION, Kind, by_kind, managed_dirs
 
 __all__ = (
@@ -57,7 +58,6 @@ MANAGED = 'managed'
 UNMANAGED = 'unmanaged'
 HNP = '.hnp'
 MANIFEST = 'manifest.yaml'
-YAML_SUFFIXES = ('.yaml', '.yml')
 
 
 def is_utf8_name(path):

@@ -9,12 +9,14 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from netbox.context import current_request
 from netbox.models import PrimaryModel
 from netbox.models.features import JobsMixin
 from netbox.plugins import get_plugin_config
 from utilities.querysets import RestrictedQuerySet
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
+from netbox_hedgehog.fabric_checks import REMOTE_FIELDS, REMOTE_PERMISSION, remote_change_refused, tree_problems
 from netbox_hedgehog.gitops.credentials import parse_entries, select
 from netbox_hedgehog.gitops.remote import (
     DEFAULT_BRANCH,
@@ -24,14 +26,14 @@ from netbox_hedgehog.gitops.remote import (
     check_repository_path,
     default_repository_path,
 )
+from netbox_hedgehog.gitops.repository import WorkingCopy
 from netbox_hedgehog.gitops.tree import TreeLayout, check_gitops_path, default_gitops_path, paths_overlap, resolve_tree
+from netbox_hedgehog.gitops.treefs import Tree
+from netbox_hedgehog.models.deletion import delete_fabric_records
+from netbox_hedgehog.models.health import FabricHealth
+from netbox_hedgehog.models.resource import HedgehogResource
 
 __all__ = ('REMOTE_FIELDS', 'REMOTE_PERMISSION', 'HedgehogFabric', 'configured_credentials', 'self_healing_default')
-
-# Where a fabric's git remote points, and so where the administrator's credentials for it go and what
-# they write to: changing any of these needs this permission beyond change (see fabrics.remote_change_refused).
-REMOTE_FIELDS = ('git_remote_url', 'git_branch', 'git_path')
-REMOTE_PERMISSION = 'netbox_hedgehog.change_remote_hedgehogfabric'
 
 # A fabric name is used as a Kubernetes-style label and as the default folder name.
 rfc1123_label = RegexValidator(
@@ -58,8 +60,6 @@ def configured_credentials():
 class HedgehogFabricQuerySet(RestrictedQuerySet):
     def delete(self):
         """A queryset's delete (scripts, the shell) also removes the fabrics' records in bulk first."""
-        from netbox_hedgehog.gitops.deletion import delete_fabric_records
-
         with transaction.atomic(using=self.db):
             records = delete_fabric_records(self.values_list('pk', flat=True))
             return _with_records(super().delete(), records)
@@ -69,8 +69,6 @@ class HedgehogFabricQuerySet(RestrictedQuerySet):
     def with_health(self):
         """The fabrics with, for lists, their latest stored health check's status, score and files waiting in raw/
         (JSON keys of one row each, findings left in the database) and how many resources they hold."""
-        from netbox_hedgehog.models.resource import HedgehogResource
-
         resources = (
             HedgehogResource.objects.filter(fabric=OuterRef('pk'))
             .order_by()
@@ -190,8 +188,6 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
     def health_summary(self):
         """{'status', 'score', 'checked'} of the latest stored health check, or None when none ran: one small
         query that leaves the stored findings in the database."""
-        from netbox_hedgehog.models.health import FabricHealth
-
         found = FabricHealth.objects.filter(fabric_id=self.pk).values(
             'checked', status=KT('report__status'), score=KT('report__score')
         )
@@ -213,8 +209,6 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
 
     def files(self):
         """The fabric's tree as a gitops.treefs.Tree: the one way to its files, following no link. Close it."""
-        from netbox_hedgehog.gitops.treefs import Tree
-
         return Tree(gitops_root(), self.tree_relative_path)
 
     @property
@@ -238,8 +232,6 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         """The fabric's git working copy (gitops.repository.WorkingCopy), or None without a remote."""
         if not self.has_remote:
             return None
-        from netbox_hedgehog.gitops.repository import WorkingCopy
-
         folder = resolve_tree(gitops_root(), self.gitops_path)
         timeout = get_plugin_config('netbox_hedgehog', 'git_timeout_seconds')
         return WorkingCopy(folder, self.remote_settings(), timeout=timeout)
@@ -281,13 +273,13 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         # background variants, which replay the request) comes through full_clean() with the request
         # in current_request: checked here, it is checked for all of them. No request at all (the
         # shell, `netbox hedgehog`) is the administrator's own doing.
-        from netbox.context import current_request
-
-        from netbox_hedgehog.fabrics import remote_change_refused
-
         request = current_request.get()
-        if request is not None and (problems := remote_change_refused(self, request.user)):
+        if request is not None and (problems := remote_change_refused(self, self._stored(), request.user)):
             raise ValidationError(problems)
+
+    def _stored(self):
+        """This fabric as the database holds it, or None for a new one."""
+        return HedgehogFabric.objects.filter(pk=self.pk).first() if self.pk else None
 
     def _check_no_overlap(self):
         # One tree inside another would let two fabrics ingest each other's files.
@@ -304,9 +296,7 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
 
     def _check_tree_can_be_made(self):
         # Common causes become field errors in forms and the API; onboarding guards the rest.
-        from netbox_hedgehog.fabrics import precheck
-
-        if problems := precheck(self):
+        if problems := tree_problems(self, self._stored(), gitops_root()):
             raise ValidationError({field or '__all__': message for field, message in problems.items()})
 
     def serialize_object(self, exclude=None):
@@ -326,14 +316,12 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
             super().save(*args, **kwargs)
 
     def delete(self, using=None, *args, **kwargs):
-        """Delete the fabric; its index rows, runs and ingested-file records go first, in bulk (gitops.deletion).
+        """Delete the fabric; its index rows, runs and ingested-file records go first, in bulk (models/deletion.py).
 
         Every way of deleting a fabric (its page, bulk delete, the API, the shell) comes here, so
         Django's collector and NetBox's signals only ever see the fabric itself: its one change
         record says, in its message, what went with it. The tree's files stay.
         """
-        from netbox_hedgehog.gitops.deletion import delete_fabric_records
-
         with transaction.atomic(using=using or router.db_for_write(type(self), instance=self)):
             self._deleted_records = delete_fabric_records([self.pk])
             return _with_records(super().delete(using, *args, **kwargs), self._deleted_records)

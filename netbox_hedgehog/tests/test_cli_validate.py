@@ -52,6 +52,15 @@ def test_valid_folder_exits_0_with_a_summary(tree):
     assert output.splitlines()[-1] == 'OK: 2 file(s), 2 document(s); 0 error(s), 0 warning(s), 0 info'
 
 
+def test_a_folder_is_searched_for_yaml_in_any_case_as_raw_is(tree):
+    """The one suffix rule (core.limits, gitops.tree.is_yaml_name): `Wiring.YAML` in a folder is validated, as
+    ingestion would take it from raw/."""
+    folder = tree(**{'Wiring.YAML': INVALID, 'sub/Other.Yml': VALID, 'notes.yaml.bak': INVALID})
+    code, output = run(str(folder), '--json')
+    assert code == 1
+    assert set(json.loads(output)['files']) == {str(folder / 'Wiring.YAML'), str(folder / 'sub/Other.Yml')}
+
+
 def test_errors_exit_1_and_are_listed_with_location_code_and_hint(tree):
     folder = tree(**{'bad.yaml': INVALID})
     code, output = run(str(folder / 'bad.yaml'))

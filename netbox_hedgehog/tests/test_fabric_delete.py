@@ -1,7 +1,7 @@
 """Deleting a fabric: its index rows, search-cache entries, runs and records go in bulk; its files stay.
 
 Every way in (the delete page, bulk delete, the API, `fabric.delete()` and a queryset's delete in a
-shell) ends in the same service (gitops.deletion), so the number of queries does not grow with the
+shell) ends in the same service (models/deletion.py), so the number of queries does not grow with the
 fabric, and NetBox's change log holds one entry: the fabric's, saying what went with it.
 """
 

@@ -18,9 +18,10 @@ from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
+from netbox_hedgehog.core.exit_codes import NOT_PUSHED
 from netbox_hedgehog.fabrics import FabricTreeError
 from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import EXIT_NOT_PUSHED, ingest
+from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
@@ -163,7 +164,7 @@ class IngestionWithRemoteTest(GitRemoteMixin, TestCase):
         git(copy.folder, 'add', '--all')
         git(copy.folder, 'commit', '--quiet', '-m', 'a local commit never pushed')
         code, out, _ = run_command('hedgehog', 'ingest', 'dc1')
-        self.assertEqual(code, EXIT_NOT_PUSHED)
+        self.assertEqual(code, NOT_PUSHED)
         self.assertIn('diverged', out)
         self.assertTrue((copy.tree / 'raw' / 'ours.yaml').is_file())
         self.assertFalse((copy.tree / 'raw' / 'theirs.yaml').exists())
@@ -198,7 +199,7 @@ class IngestionWithRemoteTest(GitRemoteMixin, TestCase):
                 self.remote.rename(away)
 
         outcome = ingest(self.fabric, trigger='test', progress=remote_goes_away)
-        self.assertEqual(outcome.exit_code, EXIT_NOT_PUSHED)
+        self.assertEqual(outcome.exit_code, NOT_PUSHED)
         self.assertFalse(outcome.git.pushed)
         outcome.run.refresh_from_db()
         self.assertTrue(outcome.run.git_commit)

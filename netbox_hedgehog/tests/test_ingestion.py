@@ -12,11 +12,11 @@ from netbox_hedgehog.gitops import fileops
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.gitops.ingestion import (
     PROVENANCE_LOG,
-    IngestionLocked,
     ingest,
     raw_backlog,
     reindex,
 )
+from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.search import HedgehogResourceIndex
@@ -475,7 +475,7 @@ class LockTest(IngestionTestMixin, TransactionTestCase):
     def test_second_caller_is_told_at_once_and_nothing_changes(self):
         raw = self.drop('wiring.yaml', samples.WIRING)
         hold_lock_elsewhere(self, self.fabric)
-        with self.assertRaisesMessage(IngestionLocked, "ingestion of fabric 'dc1' is already running"):
+        with self.assertRaisesMessage(FabricLocked, "ingestion of fabric 'dc1' is already running"):
             ingest(self.fabric, trigger='test')
         self.assertTrue(raw.exists())
         self.assertFalse(IngestionRun.objects.exists())

@@ -22,10 +22,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.limits import MAX_FILE_BYTES
 from ..findings import Finding, Severity, in_file_order
-from ..gitops.tree import NAME_MAX, shown_name
+from ..gitops.tree import NAME_MAX, is_yaml_name, shown_name
 from ..kinds import by_kind
-from ..yamlio import DEFAULT_MAX_BYTES, Document, ReadResult, read_documents
+from ..yamlio import Document, ReadResult, read_documents
 from .classify import Classified, classify_data
 from .codes import CODES
 from .context import DocumentCheck
@@ -62,7 +63,6 @@ MAX_FILE_NAME = NAME_MAX - len('.yaml')
 # Hedgehog builds switch-side names (VRFs, route maps) from these, hence the short limit.
 _SHORT_NAME_KINDS = {'VPC': 11, 'IPv4Namespace': 11, 'External': 11}
 _RULES = VPC_RULES | WIRING_RULES | GATEWAY_RULES
-YAML_SUFFIXES = ('.yaml', '.yml')
 
 
 @dataclass(slots=True)
@@ -146,7 +146,7 @@ def yaml_files(paths):
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob('*') if p.suffix in YAML_SUFFIXES and p.is_file()))
+            files.extend(sorted(p for p in path.rglob('*') if is_yaml_name(p.name) and p.is_file()))
         elif path.is_file():
             files.append(path)
         else:
@@ -154,7 +154,7 @@ def yaml_files(paths):
     return files
 
 
-def validate_paths(paths, max_bytes=DEFAULT_MAX_BYTES):
+def validate_paths(paths, max_bytes=MAX_FILE_BYTES):
     """Read and validate files and folders as one set; see `yaml_files` for which files."""
     report = Report()
     read_findings = []

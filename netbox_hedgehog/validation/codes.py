@@ -6,6 +6,7 @@ codes live next to the reader (netbox_hedgehog.yamlio) and are merged in here.
 
 from typing import NamedTuple
 
+from ..core.limits import VLAN_MAX
 from ..findings import Severity
 from ..yamlio import YAML_CODES
 
@@ -80,7 +81,9 @@ _VALIDATION_CODES = {
     ),
     # VLANNamespace
     'VLANNS_RANGE_INVALID': Code(
-        E, 'A VLAN range is outside 1..4094 or has from > to.', 'Use from and to within 1..4094, with from <= to.'
+        E,
+        f'A VLAN range is outside 1..{VLAN_MAX} or has from > to.',
+        f'Use from and to within 1..{VLAN_MAX}, with from <= to.',
     ),
     'VLANNS_RANGE_RESERVED': Code(
         E, 'A VLAN range overlaps the fabric-reserved VLANs 3000-3999.', 'Use VLANs outside 3000-3999.'
@@ -108,7 +111,9 @@ _VALIDATION_CODES = {
         E, 'A VPC subnet needs a VLAN (unless it is a hostBGP subnet).', 'Set spec.subnets.<name>.vlan.'
     ),
     'VPC_VLAN_INVALID': Code(
-        E, 'A VPC subnet VLAN is outside 1..4094.', "Use a VLAN within 1..4094 (and within the VPC's VLANNamespace)."
+        E,
+        f'A VPC subnet VLAN is outside 1..{VLAN_MAX}.',
+        f"Use a VLAN within 1..{VLAN_MAX} (and within the VPC's VLANNamespace).",
     ),
     'VPC_VLAN_DUPLICATE': Code(
         E, 'Two subnets of one VPC use the same VLAN.', 'Give each subnet of the VPC its own VLAN.'

@@ -7,6 +7,7 @@ table of references in reference_table); a reference to an object that is there 
 (wrong connection type, missing subnet) is an error (REF_CONFLICT).
 """
 
+from ..core.limits import VLAN_MAX
 from ..managed_text import clean_data
 from .claims import check_gateway_addresses_in_use, check_link_ips_in_use, check_ports_in_use
 from .net import find_overlaps, parse_prefix
@@ -199,7 +200,7 @@ def _vpc(spec, index, add):
 
 
 def _valid_vlan(vlan):
-    return isinstance(vlan, int) and not isinstance(vlan, bool) and 1 <= vlan <= 4094
+    return isinstance(vlan, int) and not isinstance(vlan, bool) and 1 <= vlan <= VLAN_MAX
 
 
 def _in_range(vlan, vlan_range):

@@ -8,6 +8,7 @@ api/vpc/v1beta1 that need no live cluster.
 
 import re
 
+from ..core.limits import VLAN_MAX
 from .net import find_overlaps, parse_address, parse_interface, parse_prefix
 from .shapes import as_list, as_mapping
 
@@ -96,8 +97,8 @@ def _check_vpc_subnet(name, subnet, path, add, vlans):
 def _check_vlan(vlan, path, add, vlans):
     if not vlan:
         add('VPC_VLAN_REQUIRED', path, f'{path} is required (only hostBGP subnets go without a VLAN).')
-    elif isinstance(vlan, int) and not 1 <= vlan <= 4094:
-        add('VPC_VLAN_INVALID', path, f'{path} {vlan} is outside 1..4094.')
+    elif isinstance(vlan, int) and not 1 <= vlan <= VLAN_MAX:
+        add('VPC_VLAN_INVALID', path, f'{path} {vlan} is outside 1..{VLAN_MAX}.')
     elif isinstance(vlan, int):
         if vlan in vlans:
             add('VPC_VLAN_DUPLICATE', path, f'{path} {vlan} is also used by {vlans[vlan]}.')
@@ -342,8 +343,8 @@ def _check_ip(value, path, parse, what, add):
 
 
 def _check_vlan_id(vlan, path, add):
-    if isinstance(vlan, int) and not 0 <= vlan <= 4094:
-        add('EXTATTACH_MODE', path, f'{path} {vlan} is outside 0..4094.')
+    if isinstance(vlan, int) and not 0 <= vlan <= VLAN_MAX:
+        add('EXTATTACH_MODE', path, f'{path} {vlan} is outside 0..{VLAN_MAX}.')
 
 
 def check_external_peering(spec, add):

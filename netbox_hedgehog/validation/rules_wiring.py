@@ -6,6 +6,7 @@ Validate() methods of githedgehog/fabric api/wiring/v1beta1, minus what needs a 
 (switch profiles, the fabric config) and what only holds after hhfab hydration (ASNs, IPs).
 """
 
+from ..core.limits import VLAN_MAX
 from .net import find_overlaps, parse_address, parse_interface, parse_prefix
 from .shapes import as_list, as_mapping
 
@@ -105,8 +106,8 @@ def check_vlan_namespace(spec, add):
         low, high = vlan_range.get('from'), vlan_range.get('to')
         if not isinstance(low, int) or not isinstance(high, int):
             add('VLANNS_RANGE_INVALID', path, f'{path} needs integer from and to.')
-        elif not (1 <= low <= 4094 and 1 <= high <= 4094) or low > high:
-            add('VLANNS_RANGE_INVALID', path, f'{path} {low}-{high} must lie within 1..4094 with from <= to.')
+        elif not (1 <= low <= VLAN_MAX and 1 <= high <= VLAN_MAX) or low > high:
+            add('VLANNS_RANGE_INVALID', path, f'{path} {low}-{high} must lie within 1..{VLAN_MAX} with from <= to.')
         elif low <= RESERVED_VLANS[1] and high >= RESERVED_VLANS[0]:
             add(
                 'VLANNS_RANGE_RESERVED',
@@ -284,8 +285,8 @@ def _static_external(body, path, add):
     for sub_path, prefix, other_path, other in find_overlaps(prefixes):
         add('CONN_STATIC_EXTERNAL', sub_path, f'{sub_path} {prefix} overlaps {other_path} {other}.')
     vlan = switch.get('vlan')
-    if isinstance(vlan, int) and not 0 <= vlan <= 4094:
-        add('CONN_STATIC_EXTERNAL', f'{base}.vlan', f'{base}.vlan {vlan} is outside 0..4094.')
+    if isinstance(vlan, int) and not 0 <= vlan <= VLAN_MAX:
+        add('CONN_STATIC_EXTERNAL', f'{base}.vlan', f'{base}.vlan {vlan} is outside 0..{VLAN_MAX}.')
 
 
 _CONNECTION_CHECKS = {

@@ -12,8 +12,8 @@ from utilities.htmx import htmx_partial
 from utilities.views import get_action_url, register_model_view
 
 from netbox_hedgehog import filtersets, forms, tables
-from netbox_hedgehog.gitops.deletion import fabric_records
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.models.deletion import fabric_records
 from netbox_hedgehog.ui.panels import (
     GitRemotePanel,
     HedgehogFabricPanel,

@@ -1,4 +1,4 @@
-"""The one way into a tree (gitops/treefs.py) on real files: no symbolic link is ever followed, races included."""
+"""The one way into a tree (gitops/treefs/) on real files: no symbolic link is ever followed, races included."""
 
 import errno
 import hashlib

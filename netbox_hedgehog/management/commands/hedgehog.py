@@ -6,7 +6,8 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from netbox_hedgehog.cli import FAILED, SUBCOMMANDS
+from netbox_hedgehog.cli import SUBCOMMANDS
+from netbox_hedgehog.core.exit_codes import FAILED
 
 
 class Command(BaseCommand):

@@ -1,56 +1,13 @@
-"""The one way into a fabric's tree: every open, read, write, rename, listing and removal goes through here,
-and none of them follows a symbolic link. Plain Python (stdlib): no Django.
-
-A tree's content is untrusted (a `git push` can put anything there, links included), so a link anywhere
-between `gitops_root` and a file is refused, not followed, and a race cannot change that: folders are
-opened one name at a time from `gitops_root` with O_DIRECTORY|O_NOFOLLOW and kept open (one descriptor
-per folder, for the life of a `Tree`), and every operation works relative to its folder's descriptor
-with one plain name, never following that name either (O_NOFOLLOW, O_EXCL, `follow_symlinks=False`,
-rename and unlink, which act on a link itself). A folder swapped for a link after it was opened is not
-seen through: the descriptor still names the real folder (or a removed one, where creating fails).
-
-A refused link raises `LinkRefused`, an OSError with errno ELOOP whose filename is the path relative to
-the tree (never an absolute server path), so a caller can make a finding of it. Other OSErrors raised
-here carry the tree-relative path too.
-
-`gitops_root` itself may be a link: the administrator chose it. This module is separate from
-`fileops.py`, which counts a run's operations for the crash tests and forks the output writer: that
-layer calls this one, as does everything else that touches a tree (health, upload, repair, onboarding).
-"""
+"""`Tree`: a fabric's tree through folder descriptors, following no link (see the package's docstring)."""
 
 import errno
 import os
 import stat
 import threading
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from enum import StrEnum
 
-from netbox_hedgehog.findings import FIX_ACTION, Finding, Severity
-from netbox_hedgehog.gitops.tree import GITKEEP, is_yaml_name, layout_folders
+__all__ = ('LinkRefused', 'NotRegularFile', 'Tree', 'open_tree')
 
-__all__ = (
-    'INGEST_SYMLINK',
-    'LINKS_ASIDE',
-    'TREE_SYMLINK',
-    'LinkRefused',
-    'RawEntry',
-    'RawState',
-    'Tree',
-    'find_links',
-    'link_findings',
-    'link_message',
-    'raw_link_finding',
-    'open_tree',
-    'raw_entries',
-)
-
-# Where `fix` moves links it takes out of the tree's layout; links there are kept for a person, never read.
-LINKS_ASIDE = '.hnp/links-aside'
-# Finding codes: a link that stops a writer (ingestion, re-index, upload, fix, backup, restore), and a link in
-# raw/, which is only never read.
-TREE_SYMLINK = 'TREE_SYMLINK'
-INGEST_SYMLINK = 'INGEST_SYMLINK'
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO someone left in the tree must not hang the process; regular files ignore it.
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -411,105 +368,3 @@ def _read_all(descriptor, size, relative):
         return b''.join(chunks)
     except OSError as exc:
         raise _renamed(exc, relative) from None
-
-
-# --- the tree's rules on links --------------------------------------------------------------------
-
-
-def find_links(tree):
-    """Tree-relative paths of the links that stop a writer: a layout folder (raw, managed, managed/<kind>,
-    unmanaged, .hnp) that is a link, and any link inside managed/, unmanaged/ and .hnp/ (but `LINKS_ASIDE`,
-    where `fix` keeps those it moved). A link in raw/ stops nothing: it is only never read (see
-    `raw_entries`). Missing folders are not this function's business; a missing tree has no links."""
-    if not tree.exists():
-        return []
-    found = []
-    for folder in layout_folders():
-        if not any(folder.startswith(f'{link}/') for link in found) and tree.is_link(folder):
-            found.append(folder)
-    for top in ('managed', 'unmanaged', '.hnp'):
-        if top not in found and tree.is_folder(top):
-            walked = tree.walk(top, skip=(LINKS_ASIDE,))
-            found += [path for path, entry in walked if entry.is_symlink() and path not in found]
-    return sorted(found)
-
-
-def link_message(path, stopped='nothing was written'):
-    """What a link found by `find_links` stops, as a sentence of its own (an error, a run's failure) naming it."""
-    return f'{path} is a symbolic link: links in a tree are never followed, so {stopped}.'
-
-
-def link_findings(paths, stopped='nothing was written'):
-    """TREE_SYMLINK errors, one per link of `find_links`, each naming the link (tree-relative)."""
-    return [
-        Finding(
-            Severity.ERROR,
-            TREE_SYMLINK,
-            link_message(path, stopped),
-            file=path,
-            hint=f'Move it aside into .hnp/links-aside/ with {FIX_ACTION}, or replace it by hand.',
-        )
-        for path in paths
-    ]
-
-
-def raw_link_finding(path):
-    """INGEST_SYMLINK: a link in raw/ is not read; the rest of raw/ is ingested."""
-    return Finding(
-        Severity.ERROR,
-        INGEST_SYMLINK,
-        f'{path} is a symbolic link: it is not read (links in a tree are never followed).',
-        file=path,
-        hint='Put the file itself into raw/ (a copy, not a link), and remove the link.',
-    )
-
-
-class RawState(StrEnum):
-    WAITING = 'waiting'  # a regular YAML file with a plain name: ingestion reads it
-    NOT_YAML = 'not_yaml'  # a regular file of another kind: left alone
-    HIDDEN = 'hidden'  # a name starting with '.' (an editor's or an upload's temporary): left alone
-    LINK = 'link'  # a symbolic link: never read, reported
-    SPECIAL = 'special'  # neither file, folder nor link (a FIFO, a socket): left alone
-
-
-@dataclass(frozen=True, slots=True)
-class RawEntry:
-    path: str  # relative to the tree: raw/<...>
-    state: RawState
-    entry: os.DirEntry
-
-    @property
-    def name(self):
-        return self.entry.name
-
-    def stat(self):
-        """The entry's own stat (a link's own), cached by its DirEntry."""
-        return self.entry.stat(follow_symlinks=False)
-
-
-def raw_entries(tree, raw='raw'):
-    """Every entry of raw/ (sub-folders included, `.gitkeep` left out), sorted by path, each with its state:
-    the one raw/ listing rule that ingestion, the backlog, health, metrics and onboarding all follow.
-    A link to a folder is an entry, never entered. An empty list when raw/ is missing."""
-    if not tree.is_folder(raw):
-        return []
-    found = []
-    for path, entry in tree.walk(raw):
-        name = entry.name
-        if entry.is_symlink():
-            state = RawState.LINK
-        elif entry.is_dir(follow_symlinks=False):
-            continue
-        elif name == GITKEEP:
-            continue
-        elif name.startswith('.'):
-            state = RawState.HIDDEN
-        elif not entry.is_file(follow_symlinks=False):
-            state = RawState.SPECIAL
-        elif is_yaml_name(name):
-            state = RawState.WAITING
-        else:
-            state = RawState.NOT_YAML
-        found.append(RawEntry(path, state, entry))
-    found.sort(key=lambda raw_entry: raw_entry.path)
-    return found

@@ -1,37 +1,19 @@
-"""A fabric's tree as a real git working copy (GitPython): cloned on first use, pulled before, pushed after.
-
-One working copy per fabric, at `<gitops_root>/<gitops_path>`; the tree is the folder `settings.path`
-inside it. Callers hold the fabric's lock around every change, so on one machine a working copy is
-used by one process at a time, and between machines the remote's history is the meeting point:
-each run fast-forwards to it before touching a file and pushes its one commit after.
-
-Safety: a pull only fast-forwards (a diverged history is reported and nothing changes), a rejected
-push is retried once after a rebase onto the remote (a conflict keeps the local commit as it was),
-and nothing here deletes a commit. Secrets: the administrator's credentials entry bound to the URL
-(settings.credentials) is read here, and only when it covers the URL; the secret reaches git only
-through the environment of its process, where a credential helper reads it and answers only for the
-URL's own scheme, host and port (a redirect elsewhere gets nothing). Every credential helper of the
-server's git configuration is switched off for these processes, and every message that quotes git is
-scrubbed of URL passwords and of the secret itself.
-"""
+"""A fabric's git working copy: clone, pull (fast-forward only), commit, push (retried once after a rebase)."""
 
 import os
-import re
-import shlex
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from git import Git, GitCommandError, Repo
+from git import Git, Repo
 
-from netbox_hedgehog.gitops.credentials import Credentials, CredentialsError, read_secret
 from netbox_hedgehog.gitops.remote import scrub
+
+from .process import GitError, git_environment, run_git
 
 __all__ = (
     'AUTHOR',
     'ConnectionResult',
-    'GitError',
     'PullResult',
     'PushResult',
     'WorkingCopyState',
@@ -41,43 +23,8 @@ __all__ = (
 
 AUTHOR = ('NetBox Hedgehog', 'hedgehog@netbox.invalid')
 COMMITTER = {'GIT_COMMITTER_NAME': AUTHOR[0], 'GIT_COMMITTER_EMAIL': AUTHOR[1]}
-# Git asks this helper for https credentials; it answers from the environment of the git process,
-# so the secret is in no file and on no command line, and only when git asks for the remote's own
-# origin (scheme://host[:port], as git writes it): after a redirect to another host, it says nothing.
-CREDENTIAL_HELPER = (
-    '!f() { test "$1" = get || return 0; p=; h=; '
-    'while IFS="=" read -r k v; do test -n "$k" || break; case "$k" in protocol) p=$v;; host) h=$v;; esac; done; '
-    'o=$(printf "%s://%s" "$p" "$h" | tr "[:upper:]" "[:lower:]"); '
-    'test -n "$HEDGEHOG_GIT_SECRET" && test "$o" = "$HEDGEHOG_GIT_ORIGIN" && '
-    'printf "username=%s\\npassword=%s\\n" "$HEDGEHOG_GIT_USERNAME" "$HEDGEHOG_GIT_SECRET"; }; f'
-)
-# Configuration for every git process (git's GIT_CONFIG_COUNT): an empty credential.helper clears the
-# helpers of the server's own git configuration (a credential store would answer for any host), then
-# ours is the only one.
-CREDENTIAL_CONFIG = {
-    'GIT_CONFIG_COUNT': '2',
-    'GIT_CONFIG_KEY_0': 'credential.helper',
-    'GIT_CONFIG_VALUE_0': '',
-    'GIT_CONFIG_KEY_1': 'credential.helper',
-    'GIT_CONFIG_VALUE_1': CREDENTIAL_HELPER,
-}
 # Temporaries of a running ingestion never belong in a commit.
 EXCLUDED = ('.*.hnp-tmp',)
-REJECTED = re.compile(r'\[rejected\]|non-fast-forward|fetch first|\[remote rejected\]')
-DENIED = re.compile(
-    r'Authentication failed|could not read (Username|Password)|Permission denied|HTTP 40[13]|'
-    r'The requested URL returned error: 40[13]|terminal prompts disabled|Host key verification failed'
-)
-
-
-class GitError(Exception):
-    """A git operation failed; `code` says which way (see CODES), the message is safe to show anyone."""
-
-    CODES = ('credentials', 'unreachable', 'diverged', 'conflict', 'rejected', 'not_a_working_copy', 'failed')
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -129,7 +76,7 @@ class WorkingCopy:
         self.folder = Path(folder)
         self.settings = settings
         self.timeout = timeout
-        self.environment, self.secrets = _environment(settings)
+        self.environment, self.secrets = git_environment(settings)
 
     @property
     def tree(self):
@@ -168,7 +115,7 @@ class WorkingCopy:
             with repo.config_writer() as config:
                 config.set_value('core', 'quotePath', 'false')
                 # A link pushed to the remote checks out as a plain small file holding its target's name:
-                # a tree's content is untrusted, and nothing in it may lead outside (see gitops/treefs.py).
+                # a tree's content is untrusted, and nothing in it may lead outside (see gitops/treefs/).
                 config.set_value('core', 'symlinks', 'false')
             (self.folder / '.git' / 'info').mkdir(exist_ok=True)
             (self.folder / '.git' / 'info' / 'exclude').write_text(''.join(f'{line}\n' for line in EXCLUDED))
@@ -382,7 +329,7 @@ class WorkingCopy:
 
     def _git(self, *args, network=False, check=True, environment=None):
         """Run one git command in the working copy; GitError (scrubbed) when it fails and `check`."""
-        return _run(
+        return run_git(
             Git(self.folder),
             args,
             {**self.environment, **(environment or {})},
@@ -395,11 +342,11 @@ class WorkingCopy:
 def check_connection(settings, *, timeout=60):
     """Reach the remote with the fabric's credentials (a real `git ls-remote`) and say what was found."""
     try:
-        environment, secrets = _environment(settings)
+        environment, secrets = git_environment(settings)
     except GitError as exc:
         return ConnectionResult(False, str(exc))
     try:
-        refs = _run(Git(), ('ls-remote', settings.url), environment, secrets, timeout=timeout)
+        refs = run_git(Git(), ('ls-remote', settings.url), environment, secrets, timeout=timeout)
     except GitError as exc:
         return ConnectionResult(False, f'cannot reach {settings.display_url}: {exc}')
     heads = dict(reversed(line.split('\t', 1)) for line in refs.splitlines() if '\t' in line)
@@ -409,85 +356,3 @@ def check_connection(settings, *, timeout=60):
     else:
         message = f'reached {settings.display_url}; branch {settings.branch} is at {head[:12]}'
     return ConnectionResult(True, message, head is not None, head)
-
-
-def _environment(settings):
-    """The environment of every git process for this remote, and the secrets its messages must not show.
-
-    Credentials come only from `settings.credentials`, the administrator's entry, and only when it
-    covers `settings.url` (read_secret checks again: whatever built the settings, a secret never goes
-    to a URL outside its entry's prefixes).
-    """
-    try:
-        credentials = read_secret(settings.credentials, settings.url) if settings.credentials else Credentials()
-    except CredentialsError as exc:
-        raise GitError('credentials', str(exc)) from None
-    environment = {
-        'GIT_TERMINAL_PROMPT': '0',
-        'GIT_ASKPASS': '',
-        'SSH_ASKPASS': '',
-        'LC_ALL': 'C',
-        **CREDENTIAL_CONFIG,
-        # Empty unless an entry applies: a value in the server's own environment never reaches the helper.
-        'HEDGEHOG_GIT_SECRET': '',
-        'HEDGEHOG_GIT_ORIGIN': '',
-    }
-    secrets = ()
-    if credentials.secret:
-        environment['HEDGEHOG_GIT_SECRET'] = credentials.secret
-        environment['HEDGEHOG_GIT_ORIGIN'] = _origin(settings.url)
-        # The entry's user name, else the URL's, else one any token-based host accepts.
-        environment['HEDGEHOG_GIT_USERNAME'] = credentials.username or _url_username(settings.url) or 'git'
-        secrets = (credentials.secret,)
-    if credentials.ssh_key_file:
-        environment['GIT_SSH_COMMAND'] = (
-            f'ssh -i {shlex.quote(credentials.ssh_key_file)} -o IdentitiesOnly=yes -o BatchMode=yes'
-        )
-    return environment, secrets
-
-
-def _origin(url):
-    """scheme://host[:port] of an http(s) URL, lowercase, as git names it to a credential helper."""
-    parts = urlsplit(url)
-    return f'{parts.scheme}://{parts.netloc.rsplit("@", 1)[-1]}'.lower()
-
-
-def _url_username(url):
-    return urlsplit(url).username if '://' in url else None
-
-
-def _run(git, args, environment, secrets, *, timeout=None, check=True):
-    try:
-        status, stdout, stderr = git.execute(
-            ['git', *args],
-            env={**os.environ, **environment},
-            kill_after_timeout=timeout,
-            with_extended_output=True,
-            with_exceptions=False,
-        )
-    except GitCommandError as exc:  # git could not be started at all
-        raise GitError('failed', scrub(exc.stderr or exc, secrets)) from None
-    if status == 0 or not check:
-        return stdout if status == 0 else ''
-    # git's hints are advice for a person at a terminal; push --porcelain reports rejections on stdout.
-    lines = [line for line in f'{stderr}\n{stdout}'.splitlines() if line.strip() and not line.startswith('hint:')]
-    said = scrub('\n'.join(lines) or f'git {args[0]} exited with {status}', secrets)
-    command = next(arg for number, arg in enumerate(args) if arg[0] != '-' and args[number - 1] != '-c')
-    raise GitError(_classify(said, status), f'git {command} failed: {said}')
-
-
-def _classify(said, status):
-    if REJECTED.search(said):
-        return 'rejected'
-    if DENIED.search(said):
-        return 'credentials'
-    if (
-        re.search(
-            r'Could not read from remote|unable to access|does not appear to be a git repository|'
-            r'Could not resolve host|Connection refused|timed out|not found',
-            said,
-        )
-        or status == -9
-    ):
-        return 'unreachable'
-    return 'failed'

@@ -17,7 +17,10 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import connection, transaction
 from extras.models import CachedValue
 
-from netbox_hedgehog.models import HedgehogResource, IngestedFile, IngestionRun
+# The model modules themselves, not the package: models/fabric.py imports this module while the package loads.
+from netbox_hedgehog.models.ingested import IngestedFile
+from netbox_hedgehog.models.resource import HedgehogResource
+from netbox_hedgehog.models.run import IngestionRun
 
 __all__ = ('FabricRecords', 'delete_fabric_records', 'delete_resources', 'delete_search_entries', 'fabric_records')
 
