@@ -110,6 +110,8 @@ class DocumentPlan:
     reason: str = ''
     # The cleaned object (server-side fields gone, served apiVersion): what the index records.
     data: object = None
+    # Its validation.reference_keys, as validation found them (None for a document of a settled file).
+    reference_keys: list | None = None
 
     def record(self):
         """The document as an ingested-file record: a list in RECORD_FIELDS order (compact to store and load)."""
@@ -319,8 +321,9 @@ def make_plan(
     plan = Plan(sorted([file_plan for file_plan, _ in parsed] + settled + unread, key=lambda file_plan: file_plan.path))
 
     raw_documents = [document for _, documents in parsed for document in documents]
+    keys = {}  # id(document) -> its reference keys, found by validation once for the index too
     if raw_documents:
-        _validate(parsed, raw_documents, managed_documents(), classify_once, scope)
+        _validate(parsed, raw_documents, managed_documents(), classify_once, keys, scope)
     entries = _classify(parsed, classify_once)
     _note_conflicts(entries)
     # Parsed documents' targets are looked at twice (blocked? then changed?); a settled file's are not.
@@ -331,7 +334,7 @@ def make_plan(
             file_plan.action = FileAction.REJECT
     # Only now, among the files that will really be ingested, does the first copy of an object own it:
     # a copy in a rejected file must not turn an identical one elsewhere into a skipped duplicate.
-    _plan_documents([entry for entry in entries if entry.file_plan.action == FileAction.INGEST], current_sha256)
+    _plan_documents([entry for entry in entries if entry.file_plan.action == FileAction.INGEST], current_sha256, keys)
     for path in sorted(links):
         plan.files.append(FilePlan(path, FileAction.REJECT, findings=[_raw_link_finding(path)]))
     plan.files.sort(key=lambda file_plan: file_plan.path)
@@ -446,8 +449,9 @@ def _unreadable_file(path, reason):
     return FilePlan(path, FileAction.REJECT, findings=[finding])
 
 
-def _validate(parsed, raw_documents, managed_documents, classify_once, scope=None):
-    """Validate raw documents as one set, with the managed objects they do not replace as context."""
+def _validate(parsed, raw_documents, managed_documents, classify_once, keys, scope=None):
+    """Validate raw documents as one set, with the managed objects they do not replace as context; `keys`
+    receives each Hedgehog document's reference keys (validate_set)."""
 
     def identity(document):
         classified = classify_once(document)
@@ -456,7 +460,7 @@ def _validate(parsed, raw_documents, managed_documents, classify_once, scope=Non
     replaced = {identity(document) for document in raw_documents} - {None}
     context = [document for document in managed_documents if identity(document) not in replaced]
     by_file = {file_plan.path: file_plan for file_plan, _ in parsed}
-    for finding in validate_set(raw_documents, context=context, **({'scope': scope} if scope else {})):
+    for finding in validate_set(raw_documents, context=context, keys=keys, **({'scope': scope} if scope else {})):
         by_file[finding.file].findings.append(finding)
 
 
@@ -526,7 +530,7 @@ def _note_blocked_targets(entries, current_sha256):
             )
 
 
-def _plan_documents(entries, current_sha256):
+def _plan_documents(entries, current_sha256, keys):
     owners = {}  # (kind, name) -> where the copy that is written comes from
     for entry in entries:
         document, classified, file_plan = entry.document, entry.classified, entry.file_plan
@@ -539,7 +543,15 @@ def _plan_documents(entries, current_sha256):
         sha256 = hashlib.sha256(content).hexdigest()
         target = _target(classified)  # never None here: a file with an unusable name has an error, so is rejected
         doc_plan = DocumentPlan(
-            document.index, document.line, DocumentAction.CREATE, *key, target, content, sha256, data=entry.cleaned
+            document.index,
+            document.line,
+            DocumentAction.CREATE,
+            *key,
+            target,
+            content,
+            sha256,
+            data=entry.cleaned,
+            reference_keys=keys.get(id(document)),
         )
         if owner := owners.get(key):
             doc_plan.action = DocumentAction.DUPLICATE
