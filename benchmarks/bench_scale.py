@@ -19,7 +19,10 @@ temporary gitops_root). Prints, for one new fabric:
 With --workers instead: two RQ workers (separate `netbox rqworker --burst` processes, the same database, each
 its own gitops_root, the fabrics' git remotes as the shared state) ingest two fabrics of --workers-size (default
 `half`, about 50k documents) at once, against one worker ingesting one such fabric alone: the time from the first
-job's start to the last one's end, and their ratio (target: about 1, on a machine with a core per worker).
+job's start to the last one's end, and their ratio (target: about 1, on a machine with a core per worker). Beside
+each figure, the CPU it took (sampled from /proc twice a second): the worker processes with their job's forked
+children, the PostgreSQL backends of the dev database, and the whole machine. Cores busy = CPU seconds / wall seconds:
+when one ingestion alone keeps more than half of the machine's cores busy, two at once cannot take the time of one.
 
 The machine's load average is printed too: on a shared machine, the neighbours are in every figure.
 """
@@ -30,6 +33,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -228,9 +232,10 @@ def ingested_by_workers(fabrics, roots, scratch, timeout):
             workers.append(subprocess.Popen(command, env=worker_env, stdout=log, stderr=subprocess.STDOUT))
         try:
             until(lambda: get_workers_for_queue(queue) >= len(roots), timeout, 'the workers to listen')
-            jobs = [IngestionJob.enqueue(instance=fabric, trigger='benchmark').pk for fabric in fabrics]
-            finished = Job.objects.filter(pk__in=jobs, completed__isnull=False)
-            until(lambda: finished.count() == len(jobs), timeout, 'the jobs to finish')
+            with CpuMeter([worker.pid for worker in workers]) as cpu:
+                jobs = [IngestionJob.enqueue(instance=fabric, trigger='benchmark').pk for fabric in fabrics]
+                finished = Job.objects.filter(pk__in=jobs, completed__isnull=False)
+                until(lambda: finished.count() == len(jobs), timeout, 'the jobs to finish')
         finally:
             for worker in workers:
                 worker.terminate()  # a warm shutdown: the worker is idle by now
@@ -242,7 +247,109 @@ def ingested_by_workers(fabrics, roots, scratch, timeout):
         # Each job's start and length: overlapping jobs that each take longer share the cores, not a lock.
         started, took = (job.started - first).total_seconds(), (job.completed - job.started).total_seconds()
         print(f'  job of {job.object}: started at +{started:.1f} s, took {took:.1f} s')
-    return (max(job.completed for job in done) - first).total_seconds()
+    wall = (max(job.completed for job in done) - first).total_seconds()
+    print(f'  CPU while the jobs ran ({cpu.seconds:.1f} s sampled): {cpu.summary()}')
+    return wall
+
+
+# Clock ticks per second of /proc's CPU times.
+TICKS = os.sysconf('SC_CLK_TCK')
+
+
+class CpuMeter:
+    """CPU seconds taken by the processes under `roots` (the workers, the job processes they fork, those
+    forks' writer children), by the dev database's PostgreSQL backends, and by the whole machine, while the
+    block runs. Sampled from /proc twice a second by a thread: a process's last half second before it
+    exits may be missed, so the figures are lower bounds."""
+
+    def __init__(self, roots, interval=0.5):
+        self.roots, self.interval = set(roots), interval
+        self.processes, self.backends = {}, {}  # pid -> the largest CPU seconds seen
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        self.machine_before, self.started = _machine_busy(), time.monotonic()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.seconds = time.monotonic() - self.started
+        self.machine = _machine_busy() - self.machine_before
+
+    def _sample(self):
+        from django.db import connections
+
+        # Its own connection: Django's are per thread. Backends of the dev database other than this one.
+        database = connections.create_connection('default')
+        try:
+            with database.cursor() as cursor:
+                while True:
+                    cursor.execute(
+                        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() '
+                        'AND pid <> pg_backend_pid()'
+                    )
+                    for (pid,) in cursor.fetchall():
+                        _keep_largest(self.backends, pid)
+                    for pid in _descendants(self.roots):
+                        _keep_largest(self.processes, pid)
+                    if self.stop.wait(self.interval):
+                        break
+        finally:
+            database.close()
+
+    def summary(self):
+        workers, backends = sum(self.processes.values()), sum(self.backends.values())
+        cores = os.cpu_count()
+        return (
+            f'workers and their children {workers:.1f} s, PostgreSQL backends {backends:.1f} s: '
+            f'{(workers + backends) / self.seconds:.2f} cores busy with the jobs; the whole machine '
+            f'{self.machine / self.seconds:.2f} of {cores} cores busy'
+        )
+
+
+def _cpu_seconds(pid):
+    """utime + stime of a live process, in seconds; None once it is gone."""
+    try:
+        fields = Path(f'/proc/{pid}/stat').read_text().rpartition(')')[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime and stime: fields 14 and 15 of proc(5)
+
+
+def _keep_largest(seen, pid):
+    seconds = _cpu_seconds(pid)
+    if seconds is not None:
+        seen[pid] = max(seen.get(pid, 0), seconds)
+
+
+def _descendants(roots):
+    """`roots` and every live process below them."""
+    children = {}
+    for entry in Path('/proc').iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int(Path(entry, 'stat').read_text().rpartition(')')[2].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, stack = set(), list(roots)
+    while stack:
+        pid = stack.pop()
+        if pid not in found:
+            found.add(pid)
+            stack.extend(children.get(pid, ()))
+    return found
+
+
+def _machine_busy():
+    """CPU seconds all cores spent on anything but idle and I/O wait since boot (/proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+        int, Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / TICKS
 
 
 def until(condition, timeout, what):

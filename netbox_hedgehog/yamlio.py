@@ -25,7 +25,7 @@ from .core.limits import MAX_FILE_BYTES
 from .findings import Finding
 from .yaml_chunks import CONTENT_LINE, chunks, note_comments, own_text
 from .yaml_codes import MAX_DEPTH, MAX_EXPANDED_NODES, YAML_CODES
-from .yamlvalues import unrepresentable
+from .yamlvalues import surely_representable, unrepresentable
 
 __all__ = (
     'MAX_DEPTH',
@@ -104,6 +104,7 @@ class _Loader(SAFE_LOADER):
     def __init__(self, stream):
         super().__init__(stream)
         self.duplicate_keys = []
+        self.needs_value_check = False
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
@@ -131,9 +132,15 @@ class _Loader(SAFE_LOADER):
         every other tag (int, bool, null, timestamp, merge keys, ...) goes through the standard
         constructor, so the result is the same. Only for documents known to hold no aliases:
         nodes are not memoised. Raises _TooDeep past MAX_DEPTH nested collections.
+
+        Sets `needs_value_check` when some node is not plainly one a Kubernetes object can hold
+        (yamlvalues.surely_representable, a key that is not plain text, another tag): only then does the
+        document need `unrepresentable`'s walk.
         """
         tag = node.tag
         if tag == _STR_TAG:
+            if node.style == '"':
+                self.needs_value_check = True
             return node.value
         if tag == _MAP_TAG:
             if depth >= MAX_DEPTH:
@@ -141,10 +148,14 @@ class _Loader(SAFE_LOADER):
             mapping = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _STR_TAG:
+                    if key_node.style == '"':
+                        self.needs_value_check = True
                     key = key_node.value
                 elif key_node.tag == _MERGE_TAG:
+                    self.needs_value_check = True
                     return self.construct_object(node, deep=True)
                 else:
+                    self.needs_value_check = True
                     key = self.construct_plain(key_node, depth + 1)
                 mapping[key] = self.construct_plain(value_node, depth + 1)
             if len(mapping) != len(node.value):
@@ -154,6 +165,8 @@ class _Loader(SAFE_LOADER):
             if depth >= MAX_DEPTH:
                 raise _TooDeep
             return [self.construct_plain(item, depth + 1) for item in node.value]
+        if not isinstance(node, yaml.ScalarNode) or not surely_representable(node):
+            self.needs_value_check = True
         return self.construct_object(node, deep=True)
 
 
@@ -244,8 +257,9 @@ def _parse_stream(stream, pieces):
             if position < 0 or parsed[position] is not None:
                 return None
             seen = len(loader.duplicate_keys)
+            loader.needs_value_check = False
             data = loader.construct_plain(node)
-            problems = unrepresentable(node, loader.construct_object)
+            problems = unrepresentable(node, loader.construct_object) if loader.needs_value_check else []
             loader.constructed_objects.clear()
             offset = pieces[position].text_line - 1
             duplicates = [(key, line - offset) for key, line in loader.duplicate_keys[seen:]]

@@ -23,7 +23,7 @@ import re
 
 import yaml
 
-__all__ = ('INT_MAX', 'INT_MIN', 'MAX_PROBLEMS', 'unrepresentable')
+__all__ = ('INT_MAX', 'INT_MIN', 'MAX_PROBLEMS', 'surely_representable', 'unrepresentable')
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 # Per document: the first few say what is wrong; a file of ten thousand timestamps needs no more.
@@ -127,16 +127,31 @@ def _path(where):
     return ''.join(reversed(parts)).removeprefix('.')
 
 
+def surely_representable(scalar):
+    """True when a scalar node is, at a glance, a value a Kubernetes object can hold: text without escapes
+    (only a double-quoted scalar has them, so only it can hold what UTF-8 text cannot bring in), a boolean,
+    null, or an integer too short to pass 64 bits. False only says that a closer look is needed.
+
+    The reader builds most documents without aliases in one walk of its own (`yamlio`): that walk asks
+    this of each scalar and runs `unrepresentable` only on a document where some scalar, key or tag is
+    not this plain, instead of walking every document twice."""
+    tag = scalar.tag
+    if tag == _STR:
+        return scalar.style != '"'
+    if tag == _INT:
+        return len(scalar.value) < _SURELY_64_BITS
+    return tag == _BOOL or tag == _NULL
+
+
 def _scalar_problem(node, construct):
+    if surely_representable(node):
+        return None
     tag = node.tag
     if tag == _STR:
-        # Only a double-quoted scalar has escapes, so only it can hold what UTF-8 text cannot bring in.
         if _BAD_CHARACTER.search(node.value):
             return f'text {_bad_text(node.value)}'
         return None
     if tag == _INT:
-        if len(node.value) < _SURELY_64_BITS:
-            return None
         value = construct(node)
         if not INT_MIN <= value <= INT_MAX:
             return f'the integer {_shown(node.value)}, beyond the signed 64 bits a Kubernetes integer holds'
@@ -144,8 +159,6 @@ def _scalar_problem(node, construct):
     if tag == _FLOAT:
         if not math.isfinite(construct(node)):
             return f'{_shown(node.value)}, not a finite number (JSON has no infinity or NaN)'
-        return None
-    if tag in (_BOOL, _NULL):
         return None
     return _tagged(node)
 

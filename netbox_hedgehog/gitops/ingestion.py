@@ -717,7 +717,7 @@ def _update_index(fabric, documents, index_rows, output_stats, run, origins):
         size, mtime_ns = output_stats[document.target]  # written now, or looked at by the plan
         origin = origins.get(file_plan.path) or {'source': file_plan.path, 'document': document.index}
         fields = {
-            **_row_fields(document.data, document.target, document.sha256),
+            **_row_fields(document.data, document.target, document.sha256, document.reference_keys),
             'file_size': size,
             'file_mtime_ns': mtime_ns,
             'source_file': origin['source'],
@@ -861,7 +861,8 @@ def _record_ingested_files(fabric, plan, run, output_stats):
     )
 
 
-def _row_fields(data, target, sha256):
+def _row_fields(data, target, sha256, keys=None):
+    """A row's fields for the object `data`; `keys` are its reference keys when validation found them already."""
     metadata = data.get('metadata') or {}
     return {
         'kind': data['kind'],
@@ -869,7 +870,7 @@ def _row_fields(data, target, sha256):
         'namespace': metadata.get('namespace') or 'default',
         'api_version': data['apiVersion'],
         'spec': data.get('spec'),
-        'reference_keys': reference_keys(data['kind'], data.get('spec')),
+        'reference_keys': reference_keys(data['kind'], data.get('spec')) if keys is None else keys,
         'managed_path': target,
         'sha256': sha256,
     }

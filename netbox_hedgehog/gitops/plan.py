@@ -124,8 +124,9 @@ class Reading:
         unread = [_unreadable_file(path, reason) for path, reason in unreadable]
         plan = Plan(sorted([file_plan for file_plan, _ in parsed] + self._settled + unread, key=_by_path))
         raw_documents = [document for _, documents in parsed for document in documents]
+        keys = {}  # id(document) -> its reference keys, found by validation once for the index too
         if raw_documents:
-            _validate(parsed, raw_documents, managed_documents, self._classify, scope)
+            _validate(parsed, raw_documents, managed_documents, self._classify, keys, scope)
         _note_conflicts(self._entries)
         _note_blocked_targets(self._entries, current)
         for file_plan, _ in parsed:
@@ -133,7 +134,8 @@ class Reading:
                 file_plan.action = FileAction.REJECT
         # Only now, among the files that will really be ingested, does the first copy of an object own it:
         # a copy in a rejected file must not turn an identical one elsewhere into a skipped duplicate.
-        _plan_documents([entry for entry in self._entries if entry.file_plan.action == FileAction.INGEST], current)
+        ingested = [entry for entry in self._entries if entry.file_plan.action == FileAction.INGEST]
+        _plan_documents(ingested, current, keys)
         plan.files += [FilePlan(path, FileAction.REJECT, findings=[raw_link_finding(path)]) for path in links]
         for file_plan, _ in parsed:
             file_plan.findings[:] = in_file_order(file_plan.findings)
@@ -269,8 +271,9 @@ def _unreadable_file(path, reason):
     return FilePlan(path, FileAction.REJECT, findings=[finding])
 
 
-def _validate(parsed, raw_documents, managed_documents, classify_once, scope=None):
-    """Validate raw documents as one set, with the managed objects they do not replace as context."""
+def _validate(parsed, raw_documents, managed_documents, classify_once, keys, scope=None):
+    """Validate raw documents as one set, with the managed objects they do not replace as context; `keys`
+    receives each Hedgehog document's reference keys (validate_set)."""
 
     def identity(document):
         classified = classify_once(document)
@@ -279,7 +282,7 @@ def _validate(parsed, raw_documents, managed_documents, classify_once, scope=Non
     replaced = {identity(document) for document in raw_documents} - {None}
     context = [document for document in managed_documents if identity(document) not in replaced]
     by_file = {file_plan.path: file_plan for file_plan, _ in parsed}
-    for finding in validate_set(raw_documents, context=context, **({'scope': scope} if scope else {})):
+    for finding in validate_set(raw_documents, context=context, keys=keys, **({'scope': scope} if scope else {})):
         by_file[finding.file].findings.append(finding)
 
 
@@ -349,7 +352,7 @@ def _note_blocked_targets(entries, current):
             )
 
 
-def _plan_documents(entries, current):
+def _plan_documents(entries, current, keys):
     owners = {}  # (kind, name) -> where the copy that is written comes from
     for entry in entries:
         document, classified, file_plan = entry.document, entry.classified, entry.file_plan
@@ -362,7 +365,15 @@ def _plan_documents(entries, current):
         sha256 = hashlib.sha256(content).hexdigest()
         target = _target(classified)  # never None here: a file with an unusable name has an error, so is rejected
         doc_plan = DocumentPlan(
-            document.index, document.line, DocumentAction.CREATE, *key, target, content, sha256, data=entry.cleaned
+            document.index,
+            document.line,
+            DocumentAction.CREATE,
+            *key,
+            target,
+            content,
+            sha256,
+            data=entry.cleaned,
+            reference_keys=keys.get(id(document)),
         )
         if owner := owners.get(key):
             doc_plan.action = DocumentAction.DUPLICATE

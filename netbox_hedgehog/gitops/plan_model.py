@@ -89,6 +89,8 @@ class DocumentPlan:
     reason: str = ''
     # The cleaned object (server-side fields gone, served apiVersion): what the index records.
     data: object = None
+    # Its validation.reference_keys, as validation found them (None for a document of a settled file).
+    reference_keys: list | None = None
 
     def record(self, output_stat=()):
         """The document as an ingested-file record (compact to store and load): RECORD_FIELDS, then

@@ -105,15 +105,19 @@ def validate_document(document):
     return _check(document).findings()
 
 
-def validate_set(documents, context=(), scope=DEFAULT_SCOPE):
+def validate_set(documents, context=(), scope=DEFAULT_SCOPE, keys=None):
     """Findings of every document plus the cross-object rules over the whole set, in document order.
 
     `context` holds documents already accepted elsewhere (what managed/ holds): references resolve
     to them and clashes with them are found, but they are not validated again and get no findings.
     `scope` says in messages where a missing object was looked for ("raw/ nor managed/ of fabric dc1").
+    `keys`, a dict, receives the `reference_keys` of each Hedgehog document of `documents`, by its id():
+    the rules found its references already, and ingestion stores them with its index row.
     """
     checked = [_check(document) for document in documents]
     check_set(checked, [_context(document) for document in context], scope)
+    if keys is not None:
+        keys.update((id(item.document), _keys(item.references)) for item in checked if item.obj is not None)
     return [finding for item in checked for finding in item.findings()]
 
 
@@ -130,7 +134,11 @@ def reference_keys(kind, spec):
     the stored keys, as 0010 filled them)."""
     if kind not in referring_kinds():
         return []
-    return [f'{target}/{name}' for target, name in references(kind, spec)]
+    return _keys(reference_fields(kind, spec))
+
+
+def _keys(found):
+    return [f'{reference.kind}/{reference.name}' for reference in found]
 
 
 def reference_fields(kind, spec):

@@ -19,16 +19,18 @@ __all__ = ('DocumentCheck', 'locate')
 class DocumentCheck:
     """One document under validation: what it is, its defaulted object and its findings so far.
 
-    `classified` is its classification, `obj` the defaulted object (None for foreign documents);
+    `classified` is its classification, `obj` the defaulted object (None for foreign documents),
+    `references` the objects it refers to once the cross-object rules looked (reference_table.Reference);
     `findings()` turns the collected issues into Finding objects.
     """
 
-    __slots__ = ('classified', 'document', 'issues', 'obj')
+    __slots__ = ('classified', 'document', 'issues', 'obj', 'references')
 
     def __init__(self, document, classified, obj=None):
         self.document = document
         self.classified = classified
         self.obj = obj
+        self.references = ()
         self.issues = []
 
     def add(self, code, path, message, hint=None):

@@ -67,7 +67,8 @@ def check_set(checked, context=(), scope=DEFAULT_SCOPE):
             continue
         kind = item.classified.kind.kind
         spec = as_mapping(item.obj.get('spec'))
-        for reference in references_of(kind, spec):
+        item.references = references_of(kind, spec)
+        for reference in item.references:
             if index.spec(reference.kind, reference.name) is None:
                 item.add('REF_DANGLING', reference.path, f'{reference.kind} {reference.name!r} is not in {scope}.')
         rule = _CONFLICT_RULES.get(kind)

@@ -53,6 +53,7 @@ _ENDS = {
     'external': (('switch', 'switch'),),
     'staticExternal': (('switch', 'switch'),),
 }
+_CONNECTION_TYPE_NAMES = frozenset(CONNECTION_TYPES)
 _SINGLE_LINK_TYPES = ('unbundled', 'external', 'staticExternal')
 # The types whose link ends carry fabric-internal /31 addresses (unique across the fabric).
 LINK_IP_TYPES = ('fabric', 'mesh', 'gateway')
@@ -60,7 +61,9 @@ LINK_IP_TYPES = ('fabric', 'mesh', 'gateway')
 
 def connection_type(spec):
     """The single connection type key of a Connection spec, or None when there is not exactly one."""
-    present = [name for name in CONNECTION_TYPES if spec.get(name) is not None]
+    # A spec holds a key or two: each looked up among the types, rather than every type looked up in the spec
+    # (asked for every Connection by several rules and by each of its references).
+    present = [name for name, value in spec.items() if name in _CONNECTION_TYPE_NAMES and value is not None]
     return present[0] if len(present) == 1 else None
 
 
