@@ -53,6 +53,7 @@ from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.findings import HEALTH_ACTION, Finding, Severity, in_file_order
 from netbox_hedgehog.gitops import fileops, sync, treefs
+from netbox_hedgehog.gitops.changelog import ResourceChanges
 from netbox_hedgehog.gitops.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.lock import FabricLocked, fabric_lock
@@ -754,8 +755,11 @@ def _update_index(fabric, documents, index_rows, output_stats, run, origins):
         else:
             updates.append((row.pk, fields))
     if creates or updates:
+        changes = ResourceChanges.of_run(run)
         created = _insert_rows(fabric, creates)
-        _update_rows(updates)
+        changes.created(pk for pk, _ in created)
+        with changes.updating(pk for pk, _ in updates):
+            _update_rows(updates)
         _refresh_search([pk for pk, _ in created + updates], stale_ids=[pk for pk, _ in updates])
 
 
@@ -1066,11 +1070,15 @@ def _reindex_files(fabric, files, drop_missing):
     dropped = gone if drop_missing is True else gone & set(drop_missing)
     result.kept = sorted(gone - dropped)
     result.deleted = sorted(set(rows) - present - set(result.kept))
+    changes = ResourceChanges.of_reindex(fabric)
     with transaction.atomic():
         # In bulk, with their search-cache entries: a pull that removed most of a fabric drops most of its rows.
+        changes.deleting(rows[path].pk for path in result.deleted)
         delete_resources(rows[path].pk for path in result.deleted)
         created = _insert_rows(fabric, creates)
-        _update_rows(updates)
+        changes.created(pk for pk, _ in created)
+        with changes.updating(pk for pk, _ in updates):
+            _update_rows(updates)
         _refresh_search([pk for pk, _ in created + updates], stale_ids=[pk for pk, _ in updates])
         _update_rows(restamped)
     return result
