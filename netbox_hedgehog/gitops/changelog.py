@@ -19,8 +19,10 @@ what made it:
   request's user and id, the fabric named in the message, so its resources' deletions are found beside
   the fabric's.
 
-The spec is in the data: it is what changed when a resource changed. Its cost is measured in
-benchmarks/bench_ingest.py and bench_scale.py (docs/admin-guide.md, Sizing).
+The spec is in the data: it is what changed when a resource changed, and only about a sixth of a
+record's bytes (docs/admin-guide.md, Sizing, has the figures). A run, not its fabric, is the related object:
+the fabric's Changelog tab stays short however large its runs are (a re-index, rarely of many rows: a restore,
+a pull that changed much, relates its records to the fabric).
 """
 
 import uuid
