@@ -17,7 +17,7 @@ what made it:
 - a re-index: the request's user and id when there is one; the fabric as related object;
 - a fabric's deletion (only within a request, where NetBox records the fabric's own deletion): the
   request's user and id, the fabric named in the message, so its resources' deletions are found beside
-  the fabric's.
+  the fabric's; these records carry no data (see record_fabric_deletion).
 
 The spec is in the data: it is what changed when a resource changed, and only about a sixth of a
 record's bytes (docs/admin-guide.md, Sizing, has the figures). A run, not its fabric, is the related object:
@@ -153,14 +153,18 @@ class ResourceChanges:
 def record_fabric_deletion(fabric_ids):
     """Record the deletion of every row of the fabrics `fabric_ids`, about to be deleted in bulk, within a request
     (NetBox records the fabrics' own deletion then, with the same user and request id); outside one, as for
-    NetBox's own objects, nothing is recorded."""
+    NetBox's own objects, nothing is recorded.
+
+    Without the rows' data: copying it would take more than twice the deletion itself (0.95 s against 0.4-0.8 s
+    for 10,352 rows, where the bare records take 0.35-0.4 s), and a fabric of 100,000 must go in 5 s. Each
+    resource's last data is in its managed file, which stays, and in its earlier change records."""
     request = current_request.get()
     user = _request_user(request)
     if user is None:
         return
     for fabric_id, name in HedgehogFabric.objects.filter(pk__in=fabric_ids).values_list('pk', 'name'):
         changes = ResourceChanges(user.pk, user.username, request.id, f'deleted with fabric {name}')
-        changes._insert(ObjectChangeActionChoices.ACTION_DELETE, 'r.fabric_id = %s', [fabric_id], pre=True)
+        changes._insert(ObjectChangeActionChoices.ACTION_DELETE, 'r.fabric_id = %s', [fabric_id])
 
 
 def _request_user(request):

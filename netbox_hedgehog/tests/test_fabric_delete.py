@@ -72,7 +72,7 @@ class FabricRecordsMixin(TemporaryGitopsRootMixin):
         self.assertEqual(fabric_change.changed_object_id, fabric_id)
         self.assertIn(f'{MANY} resources', fabric_change.message)
         self.assertIn('ingestion runs', fabric_change.message)
-        # The rows deleted in bulk are recorded in bulk, each with its data, beside the fabric's entry.
+        # The rows deleted in bulk are recorded in bulk beside the fabric's entry (without their data: the files stay).
         resource_changes = changes.filter(changed_object_type=self.resource_type)
         self.assertEqual(
             sorted(resource_changes.values_list('changed_object_id', flat=True)), sorted(self.resource_ids)
@@ -82,7 +82,7 @@ class FabricRecordsMixin(TemporaryGitopsRootMixin):
             {(fabric_change.request_id, fabric_change.user_id, 'deleted with fabric fabric-big')},
         )
         change = resource_changes.get(changed_object_id=self.tagged.pk)
-        self.assertEqual((change.prechange_data['name'], change.prechange_data['tags']), ('server-00000', ['Alpha']))
+        self.assertEqual((change.object_repr, change.prechange_data), ('Server/server-00000', None))
 
 
 class FabricDeleteViewTestCase(FabricRecordsMixin, TestCase):
