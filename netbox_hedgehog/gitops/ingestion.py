@@ -74,6 +74,7 @@ from netbox_hedgehog.gitops.repository import PushResult
 from netbox_hedgehog.gitops.tree import HNP, MANAGED, UNMANAGED, is_utf8_name, shown_name
 from netbox_hedgehog.gitops.treefs import RawState
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
+from netbox_hedgehog.models.changelog import ResourceChanges
 from netbox_hedgehog.models.deletion import delete_resources, delete_search_entries
 from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.validation import classify, reference_keys, validate_document
@@ -730,8 +731,11 @@ def _update_index(fabric, documents, index_rows, output_stats, run, origins):
         else:
             updates.append((row.pk, fields))
     if creates or updates:
+        changes = ResourceChanges.of_run(run)
         created = _insert_rows(fabric, creates)
-        _update_rows(updates)
+        changes.created(pk for pk, _ in created)
+        with changes.updating(pk for pk, _ in updates):
+            _update_rows(updates)
         _refresh_search([pk for pk, _ in created + updates], stale_ids=[pk for pk, _ in updates])
 
 
@@ -1044,11 +1048,15 @@ def _reindex_files(fabric, files, drop_missing):
     dropped = gone if drop_missing is True else gone & set(drop_missing)
     result.kept = sorted(gone - dropped)
     result.deleted = sorted(set(rows) - present - set(result.kept))
+    changes = ResourceChanges.of_reindex(fabric)
     with transaction.atomic():
         # In bulk, with their search-cache entries: a pull that removed most of a fabric drops most of its rows.
+        changes.deleting(rows[path].pk for path in result.deleted)
         delete_resources(rows[path].pk for path in result.deleted)
         created = _insert_rows(fabric, creates)
-        _update_rows(updates)
+        changes.created(pk for pk, _ in created)
+        with changes.updating(pk for pk, _ in updates):
+            _update_rows(updates)
         _refresh_search([pk for pk, _ in created + updates], stale_ids=[pk for pk, _ in updates])
         _update_rows(restamped)
     return result

@@ -3,9 +3,10 @@
 Under the fabric's lock (an ingestion may be writing that file), in this order, so the object is in at
 least one durable place at every instant: the file's bytes are kept in `.hnp/deleted/` and synced; the
 file is removed from managed/; then, in one transaction, a run records the deletion (its provenance names
-the kept copy) and the index row goes (NetBox logs that change, with the user). With a git remote the
-deletion is committed and pushed like a run's changes. If the database step fails after the file went,
-the row still holds the object and health offers to write the file back, and the copy is in .hnp/deleted/.
+the kept copy) and the index row goes, change-logged with that run as a run's changes are (models/changelog.py).
+With a git remote the deletion is committed and pushed like a run's changes. If the database step fails after
+the file went, the row still holds the object and health offers to write the file back, and the copy is in
+.hnp/deleted/.
 """
 
 from django.db import transaction
@@ -17,6 +18,8 @@ from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.gitops.tree import HNP
 from netbox_hedgehog.gitops.upload import set_aside
 from netbox_hedgehog.models import IngestionRun
+from netbox_hedgehog.models.changelog import ResourceChanges
+from netbox_hedgehog.models.deletion import delete_resources
 
 __all__ = ('DELETED', 'delete_managed_object')
 
@@ -54,7 +57,8 @@ def delete_managed_object(resource, *, trigger, user=None):
                     }
                 ],
             )
-            resource.delete()
+            ResourceChanges.of_run(run).deleting([resource.pk])
+            delete_resources([resource.pk])
         copy = fabric.working_copy()
         if copy is not None:
             message = f'hedgehog: delete {resource.kind} {resource.name} ({fabric.name})'

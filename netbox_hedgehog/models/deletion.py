@@ -5,7 +5,8 @@ signals for each (a change record's snapshot, an event, a search-cache delete): 
 took over a minute and a 100k one ran out of memory. The rows here are written in bulk by the
 ingestion, without per-object signals, so they are removed the same way: a few DELETE statements
 that never bring a row into Python. What NetBox attaches to a row by content type (search-cache
-entries, tags, journal entries, bookmarks, ...) goes with it; the change log is history and stays.
+entries, tags, journal entries, bookmarks, ...) goes with it; the change log is history and stays,
+and records the resources' deletion in bulk as ingestion records their changes (models/changelog.py).
 
 The files stay: managed/ is the truth, and deleting a fabric never deletes what a person wrote.
 """
@@ -18,6 +19,7 @@ from django.db import connection, transaction
 from extras.models import CachedValue
 
 # The model modules themselves, not the package: models/fabric.py imports this module while the package loads.
+from netbox_hedgehog.models.changelog import record_fabric_deletion
 from netbox_hedgehog.models.ingested import IngestedFile
 from netbox_hedgehog.models.resource import HedgehogResource
 from netbox_hedgehog.models.run import IngestionRun
@@ -63,6 +65,7 @@ def delete_fabric_records(fabric_ids):
     if not fabric_ids:
         return FabricRecords()
     with transaction.atomic():
+        record_fabric_deletion(fabric_ids)
         resources = _delete_with_attachments(HedgehogResource, 'fabric_id = ANY(%s)', [fabric_ids])
         ingested_files = _execute(f'DELETE FROM {IngestedFile._meta.db_table} WHERE fabric_id = ANY(%s)', [fabric_ids])
         runs = _delete_with_attachments(IngestionRun, 'fabric_id = ANY(%s)', [fabric_ids])

@@ -7,7 +7,7 @@ from netbox.models import NetBoxModel
 
 from netbox_hedgehog.kinds import KINDS
 
-__all__ = ('INDEX_ORDER', 'RUN_SUMMARY_ONLY', 'HedgehogResource')
+__all__ = ('INDEX_ORDER', 'NOT_CHANGE_LOGGED', 'RUN_SUMMARY_ONLY', 'HedgehogResource')
 
 KIND_CHOICES = tuple((kind.kind, kind.kind) for kind in KINDS)
 
@@ -15,6 +15,8 @@ KIND_CHOICES = tuple((kind.kind, kind.kind) for kind in KINDS)
 # The unique constraint's column order: a page of a fabric's rows is read from that index, where ordering by
 # the fabric's name (Meta.ordering) makes PostgreSQL join and sort every row of the fabric first.
 INDEX_ORDER = ('fabric_id', 'kind', 'name')
+# Fields the change log leaves out: derived from the spec, which the records hold.
+NOT_CHANGE_LOGGED = ('reference_keys',)
 # A row's last run is shown by when it started: its findings and provenance (megabytes for a large run) stay
 # in the database.
 RUN_SUMMARY_ONLY = ('findings', 'provenance', 'counts')
@@ -67,3 +69,7 @@ class HedgehogResource(NetBoxModel):
 
     def get_absolute_url(self):
         return reverse('plugins:netbox_hedgehog:hedgehogresource', args=[self.pk])
+
+    def serialize_object(self, exclude=None):
+        # The change records of rows written in bulk (models/changelog.py) leave the same fields out.
+        return super().serialize_object(exclude=[*(exclude or ()), *NOT_CHANGE_LOGGED])

@@ -2,7 +2,8 @@
 
 Every way in (the delete page, bulk delete, the API, `fabric.delete()` and a queryset's delete in a
 shell) ends in the same service (models/deletion.py), so the number of queries does not grow with the
-fabric, and NetBox's change log holds one entry: the fabric's, saying what went with it.
+fabric, and NetBox's change log holds the fabric's entry, saying what went with it, and its resources' deletions,
+recorded in bulk.
 """
 
 from core.choices import ObjectChangeActionChoices
@@ -44,7 +45,7 @@ class FabricRecordsMixin(TemporaryGitopsRootMixin):
         super().setUp()
         self.fabric = ingested_fabric('fabric-big', MANY)
         self.resource_type = ObjectType.objects.get_for_model(HedgehogResource)
-        resource = HedgehogResource.objects.filter(fabric=self.fabric).first()
+        self.tagged = resource = HedgehogResource.objects.filter(fabric=self.fabric).first()
         # What NetBox attaches to a row by content type goes with it, as the collector would take it.
         resource.tags.add(Tag.objects.create(name='Alpha', slug='alpha'))
         JournalEntry.objects.create(assigned_object=resource, comments='note')
@@ -71,8 +72,17 @@ class FabricRecordsMixin(TemporaryGitopsRootMixin):
         self.assertEqual(fabric_change.changed_object_id, fabric_id)
         self.assertIn(f'{MANY} resources', fabric_change.message)
         self.assertIn('ingestion runs', fabric_change.message)
-        # The rows deleted in bulk have no entry each: the fabric's entry says what went.
-        self.assertFalse(changes.filter(changed_object_type=self.resource_type).exists())
+        # The rows deleted in bulk are recorded in bulk beside the fabric's entry (without their data: the files stay).
+        resource_changes = changes.filter(changed_object_type=self.resource_type)
+        self.assertEqual(
+            sorted(resource_changes.values_list('changed_object_id', flat=True)), sorted(self.resource_ids)
+        )
+        self.assertEqual(
+            set(resource_changes.values_list('request_id', 'user', 'message')),
+            {(fabric_change.request_id, fabric_change.user_id, 'deleted with fabric fabric-big')},
+        )
+        change = resource_changes.get(changed_object_id=self.tagged.pk)
+        self.assertEqual((change.object_repr, change.prechange_data), ('Server/server-00000', None))
 
 
 class FabricDeleteViewTestCase(FabricRecordsMixin, TestCase):
