@@ -87,6 +87,7 @@ __all__ = (
     'IngestionOutcome',
     'ReindexResult',
     'ingest',
+    'last_finished_run',
     'plan_raw',
     'raw_backlog',
     'raw_backlog_page',
@@ -1174,17 +1175,23 @@ def raw_backlog_page(fabric, limit):
     return backlog, len(entries)
 
 
+def last_finished_run(fabric):
+    """(pk, finished) of the fabric's last run that is not running, or None."""
+    return (
+        fabric.runs.exclude(status=IngestionStatusChoices.RUNNING)
+        .order_by('-started', '-pk')
+        .values_list('pk', 'finished')
+        .first()
+    )
+
+
 def _last_run_findings(fabric, paths):
     """The findings the fabric's last finished run recorded for the files `paths`, in the run's order;
     filtered by the database, so a run with a finding for each of thousands of files is not loaded."""
-    last = (
-        fabric.runs.exclude(status=IngestionStatusChoices.RUNNING)
-        .order_by('-started', '-pk')
-        .values_list('pk', flat=True)
-        .first()
-    )
+    last = last_finished_run(fabric)
     if last is None:
         return []
+    last, _ = last
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT finding FROM {IngestionRun._meta.db_table} run, '

@@ -13,9 +13,8 @@ listing, which shows only what waits now, never shows them.
 from django.db import transaction
 from django.utils import timezone
 
-from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.gitops import treefs
-from netbox_hedgehog.gitops.ingestion import _identity, plan_raw, raw_backlog_page
+from netbox_hedgehog.gitops.ingestion import _identity, last_finished_run, plan_raw, raw_backlog_page
 from netbox_hedgehog.gitops.plan import FileAction
 from netbox_hedgehog.gitops.tree import is_utf8_name
 from netbox_hedgehog.gitops.treefs import RawState
@@ -65,16 +64,12 @@ def waiting_page(fabric, limit):
         check.path: check
         for check in WaitingFileCheck.objects.filter(fabric=fabric, path__in=[entry['file'] for entry in backlog])
     }
-    last_run = (
-        fabric.runs.exclude(status=IngestionStatusChoices.RUNNING)
-        .order_by('-started', '-pk')
-        .values_list('finished', flat=True)
-        .first()
-    )
+    last_run = last_finished_run(fabric)
+    run_finished = last_run[1] if last_run else None  # None too for a run that died unfinished
     for entry in backlog:
         entry['checked'] = entry['ingestible'] = None
         check = checks.get(entry['file'])
-        if check and check.identity == entry['identity'] and (last_run is None or check.checked > last_run):
+        if check and check.identity == entry['identity'] and (run_finished is None or check.checked > run_finished):
             entry.update(findings=check.findings, checked=check.checked, ingestible=check.ingestible)
     return backlog, total
 
