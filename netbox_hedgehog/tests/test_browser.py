@@ -120,11 +120,16 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         self.page.set_default_timeout(30_000)
 
     def log_in(self):
-        self.open('/login/?next=/plugins/hedgehog/fabrics/')
+        # The server's first request loads NetBox's whole URL configuration (the GraphQL schema included): on
+        # a busy machine that alone can outlast the default timeout.
+        self.page.goto(f'{self.live_server_url}/login/?next=/plugins/hedgehog/fabrics/', timeout=180_000)
         self.page.fill('#id_username', 'admin')
         self.page.fill('#id_password', PASSWORD)
         self.page.click('button[type=submit]')
         expect(self.page.locator('h1.page-title')).to_contain_text('Fabrics')
+
+    def managed_file_panel(self):
+        return self.page.locator('.card', has=self.page.locator('h2', has_text='Managed file'))
 
     def open(self, path):
         self.page.goto(f'{self.live_server_url}{path}')
@@ -261,7 +266,7 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         # Edit a managed object from its page: its file on the Edit page, saved to raw/, then ingested.
         vpc = HedgehogResource.objects.get(fabric=fabric, kind='VPC', name='vpc-1')
         page.goto(f'{self.live_server_url}{vpc.get_absolute_url()}')
-        page.locator('#managed_file a', has_text='Edit').click()
+        self.managed_file_panel().locator('a', has_text='Edit').click()
         expect(page.locator('#annotated-text')).to_contain_text('raw/vpcs-vpc-1.yaml')
         page.fill('#id_text', page.locator('#id_text').input_value().replace('vlan: 1001', 'vlan: 1002'))
         page.click('#raw-file-form button[name=_check]')
@@ -278,7 +283,7 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         # Delete a managed object: confirmed, its file leaves managed/ (kept in .hnp/deleted/), its row the index.
         attachment = HedgehogResource.objects.get(fabric=fabric, kind='VPCAttachment')
         page.goto(f'{self.live_server_url}{attachment.get_absolute_url()}')
-        page.locator('#managed_file a', has_text='Delete').click()
+        self.managed_file_panel().locator('a', has_text='Delete').click()
         expect(page.locator('#delete-managed-object')).to_contain_text(attachment.managed_path)
         self.shot('14-delete-confirm')
         page.click('#delete-managed-object button[type=submit]')
@@ -305,8 +310,9 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         self.shot('16-discarded')
 
         # History: every run, the rejected, the edit and the deletion included.
-        page.goto(f'{self.live_server_url}/plugins/hedgehog/ingestion-runs/?fabric_id={fabric.pk}')
-        expect(page.locator('table.table')).to_contain_text('Rejected')
+        page.goto(f'{self.live_server_url}/plugins/hedgehog/runs/?fabric_id={fabric.pk}')
+        expect(page.locator('table.table')).to_contain_text('Completed with rejections')
+        expect(page.locator('table.table')).to_contain_text('documents delete 1')
         self.shot('17-history')
 
         # Health: a folder removed from a shell shows up once Check now ran (a job); Fix runs as a job and puts

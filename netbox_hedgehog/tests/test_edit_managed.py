@@ -87,7 +87,7 @@ class EditPageTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertIn('vlan: 5000', flagged)
         self.assertIn('border-danger', flagged)
         self.assertIn('vlan 5000 is outside 1..4094', flagged)
-        self.assertNotIn('annotated-finding', self.line(page, 1))
+        self.assertNotIn('finding-message', self.line(page, 1))
         self.assertEqual(page.count('class="annotated-number'), len(samples.HALF_INVALID.splitlines()))
 
     def test_check_writes_nothing_and_save_checks_again(self):
@@ -97,7 +97,7 @@ class EditPageTestCase(TemporaryGitopsRootMixin, TestCase):
         checked = self.client.post(self.url, {**form, '_check': ''}).content.decode()
         self.assertIn('checked, not saved', checked)
         self.assertIn('next ingestion takes it', checked)
-        self.assertNotIn('annotated-finding', self.line(checked, 17))
+        self.assertNotIn('finding-message', self.line(checked, 17))
         self.assertEqual((self.raw / 'half.yaml').read_text(), samples.HALF_INVALID)
         saved = self.client.post(self.url, {**form, '_upload': ''}).content.decode()
         self.assertNotIn('checked, not saved', saved)
