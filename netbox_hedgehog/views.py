@@ -355,7 +355,8 @@ class HedgehogFabricUploadView(generic.ObjectView):
                 preview = check_raw_file(fabric, initial['name'], initial['text'].encode(), replace=initial['replace'])
         except (UploadRefused, UploadFailed, UnsafePathError) as exc:
             messages.warning(request, error_detail(request, exc, fabric))
-        return self.render(request, fabric, form, preview=preview)
+        note = _('as it waits in raw/') if editing else _('as a new file in raw/, not saved yet')
+        return self.render(request, fabric, form, preview=preview, note=note)
 
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)
@@ -368,7 +369,7 @@ class HedgehogFabricUploadView(generic.ObjectView):
             if '_check' in request.POST:  # the Check button: the verdict a save would give, nothing written
                 preview = check_raw_file(fabric, name, data, replace=replace)
                 form = forms.RawFileForm(initial={'name': name, 'text': data.decode(), 'replace': replace})
-                return self.render(request, fabric, form, preview=preview)
+                return self.render(request, fabric, form, preview=preview, note=_('checked, not saved'))
             upload = add_raw_file(fabric, name, data, replace=replace)
         except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
             form.add_error(None, error_detail(request, exc, fabric))
@@ -380,9 +381,9 @@ class HedgehogFabricUploadView(generic.ObjectView):
             form = forms.RawFileForm(initial={'name': name, 'text': data.decode(), 'replace': True})
         return self.render(request, fabric, form, upload, preview=upload, text=data.decode())
 
-    def render(self, request, fabric, form, upload=None, *, preview=None, text=None):
+    def render(self, request, fabric, form, upload=None, *, preview=None, text=None, note=None):
         """`upload`: what a save did; `preview`: the checked file (saved or not) shown line by line with `text`
-        (the form's text when not given)."""
+        (the form's text when not given), `note` saying what was checked."""
         findings = finding_rows([finding.as_dict() for finding in upload.findings]) if upload else []
         annotated = None
         if preview is not None:
@@ -400,6 +401,7 @@ class HedgehogFabricUploadView(generic.ObjectView):
                 'findings': findings,
                 'preview': preview,
                 'annotated': annotated,
+                'note': note,
             },
         )
 

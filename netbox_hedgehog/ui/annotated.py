@@ -8,13 +8,14 @@ from netbox_hedgehog.ui.panels import finding_rows
 
 __all__ = ('annotated_text',)
 
-# Bootstrap's border colours for a flagged line, by the worst severity of its findings (light and dark themes).
-LINE_BORDERS = {'error': 'danger', 'warning': 'warning', 'info': 'info'}
-_WORST_FIRST = tuple(LINE_BORDERS)
+# The theme colour (a Tabler variable, defined for NetBox's light and dark themes) of the bar marking a flagged
+# line, by the worst severity of its findings.
+LINE_MARKS = {'error': 'danger', 'warning': 'warning', 'info': 'info'}
+_WORST_FIRST = tuple(LINE_MARKS)
 
 
 def annotated_text(text, findings, path):
-    """{'rows': [{number, text, findings, border}], 'general': findings of no line of this file}.
+    """{'rows': [{number, text, findings, mark}], 'general': findings of no line of this file}.
 
     `findings` are finding dicts (Finding.as_dict()); those of `path` with a line inside the text go beside
     that line, the others (the whole file's, or a line past its end) above the text.
@@ -31,5 +32,5 @@ def annotated_text(text, findings, path):
     for row in rows:
         severities = {finding['severity'] for finding in row['findings']}
         worst = next((severity for severity in _WORST_FIRST if severity in severities), None)
-        row['border'] = LINE_BORDERS.get(worst)
+        row['mark'] = LINE_MARKS.get(worst)
     return {'rows': rows, 'general': general}
