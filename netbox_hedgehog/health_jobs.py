@@ -11,10 +11,13 @@ the Prometheus collector, metrics.py, which reads what this job stored).
 Monitoring reads these stored results (`stored_health` for the API's `health/`, the metrics), so
 no anonymous or frequent request ever runs a check. Each check also stores the fabric's whole report
 (`store_report`, a FabricHealth row), which the Health tab shows: opening the tab never walks the tree.
+Before it, files that reached raw/ unseen (by git or a shell) are checked and their findings recorded
+(gitops/waiting.py), so the fabric page shows them before any ingestion.
 `FabricHealthJob` checks one fabric now (the tab's Check now button).
 """
 
 import logging
+from contextlib import suppress
 
 from core.choices import JobStatusChoices
 from core.exceptions import JobFailed
@@ -26,6 +29,8 @@ from netbox_hedgehog.errors import public_message
 from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
 from netbox_hedgehog.gitops.history import HEALTH_CHECK_JOB
 from netbox_hedgehog.gitops.selfheal import self_heal
+from netbox_hedgehog.gitops.tree import UnsafePathError
+from netbox_hedgehog.gitops.waiting import check_arrivals
 from netbox_hedgehog.models import FabricHealth, HedgehogFabric
 from netbox_hedgehog.models.fabric import gitops_root
 
@@ -82,6 +87,8 @@ def record(fabric, log=logger, request_id=None, *, scheduled=True):
     (gitops/selfheal.py), store its report, update its GitOps status, log one line; returns the HealthReport
     (of the tree as the repairs left it)."""
     status_before = fabric.gitops_status
+    with suppress(OSError, UnsafePathError):  # a tree that cannot be read is the check's to report, below
+        check_arrivals(fabric)  # files that reached raw/ by git or a shell get their findings recorded too
     report = check_fabric(fabric, scheduled=scheduled)
     repaired = self_heal(fabric, report, log, request_id) if scheduled else None
     if repaired is not None and repaired.changes:

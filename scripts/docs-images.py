@@ -20,7 +20,9 @@ IMAGES = REPO / 'docs' / 'images'
 # The screenshots docs/user-guide.md shows, by the names the browser test gives them.
 USED = (
     '02-upload-findings',
+    '02b-waiting-findings',
     '04-fabric-backlog',
+    '05a-edit-lines',
     '05-upload-corrected',
     '06-ingest-job-log',
     '07-fabric-ingested',
@@ -28,6 +30,13 @@ USED = (
     '10b-topology',
     '11-health',
     '12-fix-job-log',
+    '13-edit-managed',
+    '14-delete-confirm',
+    '15-discard-confirm',
+    '16-discarded',
+    '17-history',
+    '18-fabric-list-health',
+    '19-topology-demo',
 )
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from netbox_hedgehog.core.health_codes import health_finding
 from netbox_hedgehog.core.index_rows import IndexRow
 from netbox_hedgehog.findings import Severity
-from netbox_hedgehog.gitops.plan import managed_target
+from netbox_hedgehog.gitops.plan_model import managed_target
 from netbox_hedgehog.gitops.tree import MANAGED, is_yaml_name
 from netbox_hedgehog.gitops.treefs import LinkRefused
 from netbox_hedgehog.validation import classify, reference_fields, reference_keys, validate_document

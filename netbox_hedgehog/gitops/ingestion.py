@@ -8,7 +8,7 @@ re-run reaches the state an uninterrupted run would have: outputs whose bytes ar
 are not rewritten, the index is rebuilt from what is on disk.
 
 Every entry point (command, job, API, UI, onboarding) calls `ingest`, `reindex` or `raw_backlog`;
-uploads into raw/ are checked with `plan_raw_file`.
+uploads into raw/ are checked with `plan_raw`.
 
 Faults of the disk are one file's failure, not the run's. A raw file that cannot be read, or whose
 output cannot be read, is rejected (INGEST_READ_FAILED). An output that cannot be written (a full disk,
@@ -85,7 +85,8 @@ __all__ = (
     'IngestionOutcome',
     'ReindexResult',
     'ingest',
-    'plan_raw_file',
+    'last_finished_run',
+    'plan_raw',
     'raw_backlog',
     'raw_backlog_page',
     'reindex',
@@ -196,13 +197,22 @@ def _ingest(fabric, trigger, user, dry_run, progress, wait, adopt_unmanaged):
         return outcome
 
 
-def plan_raw_file(fabric, path, data):
-    """The FilePlan ingestion would make for one raw file on its own (an upload, say): its documents and
-    findings against what managed/ holds now. Takes no lock and writes nothing; files waiting beside it
-    in raw/ are not considered (a clash with one of them shows at ingestion)."""
+def plan_raw(fabric, path=None, data=None):
+    """The plan the next ingestion would make of raw/ as it is now, with `data` as the raw file `path` when
+    given (an upload, written or not): the files waiting beside it are planned with it, so a clash with one
+    of them is this file's verdict too. Returns (Plan, {path: identity} of the files read from disk as
+    planned). Takes no lock and writes nothing."""
     ingestion = _Ingestion(fabric, trigger=None, user=None, progress=None)
     with ingestion.files:
-        return ingestion.plan([RawFile(path, data)]).files[0]
+        if links := treefs.find_links(ingestion.files):
+            return Plan(blocked=treefs.link_findings(links)), {}
+        raw_files, ignored, links, unreadable, misnamed = ingestion._read_raw()
+        identities = ingestion.raw_identities
+        if path is not None:
+            if any(raw.path == path and raw.data != data for raw in raw_files):
+                del identities[path]  # planned with other bytes than the disk holds
+            raw_files = [raw for raw in raw_files if raw.path != path] + [RawFile(path, data)]
+        return ingestion.plan(raw_files, ignored, links, unreadable, misnamed), identities
 
 
 class _Ingestion:
@@ -1140,6 +1150,7 @@ def raw_backlog_page(fabric, limit):
                     'file': shown_name(entry.path),
                     'size': stat.st_size,
                     'modified': datetime.fromtimestamp(stat.st_mtime, tz=timezone.get_current_timezone()),
+                    'identity': _identity(stat),
                     'findings': [],
                 }
             )
@@ -1150,17 +1161,23 @@ def raw_backlog_page(fabric, limit):
     return backlog, len(entries)
 
 
+def last_finished_run(fabric):
+    """(pk, finished) of the fabric's last run that is not running, or None."""
+    return (
+        fabric.runs.exclude(status=IngestionStatusChoices.RUNNING)
+        .order_by('-started', '-pk')
+        .values_list('pk', 'finished')
+        .first()
+    )
+
+
 def _last_run_findings(fabric, paths):
     """The findings the fabric's last finished run recorded for the files `paths`, in the run's order;
     filtered by the database, so a run with a finding for each of thousands of files is not loaded."""
-    last = (
-        fabric.runs.exclude(status=IngestionStatusChoices.RUNNING)
-        .order_by('-started', '-pk')
-        .values_list('pk', flat=True)
-        .first()
-    )
+    last = last_finished_run(fabric)
     if last is None:
         return []
+    last, _ = last
     with connection.cursor() as cursor:
         cursor.execute(
             f'SELECT finding FROM {IngestionRun._meta.db_table} run, '

@@ -4,9 +4,10 @@ The file lands in raw/ as one copied there from a shell or pulled by git would: 
 tell the difference. Before anything is written, the name must be one plain file name ending in
 .yaml or .yml (no path, not hidden, no control characters) and the bytes must be non-empty UTF-8
 text within `max_file_bytes`; otherwise the upload is refused (UploadRefused) and nothing is
-written. The file is then planned as ingestion would plan it (`plan_raw_file`), under the name it
-got, so its findings are known at once. A file with errors is still written: raw/ is where a
-person's files wait to be fixed, and ingestion rejects such a file whole.
+written. The file is then planned as ingestion would plan it (`plan_raw`, with the files waiting
+beside it), under the name it got, so its findings are known at once and recorded (gitops/waiting.py);
+`check_raw_file` gives the same verdict without writing (the Edit page's Check). A file with errors is
+still written: raw/ is where a person's files wait to be fixed, and ingestion rejects such a file whole.
 
 A new file is written as a hidden temporary in raw/ (ingestion skips hidden names), fsynced, and
 hard-linked under its name, which fails instead of overwriting: a taken name makes the upload
@@ -36,11 +37,12 @@ from netbox.plugins import get_plugin_config
 from netbox_hedgehog.findings import has_errors
 from netbox_hedgehog.gitops.faults import StorageFault, os_reason
 from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
-from netbox_hedgehog.gitops.ingestion import plan_raw_file
+from netbox_hedgehog.gitops.ingestion import plan_raw
 from netbox_hedgehog.gitops.lock import fabric_lock
-from netbox_hedgehog.gitops.plan_model import FilePlan
+from netbox_hedgehog.gitops.plan_model import FileAction, FilePlan
 from netbox_hedgehog.gitops.tree import HNP, NAME_MAX, RAW, is_yaml_name
 from netbox_hedgehog.gitops.treefs import LinkRefused, NotRegularFile, find_links, link_message
+from netbox_hedgehog.gitops.waiting import check_raw, forget
 
 __all__ = (
     'DISCARDED',
@@ -49,6 +51,7 @@ __all__ = (
     'UploadFailed',
     'UploadRefused',
     'add_raw_file',
+    'check_raw_file',
     'check_name',
     'discard_raw_file',
     'discarded_files',
@@ -147,9 +150,34 @@ def add_raw_file(fabric, name, data, *, replace=False):
                 upload = _replace(tree, name, data)
         else:
             upload = _add(tree, name, data)
-    # Planned once the file has its name: the findings point at the file a person will open.
-    upload.plan = plan_raw_file(fabric, upload.path, data)
+    # Planned once the file has its name (the findings point at the file a person will open), with the files
+    # waiting beside it, as the next ingestion plans them; every waiting file's verdict is recorded.
+    upload.plan = _file_plan(check_raw(fabric, upload.path, data), upload.path)
     return upload
+
+
+def check_raw_file(fabric, name, data, *, replace=False):
+    """The Upload `add_raw_file(fabric, name, data, replace=replace)` would give, without writing anything:
+    a preview of the file's verdict and findings. Raises UploadRefused as the upload would."""
+    _check(name, data)
+    fabric.layout()
+    path = f'{RAW}/{name}'
+    if not replace:  # a name taken by other bytes gives the next free one
+        with fabric.files() as tree:
+            path = next(
+                f'{RAW}/{candidate}'
+                for candidate in _numbered(name)
+                if tree.lstat_or_none(f'{RAW}/{candidate}') is None or _holds(tree, f'{RAW}/{candidate}', data)
+            )
+    plan, _ = plan_raw(fabric, path, data)
+    return Upload(name, path, written=False, plan=_file_plan(plan, path))
+
+
+def _file_plan(plan, path):
+    """The FilePlan of `path` in `plan`; a tree whose links stop every run gives it the plan's blocking findings."""
+    return next((file_plan for file_plan in plan.files if file_plan.path == path), None) or FilePlan(
+        path, FileAction.REJECT, findings=plan.blocked
+    )
 
 
 def raw_file_text(fabric, name):
@@ -182,7 +210,7 @@ def discard_raw_file(fabric, name):
     fabric.layout()
     with fabric.files() as tree, fabric_lock(fabric):
         _refuse_links(tree)
-        return set_aside(
+        kept = set_aside(
             tree,
             f'{RAW}/{name}',
             DISCARDED,
@@ -190,6 +218,8 @@ def discard_raw_file(fabric, name):
             gone='is not there any more: ingested or removed meanwhile.',
             unchanged=f'{RAW}/{name} is still waiting.',
         )
+    forget(fabric, f'{RAW}/{name}')
+    return kept
 
 
 def discarded_files(fabric):

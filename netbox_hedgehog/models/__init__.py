@@ -4,3 +4,4 @@ from .health import *
 from .ingested import *
 from .resource import *
 from .run import *
+from .waiting import *

@@ -84,7 +84,9 @@ class FabricPageTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertIsNotNone(finding)
         cells = [' '.join(re.sub('<[^>]+>', ' ', cell).split()) for cell in finding.groups()]
         self.assertEqual(cells, ['raw/broken.yaml:4', f'error {FINDING["code"]}', FINDING['message'], FINDING['hint']])
-        self.assertIn('None recorded: not ingested yet, or nothing wrong', content)  # new.yaml
+        self.assertIn(
+            'None recorded: not checked yet (the next health check does), or nothing wrong', content
+        )  # new.yaml
         self.assertNotIn('.gitkeep', content)
 
     def test_a_large_backlog_lists_the_first_files_and_counts_the_rest(self):

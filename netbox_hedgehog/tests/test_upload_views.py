@@ -9,7 +9,7 @@ from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
 from netbox_hedgehog.gitops.upload import REPLACED
-from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.models import HedgehogFabric, WaitingFileCheck
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, snapshot
 
@@ -131,6 +131,16 @@ class FabricPageUploadTestCase(TemporaryGitopsRootMixin, TestCase):
         self.assertIn(f'href="{self.upload_url}?file=raw%2Fhalf.yaml"', content)
         self.assertNotIn('?file=raw%2Fnotes.txt', content)  # not a file an upload could put back
 
+    def test_an_uploaded_files_findings_are_on_the_fabric_page_before_any_ingestion(self):
+        self.add_permissions('netbox_hedgehog.change_hedgehogfabric')
+        self.assertIn('None recorded: not checked yet', self.page())  # half.yaml came by a shell
+        self.client.post(self.upload_url, {'name': 'half.yaml', 'text': samples.HALF_INVALID, 'replace': 'on'})
+        content = html.unescape(self.page())
+        self.assertIn('next ingestion rejects it', content)
+        self.assertIn('raw/half.yaml:17', content)
+        self.assertIn('vlan 5000 is outside 1..4094', content)
+        self.assertEqual(content.count('None recorded'), 1)  # notes.txt: not YAML, never planned
+
 
 class UploadAPITestCase(TemporaryGitopsRootMixin, APITestCase):
     def setUp(self):
@@ -156,6 +166,9 @@ class UploadAPITestCase(TemporaryGitopsRootMixin, APITestCase):
         (error,) = [finding for finding in response.data['findings'] if finding['severity'] == 'error']
         self.assertEqual((error['file'], error['line'], error['severity']), ('raw/half.yaml', 17, 'error'))
         self.assertEqual((self.raw / 'half.yaml').read_text(), samples.HALF_INVALID)
+        # Recorded for the fabric page, as the form's upload is.
+        check = WaitingFileCheck.objects.get(fabric=self.fabric, path='raw/half.yaml')
+        self.assertEqual((check.ingestible, check.findings), (False, response.data['findings']))
 
     def test_a_file_is_added_and_the_same_bytes_again_change_nothing(self):
         self.add_permissions('netbox_hedgehog.change_hedgehogfabric')

@@ -17,10 +17,12 @@ from netbox_hedgehog.gitops.upload import (
     UploadFailed,
     UploadRefused,
     add_raw_file,
+    check_raw_file,
     discard_raw_file,
     raw_file_text,
 )
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.ui.annotated import annotated_text
 from netbox_hedgehog.ui.panels import (
     finding_rows,
     read_managed_file,
@@ -77,6 +79,8 @@ class HedgehogFabricUploadView(generic.ObjectView):
     `?file=raw/<name>` fills the form with that waiting file, to correct it and put it back in place.
     `?resource=<id>` fills it with a managed object's file under a new raw/ name: a change to a managed
     object takes the one validated path (upload, then Ingest), never a write into managed/.
+    Editing either, and after every Check (nothing written) or save, the page shows the text with its line
+    numbers and each finding beside its line, as the next ingestion would give them.
     """
 
     queryset = HedgehogFabric.objects.all()
@@ -88,23 +92,27 @@ class HedgehogFabricUploadView(generic.ObjectView):
 
     def get(self, request, pk):
         fabric = self.get_object(pk=pk)
-        form, editing = forms.RawFileForm(), request.GET.get('file')
-        if editing:
-            try:
+        form, editing, preview = forms.RawFileForm(), request.GET.get('file'), None
+        try:
+            if editing:
                 name = editing.removeprefix(f'{RAW}/')
                 form = forms.RawFileForm(initial={'name': name, 'text': raw_file_text(fabric, name), 'replace': True})
-            except (UploadRefused, UploadFailed, UnsafePathError) as exc:
-                messages.warning(request, error_detail(request, exc, fabric))
-        elif wanted := request.GET.get('resource'):
-            resource = get_object_or_404(
-                HedgehogResource.objects.restrict(request.user, 'view').filter(fabric=fabric), pk=wanted
-            )
-            text, problem = read_managed_file(resource)
-            if text is None:
-                messages.warning(request, problem)
-            else:
-                form = forms.RawFileForm(initial={'name': edit_name(resource), 'text': text, 'replace': False})
-        return self.render(request, fabric, form)
+            elif wanted := request.GET.get('resource'):
+                resource = get_object_or_404(
+                    HedgehogResource.objects.restrict(request.user, 'view').filter(fabric=fabric), pk=wanted
+                )
+                text, problem = read_managed_file(resource)
+                if text is None:
+                    messages.warning(request, problem)
+                else:
+                    form = forms.RawFileForm(initial={'name': edit_name(resource), 'text': text, 'replace': False})
+            if 'text' in form.initial:
+                initial = form.initial
+                preview = check_raw_file(fabric, initial['name'], initial['text'].encode(), replace=initial['replace'])
+        except (UploadRefused, UploadFailed, UnsafePathError) as exc:
+            messages.warning(request, error_detail(request, exc, fabric))
+        note = _('as it waits in raw/') if editing else _('as a new file in raw/, not saved yet')
+        return self.render(request, fabric, form, preview=preview, note=note)
 
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)
@@ -112,8 +120,13 @@ class HedgehogFabricUploadView(generic.ObjectView):
         if not form.is_valid():
             return self.render(request, fabric, form)
         name, data = form.named_content()
+        replace = form.cleaned_data['replace']
         try:
-            upload = add_raw_file(fabric, name, data, replace=form.cleaned_data['replace'])
+            if '_check' in request.POST:  # the Check button: the verdict a save would give, nothing written
+                preview = check_raw_file(fabric, name, data, replace=replace)
+                form = forms.RawFileForm(initial={'name': name, 'text': data.decode(), 'replace': replace})
+                return self.render(request, fabric, form, preview=preview, note=_('checked, not saved'))
+            upload = add_raw_file(fabric, name, data, replace=replace)
         except (UploadRefused, UploadFailed, FabricLocked, UnsafePathError) as exc:
             form.add_error(None, error_detail(request, exc, fabric))
             return self.render(request, fabric, form)
@@ -122,12 +135,28 @@ class HedgehogFabricUploadView(generic.ObjectView):
         else:  # ready to be corrected in place
             name = upload.path.removeprefix(f'{RAW}/')
             form = forms.RawFileForm(initial={'name': name, 'text': data.decode(), 'replace': True})
-        return self.render(request, fabric, form, upload)
+        return self.render(request, fabric, form, upload, preview=upload, text=data.decode())
 
-    def render(self, request, fabric, form, upload=None):
+    def render(self, request, fabric, form, upload=None, *, preview=None, text=None, note=None):
+        """`upload`: what a save did; `preview`: the checked file (saved or not) shown line by line with `text`
+        (the form's text when not given), `note` saying what was checked."""
         findings = finding_rows([finding.as_dict() for finding in upload.findings]) if upload else []
+        annotated = None
+        if preview is not None:
+            text = form.initial.get('text', '') if text is None else text
+            annotated = annotated_text(text, [finding.as_dict() for finding in preview.findings], preview.path)
         return render(
             request,
             self.template_name,
-            {'object': fabric, 'actions': [], 'tab': None, 'form': form, 'upload': upload, 'findings': findings},
+            {
+                'object': fabric,
+                'actions': [],
+                'tab': None,
+                'form': form,
+                'upload': upload,
+                'findings': findings,
+                'preview': preview,
+                'annotated': annotated,
+                'note': note,
+            },
         )

@@ -14,10 +14,10 @@ from netbox_hedgehog.choices import HealthStatusChoices
 from netbox_hedgehog.core.run_counts import counts_summary
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.forms import RawFileForm
-from netbox_hedgehog.gitops.ingestion import raw_backlog_page
 from netbox_hedgehog.gitops.selfheal import last_repairs
 from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
 from netbox_hedgehog.gitops.upload import check_name, discarded_files
+from netbox_hedgehog.gitops.waiting import waiting_page
 from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
 
@@ -148,9 +148,10 @@ def may_change(context):
 
 
 class RawBacklogPanel(panels.ObjectPanel):
-    """The files waiting in raw/ now, each with what the last run found wrong with it and, for those who may
-    change the fabric, a link to correct it in place. The first BACKLOG_SHOWN by path, and how many more wait:
-    the fabric page is opened far more often than a large input is dropped into raw/."""
+    """The files waiting in raw/ now, each with its findings (checked when it arrived, or by the last run when
+    that is newer: gitops/waiting.py) and, for those who may change the fabric, links to edit or discard it.
+    The first BACKLOG_SHOWN by path, and how many more wait: the fabric page is opened far more often than a
+    large input is dropped into raw/."""
 
     template_name = 'netbox_hedgehog/panels/raw_backlog.html'
     title = _('Waiting in raw/')
@@ -159,7 +160,7 @@ class RawBacklogPanel(panels.ObjectPanel):
         ctx = super().get_context(context)
         fabric = ctx['object']
         try:
-            (backlog, total), problem = raw_backlog_page(fabric, BACKLOG_SHOWN), None
+            (backlog, total), problem = waiting_page(fabric, BACKLOG_SHOWN), None
         except (UnsafePathError, OSError) as exc:
             (backlog, total), problem = ([], 0), error_detail(context['request'], exc, fabric)
         upload_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_upload', args=[fabric.pk])
