@@ -29,9 +29,9 @@ def main():
     args = parser.parse_args()
     setup()
     from benchmarks.generate_fabric import write_fabric
-    from netbox_hedgehog.gitops import fileops
-    from netbox_hedgehog.gitops.ingestion import ingest
     from netbox_hedgehog.models import HedgehogFabric
+    from netbox_hedgehog.services import fileops
+    from netbox_hedgehog.services.ingestion import ingest
     from netbox_hedgehog.tests.crash import end_state, ingest_when_unlocked, lost_documents, run_killed
 
     with tempfile.TemporaryDirectory() as scratch:

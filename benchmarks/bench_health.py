@@ -37,10 +37,10 @@ def main():
     from django.utils import timezone
     from generate_fabric import write_fabric
 
-    from netbox_hedgehog.gitops.health import check_fabric
-    from netbox_hedgehog.gitops.history import CHECKS_READ, RUNS_READ, fabric_patterns
-    from netbox_hedgehog.gitops.ingestion import ingest
     from netbox_hedgehog.models import HedgehogFabric
+    from netbox_hedgehog.services.health import check_fabric
+    from netbox_hedgehog.services.history import CHECKS_READ, RUNS_READ, fabric_patterns
+    from netbox_hedgehog.services.ingestion import ingest
 
     with temporary_gitops_root('bench-health-'):
         # Committed on its own: a new fabric's tree is moved into place when its creation commits.
@@ -85,8 +85,8 @@ def make_history(fabric, report):
     from core.models import Job
     from django.utils import timezone
 
-    from netbox_hedgehog.gitops.history import CHECKS_READ, RUNS_READ
     from netbox_hedgehog.health_jobs import HealthCheckJob, summary
+    from netbox_hedgehog.services.history import CHECKS_READ, RUNS_READ
 
     run = fabric.runs.get()
     for _ in range(RUNS_READ - 1):

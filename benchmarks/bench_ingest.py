@@ -48,8 +48,8 @@ def timed(function, *args, **kwargs):
 def run_round(number, args):
     """One new fabric: its first ingest and a re-ingest of the same input; returns the figures and the fabric."""
     from benchmarks.generate_fabric import write_fabric
-    from netbox_hedgehog.gitops.ingestion import ingest
     from netbox_hedgehog.models import HedgehogFabric
+    from netbox_hedgehog.services.ingestion import ingest
 
     fabric = HedgehogFabric.objects.create(name=f'bench-ingest-{int(time.time())}-{number}')
     raw = fabric.layout().raw

@@ -19,7 +19,7 @@ def main():
     setup()
     from django.db import transaction
 
-    from netbox_hedgehog.gitops.tree import TreeLayout
+    from netbox_hedgehog.core.tree import TreeLayout
     from netbox_hedgehog.models import HedgehogFabric
 
     latencies, created = [], []

@@ -27,8 +27,8 @@ def main():
     from generate_fabric import write_fabric
     from users.models import User
 
-    from netbox_hedgehog.gitops.ingestion import ingest
     from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+    from netbox_hedgehog.services.ingestion import ingest
     from netbox_hedgehog.ui.panels import ReferencesPanel
 
     with temporary_gitops_root('bench-resource-page-'):

@@ -99,9 +99,10 @@ def main():
     from generate_fabric import write_fabric
     from users.models import User
 
-    from netbox_hedgehog.gitops.ingestion import ingest, reindex
     from netbox_hedgehog.health_jobs import record
     from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+    from netbox_hedgehog.services.ingestion import ingest
+    from netbox_hedgehog.services.reindex import reindex
 
     print(f'load average at start: {" ".join(f"{v:.1f}" for v in os.getloadavg())} ({os.cpu_count()} cores)')
     with temporary_gitops_root('bench-scale-'):

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.generate_fabric import SIZES, write_fabric  # noqa: E402
 from benchmarks.timing import best_of  # noqa: E402
-from netbox_hedgehog.topology import TOPOLOGY_KINDS, build_topology  # noqa: E402
+from netbox_hedgehog.core.topology import TOPOLOGY_KINDS, build_topology  # noqa: E402
 from netbox_hedgehog.topology_render import to_dot, to_mermaid, to_svg  # noqa: E402
 
 

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.generate_fabric import SIZES, write_fabric  # noqa: E402
 from benchmarks.timing import best_of  # noqa: E402
-from netbox_hedgehog import kinds  # noqa: E402
-from netbox_hedgehog.validation import validate_set, yaml_files  # noqa: E402
-from netbox_hedgehog.yamlio import read_documents  # noqa: E402
+from netbox_hedgehog.core import kinds  # noqa: E402
+from netbox_hedgehog.core.validation import validate_set, yaml_files  # noqa: E402
+from netbox_hedgehog.core.yaml_reader import read_documents  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / 'shared'
 # The 12 v1beta1 kinds' CRDs and the gateway kinds' (v1alpha1), kept in two folders.

@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from netbox.plugins import PluginConfig, get_plugin_config
 
 from netbox_hedgehog.core.limits import MAX_FILE_BYTES
-from netbox_hedgehog.gitops.credentials import CredentialsConfigError, parse_entries
+from netbox_hedgehog.services.credentials import CredentialsConfigError, parse_entries
 
 __version__ = '0.1.0'
 
@@ -67,8 +67,9 @@ class HedgehogConfig(PluginConfig):
         super().ready()
         check_settings(self.name)
         # Local: these modules import the models, which exist only once the apps are loaded (now).
-        from . import fabrics, health_jobs, metrics, signals  # noqa: F401  (signals connects the receivers)
-        from .jobs import IngestionJob
+        from netbox_hedgehog import health_jobs, metrics, signals  # noqa: F401  (signals connects the receivers)
+        from netbox_hedgehog.jobs import IngestionJob
+        from netbox_hedgehog.services import fabrics
 
         fabrics.register_ingestion_queue(IngestionJob.enqueue)
         health_jobs.register()

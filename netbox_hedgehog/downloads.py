@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 
-from netbox_hedgehog.gitops.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
+from netbox_hedgehog.services.export import EXPORT_CONTENT_TYPE, export_fabric, export_filename
 
 __all__ = ('attachment', 'wiring_export')
 

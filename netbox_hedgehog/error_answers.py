@@ -1,5 +1,5 @@
 """Error answers of the plugin's pages and API: a superuser sees what NetBox shows, anyone else no server path
-and no exception text (netbox_hedgehog.errors decides the words; the details go to the log).
+and no exception text (netbox_hedgehog.core.errors decides the words; the details go to the log).
 
 - `error_detail(request, exc, fabric)`: the message a view or an API action puts in its answer (a 4xx
   body, a form error, a flash message) about an error it expected.
@@ -18,13 +18,13 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from utilities.api import is_api_request
 
-from netbox_hedgehog.errors import detail_for, public_message, sees_details
+from netbox_hedgehog.core.errors import detail_for, public_message, sees_details
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.models.fabric import gitops_root
 
 __all__ = ('PublicErrorMiddleware', 'error_detail')
 
-logger = logging.getLogger('netbox_hedgehog.errors')
+logger = logging.getLogger('netbox_hedgehog.core.errors')
 
 PLUGIN_NAMESPACES = ('netbox_hedgehog', 'netbox_hedgehog-api')
 # What Django itself turns into a 4xx answer: left to it.

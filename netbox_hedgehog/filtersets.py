@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from netbox.filtersets import NetBoxModelFilterSet, PrimaryModelFilterSet
 from utilities.filtersets import register_filterset
 
-from .choices import GitOpsStatusChoices, HealthStatusChoices, IngestionStatusChoices
-from .models import FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
-from .models.resource import KIND_CHOICES
+from netbox_hedgehog.choices import GitOpsStatusChoices, HealthStatusChoices, IngestionStatusChoices
+from netbox_hedgehog.models import FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.models.resource import KIND_CHOICES
 
 __all__ = ('HedgehogFabricFilterSet', 'HedgehogResourceFilterSet', 'IngestionRunFilterSet')
 

@@ -25,14 +25,14 @@ from core.models import Job
 from netbox.jobs import JobRunner, system_job
 from netbox.plugins import get_plugin_config
 
-from netbox_hedgehog.errors import public_message
-from netbox_hedgehog.gitops.health import check_fabric, update_fabric_status
-from netbox_hedgehog.gitops.history import HEALTH_CHECK_JOB
-from netbox_hedgehog.gitops.selfheal import self_heal
-from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.waiting import check_arrivals
+from netbox_hedgehog.core.errors import public_message
+from netbox_hedgehog.core.tree import UnsafePathError
 from netbox_hedgehog.models import FabricHealth, HedgehogFabric
 from netbox_hedgehog.models.fabric import gitops_root
+from netbox_hedgehog.services.health import check_fabric, update_fabric_status
+from netbox_hedgehog.services.history import HEALTH_CHECK_JOB
+from netbox_hedgehog.services.selfheal import self_heal
+from netbox_hedgehog.services.waiting import check_arrivals
 
 __all__ = (
     'FabricHealthJob',

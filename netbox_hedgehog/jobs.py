@@ -10,13 +10,14 @@ from core.exceptions import JobFailed
 from netbox.jobs import JobRunner
 from netbox.plugins import get_plugin_config
 
-from netbox_hedgehog.errors import public_message, scrub_paths
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.repair import fix
-from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.core.errors import public_message, scrub_paths
 from netbox_hedgehog.health_jobs import store_report
 from netbox_hedgehog.models.fabric import gitops_root
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.repair import fix
+from netbox_hedgehog.services.repository import GitError
+from netbox_hedgehog.services.run_records import IngestionFailed
 
 __all__ = ('IngestionJob', 'RepairJob')
 

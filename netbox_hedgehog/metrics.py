@@ -19,9 +19,9 @@ from prometheus_client.registry import Collector
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.core.health_status import EXIT_CODES, HealthStatus
-from netbox_hedgehog.gitops.selfheal import repair_counts
 from netbox_hedgehog.health_jobs import latest_summaries
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.selfheal import repair_counts
 
 __all__ = ('HedgehogCollector', 'register')
 

@@ -11,8 +11,8 @@ from functools import reduce
 
 from django.db.models import Q
 
+from netbox_hedgehog.core.validation import references
 from netbox_hedgehog.models import HedgehogResource
-from netbox_hedgehog.validation import references
 
 __all__ = ('resource_references',)
 

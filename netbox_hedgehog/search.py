@@ -1,6 +1,6 @@
 from netbox.search import SearchIndex
 
-from .models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 
 
 class HedgehogFabricIndex(SearchIndex):

@@ -3,8 +3,8 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from netbox_hedgehog.fabrics import onboard_new_fabric
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.fabrics import onboard_new_fabric
 
 
 @receiver(post_save, sender=HedgehogFabric, dispatch_uid='netbox_hedgehog.initialize_tree')

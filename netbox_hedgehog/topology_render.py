@@ -8,7 +8,7 @@ its ports as a hover title.
 
 import svgwrite
 
-from netbox_hedgehog.topology import TIERS
+from netbox_hedgehog.core.topology import TIERS
 
 __all__ = ('to_dot', 'to_mermaid', 'to_svg')
 

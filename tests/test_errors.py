@@ -1,10 +1,10 @@
-"""netbox_hedgehog.errors: what an error tells an untrusted caller (no server path, no exception text)."""
+"""netbox_hedgehog.core.errors: what an error tells an untrusted caller (no server path, no exception text)."""
 
 import errno
 from types import SimpleNamespace
 
-from netbox_hedgehog.errors import GENERIC, HIDDEN_PATH, detail_for, public_message, relative_path, scrub_paths
-from netbox_hedgehog.gitops.tree import ManifestError
+from netbox_hedgehog.core.errors import GENERIC, HIDDEN_PATH, detail_for, public_message, relative_path, scrub_paths
+from netbox_hedgehog.core.tree import ManifestError
 
 ROOT = '/srv/netbox/gitops'
 TREE = f'{ROOT}/dc1'
@@ -65,7 +65,7 @@ def test_a_superuser_sees_the_exception_others_the_public_message():
 def test_an_unreadable_file_finding_names_the_file_once_and_the_reason(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from netbox_hedgehog.validation import validate_paths
+    from netbox_hedgehog.core.validation import validate_paths
 
     target = tmp_path / 'a.yaml'
     target.write_text('kind: VPC\n')

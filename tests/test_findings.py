@@ -1,6 +1,6 @@
 """The one finding shape: a message never repeats the file shown beside it; one order on every surface."""
 
-from netbox_hedgehog.findings import Finding, Severity, in_file_order
+from netbox_hedgehog.core.findings import Finding, Severity, in_file_order
 
 
 def finding(message, file='raw/a.yaml', line=None, document=None):

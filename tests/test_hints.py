@@ -3,9 +3,9 @@
 import re
 from pathlib import Path
 
+from netbox_hedgehog.core.findings import FIX_ACTION, Finding, Severity, command_hint, page_hint
 from netbox_hedgehog.core.health_codes import CODES as HEALTH_CODES
-from netbox_hedgehog.findings import FIX_ACTION, Finding, Severity, command_hint, page_hint
-from netbox_hedgehog.validation.codes import CODES
+from netbox_hedgehog.core.validation.codes import CODES
 
 DOCS = Path(__file__).resolve().parents[1] / 'docs'
 # A row of a code table: | `CODE` | severity | [fix |] meaning | hint |

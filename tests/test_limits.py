@@ -3,9 +3,10 @@ agree on one file limit."""
 
 import inspect
 
-from netbox_hedgehog import HedgehogConfig, yamlio
+from netbox_hedgehog import HedgehogConfig
+from netbox_hedgehog.core import yaml_reader as yamlio
 from netbox_hedgehog.core.limits import MAX_FILE_BYTES
-from netbox_hedgehog.validation import validate_paths
+from netbox_hedgehog.core.validation import validate_paths
 
 
 def test_the_setting_the_reader_and_the_validator_default_to_the_one_file_limit():

@@ -2,7 +2,7 @@
 
 from xml.etree import ElementTree
 
-from netbox_hedgehog.topology import COLLAPSE_SERVERS_ABOVE, build_topology
+from netbox_hedgehog.core.topology import COLLAPSE_SERVERS_ABOVE, build_topology
 from netbox_hedgehog.topology_render import to_dot, to_mermaid, to_svg
 
 SVG = '{http://www.w3.org/2000/svg}'

@@ -1,7 +1,7 @@
 from django.urls import path
 from netbox.api.routers import NetBoxRouter
 
-from . import views
+from netbox_hedgehog.api import views
 
 app_name = 'netbox_hedgehog'
 

@@ -15,24 +15,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from netbox_hedgehog import filtersets, probes
+from netbox_hedgehog.api import serializers
+from netbox_hedgehog.core.tree import UnsafePathError
 from netbox_hedgehog.downloads import wiring_export
 from netbox_hedgehog.error_answers import error_detail
-from netbox_hedgehog.fabrics import check_git_connection
 from netbox_hedgehog.forms import RawFileForm
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest, reindex
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.repair import fix
-from netbox_hedgehog.gitops.repository import GitError
-from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, add_raw_file, discard_raw_file
 from netbox_hedgehog.health_jobs import stored_health
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import FindingAcknowledgement, HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from netbox_hedgehog.resource_references import resource_references
-
-from . import serializers
+from netbox_hedgehog.services.fabrics import check_git_connection
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.services.repair import fix
+from netbox_hedgehog.services.repository import GitError
+from netbox_hedgehog.services.run_records import IngestionFailed
+from netbox_hedgehog.services.upload import UploadFailed, UploadRefused, add_raw_file, discard_raw_file
 
 TRUE_VALUES = ('1', 'true', 'yes', 'on')
 

@@ -10,8 +10,8 @@ import functools
 import sys
 
 from netbox_hedgehog.core.exit_codes import LOCK_HELD, USAGE_ERROR
-from netbox_hedgehog.findings import command_hint
-from netbox_hedgehog.gitops.lock import FabricLocked
+from netbox_hedgehog.core.findings import command_hint
+from netbox_hedgehog.services.lock import FabricLocked
 
 SUBCOMMANDS = ('backup', 'export', 'fix', 'health', 'ingest', 'onboard', 'reindex', 'restore', 'validate')
 

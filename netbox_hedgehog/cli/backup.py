@@ -8,7 +8,7 @@ import sys
 
 from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand
 from netbox_hedgehog.core.exit_codes import FAILED, OK
-from netbox_hedgehog.gitops.backup import BackupError, backup
+from netbox_hedgehog.services.backup import BackupError, backup
 
 HELP = "Write a fabric's tree to <backup_root>/<fabric>/<fabric>-<UTC time>.tar.gz and a .sha256 beside it."
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from netbox_hedgehog.cli import add_fabric_argument, fabric_subcommand, print_findings
 from netbox_hedgehog.core.exit_codes import FAILED, OK
-from netbox_hedgehog.gitops.export import export_fabric
+from netbox_hedgehog.services.export import export_fabric
 
 HELP = (
     "Print a fabric's managed objects as one multi-document wiring YAML, in the order hhfab reads them "

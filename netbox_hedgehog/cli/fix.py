@@ -11,7 +11,7 @@ failed (it needs a person), 2 bad usage, 3 an ingestion holds the fabric.
 import json
 
 from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
-from netbox_hedgehog.gitops.repair import fix
+from netbox_hedgehog.services.repair import fix
 
 HELP = (
     'Repair a fabric tree: missing directories and manifest, misplaced managed files, missing managed files '

@@ -12,10 +12,10 @@ import json
 
 from netbox_hedgehog.cli import add_fabric_argument, find_fabric, print_findings, usage_error
 from netbox_hedgehog.core.health_status import EXIT_CODES, worst
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.health_report import fabric_report
-from netbox_hedgehog.gitops.markdown import render
+from netbox_hedgehog.core.report_markdown import render
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.health_report import fabric_report
 
 HELP = "Check a fabric's GitOps tree (or every fabric's): structure, managed files, index, raw/ backlog, disk."
 

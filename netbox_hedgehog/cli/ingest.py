@@ -14,8 +14,9 @@ import sys
 
 from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
 from netbox_hedgehog.core.exit_codes import NOT_PUSHED, RUN_FAILED
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
-from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.repository import GitError
+from netbox_hedgehog.services.run_records import IngestionFailed
 
 HELP = "Ingest a fabric's raw/ folder: validated YAML into managed/, foreign YAML into unmanaged/."
 

@@ -4,9 +4,9 @@ import json
 
 from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand
 from netbox_hedgehog.core.exit_codes import FAILED, OK
-from netbox_hedgehog.fabrics import mark_failed, onboard
-from netbox_hedgehog.gitops.onboarding import OnboardingError
-from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.services.fabrics import mark_failed, onboard
+from netbox_hedgehog.services.onboarding import OnboardingError
+from netbox_hedgehog.services.repository import GitError
 
 HELP = "Create or repair a fabric's GitOps tree and print what was (or would be) done."
 

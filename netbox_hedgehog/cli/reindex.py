@@ -4,7 +4,7 @@ import json
 
 from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
 from netbox_hedgehog.core.exit_codes import OK
-from netbox_hedgehog.gitops.ingestion import reindex
+from netbox_hedgehog.services.reindex import reindex
 
 HELP = "Rebuild a fabric's resource index from managed/ (files are the truth; they are not changed)."
 

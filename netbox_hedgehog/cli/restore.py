@@ -9,7 +9,7 @@ import sys
 
 from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand
 from netbox_hedgehog.core.exit_codes import FAILED, OK
-from netbox_hedgehog.gitops.backup import RestoreError, restore
+from netbox_hedgehog.services.backup import RestoreError, restore
 
 HELP = "Restore a fabric's tree from a backup archive: checksum verified, current tree backed up, swapped atomically."
 

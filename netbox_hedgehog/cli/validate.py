@@ -11,7 +11,7 @@ from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.cli import add_json_option, print_findings, usage_error
 from netbox_hedgehog.core.exit_codes import FAILED, OK
-from netbox_hedgehog.validation import validate_paths
+from netbox_hedgehog.core.validation import validate_paths
 
 HELP = 'Validate Hedgehog CRD YAML files or folders (*.yaml, *.yml, recursively); changes nothing.'
 

@@ -6,8 +6,8 @@ finding of a health check is made by `health_finding`, so its severity and hint 
 
 from typing import NamedTuple
 
-from netbox_hedgehog.findings import FIX_ACTION, INGEST_ACTION, Finding, Severity, action
-from netbox_hedgehog.gitops.patterns import PATTERN_CODES
+from netbox_hedgehog.core.findings import FIX_ACTION, INGEST_ACTION, Finding, Severity, action
+from netbox_hedgehog.core.health_patterns import PATTERN_CODES
 
 __all__ = ('CODES', 'HealthCode', 'health_finding')
 

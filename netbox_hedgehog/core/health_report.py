@@ -6,8 +6,8 @@ report; `gitops/health.py` makes it, and a stored report is read back with `ackn
 
 from dataclasses import dataclass, field
 
+from netbox_hedgehog.core.findings import Finding, Severity, count_by_severity
 from netbox_hedgehog.core.health_status import EXIT_CODES, score_of, status_of
-from netbox_hedgehog.findings import Finding, Severity, count_by_severity
 
 __all__ = ('ACKNOWLEDGEABLE', 'HealthReport', 'acknowledged_report', 'acknowledgement_key')
 

@@ -7,7 +7,7 @@ places a check within its status's band, so a score never contradicts the status
 from enum import StrEnum
 from typing import NamedTuple
 
-from netbox_hedgehog.findings import Severity
+from netbox_hedgehog.core.findings import Severity
 
 __all__ = (
     'BAND_WIDTH',

@@ -1,4 +1,4 @@
 # NetBox registers a plugin's GraphQL only through `schema` here.
-from .schema import schema
+from netbox_hedgehog.graphql.schema import schema
 
 __all__ = ('schema',)

@@ -7,8 +7,7 @@ from strawberry.scalars import ID
 from strawberry_django import BaseFilterLookup, DatetimeFilterLookup, FilterLookup, StrFilterLookup
 
 from netbox_hedgehog import models
-
-from .enums import GitOpsStatusEnum, IngestionStatusEnum
+from netbox_hedgehog.graphql.enums import GitOpsStatusEnum, IngestionStatusEnum
 
 if TYPE_CHECKING:
     from users.graphql.filters import UserFilter

@@ -1,7 +1,7 @@
 import strawberry
 import strawberry_django
 
-from .types import HedgehogFabricType, HedgehogResourceType, IngestionRunType
+from netbox_hedgehog.graphql.types import HedgehogFabricType, HedgehogResourceType, IngestionRunType
 
 
 @strawberry.type(name='Query')

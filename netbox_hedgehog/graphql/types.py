@@ -4,8 +4,7 @@ import strawberry
 from netbox.graphql.types import NetBoxObjectType, PrimaryObjectType, register_type
 
 from netbox_hedgehog import models
-
-from .filters import HedgehogFabricFilter, HedgehogResourceFilter, IngestionRunFilter
+from netbox_hedgehog.graphql.filters import HedgehogFabricFilter, HedgehogResourceFilter, IngestionRunFilter
 
 if TYPE_CHECKING:
     from users.graphql.types import UserType

@@ -16,7 +16,7 @@ import logging
 from django.db import migrations, models
 from netbox.plugins import get_plugin_config
 
-from netbox_hedgehog.gitops.credentials import carries_no_credentials, locate, parse_entries, select
+from netbox_hedgehog.services.credentials import carries_no_credentials, locate, parse_entries, select
 
 logger = logging.getLogger('netbox_hedgehog.migrations')
 

@@ -10,7 +10,7 @@ BATCH = 2000
 
 
 def fill_reference_keys(apps, schema_editor):
-    from netbox_hedgehog.validation import reference_keys, referring_kinds
+    from netbox_hedgehog.core.validation import reference_keys, referring_kinds
 
     resource = apps.get_model('netbox_hedgehog', 'HedgehogResource')
     rows = resource.objects.filter(kind__in=referring_kinds()).only('pk', 'kind', 'spec').order_by('pk')

@@ -16,9 +16,7 @@ from netbox.plugins import get_plugin_config
 from utilities.querysets import RestrictedQuerySet
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.fabric_checks import REMOTE_FIELDS, REMOTE_PERMISSION, remote_change_refused, tree_problems
-from netbox_hedgehog.gitops.credentials import parse_entries, select
-from netbox_hedgehog.gitops.remote import (
+from netbox_hedgehog.core.remote import (
     DEFAULT_BRANCH,
     RemoteSettings,
     check_branch,
@@ -26,12 +24,19 @@ from netbox_hedgehog.gitops.remote import (
     check_repository_path,
     default_repository_path,
 )
-from netbox_hedgehog.gitops.repository import WorkingCopy
-from netbox_hedgehog.gitops.tree import TreeLayout, check_gitops_path, default_gitops_path, paths_overlap, resolve_tree
-from netbox_hedgehog.gitops.treefs import Tree
+from netbox_hedgehog.core.tree import TreeLayout, check_gitops_path, default_gitops_path, paths_overlap, resolve_tree
 from netbox_hedgehog.models.deletion import delete_fabric_records
 from netbox_hedgehog.models.health import FabricHealth
 from netbox_hedgehog.models.resource import HedgehogResource
+from netbox_hedgehog.services.credentials import parse_entries, select
+from netbox_hedgehog.services.fabric_checks import (
+    REMOTE_FIELDS,
+    REMOTE_PERMISSION,
+    remote_change_refused,
+    tree_problems,
+)
+from netbox_hedgehog.services.repository import WorkingCopy
+from netbox_hedgehog.services.treefs import Tree
 
 __all__ = ('REMOTE_FIELDS', 'REMOTE_PERMISSION', 'HedgehogFabric', 'configured_credentials', 'self_healing_default')
 

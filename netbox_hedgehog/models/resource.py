@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from netbox.models import NetBoxModel
 
-from netbox_hedgehog.kinds import KINDS
+from netbox_hedgehog.core.kinds import KINDS
 
 __all__ = ('INDEX_ORDER', 'NOT_CHANGE_LOGGED', 'RUN_SUMMARY_ONLY', 'HedgehogResource')
 

@@ -12,7 +12,7 @@ __all__ = ('IngestionRun',)
 class IngestionRun(NetBoxModel):
     """One ingestion of a fabric's raw/ folder: when, why, what it did and what it found.
 
-    Findings and provenance are kept as JSON in the finding shape (netbox_hedgehog.findings) so
+    Findings and provenance are kept as JSON in the finding shape (netbox_hedgehog.core.findings) so
     the UI, the API and the command show exactly what the run saw.
     """
 

@@ -1,3 +1,3 @@
-from .fabric import *
-from .resource import *
-from .run import *
+from netbox_hedgehog.tables.fabric import *
+from netbox_hedgehog.tables.resource import *
+from netbox_hedgehog.tables.run import *

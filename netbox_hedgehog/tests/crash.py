@@ -13,12 +13,12 @@ import time
 
 from django.db import connections
 
-from netbox_hedgehog.gitops.fileops import CRASH_AFTER_ENV
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.plan import make_plan
-from netbox_hedgehog.gitops.plan_model import DocumentAction, FileAction, RawFile
+from netbox_hedgehog.core.plan import make_plan
+from netbox_hedgehog.core.plan_model import DocumentAction, FileAction, RawFile
 from netbox_hedgehog.models import HedgehogResource
+from netbox_hedgehog.services.fileops import CRASH_AFTER_ENV
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
 
 __all__ = ('end_state', 'ingest_when_unlocked', 'lost_documents', 'run_killed')
 

@@ -8,8 +8,8 @@ import subprocess
 import unittest
 from contextlib import suppress
 
-from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.models import HedgehogResource
+from netbox_hedgehog.services.fileops import TEMPORARY_SUFFIX
 
 __all__ = ('FaultsMixin', 'leftovers', 'orphan_outputs')
 

@@ -28,13 +28,13 @@ from hypothesis import strategies as st
 
 from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.cli import validate as validate_command
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.tree import shown_name
-from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
+from netbox_hedgehog.core.tree import shown_name
+from netbox_hedgehog.core.yaml_reader import YAML_CODES
 from netbox_hedgehog.models import HedgehogResource
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.upload import UploadRefused, add_raw_file
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.crash import lost_documents
-from netbox_hedgehog.yamlio import YAML_CODES
 
 __all__ = ('cases', 'check_case', 'reset_tree')
 

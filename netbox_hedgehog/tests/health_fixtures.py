@@ -16,13 +16,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from netbox_hedgehog.choices import IngestionStatusChoices
-from netbox_hedgehog.gitops import staging
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.lock import lock_holder
-from netbox_hedgehog.gitops.tree import render_manifest
+from netbox_hedgehog.core.tree import render_manifest
 from netbox_hedgehog.health_jobs import HealthCheckJob
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
+from netbox_hedgehog.services import staging
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import lock_holder
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.git_helpers import Person, git, make_bare_repository
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere

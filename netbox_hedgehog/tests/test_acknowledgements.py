@@ -6,16 +6,15 @@ from core.models import ObjectChange
 from django.urls import reverse
 from utilities.testing import TestCase
 
+from netbox_hedgehog.core.findings import Finding, Severity
 from netbox_hedgehog.core.health_report import HealthReport, acknowledgement_key
 from netbox_hedgehog.core.health_status import HealthStatus
-from netbox_hedgehog.findings import Finding, Severity
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.health_jobs import store_report
 from netbox_hedgehog.models import FabricHealth, FindingAcknowledgement, HedgehogFabric
-
-from . import ingestion_samples as samples
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 
 def test_acknowledged_warnings_stay_listed_and_do_not_count_errors_always_do():

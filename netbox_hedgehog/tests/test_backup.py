@@ -10,9 +10,9 @@ from pathlib import Path
 
 from django.test import TestCase, TransactionTestCase
 
-from netbox_hedgehog.gitops.backup import BackupError, RestoreError, backup, restore
-from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.backup import BackupError, RestoreError, backup, restore
+from netbox_hedgehog.services.lock import FabricLocked
 from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 

@@ -30,8 +30,8 @@ from rq.worker import SimpleWorker
 from users.models import User
 
 from benchmarks.generate_fabric import write_fabric
-from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.models import FabricHealth, HedgehogFabric, HedgehogResource
+from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 

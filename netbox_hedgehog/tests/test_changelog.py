@@ -7,13 +7,13 @@ from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
-from netbox_hedgehog.gitops.ingestion import ingest, reindex
-from netbox_hedgehog.gitops.removal import delete_managed_object
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.models.changelog import run_request_id
-
-from . import ingestion_samples as samples
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.services.removal import delete_managed_object
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 CREATE, UPDATE, DELETE = (
     ObjectChangeActionChoices.ACTION_CREATE,

@@ -17,13 +17,12 @@ from django.test import TransactionTestCase
 from django.urls import reverse
 from users.models import User
 
-from netbox_hedgehog import fabrics
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.gitops import staging
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.repair import fix
-from netbox_hedgehog.gitops.tree import TreeLayout, read_manifest
+from netbox_hedgehog.core.tree import TreeLayout, read_manifest
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services import fabrics, staging
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.repair import fix
 from netbox_hedgehog.tests.git_helpers import make_bare_repository
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command
 

@@ -7,16 +7,15 @@ from django.test import TransactionTestCase
 from django.urls import NoReverseMatch, reverse
 from utilities.testing import TestCase
 
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.removal import delete_managed_object
-from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
-
-from . import ingestion_samples as samples
-from .faults import FaultsMixin
-from .test_git import TREE, GitRemoteMixin
-from .utils import TemporaryGitopsRootMixin, hold_lock_elsewhere
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.removal import delete_managed_object
+from netbox_hedgehog.services.upload import UploadFailed, UploadRefused
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.faults import FaultsMixin
+from netbox_hedgehog.tests.test_git import TREE, GitRemoteMixin
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere
 
 
 def ingested(fabric):

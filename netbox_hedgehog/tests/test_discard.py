@@ -10,15 +10,14 @@ from django.test import TransactionTestCase
 from django.urls import reverse
 from utilities.testing import APITestCase, TestCase
 
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.upload import UploadFailed, UploadRefused, discard_raw_file, discarded_files
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.upload import UploadFailed, UploadRefused, discard_raw_file, discarded_files
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.faults import FaultsMixin
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere
 from netbox_hedgehog.ui.panels import DISCARDED_SHOWN
-
-from . import ingestion_samples as samples
-from .faults import FaultsMixin
-from .utils import TemporaryGitopsRootMixin, hold_lock_elsewhere
 
 
 class DiscardServiceTestCase(FaultsMixin, TemporaryGitopsRootMixin, TestCase):

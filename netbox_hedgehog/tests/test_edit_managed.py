@@ -4,11 +4,10 @@ validated path (upload, Ingest); managed/ is never written by the edit itself.""
 from django.urls import reverse
 from utilities.testing import TestCase
 
-from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
-
-from . import ingestion_samples as samples
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 
 class EditManagedObjectTestCase(TemporaryGitopsRootMixin, TestCase):

@@ -15,12 +15,13 @@ from rest_framework import status
 from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
-from netbox_hedgehog.errors import GENERIC
-from netbox_hedgehog.gitops import treefs
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
-from netbox_hedgehog.gitops.repository import GitError
+from netbox_hedgehog.core.errors import GENERIC
 from netbox_hedgehog.health_jobs import HealthCheckJob, stored_health
 from netbox_hedgehog.models import FabricHealth, HedgehogFabric, IngestionRun
+from netbox_hedgehog.services import treefs
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.repository import GitError
+from netbox_hedgehog.services.run_records import IngestionFailed
 from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, vpc
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
@@ -62,7 +63,7 @@ class ApiErrorAnswerTest(ErrorAnswerMixin, APITestCase):
             return self.client.post(self.url, **self.header)
 
     def test_a_disk_error_names_the_tree_relative_file_and_the_reason_only(self):
-        with self.assertLogs('netbox_hedgehog.errors', 'ERROR') as logs:
+        with self.assertLogs('netbox_hedgehog.core.errors', 'ERROR') as logs:
             response = self.reindex_failing_with(self.disk_error)
         self.assertSafe(response, 'managed/vpcs/vpc-1.yaml: Input/output error')
         self.assertEqual(set(response.json()), {'error', 'request_id'})
@@ -126,7 +127,7 @@ class PageErrorAnswerTest(ErrorAnswerMixin, NetBoxTestCase):
         self.assertIn(DATABASE_WORDS, response.content.decode())
 
     def test_a_refusal_shown_on_the_page_loses_its_server_path(self):
-        from netbox_hedgehog.gitops.upload import UploadRefused
+        from netbox_hedgehog.services.upload import UploadRefused
 
         refused = UploadRefused(f'{self.tree}/raw/a.yaml is not a regular file.')
         with mock.patch('netbox_hedgehog.views.raw_file_text', side_effect=refused):
@@ -172,7 +173,7 @@ class StoredErrorTextTest(HealthyFabricMixin, TestCase):
         self.drop('more.yaml', vpc('vpc-2', vlan=1020, subnet='10.0.20.0/24'))
         full = OSError(errno.ENOSPC, 'No space left on device', f'{self.tree}/managed/vpcs/vpc-2.yaml')
         with (
-            mock.patch('netbox_hedgehog.gitops.ingestion._record_ingested_files', side_effect=full),
+            mock.patch('netbox_hedgehog.services.index_store.record_ingested_files', side_effect=full),
             self.assertRaises(IngestionFailed),
         ):
             ingest(self.fabric, trigger='test')

@@ -12,14 +12,13 @@ from django.test import override_settings
 from django.urls import reverse
 from utilities.testing import APITestCase, TestCase
 
-from netbox_hedgehog.gitops.export import HHFAB_ORDER, export_fabric, export_order
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.kinds import KINDS, Kind
+from netbox_hedgehog.core.kinds import KINDS, Kind
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
-
-from . import ingestion_samples as samples
-from .test_ingestion_corpus import CORPUS
-from .utils import TemporaryGitopsRootMixin, run_command, snapshot
+from netbox_hedgehog.services.export import HHFAB_ORDER, export_fabric, export_order
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.tests import ingestion_samples as samples
+from netbox_hedgehog.tests.test_ingestion_corpus import CORPUS
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
 
 LAB_WIRING = CORPUS / 'labci_env-ci-1_wiring_eslag-externals-static_2026-06.yaml'
 SOURCE = '---\n'.join((samples.NAMESPACES, samples.WIRING, samples.vpc(), samples.ATTACHMENT_AND_FOREIGN))

@@ -15,10 +15,10 @@ from extras.models import CachedValue, JournalEntry, Tag
 from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
-from netbox_hedgehog.gitops.ingestion import ingest, reindex
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
-
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 MANY = 2000
 

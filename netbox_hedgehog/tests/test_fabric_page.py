@@ -9,13 +9,12 @@ from django.utils import timezone
 from utilities.testing import TestCase
 
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.kinds import KINDS
+from netbox_hedgehog.core.kinds import KINDS
 from netbox_hedgehog.models import FabricHealth, HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.tests.test_resource_views import resource
+from netbox_hedgehog.tests.test_run_api import FINDING, runs
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 from netbox_hedgehog.ui.panels import BACKLOG_SHOWN
-
-from .test_resource_views import resource
-from .test_run_api import FINDING, runs
-from .utils import TemporaryGitopsRootMixin
 
 VIEW_PAGE = (
     'netbox_hedgehog.view_hedgehogfabric',

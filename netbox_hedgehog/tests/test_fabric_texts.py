@@ -5,8 +5,7 @@ from django.urls import reverse
 from utilities.testing import TestCase
 
 from netbox_hedgehog.models import HedgehogFabric
-
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 
 class FabricTextsTestCase(TemporaryGitopsRootMixin, TestCase):

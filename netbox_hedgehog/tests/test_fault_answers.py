@@ -12,10 +12,10 @@ from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase
 
-from netbox_hedgehog.gitops import treefs
-from netbox_hedgehog.gitops.upload import REPLACED
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
+from netbox_hedgehog.services import treefs
+from netbox_hedgehog.services.upload import REPLACED
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.faults import FaultsMixin, leftovers
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
@@ -111,7 +111,7 @@ class FaultAnswersTestCase(FaultsMixin, TemporaryGitopsRootMixin, APITestCase):
 
     def test_any_other_disk_fault_of_a_command_is_one_line_and_exit_1(self):
         fault = OSError(errno.EIO, os.strerror(errno.EIO), '/srv/trees/dc1/managed/vpcs/vpc-1.yaml')
-        with mock.patch('netbox_hedgehog.gitops.ingestion._reindex', side_effect=fault):
+        with mock.patch('netbox_hedgehog.services.reindex.reindex_unlocked', side_effect=fault):
             code, out, err = run_command('hedgehog', 'reindex', 'dc1')
         self.assertEqual((code, out), (1, ''))
         self.assertEqual(err, 'hedgehog reindex: failed: /srv/trees/dc1/managed/vpcs/vpc-1.yaml: Input/output error\n')

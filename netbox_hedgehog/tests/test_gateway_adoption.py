@@ -17,9 +17,10 @@ from django.urls import reverse
 from rq.job import Job as RQJob
 from utilities.testing import TestCase as UtilitiesTestCase
 
-from netbox_hedgehog import kinds
-from netbox_hedgehog.gitops.ingestion import PROVENANCE_LOG, ingest
+from netbox_hedgehog.core import kinds
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.run_records import PROVENANCE_LOG
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
 
 OVERLAY = (Path(__file__).resolve().parents[2].parent / 'shared' / 'corpus').joinpath(

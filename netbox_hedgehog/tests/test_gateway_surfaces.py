@@ -6,8 +6,8 @@ import unittest
 from django.urls import reverse
 from utilities.testing import APITestCase
 
-from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.tests.test_gateway_adoption import OVERLAY
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 

@@ -19,16 +19,15 @@ from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
 from netbox_hedgehog.core.exit_codes import NOT_PUSHED
-from netbox_hedgehog.fabrics import FabricTreeError
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.models.fabric import gitops_root
-
-from .git_helpers import Person, git, make_bare_repository
-from .ingestion_samples import HALF_INVALID, WIRING, vpc
-from .utils import TemporaryGitopsRootMixin, run_command
+from netbox_hedgehog.services.fabrics import FabricTreeError
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import fabric_lock
+from netbox_hedgehog.tests.git_helpers import Person, git, make_bare_repository
+from netbox_hedgehog.tests.ingestion_samples import HALF_INVALID, WIRING, vpc
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command
 
 TREE = 'fabrics/dc1/gitops'
 

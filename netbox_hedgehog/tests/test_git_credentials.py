@@ -22,14 +22,13 @@ from users.models import Token
 from utilities.testing import TestCase
 
 from netbox_hedgehog import check_settings
-from netbox_hedgehog.gitops.health import check_fabric
 from netbox_hedgehog.health_jobs import FabricHealthJob
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.models.fabric import REMOTE_PERMISSION
-
-from .git_helpers import GitHttpServer, Listener, make_bare_repository
-from .utils import TemporaryGitopsRootMixin, override_plugin_settings
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.tests.git_helpers import GitHttpServer, Listener, make_bare_repository
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, override_plugin_settings
 
 ADMIN_TOKEN = 'hh-admin-token-4b7e0c2d19'  # the administrator's, bound to the served repositories
 FILE_SECRET = 'hh-file-secret-a81f3e6c07'  # a server file an attacker names

@@ -18,16 +18,15 @@ from users.constants import TOKEN_PREFIX
 from users.models import Token
 from utilities.testing import TestCase
 
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.repository import GitError
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
-
-from .git_helpers import GitHttpServer, Person, make_bare_repository
-from .ingestion_samples import WIRING
-from .test_git import TREE
-from .utils import TemporaryGitopsRootMixin, override_plugin_settings, run_command
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.repository import GitError
+from netbox_hedgehog.tests.git_helpers import GitHttpServer, Person, make_bare_repository
+from netbox_hedgehog.tests.ingestion_samples import WIRING
+from netbox_hedgehog.tests.test_git import TREE
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, override_plugin_settings, run_command
 
 TOKEN = 'hh-secret-token-0d9f3b7c41'
 VARIABLE = 'HEDGEHOG_TEST_SECRET_TOKEN'

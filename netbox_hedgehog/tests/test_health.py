@@ -8,13 +8,13 @@ from unittest import mock
 
 from django.test import TestCase
 
+from netbox_hedgehog.core.findings import Finding, Severity, in_file_order
 from netbox_hedgehog.core.health_codes import CODES
 from netbox_hedgehog.core.health_status import HealthStatus, score_of, status_of
-from netbox_hedgehog.findings import Finding, Severity, in_file_order
-from netbox_hedgehog.gitops import treefs
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services import treefs
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.lock import fabric_lock
 from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin
 from netbox_hedgehog.tests.utils import run_command
 

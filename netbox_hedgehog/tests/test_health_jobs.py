@@ -9,10 +9,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from netbox_hedgehog import metrics
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.gitops.lock import fabric_lock
-from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.health_jobs import HealthCheckJob, latest_summaries, register
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.lock import fabric_lock
+from netbox_hedgehog.services.repair import fix
 from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin
 
 

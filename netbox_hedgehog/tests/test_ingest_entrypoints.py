@@ -10,10 +10,9 @@ from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
-from netbox_hedgehog.gitops.lock import fabric_lock
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
-
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.services.lock import fabric_lock
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 VPC_YAML = """\
 apiVersion: vpc.githedgehog.com/v1beta1

@@ -8,18 +8,16 @@ from django.test import TestCase, TransactionTestCase
 from extras.models import CachedValue
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
-from netbox_hedgehog.gitops import fileops
-from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
-from netbox_hedgehog.gitops.ingestion import (
-    PROVENANCE_LOG,
-    ingest,
-    raw_backlog,
-    reindex,
-)
-from netbox_hedgehog.gitops.lock import FabricLocked
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.search import HedgehogResourceIndex
+from netbox_hedgehog.services import fileops
+from netbox_hedgehog.services.fileops import TEMPORARY_SUFFIX
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.raw_backlog import raw_backlog
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.services.run_records import PROVENANCE_LOG
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, run_command, snapshot
 
@@ -47,7 +45,7 @@ class IngestionTestMixin(TemporaryGitopsRootMixin):
     def assert_wiring_settled_again(self):
         """Drop the wiring sample ingested before once more: settled, without a parse or a write."""
         self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+        with mock.patch('netbox_hedgehog.core.plan.read_documents') as read_documents:
             outcome = ingest(self.fabric, trigger='test')
         read_documents.assert_not_called()
         self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
@@ -197,7 +195,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         stat = self.managed('switches', 'leaf-01').stat()
 
         self.drop('wiring.yaml', samples.WIRING)  # the same input again: settled from its hash, not parsed
-        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+        with mock.patch('netbox_hedgehog.core.plan.read_documents') as read_documents:
             outcome = ingest(self.fabric, trigger='test')
         read_documents.assert_not_called()
         self.assertEqual(outcome.plan.counts()['documents']['unchanged'], 3)
@@ -242,7 +240,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
         self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.gitops.ingestion.read_index') as read_index:
+        with mock.patch('netbox_hedgehog.services.ingestion.read_index') as read_index:
             outcome = ingest(self.fabric, trigger='test')
         read_index.assert_not_called()
         self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
@@ -301,7 +299,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         outcome = ingest(self.fabric, trigger='test')
         self.assertEqual((outcome.exit_code, outcome.removed), (0, ['raw/a.yaml', 'raw/b.yaml']))
         self.drop('c.yaml', samples.vpc())
-        with mock.patch('netbox_hedgehog.gitops.plan.read_documents') as read_documents:
+        with mock.patch('netbox_hedgehog.core.plan.read_documents') as read_documents:
             outcome = ingest(self.fabric, trigger='test')
         read_documents.assert_not_called()
         self.assertEqual((outcome.removed, outcome.written), (['raw/c.yaml'], []))

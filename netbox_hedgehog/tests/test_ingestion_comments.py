@@ -8,7 +8,8 @@ import json
 
 from django.test import TestCase
 
-from netbox_hedgehog.gitops.ingestion import PROVENANCE_LOG, ingest
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.run_records import PROVENANCE_LOG
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.test_ingestion import IngestionTestMixin
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import yaml
 from django.test import TestCase
 
-from netbox_hedgehog import kinds
-from netbox_hedgehog.gitops.ingestion import ingest
+from netbox_hedgehog.core import kinds
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 CORPUS = Path(__file__).resolve().parents[2].parent / 'shared' / 'corpus'

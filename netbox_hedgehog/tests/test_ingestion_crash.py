@@ -7,9 +7,9 @@ from unittest import mock
 
 from django.test import TransactionTestCase
 
-from netbox_hedgehog.gitops import fileops
-from netbox_hedgehog.gitops.ingestion import ingest
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services import fileops
+from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.crash import end_state, ingest_when_unlocked, lost_documents, run_killed
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin

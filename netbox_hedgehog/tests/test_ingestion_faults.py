@@ -12,11 +12,14 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
-from netbox_hedgehog.gitops import fileops, treefs
-from netbox_hedgehog.gitops.fileops import TEMPORARY_SUFFIX
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest, raw_backlog, reindex
-from netbox_hedgehog.kinds import KINDS
+from netbox_hedgehog.core.kinds import KINDS
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.services import fileops, treefs
+from netbox_hedgehog.services.fileops import TEMPORARY_SUFFIX
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.raw_backlog import raw_backlog
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.services.run_records import IngestionFailed
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.crash import end_state, lost_documents
 from netbox_hedgehog.tests.faults import FaultsMixin, leftovers, orphan_outputs
@@ -390,7 +393,7 @@ class DatabaseFaultTest(FaultTestMixin, TransactionTestCase):
                 fabric = self.new_fabric(f'dc-{threshold}')
                 tree = fabric.tree_path
                 with (
-                    mock.patch('netbox_hedgehog.gitops.ingestion._record_ingested_files', database_gone),
+                    mock.patch('netbox_hedgehog.services.index_store.record_ingested_files', database_gone),
                     self.assertRaises(IngestionFailed) as raised,
                 ):
                     ingest(fabric, trigger='test')

@@ -9,12 +9,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TestCase, TransactionTestCase
 
-from netbox_hedgehog.fabrics import onboard
-from netbox_hedgehog.gitops.health import check_credentials_configured
 from netbox_hedgehog.models import HedgehogFabric, IngestedFile
-
-from .git_helpers import GitHttpServer, git, make_bare_repository
-from .utils import TemporaryGitopsRootMixin, override_plugin_settings
+from netbox_hedgehog.services.fabrics import onboard
+from netbox_hedgehog.services.health import check_credentials_configured
+from netbox_hedgehog.tests.git_helpers import GitHttpServer, git, make_bare_repository
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, override_plugin_settings
 
 
 def migrate_to_latest():

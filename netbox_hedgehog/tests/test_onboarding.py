@@ -17,10 +17,10 @@ from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog import signals
 from netbox_hedgehog.choices import GitOpsStatusChoices
-from netbox_hedgehog.fabrics import FabricTreeError
-from netbox_hedgehog.gitops.tree import TreeLayout, read_manifest
+from netbox_hedgehog.core.tree import TreeLayout, read_manifest
 from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.fabrics import FabricTreeError
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
 
 ADD_URL = 'plugins:netbox_hedgehog:hedgehogfabric_add'
@@ -104,7 +104,7 @@ class OrmOnboardingTest(TreeAssertionsMixin, TestCase):
         folder = self.gitops_root / 'dc1'
         folder.mkdir()
         (folder / 'wiring.yaml').write_text('kind: Switch\n')
-        with mock.patch('netbox_hedgehog.fabrics.request_ingestion') as request_ingestion:
+        with mock.patch('netbox_hedgehog.services.fabrics.request_ingestion') as request_ingestion:
             fabric = HedgehogFabric.objects.create(name='dc1')
         self.assertEqual((folder / 'raw' / 'wiring.yaml').read_text(), 'kind: Switch\n')
         self.assertFalse((folder / 'wiring.yaml').exists())
@@ -117,7 +117,7 @@ class OrmOnboardingTest(TreeAssertionsMixin, TestCase):
         self.assertEqual(Job.objects.filter(object_id=fabric.pk, name=IngestionJob.name).count(), 1)
 
     def test_empty_raw_requests_no_ingestion(self):
-        with mock.patch('netbox_hedgehog.fabrics.request_ingestion') as request_ingestion:
+        with mock.patch('netbox_hedgehog.services.fabrics.request_ingestion') as request_ingestion:
             HedgehogFabric.objects.create(name='dc1')
         request_ingestion.assert_not_called()
 
@@ -316,7 +316,7 @@ class OnboardCommandTest(TreeAssertionsMixin, TestCase):
         (self.gitops_root / 'dc1' / 'raw').write_text('in the way\n')
         with (
             mock.patch('django.db.models.query.QuerySet.update', side_effect=RuntimeError('db down')) as update,
-            self.assertLogs('netbox_hedgehog.fabrics', 'ERROR'),
+            self.assertLogs('netbox_hedgehog.services.fabrics', 'ERROR'),
         ):
             code, out, _ = run_command('hedgehog', 'onboard', 'dc1')
         update.assert_called_once_with(gitops_status=GitOpsStatusChoices.FAILED)

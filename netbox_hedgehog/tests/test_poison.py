@@ -11,9 +11,11 @@ from utilities.testing import APITestCase
 from utilities.testing import TestCase as ViewTestCase
 
 from netbox_hedgehog.choices import IngestionStatusChoices
-from netbox_hedgehog.gitops.ingestion import ingest, raw_backlog, reindex
-from netbox_hedgehog.gitops.upload import add_raw_file
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.raw_backlog import raw_backlog
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.services.upload import add_raw_file
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 

@@ -115,7 +115,7 @@ class ProbeTest(TemporaryGitopsRootMixin, APITestCase):
         (self.gitops_root / 'dc1' / 'raw' / 'broken.yaml').write_text('kind: [unclosed\n')
         with (
             GitProcesses() as processes,
-            mock.patch('netbox_hedgehog.gitops.health.check_fabric', side_effect=AssertionError('health ran')),
+            mock.patch('netbox_hedgehog.services.health.check_fabric', side_effect=AssertionError('health ran')),
             mock.patch.object(os, 'scandir', side_effect=AssertionError('a folder was listed')),
             mock.patch.object(os, 'walk', side_effect=AssertionError('a tree was walked')),
         ):

@@ -13,11 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from utilities.testing import TestCase
 
+from netbox_hedgehog.core.validation import reference_keys
 from netbox_hedgehog.health_jobs import record
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
-from netbox_hedgehog.validation import reference_keys
-
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 SMALL, LARGE = 3, 180
 

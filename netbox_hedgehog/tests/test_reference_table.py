@@ -6,16 +6,16 @@ from unittest import mock
 from django.urls import reverse
 from utilities.testing import APITestCase
 
-from netbox_hedgehog.core.health_managed import check_references
-from netbox_hedgehog.gitops.index import index_specs, read_index
-from netbox_hedgehog.gitops.ingestion import ingest, reindex
+from netbox_hedgehog.core.validation import reference_table, validate_set
+from netbox_hedgehog.core.yaml_reader import read_documents
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
-from netbox_hedgehog.validation import reference_table, validate_set
-from netbox_hedgehog.yamlio import read_documents
-
-from .ingestion_samples import ATTACHMENT_AND_FOREIGN, NAMESPACES, VPC, WIRING
-from .test_resource_views import resource
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.services.health_managed import check_references
+from netbox_hedgehog.services.index import index_specs, read_index
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.tests.ingestion_samples import ATTACHMENT_AND_FOREIGN, NAMESPACES, VPC, WIRING
+from netbox_hedgehog.tests.test_resource_views import resource
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 # A rule the table does not have: a Server naming a SwitchGroup in its description.
 NEW_RULE = reference_table.ReferenceRule(

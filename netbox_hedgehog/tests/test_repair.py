@@ -8,8 +8,10 @@ from django.test import TestCase, TransactionTestCase
 from netbox_hedgehog.choices import GitOpsStatusChoices
 from netbox_hedgehog.core.health_codes import CODES
 from netbox_hedgehog.core.health_status import HealthStatus
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.repair import (
+from netbox_hedgehog.core.kinds import LAYOUT_VERSION
+from netbox_hedgehog.core.tree import GITKEEP
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.repair import (
     INDEX_CODES,
     LINK_CODES,
     MISPLACED_CODES,
@@ -18,8 +20,6 @@ from netbox_hedgehog.gitops.repair import (
     STRUCTURE_CODES,
     fix,
 )
-from netbox_hedgehog.gitops.tree import GITKEEP
-from netbox_hedgehog.kinds import LAYOUT_VERSION
 from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, files, vpc
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, run_command, snapshot
 

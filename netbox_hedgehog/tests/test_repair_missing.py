@@ -20,14 +20,14 @@ from rest_framework import status
 from utilities.testing import APITestCase
 from utilities.testing import TestCase as NetBoxTestCase
 
-from netbox_hedgehog.core.health_managed import MissingSource
-from netbox_hedgehog.gitops import treefs
-from netbox_hedgehog.gitops.health import check_fabric
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.repair import fix
 from netbox_hedgehog.health_jobs import FabricHealthJob
 from netbox_hedgehog.jobs import RepairJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.services import treefs
+from netbox_hedgehog.services.health import check_fabric
+from netbox_hedgehog.services.health_managed import MissingSource
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.repair import fix
 from netbox_hedgehog.tests.git_helpers import git, make_bare_repository
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, run_command, snapshot
 

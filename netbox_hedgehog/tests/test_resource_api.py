@@ -6,8 +6,7 @@ from rest_framework import status
 from utilities.testing import APITestCase, APIViewTestCases
 
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
-
-from .test_resource_views import resource
+from netbox_hedgehog.tests.test_resource_views import resource
 
 
 class HedgehogResourceAPITestCase(

@@ -6,12 +6,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from utilities.testing import TestCase, ViewTestCases
 
+from netbox_hedgehog.core.validation import reference_keys
 from netbox_hedgehog.filtersets import HedgehogResourceFilterSet
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.tables import HedgehogResourceTable
-from netbox_hedgehog.validation import reference_keys
-
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 UNBUNDLED = {'unbundled': {'link': {'server': {'port': 'server-1/enp2s1'}, 'switch': {'port': 'leaf-1/E1/1'}}}}
 VPC_YAML = b'apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: vpc-1  # the first\nspec: {}\n'

@@ -5,8 +5,7 @@ from utilities.testing import TestCase, ViewTestCases
 
 from netbox_hedgehog.filtersets import IngestionRunFilterSet
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
-
-from .test_run_api import FINDING, runs
+from netbox_hedgehog.tests.test_run_api import FINDING, runs
 
 
 class IngestionRunViewTestCase(

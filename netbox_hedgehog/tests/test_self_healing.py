@@ -12,8 +12,8 @@ from utilities.testing import TestCase as NetBoxTestCase
 
 from netbox_hedgehog import check_settings, metrics
 from netbox_hedgehog.filtersets import HedgehogFabricFilterSet
-from netbox_hedgehog.gitops.selfheal import REPAIRED_BY
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.selfheal import REPAIRED_BY
 from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin
 from netbox_hedgehog.tests.utils import hold_lock_elsewhere, snapshot
 

@@ -13,12 +13,14 @@ from django.test import TestCase
 
 from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.core.health_status import HealthStatus
-from netbox_hedgehog.gitops import ingestion
-from netbox_hedgehog.gitops.backup import BackupError, RestoreError, backup, restore
-from netbox_hedgehog.gitops.ingestion import ingest, raw_backlog, reindex
-from netbox_hedgehog.gitops.repair import fix
-from netbox_hedgehog.gitops.treefs import LINKS_ASIDE
-from netbox_hedgehog.gitops.upload import UploadRefused, add_raw_file
+from netbox_hedgehog.services import ingestion
+from netbox_hedgehog.services.backup import BackupError, RestoreError, backup, restore
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.raw_backlog import raw_backlog
+from netbox_hedgehog.services.reindex import reindex
+from netbox_hedgehog.services.repair import fix
+from netbox_hedgehog.services.treefs import LINKS_ASIDE
+from netbox_hedgehog.services.upload import UploadRefused, add_raw_file
 from netbox_hedgehog.tests.git_helpers import git
 from netbox_hedgehog.tests.health_fixtures import HealthyFabricMixin, vpc
 

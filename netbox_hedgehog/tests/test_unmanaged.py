@@ -6,11 +6,10 @@ from django.test import override_settings
 from django.urls import reverse
 from utilities.testing import TestCase
 
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.unmanaged import NO_REASON, unmanaged_documents
 from netbox_hedgehog.models import HedgehogFabric
-
-from .utils import TemporaryGitopsRootMixin
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.unmanaged import NO_REASON, unmanaged_documents
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 FOREIGN = """\
 apiVersion: v1

@@ -6,10 +6,10 @@ import os
 from django.conf import settings
 from django.test import TestCase, TransactionTestCase, override_settings
 
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.upload import REPLACED, UploadRefused, add_raw_file
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.upload import REPLACED, UploadRefused, add_raw_file
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, snapshot
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
-from netbox_hedgehog.gitops.upload import REPLACED
 from netbox_hedgehog.models import HedgehogFabric, WaitingFileCheck
+from netbox_hedgehog.services.upload import REPLACED
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, snapshot
 

@@ -5,10 +5,10 @@ other waiting files included."""
 from django.test import TestCase
 
 from netbox_hedgehog import health_jobs
-from netbox_hedgehog.gitops.ingestion import ingest
-from netbox_hedgehog.gitops.upload import add_raw_file, discard_raw_file
-from netbox_hedgehog.gitops.waiting import check_arrivals, waiting_page
 from netbox_hedgehog.models import HedgehogFabric, WaitingFileCheck
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.upload import add_raw_file, discard_raw_file
+from netbox_hedgehog.services.waiting import check_arrivals, waiting_page
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 

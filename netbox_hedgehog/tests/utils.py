@@ -13,8 +13,8 @@ from django.core.management import get_commands, load_command_class
 from django.db import connections
 from django.test import TestCase, override_settings
 
-from netbox_hedgehog import fabrics
-from netbox_hedgehog.gitops.lock import fabric_lock
+from netbox_hedgehog.services import fabrics
+from netbox_hedgehog.services.lock import fabric_lock
 
 
 class TemporaryGitopsRootMixin:

@@ -9,18 +9,19 @@ from netbox.views.generic.base import BaseObjectView
 from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin, register_model_view
 
+from netbox_hedgehog.core.plan_model import FileAction
+from netbox_hedgehog.core.tree import RAW, UNMANAGED, UnsafePathError
 from netbox_hedgehog.downloads import wiring_export
 from netbox_hedgehog.error_answers import error_detail
-from netbox_hedgehog.fabrics import check_git_connection
-from netbox_hedgehog.gitops.health import missing_managed
-from netbox_hedgehog.gitops.ingestion import IngestionFailed, ingest
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.plan_model import FileAction
-from netbox_hedgehog.gitops.repository import GitError
-from netbox_hedgehog.gitops.tree import RAW, UNMANAGED, UnsafePathError
 from netbox_hedgehog.health_jobs import FabricHealthJob
 from netbox_hedgehog.jobs import IngestionJob, RepairJob
 from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.services.fabrics import check_git_connection
+from netbox_hedgehog.services.health import missing_managed
+from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.repository import GitError
+from netbox_hedgehog.services.run_records import IngestionFailed
 from netbox_hedgehog.ui.panels import (
     finding_rows,
 )

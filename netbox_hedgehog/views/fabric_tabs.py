@@ -17,16 +17,16 @@ from utilities.views import ViewTab, register_model_view
 
 from netbox_hedgehog.choices import HealthStatusChoices
 from netbox_hedgehog.core.health_codes import CODES as health_codes
-from netbox_hedgehog.core.health_managed import MissingSource
 from netbox_hedgehog.core.health_report import ACKNOWLEDGEABLE, acknowledged_report
+from netbox_hedgehog.core.topology import TOPOLOGY_KINDS, build_topology
+from netbox_hedgehog.core.tree import UnsafePathError
 from netbox_hedgehog.downloads import attachment
 from netbox_hedgehog.error_answers import error_detail
-from netbox_hedgehog.gitops.health import acknowledgements
-from netbox_hedgehog.gitops.health_report import markdown_report
-from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.unmanaged import unmanaged_documents
 from netbox_hedgehog.models import FabricHealth, FindingAcknowledgement, HedgehogFabric, HedgehogResource
-from netbox_hedgehog.topology import TOPOLOGY_KINDS, build_topology
+from netbox_hedgehog.services.health import acknowledgements
+from netbox_hedgehog.services.health_managed import MissingSource
+from netbox_hedgehog.services.health_report import markdown_report
+from netbox_hedgehog.services.unmanaged import unmanaged_documents
 from netbox_hedgehog.topology_render import to_dot, to_mermaid, to_svg
 from netbox_hedgehog.ui.panels import (
     SelfHealingPanel,

@@ -9,10 +9,11 @@ from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin, register_model_view
 
 from netbox_hedgehog import forms
+from netbox_hedgehog.core.tree import RAW, UnsafePathError
 from netbox_hedgehog.error_answers import error_detail
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
-from netbox_hedgehog.gitops.upload import (
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.upload import (
     DISCARDED,
     UploadFailed,
     UploadRefused,
@@ -21,7 +22,6 @@ from netbox_hedgehog.gitops.upload import (
     discard_raw_file,
     raw_file_text,
 )
-from netbox_hedgehog.models import HedgehogFabric, HedgehogResource
 from netbox_hedgehog.ui.annotated import annotated_text
 from netbox_hedgehog.ui.panels import (
     finding_rows,

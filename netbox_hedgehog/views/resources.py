@@ -14,16 +14,16 @@ from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin, register_model_view
 
 from netbox_hedgehog import filtersets, forms, tables
+from netbox_hedgehog.core.tree import UnsafePathError
 from netbox_hedgehog.error_answers import error_detail
-from netbox_hedgehog.gitops.lock import FabricLocked
-from netbox_hedgehog.gitops.removal import DELETED, delete_managed_object
-from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.upload import (
+from netbox_hedgehog.models import HedgehogResource
+from netbox_hedgehog.models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
+from netbox_hedgehog.services.lock import FabricLocked
+from netbox_hedgehog.services.removal import DELETED, delete_managed_object
+from netbox_hedgehog.services.upload import (
     UploadFailed,
     UploadRefused,
 )
-from netbox_hedgehog.models import HedgehogResource
-from netbox_hedgehog.models.resource import INDEX_ORDER, RUN_SUMMARY_ONLY
 from netbox_hedgehog.ui.panels import (
     HedgehogResourcePanel,
     ManagedFilePanel,

@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from netbox_hedgehog.gitops.credentials import (
+from netbox_hedgehog.core.remote import RemoteSettings
+from netbox_hedgehog.services.credentials import (
     CredentialsConfigError,
     CredentialsError,
     Location,
@@ -15,8 +16,7 @@ from netbox_hedgehog.gitops.credentials import (
     read_secret,
     select,
 )
-from netbox_hedgehog.gitops.remote import RemoteSettings
-from netbox_hedgehog.gitops.repository import GitError, WorkingCopy, check_connection
+from netbox_hedgehog.services.repository import GitError, WorkingCopy, check_connection
 from netbox_hedgehog.tests.git_helpers import GitHttpServer, Listener, make_bare_repository
 
 TOKEN = 'hh-prefix-token-7c1e5a93'

@@ -9,9 +9,9 @@ from unittest import mock
 
 import pytest
 
-from netbox_hedgehog.gitops import fileops
-from netbox_hedgehog.gitops.fileops import CRASH_AFTER_ENV, TEMPORARY_SUFFIX, FileOperations, writing
-from netbox_hedgehog.gitops.treefs import Tree
+from netbox_hedgehog.services import fileops
+from netbox_hedgehog.services.fileops import CRASH_AFTER_ENV, TEMPORARY_SUFFIX, FileOperations, writing
+from netbox_hedgehog.services.treefs import Tree
 
 STAMP = 1_700_000_000_123_456_789
 

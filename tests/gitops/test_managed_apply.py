@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netbox_hedgehog.gitops.plan import make_plan
-from netbox_hedgehog.gitops.plan_model import RawFile
-from netbox_hedgehog.gitops.tree import MANAGED
-from netbox_hedgehog.managed_text import clean_text
-from netbox_hedgehog.yamlio import read_documents
+from netbox_hedgehog.core.managed_text import clean_text
+from netbox_hedgehog.core.plan import make_plan
+from netbox_hedgehog.core.plan_model import RawFile
+from netbox_hedgehog.core.tree import MANAGED
+from netbox_hedgehog.core.yaml_reader import read_documents
 
 sys.path.insert(0, str(Path(__file__).parents[1] / 'validation'))
 from helpers import CORPUS, CRDS, CRDS_GATEWAY, need_shared  # noqa: E402

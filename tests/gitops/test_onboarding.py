@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from netbox_hedgehog.core.health_checks import check_tree
-from netbox_hedgehog.findings import Severity
-from netbox_hedgehog.gitops.onboarding import (
+from netbox_hedgehog.core.findings import Severity
+from netbox_hedgehog.core.tree import GITKEEP, TreeLayout, layout_folders, render_manifest
+from netbox_hedgehog.services.health_checks import check_tree
+from netbox_hedgehog.services.onboarding import (
     AdoptionConflictError,
     ForeignTreeError,
     OnboardingError,
     initialize,
     undo,
 )
-from netbox_hedgehog.gitops.tree import GITKEEP, TreeLayout, layout_folders, render_manifest
 
 # Every call onboarding makes that changes the disk: each one is made to fail at each of its uses.
 MUTATING_CALLS = ('mkdir', 'open', 'write', 'fsync', 'replace', 'link', 'unlink')

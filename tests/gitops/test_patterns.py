@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from netbox_hedgehog.findings import Severity
-from netbox_hedgehog.gitops.patterns import (
+from netbox_hedgehog.core.findings import Severity
+from netbox_hedgehog.core.health_patterns import (
     PATTERN_CODES,
     HealthSample,
     History,

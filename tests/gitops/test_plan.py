@@ -2,9 +2,9 @@
 
 import hashlib
 
-from netbox_hedgehog.gitops.plan import make_plan, read_raw
-from netbox_hedgehog.gitops.plan_model import NOT_A_FILE, DocumentAction, FileAction, RawFile
-from netbox_hedgehog.yamlio import read_documents
+from netbox_hedgehog.core.plan import make_plan, read_raw
+from netbox_hedgehog.core.plan_model import NOT_A_FILE, DocumentAction, FileAction, RawFile
+from netbox_hedgehog.core.yaml_reader import read_documents
 
 VPC = """\
 apiVersion: vpc.githedgehog.com/v1beta1

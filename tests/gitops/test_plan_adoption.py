@@ -1,8 +1,8 @@
 """What the plan finds adoptable in unmanaged/, and that an adopted file is planned afresh, never settled."""
 
-from netbox_hedgehog.gitops.foreign import FOREIGN_HEADER, adoptable_document
-from netbox_hedgehog.gitops.plan import make_plan
-from netbox_hedgehog.gitops.plan_model import DocumentAction, RawFile
+from netbox_hedgehog.core.foreign import FOREIGN_HEADER, adoptable_document
+from netbox_hedgehog.core.plan import make_plan
+from netbox_hedgehog.core.plan_model import DocumentAction, RawFile
 
 GATEWAY = (
     b'apiVersion: gateway.githedgehog.com/v1alpha1\nkind: Gateway\nmetadata:\n  name: gateway-1\n'

@@ -1,7 +1,7 @@
 """The plan's part in disk faults, without Django: unreadable files and outputs, and outputs that failed."""
 
-from netbox_hedgehog.gitops.plan import make_plan
-from netbox_hedgehog.gitops.plan_model import FileAction, RawFile, Unreadable
+from netbox_hedgehog.core.plan import make_plan
+from netbox_hedgehog.core.plan_model import FileAction, RawFile, Unreadable
 
 VPC = """\
 apiVersion: vpc.githedgehog.com/v1beta1

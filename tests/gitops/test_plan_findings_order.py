@@ -1,7 +1,7 @@
 """A plan's findings of each file come in the order of the file's lines, whichever step found them."""
 
-from netbox_hedgehog.gitops.plan import make_plan
-from netbox_hedgehog.gitops.plan_model import RawFile
+from netbox_hedgehog.core.plan import make_plan
+from netbox_hedgehog.core.plan_model import RawFile
 
 VPC = """\
 apiVersion: vpc.githedgehog.com/v1beta1

@@ -4,9 +4,9 @@
 from pathlib import Path
 
 from benchmarks.generate_fabric import write_fabric
-from netbox_hedgehog.gitops.plan import make_plan
-from netbox_hedgehog.gitops.plan_model import DocumentAction, RawFile
-from netbox_hedgehog.validation import reference_keys
+from netbox_hedgehog.core.plan import make_plan
+from netbox_hedgehog.core.plan_model import DocumentAction, RawFile
+from netbox_hedgehog.core.validation import reference_keys
 
 
 def test_every_planned_object_carries_the_reference_keys_of_its_cleaned_object(tmp_path):

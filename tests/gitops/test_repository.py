@@ -4,8 +4,7 @@ import subprocess
 
 import pytest
 
-from netbox_hedgehog.gitops.credentials import parse_entries, select
-from netbox_hedgehog.gitops.remote import (
+from netbox_hedgehog.core.remote import (
     RemoteSettings,
     check_branch,
     check_remote_url,
@@ -13,7 +12,8 @@ from netbox_hedgehog.gitops.remote import (
     scrub,
     scrub_url,
 )
-from netbox_hedgehog.gitops.repository import GitError, WorkingCopy, check_connection
+from netbox_hedgehog.services.credentials import parse_entries, select
+from netbox_hedgehog.services.repository import GitError, WorkingCopy, check_connection
 from netbox_hedgehog.tests.git_helpers import GitHttpServer, make_bare_repository
 
 TREE = 'fabrics/dc1/gitops'

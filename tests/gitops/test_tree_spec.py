@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from netbox_hedgehog.gitops.tree import (
+from netbox_hedgehog.core.kinds import KINDS, LAYOUT_VERSION, by_kind, managed_dirs
+from netbox_hedgehog.core.tree import (
     FIRST_LAYOUT,
     GITKEEP,
     TREE_FORMAT_VERSION,
@@ -23,7 +24,6 @@ from netbox_hedgehog.gitops.tree import (
     render_manifest,
     resolve_tree,
 )
-from netbox_hedgehog.kinds import KINDS, LAYOUT_VERSION, by_kind, managed_dirs
 
 
 def test_layout_lists_every_directory_parents_first(tmp_path):

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from netbox_hedgehog.gitops import treefs
-from netbox_hedgehog.gitops.fileops import FileOperations, writing
-from netbox_hedgehog.gitops.treefs import LINKS_ASIDE, LinkRefused, RawState, Tree, find_links, raw_entries
+from netbox_hedgehog.services import treefs
+from netbox_hedgehog.services.fileops import FileOperations, writing
+from netbox_hedgehog.services.treefs import LINKS_ASIDE, LinkRefused, RawState, Tree, find_links, raw_entries
 
 SECRET = b'root:x:0:0:the server secret\n'
 

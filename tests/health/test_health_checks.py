@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from netbox_hedgehog.core.health_checks import (
+from netbox_hedgehog.core.tree import GITKEEP, TreeLayout, layout_folders, render_manifest
+from netbox_hedgehog.services.health_checks import (
     check_disk,
     check_links,
     check_manifest,
@@ -14,8 +15,7 @@ from netbox_hedgehog.core.health_checks import (
     check_unmanaged,
     raw_files,
 )
-from netbox_hedgehog.gitops.tree import GITKEEP, TreeLayout, layout_folders, render_manifest
-from netbox_hedgehog.gitops.treefs import open_tree
+from netbox_hedgehog.services.treefs import open_tree
 
 NOW = 1_800_000_000.0
 HOUR = 3600

@@ -7,7 +7,9 @@ import os
 
 import pytest
 
-from netbox_hedgehog.core.health_managed import (
+from netbox_hedgehog.core.index_rows import IndexRow
+from netbox_hedgehog.core.tree import TreeLayout, layout_folders
+from netbox_hedgehog.services.health_managed import (
     Missing,
     MissingSource,
     check_managed,
@@ -16,9 +18,7 @@ from netbox_hedgehog.core.health_managed import (
     inspect_managed_file,
     managed_files,
 )
-from netbox_hedgehog.core.index_rows import IndexRow
-from netbox_hedgehog.gitops.tree import TreeLayout, layout_folders
-from netbox_hedgehog.gitops.treefs import open_tree
+from netbox_hedgehog.services.treefs import open_tree
 
 MAX_BYTES = 1 << 20
 GROUP_PATH = 'managed/switchgroups/sg-1.yaml'

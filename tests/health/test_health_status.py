@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from netbox_hedgehog.core.findings import Finding, Severity
 from netbox_hedgehog.core.health_report import HealthReport, acknowledged_report, acknowledgement_key
 from netbox_hedgehog.core.health_status import (
     BAND_WIDTH,
@@ -14,7 +15,6 @@ from netbox_hedgehog.core.health_status import (
     status_of,
     worst,
 )
-from netbox_hedgehog.findings import Finding, Severity
 
 
 def finding(severity, code='HEALTH_X', file=''):

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netbox_hedgehog.kinds import KINDS
-from netbox_hedgehog.yamlio import read_documents
+from netbox_hedgehog.core.kinds import KINDS
+from netbox_hedgehog.core.yaml_reader import read_documents
 
 SHARED = Path(__file__).parents[2].parent / 'shared'
 CORPUS = SHARED / 'corpus'

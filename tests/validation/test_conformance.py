@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 
 from benchmarks.bench_validate import crd_validators
 from benchmarks.generate_fabric import write_fabric
-from netbox_hedgehog.kinds import KINDS
-from netbox_hedgehog.validation import STRUCTURAL_CODES, classify, validate_document, yaml_files
-from netbox_hedgehog.validation.defaults import apply_defaults
-from netbox_hedgehog.yamlio import read_documents
+from netbox_hedgehog.core.kinds import KINDS
+from netbox_hedgehog.core.validation import STRUCTURAL_CODES, classify, validate_document, yaml_files
+from netbox_hedgehog.core.validation.defaults import apply_defaults
+from netbox_hedgehog.core.yaml_reader import read_documents
 
 jsonschema = pytest.importorskip('jsonschema')
 

@@ -3,7 +3,7 @@
 import pytest
 from helpers import CORPUS, codes, need_shared
 
-from netbox_hedgehog.validation import classify, validate_paths
+from netbox_hedgehog.core.validation import classify, validate_paths
 
 # file: (documents, exact set of error codes, warning codes that must be present, foreign kinds)
 EXPECTED = {

@@ -2,7 +2,7 @@
 
 from helpers import codes, documents, obj
 
-from netbox_hedgehog.validation import reference_fields, references, validate_set
+from netbox_hedgehog.core.validation import reference_fields, references, validate_set
 
 LINK = {'server': {'port': 'server-1/enp2s1'}, 'switch': {'port': 'leaf-1/E1/1'}}
 UNBUNDLED = obj('Connection', 'server-1--unbundled--leaf-1', {'unbundled': {'link': LINK}})

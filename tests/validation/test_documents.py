@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from helpers import codes, documents, obj
 
-from netbox_hedgehog import kinds
-from netbox_hedgehog.validation import CODES, classify, validate_document
+from netbox_hedgehog.core import kinds
+from netbox_hedgehog.core.validation import CODES, classify, validate_document
 
 SERVER = obj('Server', 'server-1', {})
 

@@ -7,10 +7,10 @@ from helpers import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netbox_hedgehog.findings import Finding
-from netbox_hedgehog.managed_text import clean_text
-from netbox_hedgehog.validation import CODES, validate_set
-from netbox_hedgehog.yamlio import read_documents
+from netbox_hedgehog.core.findings import Finding
+from netbox_hedgehog.core.managed_text import clean_text
+from netbox_hedgehog.core.validation import CODES, validate_set
+from netbox_hedgehog.core.yaml_reader import read_documents
 
 SAMPLE = b"""\
 apiVersion: vpc.githedgehog.com/v1beta1

@@ -3,8 +3,8 @@
 import yaml
 from helpers import CORPUS, need_shared
 
-from netbox_hedgehog.managed_text import clean_data, clean_text
-from netbox_hedgehog.yamlio import MAX_DEPTH, read_documents
+from netbox_hedgehog.core.managed_text import clean_data, clean_text
+from netbox_hedgehog.core.yaml_reader import MAX_DEPTH, read_documents
 
 MULTI = b"""# file header comment
 ---

@@ -3,7 +3,7 @@
 import pytest
 from helpers import codes, documents, obj
 
-from netbox_hedgehog.validation import CODES, validate_document
+from netbox_hedgehog.core.validation import CODES, validate_document
 
 SUBNET = {'subnet': '10.0.1.0/24', 'vlan': 1001}
 VPC = {'subnets': {'default': SUBNET}}

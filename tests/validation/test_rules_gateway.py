@@ -7,7 +7,7 @@ peerings; each near miss changes one value of it.
 import pytest
 from helpers import codes, documents, obj
 
-from netbox_hedgehog.validation import CODES, validate_document, validate_set
+from netbox_hedgehog.core.validation import CODES, validate_document, validate_set
 
 # A gateway as hhfab hydrates it (lab-ci's wiring-gateway.yaml before hydration has only interfaces).
 GATEWAY = {

@@ -7,11 +7,11 @@ import pytest
 import yaml
 from helpers import obj
 
-from netbox_hedgehog.gitops.plan import make_plan, read_raw
-from netbox_hedgehog.gitops.plan_model import FileAction, RawFile
-from netbox_hedgehog.validation import is_file_name_safe, validate_document, validate_paths
-from netbox_hedgehog.yamlio import read_documents
-from netbox_hedgehog.yamlvalues import MAX_PROBLEMS
+from netbox_hedgehog.core.plan import make_plan, read_raw
+from netbox_hedgehog.core.plan_model import FileAction, RawFile
+from netbox_hedgehog.core.validation import is_file_name_safe, validate_document, validate_paths
+from netbox_hedgehog.core.yaml_reader import read_documents
+from netbox_hedgehog.core.yaml_values import MAX_PROBLEMS
 
 VPC = """\
 apiVersion: vpc.githedgehog.com/v1beta1
@@ -136,7 +136,7 @@ def pure_python_reader(monkeypatch):
     """The reader as it is where PyYAML has no libyaml: a second copy of the module, built on SafeLoader."""
     monkeypatch.delattr(yaml, 'CSafeLoader')
     spec = importlib.util.spec_from_file_location(
-        'netbox_hedgehog._yamlio_pure', sys.modules['netbox_hedgehog.yamlio'].__file__
+        'netbox_hedgehog._yamlio_pure', sys.modules['netbox_hedgehog.core.yaml_reader'].__file__
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -4,7 +4,7 @@ share one redundancy group. Each rule with a real-looking case (lab-ci style nam
 
 from helpers import documents, obj
 
-from netbox_hedgehog.validation import validate_set
+from netbox_hedgehog.core.validation import validate_set
 
 VLANNS = obj('VLANNamespace', 'default', {'ranges': [{'from': 1000, 'to': 2999}]})
 

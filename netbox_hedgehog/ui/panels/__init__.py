@@ -5,8 +5,8 @@ their rows here, in Python, so the templates only lay them out. One module per o
 `resource`, `run`; `actions` holds their buttons, `findings` the rows of findings they and the views share.
 """
 
-from .actions import *
-from .fabric import *
-from .findings import *
-from .resource import *
-from .run import *
+from netbox_hedgehog.ui.panels.actions import *
+from netbox_hedgehog.ui.panels.fabric import *
+from netbox_hedgehog.ui.panels.findings import *
+from netbox_hedgehog.ui.panels.resource import *
+from netbox_hedgehog.ui.panels.run import *

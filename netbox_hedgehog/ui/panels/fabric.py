@@ -11,18 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
 
 from netbox_hedgehog.choices import HealthStatusChoices
+from netbox_hedgehog.core.kinds import KINDS
 from netbox_hedgehog.core.run_counts import counts_summary
+from netbox_hedgehog.core.tree import RAW, UnsafePathError
 from netbox_hedgehog.error_answers import error_detail
 from netbox_hedgehog.forms import RawFileForm
-from netbox_hedgehog.gitops.selfheal import last_repairs
-from netbox_hedgehog.gitops.tree import RAW, UnsafePathError
-from netbox_hedgehog.gitops.upload import check_name, discarded_files
-from netbox_hedgehog.gitops.waiting import waiting_page
-from netbox_hedgehog.kinds import KINDS
 from netbox_hedgehog.models import HedgehogResource, IngestionRun
-
-from .actions import ObjectLinkAction
-from .findings import finding_rows
+from netbox_hedgehog.services.selfheal import last_repairs
+from netbox_hedgehog.services.upload import check_name, discarded_files
+from netbox_hedgehog.services.waiting import waiting_page
+from netbox_hedgehog.ui.panels.actions import ObjectLinkAction
+from netbox_hedgehog.ui.panels.findings import finding_rows
 
 __all__ = (
     'BACKLOG_SHOWN',

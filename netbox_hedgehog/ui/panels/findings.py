@@ -1,6 +1,6 @@
 """Findings as the panels and pages show them."""
 
-from netbox_hedgehog.findings import Finding, page_hint
+from netbox_hedgehog.core.findings import Finding, page_hint
 
 __all__ = (
     'SEVERITY_COLORS',

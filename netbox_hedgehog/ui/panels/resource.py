@@ -12,15 +12,14 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
-from netbox_hedgehog.core.health_managed import MISSING_SOURCE_WORDS
-from netbox_hedgehog.errors import public_message
-from netbox_hedgehog.gitops.health import classify_missing
-from netbox_hedgehog.gitops.tree import UnsafePathError
-from netbox_hedgehog.gitops.treefs import LinkRefused
+from netbox_hedgehog.core.errors import public_message
+from netbox_hedgehog.core.tree import UnsafePathError
 from netbox_hedgehog.models.fabric import gitops_root
 from netbox_hedgehog.resource_references import resource_references
-
-from .actions import DeleteManagedObject, EditManagedObject
+from netbox_hedgehog.services.health import classify_missing
+from netbox_hedgehog.services.health_managed import MISSING_SOURCE_WORDS
+from netbox_hedgehog.services.treefs import LinkRefused
+from netbox_hedgehog.ui.panels.actions import DeleteManagedObject, EditManagedObject
 
 __all__ = (
     'HedgehogResourcePanel',

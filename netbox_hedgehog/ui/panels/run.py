@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from netbox.ui import attrs, panels
 
 from netbox_hedgehog.core.run_counts import flatten_counts
-
-from .findings import finding_rows
+from netbox_hedgehog.ui.panels.findings import finding_rows
 
 __all__ = (
     'IngestionRunPanel',
