@@ -17,7 +17,7 @@ def attachment(content, content_type, filename, **headers):
 
 
 def wiring_export(fabric):
-    """The fabric's wiring export (gitops.export) as `<fabric>-wiring.yaml`, with how many objects it holds and how
+    """The fabric's wiring export (services.export) as `<fabric>-wiring.yaml`, with how many objects it holds and how
     many managed files it left out (the Export wiring button and the API's export/ alike)."""
     export = export_fabric(fabric)
     counts = {'X-Hedgehog-Objects': str(export.objects), 'X-Hedgehog-Skipped': str(len(export.findings))}

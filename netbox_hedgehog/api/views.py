@@ -137,7 +137,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
     @extend_schema(request=None, responses={(200, 'application/yaml'): OpenApiTypes.STR, 403: OpenApiTypes.OBJECT})
     @action(detail=True, methods=['get'])
     def export(self, request, pk):
-        """The fabric's managed objects as one multi-document wiring YAML, in hhfab's order (gitops.export).
+        """The fabric's managed objects as one multi-document wiring YAML, in hhfab's order (services.export).
 
         Needs view permission on the fabric and on resources, and an authenticated caller (it reads every
         managed file). The `X-Hedgehog-Objects` header counts the objects exported, `X-Hedgehog-Skipped` the

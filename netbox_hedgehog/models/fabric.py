@@ -205,7 +205,7 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
 
     @property
     def tree_path(self):
-        """Absolute folder of this fabric's GitOps tree (not resolved: see gitops.tree for the safety checks)."""
+        """Absolute folder of this fabric's GitOps tree (not resolved: see core.tree for the safety checks)."""
         return gitops_root() / self.tree_relative_path
 
     def layout(self):
@@ -213,7 +213,7 @@ class HedgehogFabric(JobsMixin, PrimaryModel):
         return TreeLayout(resolve_tree(gitops_root(), self.tree_relative_path))
 
     def files(self):
-        """The fabric's tree as a gitops.treefs.Tree: the one way to its files, following no link. Close it."""
+        """The fabric's tree as a services.treefs.Tree: the one way to its files, following no link. Close it."""
         return Tree(gitops_root(), self.tree_relative_path)
 
     @property

@@ -13,7 +13,7 @@ class IngestedFile(models.Model):
 
     fabric = models.ForeignKey(to='netbox_hedgehog.HedgehogFabric', on_delete=models.CASCADE, related_name='+')
     sha256 = models.CharField(verbose_name=_('SHA-256'), max_length=64)
-    # JSON: one list per document of the file, in gitops.plan.RECORD_FIELDS order, then its output's size
+    # JSON: one list per document of the file, in core.plan_model.RECORD_FIELDS order, then its output's size
     # and modification time as the run wrote or saw it (absent in records of earlier versions). Text, not
     # jsonb: it is only ever read and written whole, and jsonb's conversion each way costs more than the
     # rest of settling a large unchanged input.

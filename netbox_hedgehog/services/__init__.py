@@ -1,1 +1,1 @@
-"""The GitOps tree of a fabric: its layout spec and the services that create, ingest into and check it."""
+"""The services: the work on a fabric's tree, index and git that every adapter calls (no adapter imported here)."""

@@ -13,9 +13,7 @@ from extras.models import CachedValue
 from netbox.search import get_indexer
 from psycopg.types.json import Jsonb
 
-from netbox_hedgehog.core.plan_model import (
-    DocumentAction,
-)
+from netbox_hedgehog.core.plan_model import DocumentAction
 from netbox_hedgehog.core.validation import reference_keys
 from netbox_hedgehog.core.yaml_reader import Document
 from netbox_hedgehog.models import HedgehogResource, IngestedFile

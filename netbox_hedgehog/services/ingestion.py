@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from stat import S_ISREG
 
@@ -43,9 +42,8 @@ from django.utils import timezone
 from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
-from netbox_hedgehog.core import kinds
 from netbox_hedgehog.core.findings import Finding, Severity
-from netbox_hedgehog.core.foreign import adoptable_document, adoption_offer
+from netbox_hedgehog.core.foreign import adoption_offer
 from netbox_hedgehog.core.plan import read_raw
 from netbox_hedgehog.core.plan_model import (
     NOT_A_FILE,
@@ -57,13 +55,14 @@ from netbox_hedgehog.core.plan_model import (
     Unreadable,
     record_stat,
 )
-from netbox_hedgehog.core.tree import HNP, MANAGED, UNMANAGED, is_utf8_name, shown_name
+from netbox_hedgehog.core.tree import HNP, MANAGED, UNMANAGED
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
 from netbox_hedgehog.services import fileops, sync, treefs
 from netbox_hedgehog.services.faults import os_reason
 from netbox_hedgehog.services.index import read_index
 from netbox_hedgehog.services.index_store import indexed_documents, known_files, record_ingested_files, update_index
 from netbox_hedgehog.services.lock import fabric_lock
+from netbox_hedgehog.services.raw_intake import RawIntake
 from netbox_hedgehog.services.reindex import reindex_unlocked
 from netbox_hedgehog.services.run_records import (
     PROVENANCE_LOG,
@@ -79,22 +78,12 @@ from netbox_hedgehog.services.run_records import (
     run_failure,
     unexpected,
 )
-from netbox_hedgehog.services.treefs import RawState
 
 logger = logging.getLogger('netbox_hedgehog.ingestion')
 
 
-# Findings of the steps after the plan (codes in docs/findings.md).
-REMOVE_FAILED = 'INGEST_REMOVE_FAILED'
-
-
-RAW_CHANGED = 'INGEST_RAW_CHANGED'
-
-
+# The provenance log could not be appended (codes in docs/findings.md): a warning, the run's record holds it.
 LOG_FAILED = 'INGEST_LOG_FAILED'
-
-
-REMOVERS = 8
 
 
 def ingest(fabric, *, trigger, user=None, dry_run=False, progress=None, wait=0, adopt_unmanaged=False):
@@ -144,8 +133,8 @@ def plan_raw(fabric, path=None, data=None):
     with ingestion.files:
         if links := treefs.find_links(ingestion.files):
             return Plan(blocked=treefs.link_findings(links)), {}
-        raw_files, ignored, links, unreadable, misnamed = ingestion._read_raw()
-        identities = ingestion.raw_identities
+        raw_files, ignored, links, unreadable, misnamed = ingestion.raw.read()
+        identities = ingestion.raw.identities
         if path is not None:
             if any(raw.path == path and raw.data != data for raw in raw_files):
                 del identities[path]  # planned with other bytes than the disk holds
@@ -166,7 +155,7 @@ class _Ingestion:
         self.layout = fabric.layout()
         self.files = fabric.files()  # every file operation of the run, through the run's folder descriptors
         self.operations = fileops.FileOperations(self.files)
-        self.raw_identities = {}  # raw path -> identity() when its bytes were read
+        self.raw = RawIntake(self.files, self.operations)  # what the run read of raw/, and removes of it
         # target -> (size, modification time) of each output this run looked at or wrote: its index rows
         # and ingested-file records carry them
         self.output_stats = {}
@@ -181,8 +170,8 @@ class _Ingestion:
             # A link among the tree's folders (or inside managed/, unmanaged/, .hnp/) could lead a write
             # outside the tree: the run stops before it writes anything, naming each link.
             return self._blocked(links, started, dry_run)
-        raw_files, ignored, links, unreadable, misnamed = self._read_raw()
-        adoptable = self._read_adoptable()
+        raw_files, ignored, links, unreadable, misnamed = self.raw.read()
+        adoptable = self.raw.read_adoptable()
         if self.adopt_unmanaged:
             plan = self.plan(raw_files + [raw for raw, _ in adoptable], ignored, links, unreadable, misnamed)
         else:
@@ -215,7 +204,7 @@ class _Ingestion:
                 # Nothing of the run is indexed: what it created goes again; the documents are still in raw/.
                 self._remove_created(created)
                 raise
-            outcome.removed = self._remove_ingested(plan, outcome)
+            outcome.removed = self.raw.remove_ingested(plan, outcome)
             if outcome.run.provenance:  # a run that ingested nothing leaves the log (and git) alone
                 self._append_provenance(outcome)
             record_late_findings(outcome)
@@ -333,58 +322,6 @@ class _Ingestion:
             scope=f'raw/ nor managed/ of fabric {self.fabric.name}',
         )
 
-    def _read_raw(self):
-        """(raw files read, paths of files that are not YAML, paths of links, (path, reason) of the files that
-        cannot be read, the names that are not UTF-8 as `shown_name` shows them), by the one raw/ listing rule;
-        hidden names and special files are left alone without a word."""
-        raw_files, ignored, links, unreadable, misnamed = [], [], [], [], []
-        for entry in treefs.raw_entries(self.files):
-            if entry.state in (RawState.HIDDEN, RawState.SPECIAL):
-                continue
-            if not is_utf8_name(entry.path):
-                misnamed.append(shown_name(entry.path))
-            elif entry.state == RawState.NOT_YAML:
-                ignored.append(entry.path)
-            elif entry.state == RawState.LINK:
-                links.append(entry.path)
-            elif entry.state == RawState.WAITING:
-                try:
-                    data, before, after = self.files.read_with_stat(entry.path)
-                except treefs.LinkRefused:
-                    links.append(entry.path)  # became a link since it was listed: still never read
-                    continue
-                except OSError as exc:
-                    unreadable.append((entry.path, os_reason(exc)))
-                    continue
-                if identity(after) != identity(before):
-                    continue  # being written right now: it waits for the next run, whole
-                self.raw_identities[entry.path] = identity(before)
-                raw_files.append(RawFile(entry.path, data))
-        return raw_files, ignored, links, unreadable, misnamed
-
-    def _read_adoptable(self):
-        """(RawFile of its document, (kind, name)) of each unmanaged/ file holding a document of a kind managed
-        now. Only files named after a managed kind are read (ingestion names them <kind>-<name>-<hash>.yaml);
-        one that cannot be read, or changes while read, waits for a later run."""
-        if not self.files.is_folder(UNMANAGED):
-            return []
-        prefixes = tuple(f'{kind.kind.lower()}-' for kind in kinds.KINDS)
-        adoptable = []
-        for entry in sorted(self.files.scandir(UNMANAGED), key=lambda entry: entry.name):
-            if not entry.name.startswith(prefixes) or not entry.is_file(follow_symlinks=False):
-                continue
-            path = f'{UNMANAGED}/{entry.name}'
-            try:
-                data, before, after = self.files.read_with_stat(path)
-            except OSError:
-                continue
-            found = adoptable_document(data, path) if identity(after) == identity(before) else None
-            if found is not None:
-                document, classified = found
-                self.raw_identities[path] = identity(before)
-                adoptable.append((RawFile(path, document), (classified.kind.kind, classified.name)))
-        return adoptable
-
     def _output_in_place(self, record):
         """Whether a known file's output still holds what its record says: at once when the file's size and
         modification time are those the record saw, else by its hash."""
@@ -463,46 +400,6 @@ class _Ingestion:
         finally:
             os.close(descriptor)
 
-    def _raw_identity(self, path):
-        try:
-            return identity(self.files.lstat(path))
-        except FileNotFoundError:
-            return None
-
-    def _remove_ingested(self, plan, outcome):
-        removable = []
-        for file_plan in plan.ingested:
-            try:
-                identity = self._raw_identity(file_plan.path)
-            except OSError as exc:
-                _not_removed(outcome, file_plan, exc)
-                continue
-            if identity != self.raw_identities[file_plan.path]:
-                # Changed since it was read (an editor, a copy still arriving), or moved away: what was read
-                # is in managed/ now, new content stays in raw/ for the next run.
-                _changed_during_run(outcome, file_plan, gone=identity is None)
-            else:
-                removable.append(file_plan)
-        # Removing a file can wait for the disk (a file system mounted with `discard` trims the freed
-        # blocks there and then): the removals wait together, not one after the other.
-        with ThreadPoolExecutor(REMOVERS) as pool:
-            errors = list(pool.map(self._unlink_raw, removable))
-        removed = []
-        for file_plan, error in zip(removable, errors, strict=True):
-            if error is None:
-                removed.append(file_plan.path)
-            else:
-                _not_removed(outcome, file_plan, error)
-        return removed
-
-    def _unlink_raw(self, file_plan):
-        """Remove an ingested raw file; the OSError when it cannot be (an immutable file or raw/ folder)."""
-        try:
-            self.operations.unlink(file_plan.path)
-        except OSError as exc:
-            return exc
-        return None
-
     def _append_provenance(self, outcome):
         run = outcome.run
         record = {
@@ -540,44 +437,3 @@ def _cyclic_collector_paused():
     finally:
         if enabled:
             gc.enable()
-
-
-def identity(stat):
-    """Which file, of which size, last written when: any change of a raw file changes this."""
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-
-def _changed_during_run(outcome, file_plan, *, gone):
-    path = file_plan.path
-    if gone:
-        what = f'{path} was removed or moved away during the run: its documents, as read, are ingested.'
-    else:
-        outcome.changed_during_run.append(path)
-        what = (
-            f'{path} changed during the run: its documents, as read, are ingested; the new content stays in raw/ '
-            'for the next run.'
-        )
-    file_plan.findings.append(
-        Finding(
-            Severity.WARNING,
-            RAW_CHANGED,
-            what,
-            file=path,
-            hint='Nothing to do: nothing was lost. Let copies into raw/ finish before ingesting to avoid this.',
-        )
-    )
-
-
-def _not_removed(outcome, file_plan, exc):
-    outcome.not_removed.append(file_plan.path)
-    file_plan.findings.append(
-        Finding(
-            Severity.WARNING,
-            REMOVE_FAILED,
-            f'{file_plan.path} could not be removed ({os_reason(exc)}): its documents are ingested; it stays '
-            f'in {file_plan.path.partition("/")[0]}/, and the next run settles it without writing anything again.',
-            file=file_plan.path,
-            hint='Lift what keeps it (an immutable file or raw/ folder), or remove it by hand: its documents '
-            'are in managed/.',
-        )
-    )

@@ -10,7 +10,7 @@ from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.core.tree import shown_name
 from netbox_hedgehog.models import IngestionRun
 from netbox_hedgehog.services import treefs
-from netbox_hedgehog.services.ingestion import identity
+from netbox_hedgehog.services.raw_intake import identity
 
 
 def raw_backlog(fabric, limit=None):

@@ -7,9 +7,7 @@ from django.db import transaction
 
 from netbox_hedgehog.core import kinds
 from netbox_hedgehog.core.findings import HEALTH_ACTION, Finding, Severity
-from netbox_hedgehog.core.plan_model import (
-    managed_target,
-)
+from netbox_hedgehog.core.plan_model import managed_target
 from netbox_hedgehog.core.tree import MANAGED, shown_name
 from netbox_hedgehog.core.validation import classify, validate_document
 from netbox_hedgehog.core.yaml_reader import read_documents

@@ -17,9 +17,9 @@ from netbox_hedgehog.core.plan_model import FileAction
 from netbox_hedgehog.core.tree import is_utf8_name
 from netbox_hedgehog.models import WaitingFileCheck
 from netbox_hedgehog.services import treefs
-from netbox_hedgehog.services.ingestion import identity as _identity
 from netbox_hedgehog.services.ingestion import plan_raw
 from netbox_hedgehog.services.raw_backlog import last_finished_run, raw_backlog_page
+from netbox_hedgehog.services.raw_intake import identity as _identity
 from netbox_hedgehog.services.treefs import RawState
 
 __all__ = ('check_arrivals', 'check_raw', 'forget', 'waiting_page')

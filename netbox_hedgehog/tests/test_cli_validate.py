@@ -53,7 +53,7 @@ def test_valid_folder_exits_0_with_a_summary(tree):
 
 
 def test_a_folder_is_searched_for_yaml_in_any_case_as_raw_is(tree):
-    """The one suffix rule (core.limits, gitops.tree.is_yaml_name): `Wiring.YAML` in a folder is validated, as
+    """The one suffix rule (core.limits, core.tree.is_yaml_name): `Wiring.YAML` in a folder is validated, as
     ingestion would take it from raw/."""
     folder = tree(**{'Wiring.YAML': INVALID, 'sub/Other.Yml': VALID, 'notes.yaml.bak': INVALID})
     code, output = run(str(folder), '--json')

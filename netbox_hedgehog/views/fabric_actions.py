@@ -103,7 +103,7 @@ class HedgehogFabricForgetMissingView(GetReturnURLMixin, BaseObjectView):
 
 @register_model_view(HedgehogFabric, 'export', path='export')
 class HedgehogFabricExportView(BaseObjectView):
-    """The Export wiring button: the managed objects as one YAML file to download (gitops.export)."""
+    """The Export wiring button: the managed objects as one YAML file to download (services.export)."""
 
     queryset = HedgehogFabric.objects.all()
     # The export is the managed objects themselves: whoever may view the fabric and its resources.

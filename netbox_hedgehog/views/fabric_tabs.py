@@ -81,7 +81,7 @@ class HedgehogFabricTopologyView(SignedInOnlyMixin, generic.ObjectView):
 
 @register_model_view(HedgehogFabric, 'unmanaged', path='unmanaged')
 class HedgehogFabricUnmanagedView(SignedInOnlyMixin, generic.ObjectView):
-    """The Unmanaged tab: the foreign documents kept in unmanaged/, each with why (gitops.unmanaged).
+    """The Unmanaged tab: the foreign documents kept in unmanaged/, each with why (services.unmanaged).
 
     It reads the tree: never for an anonymous visitor, who is sent to sign in (as on the Health tab).
     """

@@ -62,7 +62,7 @@ class HedgehogResourceView(generic.ObjectView):
 
 @register_model_view(HedgehogResource, 'delete')
 class HedgehogResourceDeleteView(GetReturnURLMixin, BaseObjectView):
-    """Delete a managed object: a confirmation, then gitops.removal (file kept in .hnp/deleted/, row gone).
+    """Delete a managed object: a confirmation, then services.removal (file kept in .hnp/deleted/, row gone).
 
     Needs the change permission on the object's fabric, as every other change to its tree does.
     """

@@ -40,7 +40,7 @@ class EditManagedObject(ManagedObjectAction):
 
 
 class DeleteManagedObject(ManagedObjectAction, ObjectLinkAction):
-    """Delete: the object's confirmation page (gitops.removal)."""
+    """Delete: the object's confirmation page (services.removal)."""
 
     def __init__(self):
         delete = 'plugins:netbox_hedgehog:hedgehogresource_delete'
