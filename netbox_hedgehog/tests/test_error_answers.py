@@ -110,7 +110,7 @@ class PageErrorAnswerTest(ErrorAnswerMixin, NetBoxTestCase):
         self.health_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[self.fabric.pk])
 
     def test_a_disk_error_on_a_page_names_the_tree_relative_file_only(self):
-        with mock.patch('netbox_hedgehog.views.raw_file_text', side_effect=self.disk_error):
+        with mock.patch('netbox_hedgehog.views.raw_files.raw_file_text', side_effect=self.disk_error):
             response = self.client.get(f'{self.upload_url}?file=raw/a.yaml')
         self.assertSafe(response, 'managed/vpcs/vpc-1.yaml: Input/output error', 'request id')
 
@@ -130,7 +130,7 @@ class PageErrorAnswerTest(ErrorAnswerMixin, NetBoxTestCase):
         from netbox_hedgehog.services.upload import UploadRefused
 
         refused = UploadRefused(f'{self.tree}/raw/a.yaml is not a regular file.')
-        with mock.patch('netbox_hedgehog.views.raw_file_text', side_effect=refused):
+        with mock.patch('netbox_hedgehog.views.raw_files.raw_file_text', side_effect=refused):
             response = self.client.get(f'{self.upload_url}?file=raw/a.yaml', follow=True)
         text = response.content.decode()
         self.assertIn('raw/a.yaml is not a regular file.', text)

@@ -2,27 +2,12 @@
 
 import hashlib
 
+from plan_samples import SERVER, VPC
+
 from netbox_hedgehog.core.plan import make_plan, read_raw
 from netbox_hedgehog.core.plan_model import NOT_A_FILE, DocumentAction, FileAction, RawFile
 from netbox_hedgehog.core.yaml_reader import read_documents
 
-VPC = """\
-apiVersion: vpc.githedgehog.com/v1beta1
-kind: VPC
-metadata:
-  name: vpc-1
-spec:
-  subnets:
-    default:
-      subnet: 10.0.1.0/24
-      vlan: 1001
-"""
-SERVER = """\
-apiVersion: wiring.githedgehog.com/v1beta1
-kind: Server
-metadata:
-  name: server-1
-"""
 CONFIG_MAP = """\
 apiVersion: v1
 kind: ConfigMap

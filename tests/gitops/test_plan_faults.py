@@ -1,25 +1,9 @@
 """The plan's part in disk faults, without Django: unreadable files and outputs, and outputs that failed."""
 
+from plan_samples import SERVER, VPC
+
 from netbox_hedgehog.core.plan import make_plan
 from netbox_hedgehog.core.plan_model import FileAction, RawFile, Unreadable
-
-VPC = """\
-apiVersion: vpc.githedgehog.com/v1beta1
-kind: VPC
-metadata:
-  name: vpc-1
-spec:
-  subnets:
-    default:
-      subnet: 10.0.1.0/24
-      vlan: 1001
-"""
-SERVER = """\
-apiVersion: wiring.githedgehog.com/v1beta1
-kind: Server
-metadata:
-  name: server-1
-"""
 
 
 def plan(files, current=None, **options):
