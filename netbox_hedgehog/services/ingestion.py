@@ -32,7 +32,6 @@ import gc
 import hashlib
 import json
 import logging
-import os
 import time
 from contextlib import contextmanager
 from stat import S_ISREG
@@ -388,17 +387,7 @@ class _Ingestion:
         if document.action in (DocumentAction.CREATE, DocumentAction.UPDATE):
             return True  # the plan found the target missing or holding other bytes
         # A foreign document's file is named by its content, so it may be there already.
-        return document.action == DocumentAction.FOREIGN and not self._holds(document.target, document.content)
-
-    def _holds(self, target, content):
-        try:
-            descriptor, stat = self.files.open_file(target)
-        except (FileNotFoundError, NotADirectoryError):
-            return False
-        try:
-            return stat.st_size == len(content) and os.read(descriptor, len(content) + 1) == content
-        finally:
-            os.close(descriptor)
+        return document.action == DocumentAction.FOREIGN and not self.files.holds(document.target, document.content)
 
     def _append_provenance(self, outcome):
         run = outcome.run

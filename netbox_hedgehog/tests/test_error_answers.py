@@ -173,7 +173,7 @@ class StoredErrorTextTest(HealthyFabricMixin, TestCase):
         self.drop('more.yaml', vpc('vpc-2', vlan=1020, subnet='10.0.20.0/24'))
         full = OSError(errno.ENOSPC, 'No space left on device', f'{self.tree}/managed/vpcs/vpc-2.yaml')
         with (
-            mock.patch('netbox_hedgehog.services.index_store.record_ingested_files', side_effect=full),
+            mock.patch('netbox_hedgehog.services.ingestion.record_ingested_files', side_effect=full),
             self.assertRaises(IngestionFailed),
         ):
             ingest(self.fabric, trigger='test')

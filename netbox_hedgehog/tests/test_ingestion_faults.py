@@ -393,7 +393,7 @@ class DatabaseFaultTest(FaultTestMixin, TransactionTestCase):
                 fabric = self.new_fabric(f'dc-{threshold}')
                 tree = fabric.tree_path
                 with (
-                    mock.patch('netbox_hedgehog.services.index_store.record_ingested_files', database_gone),
+                    mock.patch('netbox_hedgehog.services.ingestion.record_ingested_files', database_gone),
                     self.assertRaises(IngestionFailed) as raised,
                 ):
                     ingest(fabric, trigger='test')

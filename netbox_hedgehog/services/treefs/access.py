@@ -208,6 +208,18 @@ class Tree:
         finally:
             os.close(descriptor)
 
+    def holds(self, relative, data):
+        """Whether the regular file `relative` holds exactly `data` (False when there is no file there): read
+        no further than `data`'s length, so a large file that differs costs one stat."""
+        try:
+            descriptor, found = self.open_file(relative)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        try:
+            return found.st_size == len(data) and os.read(descriptor, len(data) + 1) == data
+        finally:
+            os.close(descriptor)
+
     def read_with_stat(self, relative):
         """(bytes, stat before reading, stat after reading) of a regular file: a change while it was read
         shows as two different stats."""
