@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from netbox.views.generic.base import BaseObjectView
 from utilities.permissions import get_permission_for_model
-from utilities.views import GetReturnURLMixin, register_model_view
+from utilities.views import register_model_view
 
 from netbox_hedgehog.core.plan_model import FileAction
 from netbox_hedgehog.core.tree import RAW, UNMANAGED, UnsafePathError
@@ -54,7 +54,7 @@ class HedgehogFabricFixView(FabricActionView):
 
 
 @register_model_view(HedgehogFabric, 'forget_missing', path='forget-missing')
-class HedgehogFabricForgetMissingView(GetReturnURLMixin, BaseObjectView):
+class HedgehogFabricForgetMissingView(FabricActionView):
     """Forget missing objects: the confirmation page, then a fix job that drops the confirmed rows.
 
     GET lists the managed files missing now (`?path=` narrows it to one) and what fix would otherwise
@@ -62,11 +62,7 @@ class HedgehogFabricForgetMissingView(GetReturnURLMixin, BaseObjectView):
     that came back meanwhile is restored instead, since it is no longer missing).
     """
 
-    queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_forget_missing.html'
-
-    def get_required_permission(self):
-        return get_permission_for_model(HedgehogFabric, 'change')
 
     def get(self, request, pk):
         fabric = self.get_object(pk=pk)

@@ -4,9 +4,8 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from netbox.views import generic
-from netbox.views.generic.base import BaseObjectView
 from utilities.permissions import get_permission_for_model
-from utilities.views import GetReturnURLMixin, register_model_view
+from utilities.views import register_model_view
 
 from netbox_hedgehog import forms
 from netbox_hedgehog.core.tree import RAW, UnsafePathError
@@ -27,17 +26,14 @@ from netbox_hedgehog.ui.panels import (
     finding_rows,
     read_managed_file,
 )
+from netbox_hedgehog.views.base import FabricActionView
 
 
 @register_model_view(HedgehogFabric, 'discard', path='discard')
-class HedgehogFabricDiscardView(GetReturnURLMixin, BaseObjectView):
+class HedgehogFabricDiscardView(FabricActionView):
     """Discard a file waiting in raw/: a confirmation page, then the file goes to .hnp/discarded/ (kept)."""
 
-    queryset = HedgehogFabric.objects.all()
     template_name = 'netbox_hedgehog/hedgehogfabric_discard.html'
-
-    def get_required_permission(self):
-        return get_permission_for_model(HedgehogFabric, 'change')
 
     def get(self, request, pk):
         fabric = self.get_object(pk=pk)
