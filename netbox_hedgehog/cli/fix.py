@@ -8,9 +8,14 @@ Exit codes: 0 every repair made (or, with --dry-run, possible), 1 a repair was r
 failed (it needs a person), 2 bad usage, 3 an ingestion holds the fabric.
 """
 
-import json
-
-from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
+from netbox_hedgehog.cli import (
+    add_fabric_argument,
+    add_json_option,
+    add_plan_options,
+    fabric_subcommand,
+    print_findings,
+    print_result,
+)
 from netbox_hedgehog.services.repair import fix
 
 HELP = (
@@ -21,12 +26,11 @@ HELP = (
 
 def add_arguments(parser):
     add_fabric_argument(parser)
-    parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
-    parser.add_argument(
+    add_plan_options(
+        parser,
         '--forget-missing',
-        action='store_true',
-        help='the deletion of every managed file missing now was intended: drop their index rows instead of '
-        'writing the files back (see the plan with --dry-run first)',
+        'the deletion of every managed file missing now was intended: drop their index rows instead of writing '
+        'the files back',
     )
     add_json_option(parser)
 
@@ -34,16 +38,13 @@ def add_arguments(parser):
 @fabric_subcommand
 def run(fabric, options, out):
     result = fix(fabric, dry_run=options['dry_run'], forget_missing=options['forget_missing'])
-    if options['json']:
-        out.write(json.dumps(result.as_dict(), indent=2) + '\n')
-    else:
-        _describe(result, out)
+    print_result(fabric, result, options, out, _describe)
     return result.exit_code
 
 
-def _describe(result, out):
+def _describe(fabric, result, out):
     would = 'would ' if result.dry_run else ''
-    out.write(f'fabric {result.fabric}: {"plan (dry run)" if result.dry_run else "repair"}\n')
+    out.write(f'fabric {fabric.name}: {"plan (dry run)" if result.dry_run else "repair"}\n')
     for change in result.changes:
         detail = f' ({change.detail})' if change.detail else ''
         out.write(f'  {would}{change.action:8} {change.path}{detail}\n')
@@ -53,4 +54,4 @@ def _describe(result, out):
         out.write('  nothing to repair\n')
     report = result.after or result.before
     out.write(f'health {"after" if result.after else "now"}: {report.status}, score {report.score}\n')
-    print_findings(report.findings, out, result.fabric)
+    print_findings(report.findings, out, fabric.name)

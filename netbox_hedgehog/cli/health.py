@@ -8,9 +8,7 @@ fabric and no --all, both, an unknown fabric) also exits 2, as argparse's own us
 it prints only to stderr, so a monitoring script tells the two apart by an empty stdout.
 """
 
-import json
-
-from netbox_hedgehog.cli import add_fabric_argument, find_fabric, print_findings, usage_error
+from netbox_hedgehog.cli import add_fabric_argument, find_fabric, print_findings, usage_error, write_json
 from netbox_hedgehog.core.health_status import EXIT_CODES, worst
 from netbox_hedgehog.core.report_markdown import render
 from netbox_hedgehog.models import HedgehogFabric
@@ -56,7 +54,7 @@ def run(options, out):
                 'fabrics': [report.as_dict() for report in reports],
             }
         )
-        out.write(json.dumps(payload, indent=2) + '\n')
+        write_json(payload, out)
     else:
         for report in reports:
             describe(report, out)

@@ -9,10 +9,17 @@ remote could not be synchronised (a pull refused before any change, or the run's
 5 the run failed (the tree cannot be written, the database failed; one line on stderr says why).
 """
 
-import json
 import sys
 
-from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
+from netbox_hedgehog.cli import (
+    add_fabric_argument,
+    add_json_option,
+    add_plan_options,
+    complain,
+    fabric_subcommand,
+    print_findings,
+    print_result,
+)
 from netbox_hedgehog.core.exit_codes import NOT_PUSHED, RUN_FAILED
 from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.services.repository import GitError
@@ -23,12 +30,7 @@ HELP = "Ingest a fabric's raw/ folder: validated YAML into managed/, foreign YAM
 
 def add_arguments(parser):
     add_fabric_argument(parser)
-    parser.add_argument('--dry-run', action='store_true', help='print the plan; change nothing')
-    parser.add_argument(
-        '--adopt-unmanaged',
-        action='store_true',
-        help='also move unmanaged/ documents of kinds managed now to managed/ (see the plan with --dry-run first)',
-    )
+    add_plan_options(parser, '--adopt-unmanaged', 'also move unmanaged/ documents of kinds managed now to managed/')
     add_json_option(parser, 'the outcome')
 
 
@@ -48,12 +50,8 @@ def run(fabric, options, out):
         return NOT_PUSHED
     except IngestionFailed as exc:
         run = f'run {exc.run} ' if exc.run else ''
-        sys.stderr.write(f'hedgehog: fabric {fabric.name}: {run}{exc}\n')
-        return RUN_FAILED
-    if options['json']:
-        out.write(json.dumps(outcome.as_dict(), indent=2, default=str) + '\n')
-    else:
-        _describe(outcome, out)
+        return complain(f'fabric {fabric.name}: {run}{exc}', RUN_FAILED)
+    print_result(fabric, outcome, options, out, _describe)
     return outcome.exit_code
 
 
@@ -66,20 +64,20 @@ def _progress_bar(step, done, total):
     sys.stderr.flush()
 
 
-def _describe(outcome, out):
+def _describe(fabric, outcome, out):
     plan = outcome.plan
     if outcome.dry_run:
         prefix = 'plan (dry run)'
     else:
         prefix = f'run {outcome.run.pk}' if outcome.run else 'nothing to ingest (no run recorded)'
-    out.write(f'fabric {outcome.fabric.name}: {prefix}\n')
+    out.write(f'fabric {fabric.name}: {prefix}\n')
     for file_plan in plan.files:
         out.write(f'  {file_plan.action:7} {file_plan.path}\n')
         for document in file_plan.documents:
             target = f' -> {document.target}' if document.target else ''
             detail = f' ({document.reason})' if document.reason else ''
             out.write(f'      {document.action:9} {document.kind} {document.name}{target}{detail}\n')
-    print_findings(outcome.all_findings(), out, outcome.fabric.name)
+    print_findings(outcome.all_findings(), out, fabric.name)
     counts = plan.counts()
     files = ', '.join(f'{n} {action}' for action, n in counts['files'].items() if n)
     documents = ', '.join(f'{n} {action}' for action, n in counts['documents'].items() if n)

@@ -2,7 +2,7 @@
 
 import json
 
-from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand
+from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, write_json
 from netbox_hedgehog.core.exit_codes import FAILED, OK
 from netbox_hedgehog.services.fabrics import mark_failed, onboard
 from netbox_hedgehog.services.onboarding import OnboardingError
@@ -33,7 +33,7 @@ def run(fabric, options, out):
             out.write(f'onboarding {fabric.name} failed: {exc}\n')
         return FAILED
     if options['json']:
-        out.write(json.dumps({'fabric': fabric.name, 'ok': True, **result.as_dict()}, indent=2) + '\n')
+        write_json({'fabric': fabric.name, 'ok': True, **result.as_dict()}, out)
     else:
         out.write(_describe(fabric, result))
     return OK

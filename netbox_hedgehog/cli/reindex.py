@@ -1,8 +1,6 @@
 """`netbox hedgehog reindex <fabric> [--json]`: rebuild NetBox's index of a fabric from its managed/ files."""
 
-import json
-
-from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings
+from netbox_hedgehog.cli import add_fabric_argument, add_json_option, fabric_subcommand, print_findings, print_result
 from netbox_hedgehog.core.exit_codes import OK
 from netbox_hedgehog.services.reindex import reindex
 
@@ -16,18 +14,15 @@ def add_arguments(parser):
 
 @fabric_subcommand
 def run(fabric, options, out):
-    result = reindex(fabric)
-    if options['json']:
-        out.write(json.dumps(result.as_dict(), indent=2) + '\n')
-        return OK
+    print_result(fabric, reindex(fabric), options, out, _describe)
+    return OK
+
+
+def _describe(fabric, result, out):
     print_findings(result.findings, out, fabric.name)
-    out.write(
-        f'fabric {fabric.name}: {len(result.created)} created, {len(result.updated)} updated, '
-        f'{len(result.deleted)} deleted, {result.unchanged} unchanged\n'
-    )
+    out.write(f'fabric {fabric.name}: {result.summary()}\n')
     if result.kept:
         out.write(
             f'{len(result.kept)} row(s) kept whose managed file is missing: `hedgehog fix {fabric.name}` writes '
             f'them back, `hedgehog fix {fabric.name} --forget-missing` drops them\n'
         )
-    return OK

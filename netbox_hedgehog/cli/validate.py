@@ -4,12 +4,11 @@ Exit codes: 0 when there is no error (warnings allowed), 1 when there are errors
 --strict, warnings), 2 on bad usage (a path that does not exist).
 """
 
-import json
 from pathlib import Path
 
 from netbox.plugins import get_plugin_config
 
-from netbox_hedgehog.cli import add_json_option, print_findings, usage_error
+from netbox_hedgehog.cli import add_json_option, print_findings, usage_error, write_json
 from netbox_hedgehog.core.exit_codes import FAILED, OK
 from netbox_hedgehog.core.validation import validate_paths
 
@@ -48,7 +47,7 @@ def _write_json(report, failed, out):
         'documents': sum(report.files.values()),
         'findings': [finding.as_dict() for finding in report.findings],
     }
-    out.write(json.dumps(payload, indent=2) + '\n')
+    write_json(payload, out)
 
 
 def _write_table(report, failed, out):

@@ -40,6 +40,13 @@ class ReindexResult:
             'findings': [finding.as_dict() for finding in self.findings],
         }
 
+    def summary(self):
+        """What changed in the index, in words: `2 created, 0 updated, 1 deleted, 40 unchanged`."""
+        return (
+            f'{len(self.created)} created, {len(self.updated)} updated, {len(self.deleted)} deleted, '
+            f'{self.unchanged} unchanged'
+        )
+
 
 def reindex(fabric, *, drop_missing=()):
     """Make the index follow managed/: rows follow files; files are never touched.
