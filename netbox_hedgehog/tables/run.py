@@ -25,22 +25,6 @@ class IngestionRunTable(NetBoxTable):
 
     class Meta(NetBoxTable.Meta):
         model = IngestionRun
-        fields = (
-            'pk',
-            'id',
-            'fabric',
-            'started',
-            'finished',
-            'status',
-            'trigger',
-            'user',
-            'counts',
-            'findings_count',
-            'error',
-            'tags',
-            'created',
-            'last_updated',
-        )
         default_columns = (
             'pk',
             'id',
@@ -53,6 +37,7 @@ class IngestionRunTable(NetBoxTable):
             'counts',
             'findings_count',
         )
+        fields = (*default_columns, 'error', 'tags', 'created', 'last_updated')
 
     def render_counts(self, value):
         return counts_summary(value) or '—'
