@@ -1,7 +1,8 @@
-"""What the fabric pages share: a POST-only action on one fabric, the job it queued, tabs for signed-in users."""
+"""What the fabric pages share: a POST-only action on one fabric, the job it queued, a page of an object's own
+(a confirmation, a form), tabs for signed-in users."""
 
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from netbox.views.generic.base import BaseObjectView
 from utilities.permissions import get_permission_for_model
 from utilities.views import GetReturnURLMixin
@@ -26,6 +27,12 @@ def show_job(request, job, fallback):
     if request.user.has_perm('core.view_job'):
         return redirect('core:job_log', pk=job.pk)
     return redirect(fallback)
+
+
+def object_page(request, template_name, obj, **context):
+    """A page of its own about `obj` (a confirmation, a form) in the frame of the object's page: its header, no
+    action buttons, no tab selected; `context` fills the template."""
+    return render(request, template_name, {'object': obj, 'actions': [], 'tab': None, **context})
 
 
 class SignedInOnlyMixin:

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from netbox.views.generic.base import BaseObjectView
@@ -25,7 +25,7 @@ from netbox_hedgehog.services.run_records import IngestionFailed
 from netbox_hedgehog.ui.panels import (
     finding_rows,
 )
-from netbox_hedgehog.views.base import FabricActionView, show_job
+from netbox_hedgehog.views.base import FabricActionView, object_page, show_job
 
 
 @register_model_view(HedgehogFabric, 'ingest', path='ingest')
@@ -69,17 +69,8 @@ class HedgehogFabricForgetMissingView(FabricActionView):
         missing = missing_managed(fabric)
         if wanted := request.GET.get('path'):
             missing = [item for item in missing if item.path == wanted]
-        return render(
-            request,
-            self.template_name,
-            {
-                'object': fabric,
-                'actions': [],
-                'tab': None,
-                'missing': missing,
-                'return_url': reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk]),
-            },
-        )
+        return_url = reverse('plugins:netbox_hedgehog:hedgehogfabric_health', args=[pk])
+        return object_page(request, self.template_name, fabric, missing=missing, return_url=return_url)
 
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)
@@ -137,7 +128,7 @@ class HedgehogFabricAdoptView(FabricActionView):
 
     def get(self, request, pk):
         fabric = self.get_object(pk=pk)
-        context = {'object': fabric, 'actions': [], 'tab': None, 'moves': [], 'problem': None}
+        context = {'moves': [], 'problem': None}
         try:
             plan = ingest(fabric, trigger='ui', user=request.user, dry_run=True, adopt_unmanaged=True).plan
         except (FabricLocked, IngestionFailed, GitError, UnsafePathError) as exc:
@@ -154,7 +145,7 @@ class HedgehogFabricAdoptView(FabricActionView):
                 if file_plan.path.startswith(f'{UNMANAGED}/')
             ]
             context['raw_files'] = sum(1 for file_plan in plan.files if file_plan.path.startswith(f'{RAW}/'))
-        return render(request, self.template_name, context)
+        return object_page(request, self.template_name, fabric, **context)
 
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)

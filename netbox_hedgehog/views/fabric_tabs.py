@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -32,7 +32,7 @@ from netbox_hedgehog.ui.panels import (
     SelfHealingPanel,
     finding_rows,
 )
-from netbox_hedgehog.views.base import FabricActionView, SignedInOnlyMixin
+from netbox_hedgehog.views.base import FabricActionView, SignedInOnlyMixin, object_page
 
 # The downloads of the Topology tab: ?format= -> (renderer, content type, file suffix).
 TOPOLOGY_FORMATS = {
@@ -148,7 +148,7 @@ class HedgehogFabricAcknowledgeView(FabricActionView):
     def get(self, request, pk):
         fabric = self.get_object(pk=pk)
         finding = {name: request.GET.get(name, '') for name in ('code', 'file', 'path')}
-        return render(request, self.template_name, {'object': fabric, 'actions': [], 'tab': None, **finding})
+        return object_page(request, self.template_name, fabric, **finding)
 
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)

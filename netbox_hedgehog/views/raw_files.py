@@ -1,7 +1,7 @@
 """The edit loop: add or edit a file in raw/ (upload page, edit page) and discard one waiting there."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from netbox.views import generic
 from utilities.permissions import get_permission_for_model
@@ -26,7 +26,7 @@ from netbox_hedgehog.ui.panels import (
     finding_rows,
     read_managed_file,
 )
-from netbox_hedgehog.views.base import FabricActionView
+from netbox_hedgehog.views.base import FabricActionView, object_page
 
 
 @register_model_view(HedgehogFabric, 'discard', path='discard')
@@ -37,18 +37,9 @@ class HedgehogFabricDiscardView(FabricActionView):
 
     def get(self, request, pk):
         fabric = self.get_object(pk=pk)
-        return render(
-            request,
-            self.template_name,
-            {
-                'object': fabric,
-                'actions': [],
-                'tab': None,
-                'file': request.GET.get('file', ''),
-                'kept_in': DISCARDED,
-                'return_url': fabric.get_absolute_url(),
-            },
-        )
+        file = request.GET.get('file', '')
+        return_url = fabric.get_absolute_url()
+        return object_page(request, self.template_name, fabric, file=file, kept_in=DISCARDED, return_url=return_url)
 
     def post(self, request, pk):
         fabric = self.get_object(pk=pk)
@@ -141,18 +132,14 @@ class HedgehogFabricUploadView(generic.ObjectView):
         if preview is not None:
             text = form.initial.get('text', '') if text is None else text
             annotated = annotated_text(text, [finding.as_dict() for finding in preview.findings], preview.path)
-        return render(
+        return object_page(
             request,
             self.template_name,
-            {
-                'object': fabric,
-                'actions': [],
-                'tab': None,
-                'form': form,
-                'upload': upload,
-                'findings': findings,
-                'preview': preview,
-                'annotated': annotated,
-                'note': note,
-            },
+            fabric,
+            form=form,
+            upload=upload,
+            findings=findings,
+            preview=preview,
+            annotated=annotated,
+            note=note,
         )

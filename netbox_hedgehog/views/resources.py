@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from extras.ui.panels import CustomFieldsPanel
 from netbox.object_actions import BulkExport
@@ -30,6 +30,7 @@ from netbox_hedgehog.ui.panels import (
     ReferencesPanel,
     ResourceProvenancePanel,
 )
+from netbox_hedgehog.views.base import object_page
 
 
 @register_model_view(HedgehogResource, 'list', path='', detail=False)
@@ -81,8 +82,8 @@ class HedgehogResourceDeleteView(GetReturnURLMixin, BaseObjectView):
 
     def get(self, request, pk):
         resource = self.changeable(request, pk)
-        context = {'object': resource, 'actions': [], 'tab': None, 'kept_in': DELETED}
-        return render(request, self.template_name, {**context, 'return_url': resource.get_absolute_url()})
+        return_url = resource.get_absolute_url()
+        return object_page(request, self.template_name, resource, kept_in=DELETED, return_url=return_url)
 
     def post(self, request, pk):
         resource = self.changeable(request, pk)
