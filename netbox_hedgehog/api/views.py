@@ -38,6 +38,11 @@ from netbox_hedgehog.services.upload import UploadFailed, UploadRefused, add_raw
 TRUE_VALUES = ('1', 'true', 'yes', 'on')
 
 
+def json_answers(*codes):
+    """An action's answers for its OpenAPI schema: a JSON object with each of these HTTP statuses."""
+    return {code: OpenApiTypes.OBJECT for code in codes}
+
+
 class TokenChangePermission(TokenPermissions):
     """Ingest, re-index and upload change what a fabric holds: they need its change permission, not the add of POST."""
 
@@ -71,13 +76,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
                 description='Also move unmanaged/ documents of kinds managed now to managed/ (INGEST_ADOPTABLE)',
             ),
         ],
-        responses={
-            202: JobSerializer,
-            200: OpenApiTypes.OBJECT,
-            409: OpenApiTypes.OBJECT,
-            503: OpenApiTypes.OBJECT,
-            507: OpenApiTypes.OBJECT,
-        },
+        responses={202: JobSerializer, **json_answers(200, 409, 503, 507)},
     )
     @action(detail=True, methods=['post'])
     def ingest(self, request, pk):
@@ -104,7 +103,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             return Response({'detail': error_detail(request, exc, fabric), 'run': exc.run}, status=exc.http_status)
         return Response(outcome.as_dict())
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses=json_answers(200, 409))
     @action(detail=True, methods=['post'])
     def reindex(self, request, pk):
         """Rebuild the fabric's index rows from its managed/ files (rows follow files; files are never touched)."""
@@ -117,7 +116,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
 
     @extend_schema(
         request={'application/json': OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        responses=json_answers(200, 400, 409),
     )
     @action(detail=True, methods=['post'])
     def discard(self, request, pk):
@@ -134,7 +133,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             return _refused(request, exc, fabric)
         return Response({'file': path, 'kept_as': kept})
 
-    @extend_schema(request=None, responses={(200, 'application/yaml'): OpenApiTypes.STR, 403: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={(200, 'application/yaml'): OpenApiTypes.STR, **json_answers(403)})
     @action(detail=True, methods=['get'])
     def export(self, request, pk):
         """The fabric's managed objects as one multi-document wiring YAML, in hhfab's order (services.export).
@@ -147,7 +146,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             raise PermissionDenied('Exporting needs the permission to view resources.')
         return wiring_export(self.get_object())
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses=json_answers(200, 400))
     @action(detail=True, methods=['post'], url_path='test-connection')
     def test_connection(self, request, pk):
         """Reach the fabric's git remote (`git ls-remote`) with the credentials configured for its URL, if any."""
@@ -158,14 +157,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
 
     @extend_schema(
         request={'application/json': OpenApiTypes.OBJECT, 'multipart/form-data': OpenApiTypes.OBJECT},
-        responses={
-            201: OpenApiTypes.OBJECT,
-            200: OpenApiTypes.OBJECT,
-            400: OpenApiTypes.OBJECT,
-            409: OpenApiTypes.OBJECT,
-            503: OpenApiTypes.OBJECT,
-            507: OpenApiTypes.OBJECT,
-        },
+        responses=json_answers(201, 200, 400, 409, 503, 507),
     )
     @action(detail=True, methods=['post'])
     def upload(self, request, pk):
@@ -189,7 +181,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
 
     @extend_schema(
         request={'application/json': OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+        responses=json_answers(200, 400, 409),
     )
     @action(detail=True, methods=['post'], url_path='forget-missing')
     def forget_missing(self, request, pk):
@@ -211,7 +203,7 @@ class HedgehogFabricViewSet(NetBoxModelViewSet):
             return Response({'detail': str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(result.as_dict())
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses=json_answers(200))
     @action(detail=True, methods=['get'])
     def health(self, request, pk):
         """The fabric's health: status, score, findings and the time the check took.
@@ -244,7 +236,7 @@ class ProbeView(APIView):
 class LivenessView(ProbeView):
     """Liveness: the process answers. No database, no Redis, no disk (a restart would not fix those)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses=json_answers(200))
     def get(self, request):
         return Response({'status': 'alive'})
 
@@ -252,7 +244,7 @@ class LivenessView(ProbeView):
 class ReadinessView(ProbeView):
     """Readiness: 200 while the database, Redis and gitops_root can serve, 503 otherwise (see probes.py)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
+    @extend_schema(responses=json_answers(200, 503))
     def get(self, request):
         if probes.readiness.ready():
             return Response({'status': 'ready'})
@@ -266,7 +258,7 @@ class FabricHealthSummaryView(APIView):
     # TokenPermissions (the default) reads the model from here: GET needs view_hedgehogfabric.
     queryset = HedgehogFabric.objects.all()
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses=json_answers(200))
     def get(self, request):
         fabrics = HedgehogFabric.objects.restrict(request.user, 'view').order_by('name')
         results = stored_health(fabrics)
