@@ -6,7 +6,7 @@ Cached, because a fabric repeats the same prefixes and addresses across many doc
 import ipaddress
 from functools import lru_cache
 
-__all__ = ('find_overlaps', 'parse_address', 'parse_interface', 'parse_prefix')
+__all__ = ('find_overlaps', 'parse_address', 'parse_interface', 'parse_prefix', 'report_overlaps')
 
 
 def parse_prefix(value):
@@ -60,3 +60,9 @@ def find_overlaps(items):
             yield label, network, widest[0], widest[1]
         if widest is None or network.broadcast_address > widest[1].broadcast_address:
             widest = (label, network)
+
+
+def report_overlaps(items, code, add):
+    """A rule's finding `code` at each of `items` ((path, IPv4Network)) that overlaps an earlier one."""
+    for path, network, other_path, other in find_overlaps(items):
+        add(code, path, f'{path} {network} overlaps {other_path} {other}.')

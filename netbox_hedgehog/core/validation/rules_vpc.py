@@ -9,7 +9,7 @@ api/vpc/v1beta1 that need no live cluster.
 import re
 
 from netbox_hedgehog.core.limits import VLAN_MAX
-from netbox_hedgehog.core.validation.net import find_overlaps, parse_address, parse_interface, parse_prefix
+from netbox_hedgehog.core.validation.net import parse_address, parse_interface, parse_prefix, report_overlaps
 from netbox_hedgehog.core.validation.shapes import as_list, as_mapping
 
 __all__ = ('VPC_RULES', 'attachment_parts', 'peering_vpcs')
@@ -64,8 +64,7 @@ def check_vpc(spec, add):
             network = _check_vpc_subnet(name, subnet, f'spec.subnets.{name}', add, vlans)
             if network is not None:
                 networks.append((f'spec.subnets.{name}.subnet', network))
-    for path, network, other_path, other in find_overlaps(networks):
-        add('VPC_SUBNET_OVERLAP', path, f'{path} {network} overlaps {other_path} {other}.')
+    report_overlaps(networks, 'VPC_SUBNET_OVERLAP', add)
     _check_permit(spec, subnets, add)
     _check_static_routes(spec, add)
 
@@ -225,16 +224,23 @@ def check_ipv4_namespace(spec, add):
             'spec.subnets',
             f'spec.subnets has {len(subnets)} subnets; at most {MAX_IPV4NS_SUBNETS}.',
         )
+    _check_prefixes(subnets, 'spec.subnets', add, 'IPV4NS_SUBNET_INVALID', 'IPV4NS_SUBNET_OVERLAP')
+
+
+def _check_prefixes(prefixes, base, add, invalid, overlap, *, skip_null=False):
+    """Each item of the list at `base` an IPv4 prefix (else `invalid`) that overlaps no other (else `overlap`);
+    with `skip_null` a null item is passed over (the structure check reports it)."""
     networks = []
-    for position, subnet in enumerate(subnets):
-        path = f'spec.subnets[{position}]'
-        network = parse_prefix(subnet)
+    for position, prefix in enumerate(prefixes):
+        if skip_null and prefix is None:
+            continue
+        path = f'{base}[{position}]'
+        network = parse_prefix(prefix)
         if network is None:
-            add('IPV4NS_SUBNET_INVALID', path, f'{path} {subnet!r} is not an IPv4 prefix.')
+            add(invalid, path, f'{path} {prefix!r} is not an IPv4 prefix.')
         else:
             networks.append((path, network))
-    for path, network, other_path, other in find_overlaps(networks):
-        add('IPV4NS_SUBNET_OVERLAP', path, f'{path} {network} overlaps {other_path} {other}.')
+    report_overlaps(networks, overlap, add)
 
 
 # --- Attachments and peerings ----------------------------------------------------------------
@@ -278,18 +284,7 @@ def check_external(spec, add):
     prefixes = as_list(as_mapping(static).get('prefixes'))
     if not prefixes:
         add('EXTERNAL_STATIC', 'spec.static.prefixes', 'A static External needs at least one prefix.')
-    networks = []
-    for position, prefix in enumerate(prefixes):
-        path = f'spec.static.prefixes[{position}]'
-        network = parse_prefix(prefix)
-        if prefix is None:
-            continue  # a null item is a structure error already
-        if network is None:
-            add('EXTERNAL_STATIC', path, f'{path} {prefix!r} is not an IPv4 prefix.')
-        else:
-            networks.append((path, network))
-    for path, network, other_path, other in find_overlaps(networks):
-        add('EXTERNAL_STATIC', path, f'{path} {network} overlaps {other_path} {other}.')
+    _check_prefixes(prefixes, 'spec.static.prefixes', add, 'EXTERNAL_STATIC', 'EXTERNAL_STATIC', skip_null=True)
 
 
 def is_static_attachment(spec):

@@ -7,7 +7,7 @@ Validate() methods of githedgehog/fabric api/wiring/v1beta1, minus what needs a 
 """
 
 from netbox_hedgehog.core.limits import VLAN_MAX
-from netbox_hedgehog.core.validation.net import find_overlaps, parse_address, parse_interface, parse_prefix
+from netbox_hedgehog.core.validation.net import parse_address, parse_interface, parse_prefix, report_overlaps
 from netbox_hedgehog.core.validation.shapes import as_list, as_mapping
 
 __all__ = (
@@ -285,8 +285,7 @@ def _static_external(body, path, add):
             add('CONN_STATIC_EXTERNAL', sub_path, f'{sub_path} {subnet!r} has host bits set (use {prefix}).')
         else:
             prefixes.append((sub_path, prefix))
-    for sub_path, prefix, other_path, other in find_overlaps(prefixes):
-        add('CONN_STATIC_EXTERNAL', sub_path, f'{sub_path} {prefix} overlaps {other_path} {other}.')
+    report_overlaps(prefixes, 'CONN_STATIC_EXTERNAL', add)
     vlan = switch.get('vlan')
     if isinstance(vlan, int) and not 0 <= vlan <= VLAN_MAX:
         add('CONN_STATIC_EXTERNAL', f'{base}.vlan', f'{base}.vlan {vlan} is outside 0..{VLAN_MAX}.')
