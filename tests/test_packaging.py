@@ -21,7 +21,7 @@ def test_wheel_contains_templates_migrations_and_test_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
         str(path.relative_to(REPO))
-        for pattern in ('templates/**/*.html', 'migrations/0*.py', 'tests/query_counts.json')
+        for pattern in ('templates/**/*.html', 'migrations/0*.py', 'tests/query_counts.json', 'tests/data/*.yaml')
         for path in (REPO / 'netbox_hedgehog').glob(pattern)
     }
     assert any('templates/' in name for name in expected)
