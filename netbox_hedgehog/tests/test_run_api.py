@@ -7,7 +7,8 @@ from django.utils import timezone
 from utilities.testing import APITestCase, APIViewTestCases
 
 from netbox_hedgehog.choices import IngestionStatusChoices
-from netbox_hedgehog.models import HedgehogFabric, IngestionRun
+from netbox_hedgehog.models import IngestionRun
+from netbox_hedgehog.tests.utils import NoWriteAPIMixin, bare_fabrics
 
 FINDING = {
     'severity': 'error',
@@ -24,13 +25,19 @@ FINDING = {
 def runs(fabric, user=None):
     """Three finished runs of `fabric`, oldest first: completed, rejected (one finding), failed."""
     now = timezone.now()
+
+    def run(started, took, status, trigger, **fields):
+        """A run of `fabric` that started `started` minutes ago and took `took`."""
+        start = now - timedelta(minutes=started)
+        finished = start + timedelta(minutes=took)
+        return IngestionRun(fabric=fabric, started=start, finished=finished, status=status, trigger=trigger, **fields)
+
     return [
-        IngestionRun(
-            fabric=fabric,
-            started=now - timedelta(minutes=30),
-            finished=now - timedelta(minutes=29),
-            status=IngestionStatusChoices.COMPLETED,
-            trigger='cli',
+        run(
+            30,
+            1,
+            IngestionStatusChoices.COMPLETED,
+            'cli',
             counts={'files': {'ingest': 1, 'reject': 0}, 'documents': {'create': 2}, 'written': 2},
             provenance=[
                 {
@@ -43,24 +50,16 @@ def runs(fabric, user=None):
                 }
             ],
         ),
-        IngestionRun(
-            fabric=fabric,
-            started=now - timedelta(minutes=20),
-            finished=now - timedelta(minutes=19),
-            status=IngestionStatusChoices.REJECTED,
-            trigger='ui',
+        run(
+            20,
+            1,
+            IngestionStatusChoices.REJECTED,
+            'ui',
             user=user,
             counts={'files': {'ingest': 0, 'reject': 1}, 'documents': {'create': 0}, 'written': 0},
             findings=[FINDING],
         ),
-        IngestionRun(
-            fabric=fabric,
-            started=now - timedelta(minutes=10),
-            finished=now - timedelta(minutes=10),
-            status=IngestionStatusChoices.FAILED,
-            trigger='api',
-            error='OSError: disk full',
-        ),
+        run(10, 0, IngestionStatusChoices.FAILED, 'api', error='OSError: disk full'),
     ]
 
 
@@ -78,31 +77,19 @@ class IngestionRunAPITestCase(
 
     @classmethod
     def setUpTestData(cls):
-        (fabric,) = HedgehogFabric.objects.bulk_create((HedgehogFabric(name='fabric-1', gitops_path='fabric-1'),))
+        (fabric,) = bare_fabrics('fabric-1')
         IngestionRun.objects.bulk_create(runs(fabric))
 
 
-class IngestionRunAPIReadOnlyTestCase(APITestCase):
+class IngestionRunAPIReadOnlyTestCase(NoWriteAPIMixin, APITestCase):
+    """Runs are recorded by the ingestion service: even a superuser cannot write them through the API."""
+
+    model = IngestionRun
+
     @classmethod
     def setUpTestData(cls):
-        (fabric,) = HedgehogFabric.objects.bulk_create((HedgehogFabric(name='fabric-1', gitops_path='fabric-1'),))
-        cls.runs = IngestionRun.objects.bulk_create(runs(fabric))
-
-    def setUp(self):
-        super().setUp()
-        self.user.is_superuser = True
-        self.user.save()
-
-    def test_writes_are_not_allowed(self):
-        list_url = reverse('plugins-api:netbox_hedgehog-api:ingestionrun-list')
-        detail_url = reverse('plugins-api:netbox_hedgehog-api:ingestionrun-detail', args=[self.runs[0].pk])
-        self.assertEqual(self.client.post(list_url, {}, format='json', **self.header).status_code, 405)
-        self.assertEqual(self.client.patch(detail_url, {}, format='json', **self.header).status_code, 405)
-        self.assertEqual(self.client.delete(detail_url, **self.header).status_code, 405)
-        self.assertEqual(
-            self.client.delete(list_url, [{'id': self.runs[0].pk}], format='json', **self.header).status_code, 405
-        )
-        self.assertEqual(IngestionRun.objects.count(), 3)
+        (fabric,) = bare_fabrics('fabric-1')
+        IngestionRun.objects.bulk_create(runs(fabric))
 
     def test_filters_by_status_and_shows_findings(self):
         url = reverse('plugins-api:netbox_hedgehog-api:ingestionrun-list')

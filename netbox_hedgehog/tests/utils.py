@@ -12,7 +12,9 @@ from django.conf import settings
 from django.core.management import get_commands, load_command_class
 from django.db import connections
 from django.test import TestCase, override_settings
+from django.urls import NoReverseMatch, reverse
 
+from netbox_hedgehog.models import HedgehogFabric
 from netbox_hedgehog.services import fabrics
 from netbox_hedgehog.services.lock import fabric_lock
 
@@ -98,3 +100,49 @@ def hold_lock_elsewhere(test, fabric):
     test.addCleanup(thread.join)
     test.addCleanup(release.set)
     test.assertTrue(held.wait(10))
+
+
+def bare_fabrics(*names):
+    """Fabrics saved in one query, without save(): no tree is made, for tests of index rows, runs and pages that
+    read none. Each one's gitops_path is its name."""
+    return HedgehogFabric.objects.bulk_create(HedgehogFabric(name=name, gitops_path=name) for name in names)
+
+
+class NoWriteViewsMixin:
+    """For the ViewTestCases of a model the plugin writes itself (index rows, runs): its pages list and show it,
+    and none of `write_views` exists (NetBox's would let a person write what only the plugin may)."""
+
+    write_views = ('edit', 'add', 'bulk_import', 'bulk_edit', 'bulk_delete')
+
+    def _get_base_url(self):
+        return f'plugins:netbox_hedgehog:{self.model._meta.model_name}_{{}}'
+
+    def test_no_views_that_write(self):
+        row = self.model.objects.first()
+        for action in self.write_views:
+            with self.subTest(action=action), self.assertRaises(NoReverseMatch):
+                self._get_url(action, row if action in ('edit', 'delete') else None)
+
+
+class NoWriteAPIMixin:
+    """For an APITestCase of a model the plugin writes itself: even a superuser (the test's user, made one here)
+    writes nothing through the API. setUpTestData creates at least one row of `model`."""
+
+    def setUp(self):
+        super().setUp()
+        self.user.is_superuser = True
+        self.user.save()
+
+    def test_writes_are_not_allowed(self):
+        name, row, rows = self.model._meta.model_name, self.model.objects.first(), self.model.objects.count()
+        list_url = reverse(f'plugins-api:netbox_hedgehog-api:{name}-list')
+        detail_url = reverse(f'plugins-api:netbox_hedgehog-api:{name}-detail', args=[row.pk])
+        for method, url, data in (
+            (self.client.post, list_url, {}),
+            (self.client.patch, detail_url, {'name': 'x'}),
+            (self.client.delete, detail_url, None),
+            (self.client.delete, list_url, [{'id': row.pk}]),
+        ):
+            with self.subTest(method=method.__name__, url=url):
+                self.assertEqual(method(url, data, format='json', **self.header).status_code, 405)
+        self.assertEqual(self.model.objects.count(), rows)
