@@ -4,7 +4,7 @@ Cached, because a fabric repeats the same prefixes and addresses across many doc
 """
 
 import ipaddress
-from functools import lru_cache
+from functools import lru_cache, partial
 
 __all__ = ('find_overlaps', 'parse_address', 'parse_interface', 'parse_prefix', 'report_overlaps')
 
@@ -24,28 +24,22 @@ def parse_address(value):
     return _address(value) if isinstance(value, str) else None
 
 
-@lru_cache(maxsize=65536)
-def _prefix(value):
-    try:
-        return ipaddress.IPv4Network(value, strict=False)
-    except ValueError:
-        return None
+def _none_for_invalid(parse):
+    """`parse` as a cached function that answers None for a value it refuses (ValueError)."""
+
+    @lru_cache(maxsize=65536)
+    def parsed(value):
+        try:
+            return parse(value)
+        except ValueError:
+            return None
+
+    return parsed
 
 
-@lru_cache(maxsize=65536)
-def _interface(value):
-    try:
-        return ipaddress.IPv4Interface(value)
-    except ValueError:
-        return None
-
-
-@lru_cache(maxsize=65536)
-def _address(value):
-    try:
-        return ipaddress.IPv4Address(value)
-    except ValueError:
-        return None
+_prefix = _none_for_invalid(partial(ipaddress.IPv4Network, strict=False))
+_interface = _none_for_invalid(ipaddress.IPv4Interface)
+_address = _none_for_invalid(ipaddress.IPv4Address)
 
 
 def find_overlaps(items):

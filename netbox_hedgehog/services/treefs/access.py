@@ -274,14 +274,7 @@ class Tree:
 
     def replace(self, source, target):
         """Rename `source` over `target` (both in the tree): the names themselves, never a link's target."""
-        (source_folder, source_name), (target_folder, target_name) = _split(source), _split(target)
-        with _named(target):
-            os.replace(
-                source_name,
-                target_name,
-                src_dir_fd=self.folder(source_folder),
-                dst_dir_fd=self.folder(target_folder),
-            )
+        self._two_names(os.replace, source, target)
 
     def move_new(self, source, target):
         """Move `source` to `target` without ever overwriting: a hard link under the new name (which fails
@@ -292,14 +285,19 @@ class Tree:
 
     def link(self, source, target):
         """A second name `target` for `source` (FileExistsError when taken); a link gets linked as itself."""
+        self._two_names(os.link, source, target, follow_symlinks=False)
+
+    def _two_names(self, call, source, target, **options):
+        """`call` (os.replace, os.link) from the name `source` to the name `target`, each given relative to its
+        folder's descriptor; an OSError names `target`."""
         (source_folder, source_name), (target_folder, target_name) = _split(source), _split(target)
         with _named(target):
-            os.link(
+            call(
                 source_name,
                 target_name,
                 src_dir_fd=self.folder(source_folder),
                 dst_dir_fd=self.folder(target_folder),
-                follow_symlinks=False,
+                **options,
             )
 
     def unlink(self, relative, *, missing_ok=False):
