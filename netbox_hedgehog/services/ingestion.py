@@ -8,7 +8,8 @@ re-run reaches the state an uninterrupted run would have: outputs whose bytes ar
 are not rewritten, the index is rebuilt from what is on disk.
 
 Every entry point (command, job, API, UI, onboarding) calls `ingest`, `reindex` or `raw_backlog`;
-uploads into raw/ are checked with `plan_raw`.
+uploads into raw/ are checked with `planner.plan_raw`. What the plan needs is gathered by planner.py, the
+raw files are read and removed by raw_intake.py, the outputs written by outputs.py.
 
 Faults of the disk are one file's failure, not the run's. A raw file that cannot be read, or whose
 output cannot be read, is rejected (INGEST_READ_FAILED). An output that cannot be written (a full disk,
@@ -27,40 +28,27 @@ are still in their raw files, which go only after the commit): no output is left
 row. An output this run replaced keeps its earlier row, which the next run brings up to date.
 """
 
-import functools
 import gc
-import hashlib
 import json
 import logging
 import time
 from contextlib import contextmanager
-from stat import S_ISREG
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from netbox.plugins import get_plugin_config
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.core.findings import Finding, Severity
 from netbox_hedgehog.core.foreign import adoption_offer
-from netbox_hedgehog.core.plan import read_raw
-from netbox_hedgehog.core.plan_model import (
-    NOT_A_FILE,
-    RECORD_SHA256,
-    RECORD_TARGET,
-    DocumentAction,
-    Plan,
-    RawFile,
-    Unreadable,
-    record_stat,
-)
+from netbox_hedgehog.core.plan_model import Plan
 from netbox_hedgehog.core.tree import HNP, MANAGED, UNMANAGED
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
 from netbox_hedgehog.services import fileops, sync, treefs
 from netbox_hedgehog.services.faults import os_reason
-from netbox_hedgehog.services.index import read_index
-from netbox_hedgehog.services.index_store import indexed_documents, known_files, record_ingested_files, update_index
+from netbox_hedgehog.services.index_store import record_ingested_files, update_index
 from netbox_hedgehog.services.lock import fabric_lock
+from netbox_hedgehog.services.outputs import Outputs
+from netbox_hedgehog.services.planner import Planner
 from netbox_hedgehog.services.raw_intake import RawIntake
 from netbox_hedgehog.services.reindex import reindex_unlocked
 from netbox_hedgehog.services.run_records import (
@@ -123,24 +111,6 @@ def _ingest(fabric, trigger, user, dry_run, progress, wait, adopt_unmanaged):
         return outcome
 
 
-def plan_raw(fabric, path=None, data=None):
-    """The plan the next ingestion would make of raw/ as it is now, with `data` as the raw file `path` when
-    given (an upload, written or not): the files waiting beside it are planned with it, so a clash with one
-    of them is this file's verdict too. Returns (Plan, {path: identity} of the files read from disk as
-    planned). Takes no lock and writes nothing."""
-    ingestion = _Ingestion(fabric, trigger=None, user=None, progress=None)
-    with ingestion.files:
-        if links := treefs.find_links(ingestion.files):
-            return Plan(blocked=treefs.link_findings(links)), {}
-        raw_files, ignored, links, unreadable, misnamed = ingestion.raw.read()
-        identities = ingestion.raw.identities
-        if path is not None:
-            if any(raw.path == path and raw.data != data for raw in raw_files):
-                del identities[path]  # planned with other bytes than the disk holds
-            raw_files = [raw for raw in raw_files if raw.path != path] + [RawFile(path, data)]
-        return ingestion.plan(raw_files, ignored, links, unreadable, misnamed), identities
-
-
 class _Ingestion:
     def __init__(self, fabric, trigger, user, progress, adopt_unmanaged=False):
         self.fabric = fabric
@@ -151,13 +121,15 @@ class _Ingestion:
         self.trigger = trigger
         self.user = user
         self.progress = progress or (lambda step, done, total: None)
-        self.layout = fabric.layout()
+        fabric.layout()  # the tree's path checked first: UnsafePathError before any file is opened
         self.files = fabric.files()  # every file operation of the run, through the run's folder descriptors
         self.operations = fileops.FileOperations(self.files)
         self.raw = RawIntake(self.files, self.operations)  # what the run read of raw/, and removes of it
+        self.outputs = Outputs(fabric, self.files, self.operations, self.progress)  # what it writes
         # target -> (size, modification time) of each output this run looked at or wrote: its index rows
         # and ingested-file records carry them
         self.output_stats = {}
+        self.planner = Planner(fabric, self.files, self.output_stats)
 
     def run(self, dry_run):
         with _cyclic_collector_paused(), self.files:
@@ -172,9 +144,9 @@ class _Ingestion:
         raw_files, ignored, links, unreadable, misnamed = self.raw.read()
         adoptable = self.raw.read_adoptable()
         if self.adopt_unmanaged:
-            plan = self.plan(raw_files + [raw for raw, _ in adoptable], ignored, links, unreadable, misnamed)
+            plan = self.planner.plan(raw_files + [raw for raw, _ in adoptable], ignored, links, unreadable, misnamed)
         else:
-            plan = self.plan(raw_files, ignored, links, unreadable, misnamed)
+            plan = self.planner.plan(raw_files, ignored, links, unreadable, misnamed)
             plan.offers = [adoption_offer(raw.path, *identity) for raw, identity in adoptable]
         outcome = IngestionOutcome(self.fabric, plan, dry_run)
         if dry_run:
@@ -191,7 +163,7 @@ class _Ingestion:
             fabric=self.fabric, started=started, trigger=self.trigger, user=self.user
         )
         try:
-            outputs, created = self._outputs(plan)
+            outputs, created = self.outputs.of(plan)
             # Every output gets this modification time, set by the writer, so the index rows are built
             # before the files exist. A later edit gets the kernel's time of that edit, so a same-size
             # edit is still told apart from what this run wrote.
@@ -201,7 +173,7 @@ class _Ingestion:
                 unusable = self._write_and_index(plan, outcome, outputs, stamp)
             except BaseException:
                 # Nothing of the run is indexed: what it created goes again; the documents are still in raw/.
-                self._remove_created(created)
+                self.outputs.remove_created(created)
                 raise
             outcome.removed = self.raw.remove_ingested(plan, outcome)
             if outcome.run.provenance:  # a run that ingested nothing leaves the log (and git) alone
@@ -255,139 +227,24 @@ class _Ingestion:
         outcome.written = sorted(outputs)
         with transaction.atomic():
             with transaction.atomic():
-                with self._writing(outputs, stamp) as failed:
-                    update_index(
-                        self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run, self.origins
-                    )
-                    record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
+                with self.outputs.writing(outputs, stamp) as failed:
+                    self._index(plan, documents, outcome.run)
                     finish_run(outcome, provenance(plan, self.origins))
                 if failed:
                     transaction.set_rollback(True)
             if not failed:
                 return None
-            unusable = self._unusable_folder(failed, outcome.run)
+            unusable = self.outputs.unusable_folder(failed, outcome.run)
             documents = plan.reject_unwritten({target: os_reason(exc) for target, exc in failed.items()})
-            update_index(self.fabric, documents, lambda: self.rows, self.output_stats, outcome.run, self.origins)
-            record_ingested_files(self.fabric, plan, outcome.run, self.output_stats)
+            self._index(plan, documents, outcome.run)
             outcome.written = sorted(set(outputs) - set(failed))
             finish_run(outcome, provenance(plan, self.origins), error=str(unusable) if unusable else '')
         return unusable
 
-    def _unusable_folder(self, failed, run):
-        """IngestionFailed when a top folder that a failed output belongs to cannot take any new file (a file
-        system gone read-only, an immutable managed/ without the kind's folder), else None: the failures
-        are those files' own (a full or immutable managed/<kind>, an immutable file)."""
-        for top in sorted({target.split('/', 1)[0] for target in failed}):
-            error = self.operations.creation_error(top)
-            if error is not None:
-                message = f'{top}/ cannot be written ({os_reason(error)}): the run failed; nothing was lost.'
-                return IngestionFailed(message, errno=error.errno, run=run.pk)
-        return None
-
-    def _remove_created(self, created):
-        for target in created:
-            try:
-                self.operations.unlink(target)
-            except OSError as exc:  # the next run indexes it (the raw file is still there)
-                logger.warning(
-                    'fabric=%s event=output_not_removed file=%s reason=%r', self.fabric.name, target, os_reason(exc)
-                )
-
-    @functools.cached_property
-    def rows(self):
-        """The index entries by managed path; read only when a file is not settled by its records alone."""
-        return read_index(self.fabric)
-
-    def plan(self, raw_files, ignored=(), links=(), unreadable=(), misnamed=()):
-        """The plan of `raw_files`, with what each of its steps needs gathered from the tree and the index."""
-        reading = read_raw(
-            raw_files,
-            known_files(self.fabric, raw_files),
-            max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
-        )
-        in_place = {
-            (record[RECORD_TARGET], record[RECORD_SHA256])
-            for record in reading.records_to_check()
-            if self._output_in_place(record)
-        }
-        reading.settle(in_place)
-        return reading.decide(
-            {target: self._current_sha256(target) for target in sorted(reading.targets())},
-            indexed_documents(self.fabric) if reading.needs_context else (),
-            ignored=ignored,
-            links=links,
-            unreadable=unreadable,
-            misnamed=misnamed,
-            scope=f'raw/ nor managed/ of fabric {self.fabric.name}',
-        )
-
-    def _output_in_place(self, record):
-        """Whether a known file's output still holds what its record says: at once when the file's size and
-        modification time are those the record saw, else by its hash."""
-        target = record[RECORD_TARGET]
-        if (recorded := record_stat(record)) is not None:  # records of earlier versions carry no stats
-            try:
-                stat = self.files.lstat(target)
-            except OSError:  # missing, or not to be looked at: not in place (the plan says why)
-                return False
-            if (stat.st_size, stat.st_mtime_ns) == tuple(recorded) and S_ISREG(stat.st_mode):
-                return True
-        return self._current_sha256(target) == record[RECORD_SHA256]
-
-    def _current_sha256(self, target):
-        """The file's hash: from the index when its size and modification time still match, else read."""
-        try:
-            stat = self.files.lstat(target)
-            if not S_ISREG(stat.st_mode):
-                return NOT_A_FILE
-            size, mtime_ns = self.output_stats[target] = stat.st_size, stat.st_mtime_ns
-            row = self.rows.get(target)
-            if row is not None and row.file_size == size and row.file_mtime_ns == mtime_ns:
-                return row.sha256
-            return hashlib.sha256(self.files.read(target)).hexdigest()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as exc:
-            return Unreadable(os_reason(exc))
-
-    def _outputs(self, plan):
-        """{target: content} of every file this run writes, and the targets among them that do not exist yet."""
-        outputs, created = {}, set()
-        for file_plan in plan.parsed:
-            for document in file_plan.documents:
-                if self._needs_writing(document):
-                    outputs[document.target] = document.content
-                    if document.action == DocumentAction.CREATE or (
-                        document.action == DocumentAction.FOREIGN and self.files.lstat_or_none(document.target) is None
-                    ):
-                        created.add(document.target)
-        return outputs, created
-
-    @contextmanager
-    def _writing(self, outputs, mtime_ns):
-        """Write `outputs` (see fileops.writing) around the block; yields {target: OSError} of those that could
-        not be written, filled when the block is over. A folder that cannot be made fails its files."""
-        failed, unmade = {}, {}
-        for folder in sorted({target.rpartition('/')[0] for target in outputs}):
-            try:
-                self.files.folder(folder, create=True)
-            except OSError as exc:
-                unmade[folder] = exc
-        for target in outputs:
-            if target.rpartition('/')[0] in unmade:
-                failed[target] = unmade[target.rpartition('/')[0]]
-        files = [(target, content) for target, content in sorted(outputs.items()) if target not in failed]
-        with fileops.writing(self.operations, files, mtime_ns, self.progress) as written_failed:
-            yield failed
-        failed.update(written_failed)
-
-    def _needs_writing(self, document):
-        if document.content is None:
-            return False  # a document of a settled file: its output is in place
-        if document.action in (DocumentAction.CREATE, DocumentAction.UPDATE):
-            return True  # the plan found the target missing or holding other bytes
-        # A foreign document's file is named by its content, so it may be there already.
-        return document.action == DocumentAction.FOREIGN and not self.files.holds(document.target, document.content)
+    def _index(self, plan, documents, run):
+        """The index rows of `documents` ((file plan, document) pairs) and the records of the plan's files."""
+        update_index(self.fabric, documents, lambda: self.planner.rows, self.output_stats, run, self.origins)
+        record_ingested_files(self.fabric, plan, run, self.output_stats)
 
     def _append_provenance(self, outcome):
         run = outcome.run

@@ -4,7 +4,7 @@ The file lands in raw/ as one copied there from a shell or pulled by git would: 
 tell the difference. Before anything is written, the name must be one plain file name ending in
 .yaml or .yml (no path, not hidden, no control characters) and the bytes must be non-empty UTF-8
 text within `max_file_bytes`; otherwise the upload is refused (UploadRefused) and nothing is
-written. The file is then planned as ingestion would plan it (`plan_raw`, with the files waiting
+written. The file is then planned as ingestion would plan it (`planner.plan_raw`, with the files waiting
 beside it), under the name it got, so its findings are known at once and recorded (gitops/waiting.py);
 `check_raw_file` gives the same verdict without writing (the Edit page's Check). A file with errors is
 still written: raw/ is where a person's files wait to be fixed, and ingestion rejects such a file whole.
@@ -39,8 +39,8 @@ from netbox_hedgehog.core.plan_model import FileAction, FilePlan
 from netbox_hedgehog.core.tree import HNP, NAME_MAX, RAW, is_yaml_name
 from netbox_hedgehog.services.faults import StorageFault, os_reason
 from netbox_hedgehog.services.fileops import TEMPORARY_SUFFIX
-from netbox_hedgehog.services.ingestion import plan_raw
 from netbox_hedgehog.services.lock import fabric_lock
+from netbox_hedgehog.services.planner import plan_raw
 from netbox_hedgehog.services.treefs import LinkRefused, NotRegularFile, find_links, link_message
 from netbox_hedgehog.services.waiting import check_raw, forget
 

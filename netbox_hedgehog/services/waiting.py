@@ -1,7 +1,7 @@
 """What the next ingestion would make of each file waiting in raw/, known from the moment the file arrives.
 
 An upload (the form or the API) plans raw/ as the next ingestion would, the new file with the files waiting
-beside it (`ingestion.plan_raw`), and records each waiting file's verdict and findings (a WaitingFileCheck
+beside it (`planner.plan_raw`), and records each waiting file's verdict and findings (a WaitingFileCheck
 row, keyed by the file's path and identity as read). The health job does the same when a file waits that no
 row matches: one pushed by git or copied by a shell, or one changed since it was checked. The fabric page
 shows a file's row while it matches the file, unless an ingestion ran since (that run's findings are newer).
@@ -17,7 +17,7 @@ from netbox_hedgehog.core.plan_model import FileAction
 from netbox_hedgehog.core.tree import is_utf8_name
 from netbox_hedgehog.models import WaitingFileCheck
 from netbox_hedgehog.services import treefs
-from netbox_hedgehog.services.ingestion import plan_raw
+from netbox_hedgehog.services.planner import plan_raw
 from netbox_hedgehog.services.raw_backlog import last_finished_run, raw_backlog_page
 from netbox_hedgehog.services.raw_intake import identity as _identity
 from netbox_hedgehog.services.treefs import RawState

@@ -240,7 +240,7 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.drop('wiring.yaml', samples.WIRING)
         ingest(self.fabric, trigger='test')
         self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.services.ingestion.read_index') as read_index:
+        with mock.patch('netbox_hedgehog.services.planner.read_index') as read_index:
             outcome = ingest(self.fabric, trigger='test')
         read_index.assert_not_called()
         self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))

@@ -13,9 +13,9 @@ from django.test import TestCase
 
 from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.core.health_status import HealthStatus
-from netbox_hedgehog.services import ingestion
 from netbox_hedgehog.services.backup import BackupError, RestoreError, backup, restore
 from netbox_hedgehog.services.ingestion import ingest
+from netbox_hedgehog.services.outputs import Outputs
 from netbox_hedgehog.services.raw_backlog import raw_backlog
 from netbox_hedgehog.services.reindex import reindex
 from netbox_hedgehog.services.repair import fix
@@ -119,21 +119,21 @@ class IngestLinkTest(LinkMixin, TestCase):
     def test_a_folder_swapped_for_a_link_between_the_check_and_the_write_writes_nothing_outside(self):
         """The race, at its exact step: the run checked the tree, then managed/vpcs becomes a link."""
         self.drop('race.yaml', vpc('vpc-9', 1090, '10.0.90.0/24'))
-        writing = ingestion._Ingestion._writing
+        writing = Outputs.writing
 
-        def swap_then_write(run, outputs, stamp):
+        def swap_then_write(run_outputs, outputs, stamp):
             vpcs = self.tree / 'managed/vpcs'
             vpcs.rename(self.tree / 'managed/.vpcs-swapped')
             vpcs.symlink_to(self.outside)
-            return writing(run, outputs, stamp)
+            return writing(run_outputs, outputs, stamp)
 
-        ingestion._Ingestion._writing = swap_then_write
+        Outputs.writing = swap_then_write
         try:
             ingest(self.fabric, trigger='test')
         except OSError:
             pass  # refusing is fine; writing outside is not
         finally:
-            ingestion._Ingestion._writing = writing
+            Outputs.writing = writing
         self.assert_outside_unchanged()
         self.assertEqual(sorted(os.listdir(self.outside)), ['log.jsonl', 'secret.yaml'])
 
