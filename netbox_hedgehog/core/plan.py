@@ -22,35 +22,37 @@ callbacks: it is made in three steps, and between them the service gathers what 
   kinds) is offered for adoption (INGEST_ADOPTABLE); when the run adopts, its unmanaged/ file is planned
   like a raw file (its reason header left out) and goes once its document is in managed/.
 
-`make_plan` runs the three steps over plain data (a mapping of the tree's files to their SHA-256).
+`make_plan` runs the three steps over plain data (a mapping of the tree's files to their SHA-256). The parsed
+documents as entries, and the checks across them (conflicts, blocked targets), are in plan_entries.py.
 """
 
 import hashlib
-from dataclasses import dataclass
 
 from netbox_hedgehog.core.findings import Finding, Severity, has_errors, in_file_order
-from netbox_hedgehog.core.foreign import as_file, foreign_file
-from netbox_hedgehog.core.managed_text import clean_data, clean_text
+from netbox_hedgehog.core.foreign import as_file
+from netbox_hedgehog.core.managed_text import clean_text
+from netbox_hedgehog.core.plan_entries import (
+    classify_entries,
+    document_target,
+    entry_target,
+    note_blocked_targets,
+    note_conflicts,
+)
 from netbox_hedgehog.core.plan_model import (
-    CONFLICT,
     NAME_NOT_UTF8,
-    NOT_A_FILE,
     NOT_YAML,
     READ_FAILED,
     RECORD_SHA256,
     RECORD_TARGET,
-    TARGET_NOT_A_FILE,
     DocumentAction,
     DocumentPlan,
     FileAction,
     FilePlan,
     Plan,
-    Unreadable,
-    managed_target,
     raw_link_finding,
 )
-from netbox_hedgehog.core.tree import MANAGED, UNMANAGED
-from netbox_hedgehog.core.validation import classify, is_file_name_safe, validate_set
+from netbox_hedgehog.core.tree import UNMANAGED
+from netbox_hedgehog.core.validation import classify, validate_set
 from netbox_hedgehog.core.yaml_reader import read_documents
 
 __all__ = ('Reading', 'make_plan', 'read_raw')
@@ -100,7 +102,7 @@ class Reading:
                 self._settled.append(_settled_file(raw.path, raw.sha256, records))
             else:
                 self._parse(raw)
-        self._entries = _classify(self._parsed_in_order(), self._classify)
+        self._entries = classify_entries(self._parsed_in_order(), self._classify)
         return self
 
     @property
@@ -111,7 +113,7 @@ class Reading:
     def targets(self):
         """Every file of the tree (managed/ or unmanaged/) the parsed documents would be written to: `decide`
         needs their current SHA-256."""
-        return {target for entry in self._entries if (target := _entry_target(entry))}
+        return {target for entry in self._entries if (target := entry_target(entry))}
 
     def decide(self, current, managed_documents=(), *, ignored=(), links=(), unreadable=(), misnamed=(), scope=None):
         """Step 3: the Plan. `current` maps each of `targets()` to its SHA-256 now (None: no file there;
@@ -127,8 +129,8 @@ class Reading:
         keys = {}  # id(document) -> its reference keys, found by validation once for the index too
         if raw_documents:
             _validate(parsed, raw_documents, managed_documents, self._classify, keys, scope)
-        _note_conflicts(self._entries)
-        _note_blocked_targets(self._entries, current)
+        note_conflicts(self._entries)
+        note_blocked_targets(self._entries, current)
         for file_plan, _ in parsed:
             if has_errors(file_plan.findings):
                 file_plan.action = FileAction.REJECT
@@ -164,7 +166,7 @@ class Reading:
         return self._classified[key][1]
 
     def _target_of(self, document):
-        return _target(self._classify(document))
+        return document_target(self._classify(document))
 
 
 def make_plan(
@@ -193,10 +195,6 @@ def _by_path(file_plan):
     return file_plan.path
 
 
-def _entry_target(entry):
-    return entry.foreign_file[0] if entry.classified.is_foreign else _target(entry.classified)
-
-
 def _not_yaml(path):
     return Finding(
         Severity.INFO,
@@ -211,38 +209,6 @@ def _misnamed(path):
     message = f'{path}: the file name is not UTF-8 text, which no finding, record or index can hold.'
     hint = 'Rename the file in raw/ (UTF-8, as the shell and git write names today).'
     return Finding(Severity.ERROR, NAME_NOT_UTF8, message, path, hint=hint)
-
-
-@dataclass(slots=True)
-class _Entry:
-    file_plan: FilePlan
-    document: object
-    classified: object
-    cleaned: object = None
-    foreign_file: tuple | None = None  # (target, content, SHA-256) of a foreign document's unmanaged/ file
-
-
-def _classify(parsed, classify_once):
-    entries = []
-    for file_plan, documents in parsed:
-        for document in documents:
-            classified = classify_once(document)
-            entry = _Entry(file_plan, document, classified)
-            if classified.is_foreign:
-                entry.foreign_file = foreign_file(document, classified)
-            else:
-                entry.cleaned = clean_data(document.data)
-            entries.append(entry)
-    return entries
-
-
-def _target(classified):
-    """The managed file of a Hedgehog document, or None for a foreign one or one whose name cannot name a
-    file (NUL, `/`, a control character, too long...): validation reports that name (NAME_*) as an error,
-    and no file system call, finding or index ever gets it from here."""
-    if classified.is_foreign or not is_file_name_safe(classified.name):
-        return None
-    return managed_target(classified.kind, classified.name)
 
 
 # A settled document is in place: what it once created or updated is now simply unchanged.
@@ -286,72 +252,6 @@ def _validate(parsed, raw_documents, managed_documents, classify_once, keys, sco
         by_file[finding.file].findings.append(finding)
 
 
-def _note_conflicts(entries):
-    """Every definition of an object defined differently twice gets an error naming the others."""
-    definitions = {}
-    for entry in entries:
-        if entry.cleaned is not None and _target(entry.classified):
-            definitions.setdefault((entry.classified.kind.kind, entry.classified.name), []).append(entry)
-    for (kind, name), group in definitions.items():
-        first = group[0].cleaned
-        if all(entry.cleaned == first for entry in group[1:]):
-            continue
-        places = [f'{entry.file_plan.path}:{entry.document.line}' for entry in group]
-        for entry in group:
-            others = ', '.join(place for place in places if place != f'{entry.file_plan.path}:{entry.document.line}')
-            entry.file_plan.findings.append(
-                Finding(
-                    Severity.ERROR,
-                    CONFLICT,
-                    f'{kind} {name} is defined differently in {others}; no file defining it is ingested.',
-                    entry.file_plan.path,
-                    entry.document.line,
-                    entry.document.index,
-                    'metadata.name',
-                    'Keep one definition (fix or remove the others), then ingest again.',
-                )
-            )
-
-
-def _note_blocked_targets(entries, current):
-    """A document whose output path holds something other than a file (a folder, say) cannot be written."""
-    for entry in entries:
-        classified = entry.classified
-        if classified.is_foreign:
-            target, what, folder = entry.foreign_file[0], 'this foreign document', UNMANAGED
-        elif target := _target(classified):
-            what, folder = f'{classified.kind.kind} {classified.name}', MANAGED
-        else:
-            continue
-        state = current.get(target)
-        if isinstance(state, Unreadable):
-            entry.file_plan.findings.append(
-                Finding(
-                    Severity.ERROR,
-                    READ_FAILED,
-                    f'{target} could not be read ({state}): {what} cannot be compared with it or written.',
-                    entry.file_plan.path,
-                    entry.document.line,
-                    entry.document.index,
-                    'metadata.name',
-                    f'Make that file in {folder}/ readable (or move it away), then ingest again.',
-                )
-            )
-        elif state == NOT_A_FILE:
-            entry.file_plan.findings.append(
-                Finding(
-                    Severity.ERROR,
-                    TARGET_NOT_A_FILE,
-                    f'{target} exists and is not a file: {what} cannot be written.',
-                    entry.file_plan.path,
-                    entry.document.line,
-                    entry.document.index,
-                    'metadata.name',
-                    f'Move what is at that path out of {folder}/, then ingest again.',
-                )
-            )
-
-
 def _plan_documents(entries, current, keys):
     owners = {}  # (kind, name) -> where the copy that is written comes from
     for entry in entries:
@@ -363,7 +263,8 @@ def _plan_documents(entries, current, keys):
         # clean_data hands back the very object when nothing needs cleaning: the text is then the author's.
         content = as_file(document.text if entry.cleaned is document.data else clean_text(document))
         sha256 = hashlib.sha256(content).hexdigest()
-        target = _target(classified)  # never None here: a file with an unusable name has an error, so is rejected
+        # Never None here: a file with an unusable name has an error, so is rejected.
+        target = document_target(classified)
         doc_plan = DocumentPlan(
             document.index,
             document.line,
