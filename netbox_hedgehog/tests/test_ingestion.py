@@ -1,25 +1,26 @@
-"""Ingestion against a real tree, real PostgreSQL: raw/ into managed/, unmanaged/ and the index."""
+"""Ingestion against a real tree, real PostgreSQL: raw/ into managed/, unmanaged/ and the index.
+
+A second run over the same bytes is in test_ingestion_settling.py; re-index, the lock, the commands and the job
+in test_ingestion_callers.py (both use IngestionTestMixin from here)."""
 
 import errno
 import json
 from unittest import mock
 
-from django.test import TestCase, TransactionTestCase
+from django.test import TestCase
 from extras.models import CachedValue
 
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
-from netbox_hedgehog.jobs import IngestionJob
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.services import fileops
 from netbox_hedgehog.services.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.services.ingestion import ingest
-from netbox_hedgehog.services.lock import FabricLocked
 from netbox_hedgehog.services.raw_backlog import raw_backlog
 from netbox_hedgehog.services.reindex import reindex
 from netbox_hedgehog.services.run_records import PROVENANCE_LOG
 from netbox_hedgehog.tests import ingestion_samples as samples
-from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, hold_lock_elsewhere, run_command, snapshot
+from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, snapshot
 
 
 class IngestionTestMixin(TemporaryGitopsRootMixin):
@@ -41,14 +42,6 @@ class IngestionTestMixin(TemporaryGitopsRootMixin):
             (row.kind, row.name): (row.managed_path, row.sha256)
             for row in HedgehogResource.objects.filter(fabric=self.fabric)
         }
-
-    def assert_wiring_settled_again(self):
-        """Drop the wiring sample ingested before once more: settled, without a parse or a write."""
-        self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.core.plan.read_documents') as read_documents:
-            outcome = ingest(self.fabric, trigger='test')
-        read_documents.assert_not_called()
-        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
 
 
 class IngestTest(IngestionTestMixin, TestCase):
@@ -188,78 +181,6 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.fabric.refresh_from_db()
         self.assertEqual(self.fabric.gitops_status, GitOpsStatusChoices.DEGRADED)
 
-    def test_second_run_changes_nothing(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-        before, index = snapshot(self.tree / 'managed'), self.index()
-        stat = self.managed('switches', 'leaf-01').stat()
-
-        self.drop('wiring.yaml', samples.WIRING)  # the same input again: settled from its hash, not parsed
-        with mock.patch('netbox_hedgehog.core.plan.read_documents') as read_documents:
-            outcome = ingest(self.fabric, trigger='test')
-        read_documents.assert_not_called()
-        self.assertEqual(outcome.plan.counts()['documents']['unchanged'], 3)
-        self.assertEqual(outcome.written, [])
-        self.assertEqual(snapshot(self.tree / 'managed'), before)
-        self.assertEqual(self.index(), index)
-        self.assertEqual(self.managed('switches', 'leaf-01').stat().st_mtime_ns, stat.st_mtime_ns)
-        self.assertFalse((self.tree / 'raw' / 'wiring.yaml').exists())
-
-        runs = IngestionRun.objects.count()
-        empty = ingest(self.fabric, trigger='test')
-        self.assertEqual(empty.plan.files, [])
-        self.assertEqual(snapshot(self.tree / 'managed'), before)
-        # Nothing in raw/: no run is recorded (the history lists events, not button presses).
-        self.assertIsNone(empty.run)
-        self.assertEqual(IngestionRun.objects.count(), runs)
-
-    def test_known_file_whose_output_was_edited_is_parsed_and_ingested_again(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-        switch = self.managed('switches', 'leaf-01')
-        original = switch.read_text()
-        switch.write_text(original.replace('leaf 1', 'edited by hand'))
-        self.drop('wiring.yaml', samples.WIRING)
-        outcome = ingest(self.fabric, trigger='test')
-        self.assertEqual(outcome.plan.counts()['documents']['update'], 1)
-        self.assertEqual(switch.read_text(), original)
-        self.assertEqual(self.index()[('Switch', 'leaf-01')][1], outcome.plan.files[0].documents[0].sha256)
-
-    def test_a_same_size_edit_of_an_output_is_noticed_and_undone(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-        switch = self.managed('switches', 'leaf-01')
-        original = switch.read_text()
-        switch.write_text(original.replace('leaf 1', 'leaf 9'))  # the size the run recorded, a new time
-        self.drop('wiring.yaml', samples.WIRING)
-        outcome = ingest(self.fabric, trigger='test')
-        self.assertEqual(outcome.plan.counts()['documents']['update'], 1)
-        self.assertEqual(switch.read_text(), original)
-
-    def test_known_input_is_settled_by_stats_without_reading_the_index(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-        self.drop('wiring.yaml', samples.WIRING)
-        with mock.patch('netbox_hedgehog.services.planner.read_index') as read_index:
-            outcome = ingest(self.fabric, trigger='test')
-        read_index.assert_not_called()
-        self.assertEqual((outcome.plan.counts()['documents']['unchanged'], outcome.written), (3, []))
-
-    def test_an_output_with_a_new_time_and_the_same_bytes_is_still_settled(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-        switch = self.managed('switches', 'leaf-01')
-        switch.write_text(switch.read_text())  # a save without a change: only its time differs
-        self.assert_wiring_settled_again()
-
-    def test_records_of_earlier_versions_without_stats_still_settle_known_input(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-        for record in IngestedFile.objects.filter(fabric=self.fabric):
-            record.documents = json.dumps([document[:8] for document in json.loads(record.documents)])
-            record.save()
-        self.assert_wiring_settled_again()
-
     def test_a_changed_object_is_an_update(self):
         self.drop('vpc.yaml', samples.vpc(1001))
         ingest(self.fabric, trigger='test')
@@ -292,17 +213,6 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual((counts['create'], counts['duplicate']), (1, 1))
         self.assertEqual(self.managed('vpcs', 'vpc-1').read_text(), samples.vpc())
         self.assertEqual(list((self.tree / 'raw').glob('*.yaml')), [])
-
-    def test_byte_identical_files_both_leave_raw_and_are_settled_next_time(self):
-        self.drop('a.yaml', samples.vpc())
-        self.drop('b.yaml', samples.vpc())
-        outcome = ingest(self.fabric, trigger='test')
-        self.assertEqual((outcome.exit_code, outcome.removed), (0, ['raw/a.yaml', 'raw/b.yaml']))
-        self.drop('c.yaml', samples.vpc())
-        with mock.patch('netbox_hedgehog.core.plan.read_documents') as read_documents:
-            outcome = ingest(self.fabric, trigger='test')
-        read_documents.assert_not_called()
-        self.assertEqual((outcome.removed, outcome.written), (['raw/c.yaml'], []))
 
     def test_a_copy_whose_twin_is_in_a_rejected_file_is_still_written(self):
         self.drop('a.yaml', samples.HALF_INVALID.replace('leaf-02', 'leaf-01') + '---\n' + samples.vpc())
@@ -431,109 +341,3 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(stale.status, IngestionStatusChoices.FAILED)
         self.assertIn('interrupted', stale.error)
         self.assertFalse(temporary.exists())
-
-
-class ReindexTest(IngestionTestMixin, TestCase):
-    def setUp(self):
-        super().setUp()
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-
-    def test_rows_follow_files_edited_by_hand_and_keep_objects_whose_file_is_missing(self):
-        self.managed('servers', 'server-01').unlink()
-        switch = self.managed('switches', 'leaf-01')
-        switch.write_text(switch.read_text().replace('description: leaf 1', 'description: edited'))
-        result = reindex(self.fabric)
-        # The row may hold the last copy of the server: kept until fix restores the file or a person forgets it.
-        self.assertEqual((result.deleted, result.kept), ([], ['managed/servers/server-01.yaml']))
-        self.assertEqual(result.updated, ['managed/switches/leaf-01.yaml'])
-        self.assertEqual(result.unchanged, 1)
-        self.assertTrue(HedgehogResource.objects.filter(kind='Server').exists())
-        self.assertEqual(HedgehogResource.objects.get(kind='Switch').spec['description'], 'edited')
-
-    def test_rows_of_missing_files_go_only_when_their_deletion_is_named(self):
-        self.managed('servers', 'server-01').unlink()
-        result = reindex(self.fabric, drop_missing={'managed/servers/server-01.yaml'})
-        self.assertEqual((result.deleted, result.kept), (['managed/servers/server-01.yaml'], []))
-        self.assertFalse(HedgehogResource.objects.filter(kind='Server').exists())
-
-    def test_files_without_rows_are_indexed_and_broken_files_reported_not_indexed(self):
-        HedgehogResource.objects.all().delete()
-        (self.tree / 'managed' / 'vpcs' / 'junk.yaml').write_text('kind: [unclosed\n')
-        result = reindex(self.fabric)
-        self.assertEqual(len(result.created), 3)
-        (finding,) = result.findings
-        self.assertEqual((finding.code, finding.file), ('INDEX_SKIPPED_FILE', 'managed/vpcs/junk.yaml'))
-        self.assertEqual(HedgehogResource.objects.count(), 3)
-
-
-class LockTest(IngestionTestMixin, TransactionTestCase):
-    """The lock lives in PostgreSQL: hold it from another connection, as another process would."""
-
-    def test_second_caller_is_told_at_once_and_nothing_changes(self):
-        raw = self.drop('wiring.yaml', samples.WIRING)
-        hold_lock_elsewhere(self, self.fabric)
-        with self.assertRaisesMessage(FabricLocked, "ingestion of fabric 'dc1' is already running"):
-            ingest(self.fabric, trigger='test')
-        self.assertTrue(raw.exists())
-        self.assertFalse(IngestionRun.objects.exists())
-        code, _, err = run_command('hedgehog', 'ingest', 'dc1')
-        self.assertEqual(code, 3)
-        self.assertIn('already running', err)
-
-
-class IngestCommandTest(IngestionTestMixin, TestCase):
-    def test_exit_codes_and_outputs(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        code, out, _ = run_command('hedgehog', 'ingest', 'dc1', '--dry-run')
-        self.assertEqual(code, 0)
-        self.assertIn('create    Switch leaf-01 -> managed/switches/leaf-01.yaml', out)
-        self.assertTrue((self.tree / 'raw' / 'wiring.yaml').exists())
-
-        code, out, _ = run_command('hedgehog', 'ingest', 'dc1', '--json')
-        self.assertEqual(code, 0)
-        self.assertEqual(json.loads(out)['counts']['documents']['create'], 3)
-
-        self.drop('mixed.yaml', samples.HALF_INVALID)
-        code, out, _ = run_command('hedgehog', 'ingest', 'dc1')
-        self.assertEqual(code, 1)
-        self.assertIn('reject  raw/mixed.yaml', out)
-        self.assertIn('raw/mixed.yaml:', out)
-
-        self.assertEqual(run_command('hedgehog', 'ingest', 'nope')[0], 2)
-        self.assertEqual(run_command('hedgehog', 'ingest')[0], 2)
-
-    def test_nothing_to_ingest_records_no_run(self):
-        code, out, _ = run_command('hedgehog', 'ingest', 'dc1')
-        self.assertEqual(code, 0)
-        self.assertIn('fabric dc1: nothing to ingest (no run recorded)', out)
-        job = IngestionJob.enqueue(instance=self.fabric, immediate=True, trigger='test')
-        job.refresh_from_db()
-        self.assertEqual(job.status, 'completed')
-        self.assertTrue(any('event=nothing_to_ingest' in entry['message'] for entry in job.log_entries))
-        self.assertFalse(IngestionRun.objects.exists())
-
-    def test_reindex_command(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        ingest(self.fabric, trigger='test')
-        self.managed('servers', 'server-01').unlink()
-        code, out, _ = run_command('hedgehog', 'reindex', 'dc1', '--json')
-        self.assertEqual(code, 0)
-        data = json.loads(out)
-        self.assertEqual((data['deleted'], data['kept']), ([], ['managed/servers/server-01.yaml']))
-        code, out, _ = run_command('hedgehog', 'reindex', 'dc1')
-        self.assertEqual(code, 0)
-        self.assertIn('1 row(s) kept whose managed file is missing: `hedgehog fix dc1` writes them back', out)
-
-
-class IngestionJobTest(IngestionTestMixin, TestCase):
-    def test_job_ingests_and_keeps_the_outcome_and_log(self):
-        self.drop('wiring.yaml', samples.WIRING)
-        job = IngestionJob.enqueue(instance=self.fabric, immediate=True, trigger='test')
-        job.refresh_from_db()
-        self.assertEqual(job.status, 'completed')
-        self.assertEqual(job.data['counts']['documents']['create'], 3)
-        run = IngestionRun.objects.get()
-        self.assertEqual(run.trigger, 'test')
-        self.assertTrue(any('write: 3/3' in entry['message'] for entry in job.log_entries))
-        self.assertTrue(self.managed('switches', 'leaf-01').is_file())
