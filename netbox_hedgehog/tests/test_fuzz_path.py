@@ -1,5 +1,6 @@
-"""The whole path fuzzed (fuzz_path.py): hostile files through upload, validate and ingest, on a real tree and
-PostgreSQL. A hundred examples here; `benchmarks/bench_fuzz.py` runs this same test with ten thousand."""
+"""The whole path fuzzed (fuzz_path.py, its cases from fuzz_cases.py): hostile files through upload, validate
+and ingest, on a real tree and PostgreSQL. A hundred examples here; `benchmarks/bench_fuzz.py` runs this same
+test with ten thousand."""
 
 import json
 import os
@@ -9,7 +10,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.extra.django import TestCase
 
 from netbox_hedgehog.models import HedgehogFabric
-from netbox_hedgehog.tests.fuzz_path import cases, check_case, reset_tree
+from netbox_hedgehog.tests.fuzz_cases import cases
+from netbox_hedgehog.tests.fuzz_path import check_case, reset_tree
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin
 
 # The suite's count; the benchmark sets more. Each outcome is appended to the report file when one is named.
