@@ -165,6 +165,10 @@ class BrowserWalkthroughTest(TemporaryGitopsRootMixin, StaticLiveServerTestCase)
         self.page.reload()
 
     def test_create_upload_correct_ingest_browse_and_check_health(self):
+        """A person's whole loop in one browser session: create a fabric, upload a broken file, correct it, ingest,
+        browse what was made, edit, delete and discard, read the history, check health and fix. One test on
+        purpose: each step starts from the page and the tree the step before left, as a person's would (a
+        screenshot of each step goes to test-artifacts/)."""
         page = self.page
 
         self.log_in()

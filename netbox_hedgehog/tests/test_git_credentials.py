@@ -91,49 +91,7 @@ class ExfiltrationTest(CredentialsMixin, TestCase):
         before = HedgehogFabric.objects.values().get(pk=fabric.pk)
         for reference in self.references:
             with self.subTest(reference=reference):
-                # REST API: create, PATCH, PUT; a removed field is an error, not silently ignored.
-                response = self.client.post(
-                    self.api(),
-                    {'name': 'evil', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
-                    format='json',
-                    **self.header,
-                )
-                self.assertEqual(response.status_code, 400, response.content)
-                self.assertIn('git_credentials', response.json())
-                for method in ('patch', 'put'):
-                    response = getattr(self.client, method)(
-                        self.api(fabric),
-                        {'name': 'dc1', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
-                        content_type='application/json',
-                        **self.header,
-                    )
-                    self.assertEqual(response.status_code, 400, response.content)
-                    response = getattr(self.client, method)(
-                        self.api(fabric),
-                        {'name': 'dc1', 'git_credentials': reference},
-                        content_type='application/json',
-                        **self.header,
-                    )
-                    self.assertEqual(response.status_code, 400, response.content)
-                # CSV import: the column does not exist.
-                response = self.import_csv(f'name,git_remote_url,git_credentials\nevil,{self.evil_url()},{reference}')
-                self.assertIn('Unrecognized header: git_credentials', response.content.decode())
-                response = self.import_csv(f'id,git_credentials\n{fabric.pk},{reference}')
-                self.assertIn('Unrecognized header: git_credentials', response.content.decode())
-                # The edit form has no such field: it is ignored, and the remote URL needs its permission.
-                self.client.post(
-                    reverse('plugins:netbox_hedgehog:hedgehogfabric_add'),
-                    {'name': 'evil', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
-                )
-                self.client.post(
-                    reverse('plugins:netbox_hedgehog:hedgehogfabric_edit', args=[fabric.pk]),
-                    {'name': 'dc1', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
-                )
-                # Bulk edit has no git fields at all.
-                self.client.post(
-                    reverse('plugins:netbox_hedgehog:hedgehogfabric_bulk_edit'),
-                    {'pk': [fabric.pk], '_apply': True, 'git_remote_url': self.evil_url(), 'description': 'x'},
-                )
+                self.try_every_surface(fabric, reference)
         self.assertFalse(HedgehogFabric.objects.filter(name='evil').exists())
         after = HedgehogFabric.objects.values().get(pk=fabric.pk)
         self.assertEqual(
@@ -146,6 +104,52 @@ class ExfiltrationTest(CredentialsMixin, TestCase):
         self.assertEqual(self.client.get(f'{self.api(fabric)}health/', **self.header).json()['status'], 'healthy')
         self.assertEqual(self.listener.requests, [])
         self.assert_listener_got_no_secret()
+
+    def try_every_surface(self, fabric, reference):
+        """Name `reference` as the credentials through every surface that takes a fabric's fields."""
+        # REST API: create, PATCH, PUT; a removed field is an error, not silently ignored.
+        response = self.client.post(
+            self.api(),
+            {'name': 'evil', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
+            format='json',
+            **self.header,
+        )
+        self.assertEqual(response.status_code, 400, response.content)
+        self.assertIn('git_credentials', response.json())
+        for method in ('patch', 'put'):
+            response = getattr(self.client, method)(
+                self.api(fabric),
+                {'name': 'dc1', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
+                content_type='application/json',
+                **self.header,
+            )
+            self.assertEqual(response.status_code, 400, response.content)
+            response = getattr(self.client, method)(
+                self.api(fabric),
+                {'name': 'dc1', 'git_credentials': reference},
+                content_type='application/json',
+                **self.header,
+            )
+            self.assertEqual(response.status_code, 400, response.content)
+        # CSV import: the column does not exist.
+        response = self.import_csv(f'name,git_remote_url,git_credentials\nevil,{self.evil_url()},{reference}')
+        self.assertIn('Unrecognized header: git_credentials', response.content.decode())
+        response = self.import_csv(f'id,git_credentials\n{fabric.pk},{reference}')
+        self.assertIn('Unrecognized header: git_credentials', response.content.decode())
+        # The edit form has no such field: it is ignored, and the remote URL needs its permission.
+        self.client.post(
+            reverse('plugins:netbox_hedgehog:hedgehogfabric_add'),
+            {'name': 'evil', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
+        )
+        self.client.post(
+            reverse('plugins:netbox_hedgehog:hedgehogfabric_edit', args=[fabric.pk]),
+            {'name': 'dc1', 'git_remote_url': self.evil_url(), 'git_credentials': reference},
+        )
+        # Bulk edit has no git fields at all.
+        self.client.post(
+            reverse('plugins:netbox_hedgehog:hedgehogfabric_bulk_edit'),
+            {'pk': [fabric.pk], '_apply': True, 'git_remote_url': self.evil_url(), 'description': 'x'},
+        )
 
     def import_csv(self, text):
         return self.client.post(

@@ -101,6 +101,12 @@ class SecretNeverShownTest(TemporaryGitopsRootMixin, TestCase):
         self.exercise(token_file=str(self.token_file))
 
     def exercise(self, **secret):
+        """The token (`secret` says where it lives) through every surface: it works, then breaks, then is gone.
+
+        One story on purpose, not one test per surface: each surface is looked at in the state the step before
+        left (pushed over HTTP, then refused, then unconfigured), and the closing leak check covers everything
+        every step showed.
+        """
         self.configure(**secret)
         self.user.is_superuser = True
         self.user.save()
