@@ -55,19 +55,26 @@ from netbox_hedgehog.core.tree import UNMANAGED
 from netbox_hedgehog.core.validation import classify, validate_set
 from netbox_hedgehog.core.yaml_reader import read_documents
 
-__all__ = ('Reading', 'make_plan', 'read_raw')
+__all__ = ('Reading', 'files_to_parse', 'make_plan', 'read_raw')
 
 
-def read_raw(raw_files, known_files=None, *, max_bytes=None):
-    """Step 1: parse the raw files (RawFile) whose bytes `known_files` ({SHA-256: records}) does not know."""
-    return Reading(raw_files, known_files or {}, max_bytes)
+def read_raw(raw_files, known_files=None, *, max_bytes=None, parsed=None):
+    """Step 1: parse the raw files (RawFile) whose bytes `known_files` ({SHA-256: records}) does not know.
+    `parsed` ({path: ReadResult}) holds those already parsed elsewhere (by the service, on another core)."""
+    return Reading(raw_files, known_files or {}, max_bytes, parsed or {})
+
+
+def files_to_parse(raw_files, known_files):
+    """The raw files step 1 parses: those whose bytes `known_files` does not know."""
+    return [raw for raw in raw_files if not _is_known(raw, known_files)]
 
 
 class Reading:
     """The raw files of one plan, as far as they are read; see the module docstring for the steps."""
 
-    def __init__(self, raw_files, known_files, max_bytes):
+    def __init__(self, raw_files, known_files, max_bytes, parsed):
         self._options = {} if max_bytes is None else {'max_bytes': max_bytes}
+        self._ready = parsed
         self._raw_files = sorted(raw_files, key=lambda raw: raw.path)
         self._known = {raw.path: known_files[raw.sha256] for raw in self._raw_files if _is_known(raw, known_files)}
         self._parsed = {}  # path -> (FilePlan, documents)
@@ -147,7 +154,7 @@ class Reading:
         return plan
 
     def _parse(self, raw):
-        result = read_documents(raw.data, raw.path, **self._options)
+        result = self._ready.pop(raw.path, None) or read_documents(raw.data, raw.path, **self._options)
         file_plan = FilePlan(raw.path, FileAction.INGEST, raw.sha256, comments=result.comments)
         file_plan.findings.extend(result.findings)
         self._parsed[raw.path] = (file_plan, result.documents)

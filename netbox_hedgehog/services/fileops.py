@@ -17,6 +17,8 @@ import threading
 import uuid
 from contextlib import contextmanager, suppress
 
+from netbox_hedgehog.services.forking import other_threads
+
 __all__ = ('CRASH_AFTER_ENV', 'TEMPORARY_SUFFIX', 'FileOperations', 'writing')
 
 # Crash-safety tests only: kill the ingesting process (SIGKILL) after that many file system operations.
@@ -117,7 +119,7 @@ def writing(operations, files, mtime_ns, progress):
     is called in this process.
     """
     failed = {}
-    if len(files) < FORK_MIN_FILES or _other_threads():
+    if len(files) < FORK_MIN_FILES or other_threads():
         for done in _write_all(operations, files, mtime_ns, failed):
             progress('write', done, len(files))
         yield failed
@@ -134,13 +136,6 @@ def writing(operations, files, mtime_ns, progress):
         report = _read_all(reading)
         os.waitpid(pid, 0)
     _replay(report, operations, len(files), progress, failed)
-
-
-def _other_threads():
-    try:
-        return len(os.listdir('/proc/self/task')) > 1  # every thread, Python's or not
-    except OSError:
-        return threading.active_count() > 1
 
 
 def _write_all(operations, files, mtime_ns, failed):

@@ -14,7 +14,7 @@ from stat import S_ISREG
 
 from netbox.plugins import get_plugin_config
 
-from netbox_hedgehog.core.plan import read_raw
+from netbox_hedgehog.core.plan import files_to_parse, read_raw
 from netbox_hedgehog.core.plan_model import (
     NOT_A_FILE,
     RECORD_SHA256,
@@ -29,6 +29,7 @@ from netbox_hedgehog.services.faults import os_reason
 from netbox_hedgehog.services.index import read_index
 from netbox_hedgehog.services.index_store import indexed_documents, known_files
 from netbox_hedgehog.services.raw_intake import RawIntake
+from netbox_hedgehog.services.raw_parsing import parse_in_parallel
 
 
 def plan_raw(fabric, path=None, data=None):
@@ -66,11 +67,9 @@ class Planner:
 
     def plan(self, raw_files, ignored=(), links=(), unreadable=(), misnamed=()):
         """The plan of `raw_files`, with what each of its steps needs gathered from the tree and the index."""
-        reading = read_raw(
-            raw_files,
-            known_files(self.fabric, raw_files),
-            max_bytes=get_plugin_config('netbox_hedgehog', 'max_file_bytes'),
-        )
+        known, max_bytes = known_files(self.fabric, raw_files), get_plugin_config('netbox_hedgehog', 'max_file_bytes')
+        parsed = parse_in_parallel(files_to_parse(raw_files, known), max_bytes)
+        reading = read_raw(raw_files, known, max_bytes=max_bytes, parsed=parsed)
         in_place = {
             (record[RECORD_TARGET], record[RECORD_SHA256])
             for record in reading.records_to_check()

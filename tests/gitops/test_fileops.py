@@ -11,6 +11,7 @@ import pytest
 
 from netbox_hedgehog.services import fileops
 from netbox_hedgehog.services.fileops import CRASH_AFTER_ENV, TEMPORARY_SUFFIX, FileOperations, writing
+from netbox_hedgehog.services.forking import other_threads
 from netbox_hedgehog.services.treefs import Tree
 
 STAMP = 1_700_000_000_123_456_789
@@ -32,7 +33,7 @@ def fork_for_any_number_of_files(monkeypatch):
     # A thread an earlier test joined can linger in the kernel's task list for a moment after Python let go of
     # it (seen after the git credential tests, under load): the writer would rightly write in place then.
     deadline = time.monotonic() + 5
-    while fileops._other_threads() and time.monotonic() < deadline:
+    while other_threads() and time.monotonic() < deadline:
         time.sleep(0.01)
 
 
