@@ -93,7 +93,7 @@ class ResourceChanges:
     def created(self, ids):
         """Record the creation of the rows `ids`, just inserted."""
         if ids := list(ids):
-            self._insert(ObjectChangeActionChoices.ACTION_CREATE, 'r.id = ANY(%s)', [ids], post=True)
+            self._insert(ObjectChangeActionChoices.ACTION_CREATE, 'r.id = ANY(%s)', [ids], post=True, tagged=False)
 
     @contextmanager
     def updating(self, ids):
@@ -116,13 +116,14 @@ class ResourceChanges:
         if ids := list(ids):
             self._insert(ObjectChangeActionChoices.ACTION_DELETE, 'r.id = ANY(%s)', [ids], pre=True)
 
-    def _insert(self, action, where, parameters, pre=False, post=False, returning=False):
-        """One record per row matching `where`, built by the database; with `returning`, the records' ids."""
+    def _insert(self, action, where, parameters, pre=False, post=False, returning=False, tagged=True):
+        """One record per row matching `where`, built by the database; with `returning`, the records' ids.
+        Rows not `tagged` (just inserted) are recorded without looking up their tags."""
         related_type, related_id = None, None
         if self.related_object is not None:
             related_type = ContentType.objects.get_for_model(self.related_object).pk
             related_id = self.related_object.pk
-        data, data_parameters = _serialized('r')
+        data, data_parameters = _serialized('r', tagged)
         table = ObjectChange._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -173,10 +174,10 @@ def _request_user(request):
     return user if user is not None and user.is_authenticated else None
 
 
-def _serialized(alias):
+def _serialized(alias, tagged=True):
     """(SQL, parameters) of a row's data as the model's `serialize_object` gives it: every serialized field by
     name but those it leaves out (foreign keys by id, custom fields as `custom_fields`), times as Django's JSON
-    encoder writes them, tags by name, sorted."""
+    encoder writes them, tags by name, sorted (none when the row is not `tagged`: a look-up per row saved)."""
     pairs = []
     for field in HedgehogResource._meta.concrete_fields:
         if not field.serialize or field.name in NOT_CHANGE_LOGGED:  # the primary key, derived fields
@@ -186,6 +187,8 @@ def _serialized(alias):
             column = f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
         key = 'custom_fields' if field.name == 'custom_field_data' else field.name
         pairs.append(f"'{key}', {column}")
+    if not tagged:
+        return f"jsonb_build_object({', '.join(pairs)}, 'tags', '[]'::jsonb)", []
     tags = (
         f'COALESCE((SELECT jsonb_agg(t.name ORDER BY t.name) FROM {TaggedItem._meta.db_table} i '
         f'JOIN {Tag._meta.db_table} t ON t.id = i.tag_id '
