@@ -15,10 +15,14 @@ class HedgehogFabricIndex(SearchIndex):
 
 
 class HedgehogResourceIndex(SearchIndex):
+    """A resource by its name and its managed file. Not by its kind: the file's folder names it already
+    (`managed/vpcs/...` for "VPC"), and a fabric of 100,000 resources would keep 100,000 more entries,
+    written at each ingestion and removed with the fabric, for a search that lists every object of a kind
+    (the resource list's kind filter does that)."""
+
     model = HedgehogResource
     fields = (
         ('name', 100),
-        ('kind', 200),
         ('managed_path', 500),
     )
     display_attrs = ('fabric', 'kind', 'namespace')
