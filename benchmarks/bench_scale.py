@@ -5,7 +5,7 @@
 Uses the dev database (the fabric, its user and its rows are deleted at the end; the tree lives in a
 temporary gitops_root). Prints, for one new fabric:
 
-- parse:     a bare CSafeLoader parse of the raw files (best of 2), the unit of the ratios;
+- parse:     a bare CSafeLoader parse of the raw files (best of 4), the unit of the ratios;
 - ingest:    first ingest and re-ingest of the same input as ratios to parse (targets <= 4x, <= 0.3x),
              and the peak RSS growth of this process during the first ingest (target <= 400 MB);
 - health (a check stored for the Health tab, as the health job does it) and re-index of the unchanged tree
@@ -112,13 +112,15 @@ def main():
         try:
             stats = write_fabric(fabric.layout().raw, args.size, args.seed)
             files = [path.read_bytes() for path in sorted(fabric.layout().raw.rglob('*.yaml'))]
+            # Generating the input leaves writes pending that the parse and the ingest would otherwise pay for.
+            os.sync()
             parse = parse_time(files)
-            os.sync()  # generating the input leaves writes pending that the ingest would otherwise pay for
             creation = file_creation_us(tree.parent)
             first, ingest_s, ingest_rss = measured(ingest, fabric, trigger='benchmark')
             write_fabric(fabric.layout().raw, args.size, args.seed)
             os.sync()
             again, reingest_s, _ = measured(ingest, fabric, trigger='benchmark')
+            parse = min(parse, parse_time(files))  # the unit: the best of four, two on either side of the ingest
             # What the scheduled health job (or Check now) does: check, and store the report the Health tab shows.
             report, health_s, _ = measured(record, fabric)
             _, reindex_s, _ = measured(reindex, fabric)
@@ -128,7 +130,7 @@ def main():
                 f'{stats.bytes:,} bytes; {rows.count()} indexed; rejected files {len(first.plan.rejected)}; '
                 f'health {report.status}'
             )
-            print(f'parse:       {parse:.3f} s (CSafeLoader, best of 2)')
+            print(f'parse:       {parse:.3f} s (CSafeLoader, best of 4)')
             print(f'disk:        {creation:.0f} us to create a file before the ingest (timing.file_creation_us)')
             for name, seconds in (('ingest', ingest_s), ('re-ingest', reingest_s), ('health', health_s)):
                 ratio, target = seconds / parse, TARGETS[name.replace('-', '')]
