@@ -1,6 +1,7 @@
 """Timing and memory for the benchmark scripts: the best of several runs, each from a collected heap; peak RSS."""
 
 import gc
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,8 +42,7 @@ def file_creation_us(folder, count=500):
     without a journal passes over every recently freed inode: about 450 us a file instead of 30-60 here),
     and ingestion creates one file per document. The files are left for the caller's clean-up: removing
     them now would slow the creations measured next."""
-    probe = Path(folder) / '.file-creation-probe'
-    probe.mkdir()
+    probe = Path(tempfile.mkdtemp(prefix='.file-creation-probe-', dir=folder))
     started = time.perf_counter()
     for number in range(count):
         (probe / f'{number}.yaml').write_bytes(b'kind: Probe\n')
