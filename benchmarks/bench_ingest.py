@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import yaml
-from django_setup import setup
+from django_setup import setup, vacuum_without_autovacuum
 from timing import best_of, file_creation_us, reset_peak_rss, rss_mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -93,6 +93,7 @@ def main():
     parser.add_argument('--rounds', type=int, default=3)
     args = parser.parse_args()
     setup()
+    vacuum_without_autovacuum()
 
     rounds, fabrics = [], []
     try:

@@ -39,7 +39,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
-from django_setup import REPO, setup, temporary_gitops_root
+from django_setup import REPO, setup, temporary_gitops_root, vacuum_without_autovacuum
 from timing import best_of, file_creation_us, reset_peak_rss, rss_mb
 
 TARGETS = {'ingest': 4, 'reingest': 0.3, 'health': 0.5}
@@ -89,6 +89,7 @@ def main():
     parser.add_argument('--workers-size', default='half')
     args = parser.parse_args()
     setup()
+    vacuum_without_autovacuum()
     if args.workers:
         print(f'load average at start: {" ".join(f"{v:.1f}" for v in os.getloadavg())} ({os.cpu_count()} cores)')
         two_workers(args.workers_size, args.seed)

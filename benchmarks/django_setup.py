@@ -35,3 +35,35 @@ def temporary_gitops_root(prefix):
         config = {**settings.PLUGINS_CONFIG['netbox_hedgehog'], 'gitops_root': root}
         with override_settings(PLUGINS_CONFIG={**settings.PLUGINS_CONFIG, 'netbox_hedgehog': config}):
             yield root
+
+
+# The tables an ingestion and a fabric's deletion write: their dead rows slow the next run's writes and scans.
+WRITTEN_TABLES = (
+    'netbox_hedgehog_hedgehogresource',
+    'netbox_hedgehog_ingestedfile',
+    'netbox_hedgehog_ingestionrun',
+    'extras_cachedvalue',
+    'core_objectchange',
+)
+
+
+def vacuum_without_autovacuum():
+    """On a PostgreSQL server with autovacuum off (this machine's is), VACUUM ANALYZE the tables ingestion
+    writes, as autovacuum would have done on a NetBox server since the previous run, and say so. Without it
+    every earlier run's deleted fabric stays as dead rows that this run's writes and deletes wade through
+    (seen: a delete taking 8.5 s instead of 3.5 s)."""
+    import time
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute('SHOW autovacuum')
+        if cursor.fetchone()[0] == 'on':
+            return
+        started = time.perf_counter()
+        for table in WRITTEN_TABLES:
+            cursor.execute(f'VACUUM ANALYZE {table}')  # outside a transaction: the connection autocommits
+    print(
+        f'autovacuum is off on this server: VACUUM ANALYZE of the written tables first '
+        f'({time.perf_counter() - started:.1f} s)'
+    )
