@@ -82,7 +82,7 @@ class _Received:
         os.set_blocking(descriptor, False)
 
     def available(self):
-        """The results that have arrived, without waiting."""
+        """The results that have arrived: without waiting, or, once `rest` made the pipe blocking, all of them."""
         with suppress(BlockingIOError):
             while chunk := os.read(self.descriptor, PIPE_BYTES):
                 self.buffer += chunk
@@ -91,9 +91,7 @@ class _Received:
     def rest(self):
         """Every result still to come, waiting for the child to finish or stop."""
         os.set_blocking(self.descriptor, True)
-        while chunk := os.read(self.descriptor, PIPE_BYTES):
-            self.buffer += chunk
-        return self._frames()
+        return self.available()
 
     def _frames(self):
         results, start = {}, 0
