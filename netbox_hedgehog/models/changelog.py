@@ -90,10 +90,9 @@ class ResourceChanges:
             related_object=fabric,
         )
 
-    def created(self, ids):
-        """Record the creation of the rows `ids`, just inserted."""
-        if ids := list(ids):
-            self._insert(ObjectChangeActionChoices.ACTION_CREATE, 'r.id = ANY(%s)', [ids], post=True, tagged=False)
+    def created(self, where, parameters):
+        """Record the creation of the rows matching `where` (SQL on alias r, with `parameters`), just inserted."""
+        self._insert(ObjectChangeActionChoices.ACTION_CREATE, where, parameters, post=True, tagged=False)
 
     @contextmanager
     def updating(self, ids):

@@ -22,6 +22,7 @@ from netbox_hedgehog.models.deletion import delete_search_entries
 
 # Rows inserted at once from which the planner's statistics of the index table are refreshed at once.
 ANALYZE_AFTER_ROWS = 1000
+ANALYZED_COLUMNS = 'fabric_id, kind, name, namespace, managed_path, last_run_id'
 
 
 def indexed_documents(fabric):
@@ -41,8 +42,9 @@ def indexed_documents(fabric):
     ]
 
 
-def update_index(fabric, documents, index_rows, output_stats, run, origins):
-    """One row per managed object this run wrote; rows of unchanged objects are not touched.
+def update_index(fabric, documents, index_rows, output_stats, run, origins, meanwhile=lambda: None):
+    """One row per managed object this run wrote; rows of unchanged objects are not touched. Returns what
+    `meanwhile()` returns: the caller's work, done while the database writes (write_rows).
 
     `documents` are (file plan, document) pairs of parsed files; `index_rows()` gives the index entries by
     managed path: only asked for when a file was parsed. A document adopted from unmanaged/ keeps naming the
@@ -70,73 +72,92 @@ def update_index(fabric, documents, index_rows, output_stats, run, origins):
             creates.append(fields)
         else:
             updates.append((row.pk, fields))
-    if creates or updates:
-        changes = ResourceChanges.of_run(run)
-        created = insert_rows(fabric, creates)
-        changes.created(pk for pk, _ in created)
-        with changes.updating(pk for pk, _ in updates):
-            update_rows(updates)
-        refresh_search([pk for pk, _ in created + updates], stale_ids=[pk for pk, _ in updates])
+    if not (creates or updates):
+        return meanwhile()
+    return write_rows(fabric, ResourceChanges.of_run(run), creates, updates, meanwhile)
 
 
-def refresh_search(written_ids, stale_ids=()):
-    """NetBox's global search cache for rows written in bulk (bulk writes skip the signals that keep it).
+def write_rows(fabric, changes, creates, updates, meanwhile=lambda: None):
+    """Insert `creates` (field dicts) and update `updates` ((pk, fields)), with their change records (`changes`,
+    a ResourceChanges) and search-cache entries. Returns what `meanwhile()` returns.
 
-    `written_ids` are the rows written; `stale_ids` the rows whose entries are outdated (updated or
-    deleted; a row created now has none), dropped in one statement. The entries are what the search
-    index's `to_cache()` gives, made by the database from the rows just written, in one statement:
-    building them in Python costs a fifth of a large first ingestion.
+    The change records and search entries are built by the database from the rows (most of a large run's
+    index time), in statements sent without waiting for them: `meanwhile`, the caller's own work, runs here on
+    the other core meanwhile, and any error of those statements is raised at the end (a DatabaseError).
     """
-    delete_search_entries(HedgehogResource, stale_ids)
-    if not written_ids:
-        return
+    inserted = insert_rows(fabric, creates)
+    updated = [pk for pk, _ in updates]
+    written = [selection for selection in (inserted, _with_ids(updated)) if selection is not None]
+    # Both look up NetBox's object type first, which would wait for the statements sent before: done before them.
+    search = _search_statement(written)
+    delete_search_entries(HedgehogResource, updated)  # outdated; the statement below adds the new ones
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        if inserted is not None:
+            changes.created(*inserted)
+        with changes.updating(updated):
+            update_rows(updates)
+        _execute(*search)
+        if len(creates) >= ANALYZE_AFTER_ROWS:
+            # Autovacuum notices a large COPY only later: until then the planner believes a fabric holds a few
+            # rows and sorts all of them to show a page of its resources, where the unique index gives the page.
+            # Only the columns pages filter and sort by: the statistics of the specs took three times as long.
+            _execute(f'ANALYZE {HedgehogResource._meta.db_table} ({ANALYZED_COLUMNS})', [])
+        return meanwhile()
+
+
+def _with_ids(ids):
+    """The rows `ids`, as a selection (SQL on alias r, parameters), or None for no row."""
+    return ('r.id = ANY(%s)', [ids]) if ids else None
+
+
+def _search_statement(written):
+    """NetBox's global search cache for rows written in bulk (bulk writes skip the signals that keep it): the
+    statement (SQL, parameters) that adds the entries of the rows `written` selects (selections: SQL on alias
+    r, parameters; a row updated must have had its outdated entries dropped first).
+
+    The entries are what the search index's `to_cache()` gives, made by the database from the rows just
+    written, in one statement: building them in Python costs a fifth of a large first ingestion.
+    """
     object_type = ObjectType.objects.get_for_model(HedgehogResource)
     fields, parameters = [], []
     index = get_indexer(HedgehogResource)  # search.py's, as NetBox registered it: no import of the adapter
     for name, weight in index.fields:
         fields.append(f'(%s, %s, %s, r.{connection.ops.quote_name(name)})')
         parameters += [name, index.get_field_type(HedgehogResource, name), weight]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {CachedValue._meta.db_table} '
-            '(id, timestamp, object_type_id, object_id, field, type, weight, value) '
-            'SELECT gen_random_uuid(), now(), %s, r.id, f.field, f.type, f.weight, f.value '
-            f'FROM {HedgehogResource._meta.db_table} r '
-            f'CROSS JOIN LATERAL (VALUES {", ".join(fields)}) AS f(field, type, weight, value) '
-            "WHERE r.id = ANY(%s) AND f.value <> ''",  # to_cache() leaves empty values out
-            [object_type.pk, *parameters, list(written_ids)],
-        )
+    where = ' OR '.join(f'({condition})' for condition, _ in written) or 'false'
+    return (
+        f'INSERT INTO {CachedValue._meta.db_table} '
+        '(id, timestamp, object_type_id, object_id, field, type, weight, value) '
+        'SELECT gen_random_uuid(), now(), %s, r.id, f.field, f.type, f.weight, f.value '
+        f'FROM {HedgehogResource._meta.db_table} r '
+        f'CROSS JOIN LATERAL (VALUES {", ".join(fields)}) AS f(field, type, weight, value) '
+        f"WHERE ({where}) AND f.value <> ''",  # to_cache() leaves empty values out
+        [object_type.pk, *parameters, *(value for _, values in written for value in values)],
+    )
 
 
 def insert_rows(fabric, rows):
-    """Insert `rows` (field dicts) with one COPY; returns (pk, fields) per row.
+    """Insert `rows` (field dicts) with one COPY; returns the selection (SQL on alias r, parameters) of the rows
+    inserted, or None when there were none.
 
-    The primary keys are drawn from the table's sequence first, so nothing has to be read back.
+    The rows are told apart by the fabric and their creation time, this statement's (to the microsecond): every
+    write of a fabric's rows holds its lock, so no other statement gives one of them that time. Drawing their
+    keys from the sequence first, to name them by key, took a tenth of a second per 25,000 rows.
     """
     if not rows:
-        return []
+        return None
     table = HedgehogResource._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(rows)]
-        )
-        created = [(pk, fields) for (pk,), fields in zip(cursor.fetchall(), rows, strict=True)]
     now = timezone.now()
-    columns = ('id', 'created', 'last_updated', 'custom_field_data', 'fabric_id', *rows[0])
+    columns = ('created', 'last_updated', 'custom_field_data', 'fabric_id', *rows[0])
     _copy(
         table,
         columns,
-        (
-            (pk, now, now, '{}', fabric.pk, *(_copy_text(name, value) for name, value in fields.items()))
-            for pk, fields in created
-        ),
+        ((now, now, '{}', fabric.pk, *(_copy_text(name, value) for name, value in fields.items())) for fields in rows),
     )
-    if len(rows) >= ANALYZE_AFTER_ROWS:
-        # Autovacuum notices a large COPY only later: until then the planner believes a fabric holds a few
-        # rows and sorts all of them to show a page of its resources, where the unique index gives the page.
-        with connection.cursor() as cursor:
-            cursor.execute(f'ANALYZE {table}')
-    return created
+    selection = 'r.fabric_id = %s AND r.created = %s'
+    if run_id := rows[0].get('last_run_id'):  # an ingestion's: its run's rows are found by their index
+        return f'{selection} AND r.last_run_id = %s', [fabric.pk, now, run_id]
+    return selection, [fabric.pk, now]
 
 
 def _copy_text(name, value):
@@ -154,6 +175,11 @@ def _copy(table, columns, rows):
         with cursor.cursor.copy(f'COPY {table} ({", ".join(columns)}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def _execute(sql, parameters):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
 
 
 def update_rows(updates):
@@ -179,13 +205,12 @@ def known_files(fabric, raw_files):
     return {sha256: json.loads(documents) for sha256, documents in recorded}
 
 
-def record_ingested_files(fabric, plan, run, output_stats):
-    """Remember each file ingested from its bytes (settled files are already recorded).
+def ingested_file_records(plan, output_stats):
+    """{SHA-256: records of its documents} of each file the plan parsed, for `record_ingested_files`.
 
     Each document's record carries its output's size and modification time as this run wrote or saw
     it (`output_stats`), so that a later run settles the file with a stat per output. Byte-identical
-    files get one record; a record of the same bytes from an earlier run (whose outputs were edited
-    since, so the file was parsed again) is replaced. One DELETE and one COPY.
+    files get one record.
     """
     records = {}
     for file_plan in plan.parsed:
@@ -193,11 +218,18 @@ def record_ingested_files(fabric, plan, run, output_stats):
             file_plan.sha256,
             [document.record(output_stats.get(document.target, ())) for document in file_plan.documents],
         )
+    return records
+
+
+def record_ingested_files(fabric, records, run):
+    """Remember each file ingested from its bytes (`records`, as ingested_file_records gives them; settled
+    files are already recorded). A record of the same bytes from an earlier run (whose outputs were edited
+    since, so the file was parsed again) is replaced. One DELETE and one COPY.
+    """
     if not records:
         return
     table = IngestedFile._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f'DELETE FROM {table} WHERE fabric_id = %s AND sha256 = ANY(%s)', [fabric.pk, list(records)])
+    _execute(f'DELETE FROM {table} WHERE fabric_id = %s AND sha256 = ANY(%s)', [fabric.pk, list(records)])
     _copy(
         table,
         ('fabric_id', 'sha256', 'documents', 'run_id'),

@@ -45,7 +45,7 @@ from netbox_hedgehog.core.tree import HNP, MANAGED, UNMANAGED
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
 from netbox_hedgehog.services import fileops, sync, treefs
 from netbox_hedgehog.services.faults import os_reason
-from netbox_hedgehog.services.index_store import record_ingested_files, update_index
+from netbox_hedgehog.services.index_store import ingested_file_records, record_ingested_files, update_index
 from netbox_hedgehog.services.lock import fabric_lock
 from netbox_hedgehog.services.outputs import Outputs
 from netbox_hedgehog.services.planner import Planner
@@ -228,23 +228,31 @@ class _Ingestion:
         with transaction.atomic():
             with transaction.atomic():
                 with self.outputs.writing(outputs, stamp) as failed:
-                    self._index(plan, documents, outcome.run)
-                    finish_run(outcome, provenance(plan, self.origins))
+                    finish_run(outcome, self._index(plan, documents, outcome.run))
                 if failed:
                     transaction.set_rollback(True)
             if not failed:
                 return None
             unusable = self.outputs.unusable_folder(failed, outcome.run)
             documents = plan.reject_unwritten({target: os_reason(exc) for target, exc in failed.items()})
-            self._index(plan, documents, outcome.run)
+            entries = self._index(plan, documents, outcome.run)
             outcome.written = sorted(set(outputs) - set(failed))
-            finish_run(outcome, provenance(plan, self.origins), error=str(unusable) if unusable else '')
+            finish_run(outcome, entries, error=str(unusable) if unusable else '')
         return unusable
 
     def _index(self, plan, documents, run):
-        """The index rows of `documents` ((file plan, document) pairs) and the records of the plan's files."""
-        update_index(self.fabric, documents, lambda: self.planner.rows, self.output_stats, run, self.origins)
-        record_ingested_files(self.fabric, plan, run, self.output_stats)
+        """The index rows of `documents` ((file plan, document) pairs) and the records of the plan's files; returns
+        the run's provenance entries. The records and the entries are made here while the database builds the
+        rows' change records and search entries."""
+
+        def meanwhile():
+            return ingested_file_records(plan, self.output_stats), provenance(plan, self.origins)
+
+        records, entries = update_index(
+            self.fabric, documents, lambda: self.planner.rows, self.output_stats, run, self.origins, meanwhile
+        )
+        record_ingested_files(self.fabric, records, run)
+        return entries
 
     def _append_provenance(self, outcome):
         run = outcome.run

@@ -16,7 +16,7 @@ from netbox_hedgehog.models.deletion import delete_resources
 from netbox_hedgehog.services import treefs
 from netbox_hedgehog.services.faults import os_reason
 from netbox_hedgehog.services.index import read_index
-from netbox_hedgehog.services.index_store import insert_rows, refresh_search, row_fields, update_rows
+from netbox_hedgehog.services.index_store import row_fields, update_rows, write_rows
 from netbox_hedgehog.services.lock import fabric_lock
 
 
@@ -113,11 +113,8 @@ def _reindex_files(fabric, files, drop_missing):
         # In bulk, with their search-cache entries: a pull that removed most of a fabric drops most of its rows.
         changes.deleting(rows[path].pk for path in result.deleted)
         delete_resources(rows[path].pk for path in result.deleted)
-        created = insert_rows(fabric, creates)
-        changes.created(pk for pk, _ in created)
-        with changes.updating(pk for pk, _ in updates):
-            update_rows(updates)
-        refresh_search([pk for pk, _ in created + updates], stale_ids=[pk for pk, _ in updates])
+        if creates or updates:
+            write_rows(fabric, changes, creates, updates)
         update_rows(restamped)
     return result
 

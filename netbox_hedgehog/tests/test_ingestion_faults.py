@@ -281,3 +281,34 @@ class DatabaseFaultTest(FaultTestMixin, TransactionTestCase):
                 self.assertEqual((run.status, run.error), (IngestionStatusChoices.FAILED, str(raised.exception)))
                 self.assertEqual(raised.exception.run, run.pk)
                 self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_a_statement_the_database_refuses_while_the_run_goes_on_fails_it_cleanly(self):
+        # The search-cache entries are written by a statement sent without waiting for it (index_store.write_rows):
+        # its error comes back at the end of the batch, and must still fail the run as the database's.
+        fabric = self.new_fabric('dc1')
+        tree = fabric.tree_path
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'CREATE FUNCTION hedgehog_test_refuse() RETURNS trigger LANGUAGE plpgsql AS '
+                "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            cursor.execute(
+                'CREATE TRIGGER hedgehog_test_refuse BEFORE INSERT ON extras_cachedvalue '
+                'FOR EACH ROW EXECUTE FUNCTION hedgehog_test_refuse()'
+            )
+        self.addCleanup(self._drop_refusal)
+        with self.assertRaises(IngestionFailed) as raised:
+            ingest(fabric, trigger='test')
+        self.assertIn('the database failed (ProgrammingError)', str(raised.exception))
+        self.assertEqual(orphan_outputs(fabric, tree), [])
+        self.assertEqual(lost_documents(tree, INPUTS), [])
+        self.assertFalse(HedgehogResource.objects.filter(fabric=fabric).exists())
+        run = IngestionRun.objects.get(fabric=fabric)
+        self.assertEqual((run.status, run.error), (IngestionStatusChoices.FAILED, str(raised.exception)))
+        self._drop_refusal()
+        self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def _drop_refusal(self):
+        with connection.cursor() as cursor:
+            cursor.execute('DROP TRIGGER IF EXISTS hedgehog_test_refuse ON extras_cachedvalue')
+            cursor.execute('DROP FUNCTION IF EXISTS hedgehog_test_refuse()')
