@@ -5,6 +5,7 @@ the ingestion and the re-index both write through here.
 """
 
 import json
+from contextlib import contextmanager
 
 from core.models import ObjectType
 from django.db import connection
@@ -22,6 +23,9 @@ from netbox_hedgehog.models.deletion import delete_search_entries
 
 # Rows inserted at once from which the planner's statistics of the index table are refreshed at once.
 ANALYZE_AFTER_ROWS = 1000
+# A large insert goes in this many COPY statements (write_rows says why), none of fewer rows than this.
+BATCHES = 8
+BATCH_MIN_ROWS = 500
 ANALYZED_COLUMNS = 'fabric_id, kind, name, namespace, managed_path, last_run_id'
 
 
@@ -81,22 +85,35 @@ def write_rows(fabric, changes, creates, updates, meanwhile=lambda: None):
     """Insert `creates` (field dicts) and update `updates` ((pk, fields)), with their change records (`changes`,
     a ResourceChanges) and search-cache entries. Returns what `meanwhile()` returns.
 
-    The change records and search entries are built by the database from the rows (most of a large run's
-    index time), in statements sent without waiting for them: `meanwhile`, the caller's own work, runs here on
-    the other core meanwhile, and any error of those statements is raised at the end (a DatabaseError).
+    The change records and search entries are built by the database from the rows (most of a large run's index
+    time), in statements sent without waiting for them, so this process works meanwhile on the other core: the
+    rows are inserted in batches, and while the database describes one batch, the next one's COPY text is made
+    here; while it describes the last one, `meanwhile` (the caller's own work) runs. An error of a statement
+    sent so is raised at the end of its batch, as a DatabaseError.
     """
-    inserted = insert_rows(fabric, creates)
     updated = [pk for pk, _ in updates]
-    written = [selection for selection in (inserted, _with_ids(updated)) if selection is not None]
-    # Both look up NetBox's object type first, which would wait for the statements sent before: done before them.
-    search = _search_statement(written)
-    delete_search_entries(HedgehogResource, updated)  # outdated; the statement below adds the new ones
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        if inserted is not None:
+    search = _SearchEntries()  # looked up now: a read among statements sent without waiting would wait for them
+    delete_search_entries(HedgehogResource, updated)  # outdated; the new ones are made below
+    batches = _batches(creates)
+    text = _copy_lines(fabric, batches[0]) if batches else ''
+    last = None
+    for number, batch in enumerate(batches, start=1):
+        inserted = _insert(fabric, batch[0], text)
+        if number == len(batches):
+            last = inserted
+            break
+        with _sent_without_waiting():
             changes.created(*inserted)
+            _execute(*search.of(inserted))
+            text = _copy_lines(fabric, batches[number])
+    with _sent_without_waiting():
+        if last is not None:
+            changes.created(*last)
+            _execute(*search.of(last))
         with changes.updating(updated):
             update_rows(updates)
-        _execute(*search)
+        if updated:
+            _execute(*search.of(('r.id = ANY(%s)', [updated])))
         if len(creates) >= ANALYZE_AFTER_ROWS:
             # Autovacuum notices a large COPY only later: until then the planner believes a fabric holds a few
             # rows and sorts all of them to show a page of its resources, where the unique index gives the page.
@@ -105,68 +122,97 @@ def write_rows(fabric, changes, creates, updates, meanwhile=lambda: None):
         return meanwhile()
 
 
-def _with_ids(ids):
-    """The rows `ids`, as a selection (SQL on alias r, parameters), or None for no row."""
-    return ('r.id = ANY(%s)', [ids]) if ids else None
+@contextmanager
+def _sent_without_waiting():
+    """Statements executed in the block are sent to the database, which runs them while this process goes on;
+    the block's end waits for them, and raises their error as Django's DatabaseError."""
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
-def _search_statement(written):
-    """NetBox's global search cache for rows written in bulk (bulk writes skip the signals that keep it): the
-    statement (SQL, parameters) that adds the entries of the rows `written` selects (selections: SQL on alias
-    r, parameters; a row updated must have had its outdated entries dropped first).
+def _batches(rows):
+    """`rows` in BATCHES batches, of BATCH_MIN_ROWS rows at least."""
+    size = max(BATCH_MIN_ROWS, -(-len(rows) // BATCHES))
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
+
+
+class _SearchEntries:
+    """NetBox's global search cache for rows written in bulk (bulk writes skip the signals that keep it).
 
     The entries are what the search index's `to_cache()` gives, made by the database from the rows just
     written, in one statement: building them in Python costs a fifth of a large first ingestion.
     """
-    object_type = ObjectType.objects.get_for_model(HedgehogResource)
-    fields, parameters = [], []
-    index = get_indexer(HedgehogResource)  # search.py's, as NetBox registered it: no import of the adapter
-    for name, weight in index.fields:
-        fields.append(f'(%s, %s, %s, r.{connection.ops.quote_name(name)})')
-        parameters += [name, index.get_field_type(HedgehogResource, name), weight]
-    where = ' OR '.join(f'({condition})' for condition, _ in written) or 'false'
-    return (
-        f'INSERT INTO {CachedValue._meta.db_table} '
-        '(id, timestamp, object_type_id, object_id, field, type, weight, value) '
-        'SELECT gen_random_uuid(), now(), %s, r.id, f.field, f.type, f.weight, f.value '
-        f'FROM {HedgehogResource._meta.db_table} r '
-        f'CROSS JOIN LATERAL (VALUES {", ".join(fields)}) AS f(field, type, weight, value) '
-        f"WHERE ({where}) AND f.value <> ''",  # to_cache() leaves empty values out
-        [object_type.pk, *parameters, *(value for _, values in written for value in values)],
-    )
+
+    def __init__(self):
+        self.object_type = ObjectType.objects.get_for_model(HedgehogResource).pk
+        self.fields, self.parameters = [], []
+        index = get_indexer(HedgehogResource)  # search.py's, as NetBox registered it: no import of the adapter
+        for name, weight in index.fields:
+            self.fields.append(f'(%s, %s, %s, r.{connection.ops.quote_name(name)})')
+            self.parameters += [name, index.get_field_type(HedgehogResource, name), weight]
+
+    def of(self, selection):
+        """The statement (SQL, parameters) adding the entries of the rows `selection` (SQL on alias r,
+        parameters) selects; rows updated must have had their outdated entries dropped first."""
+        where, parameters = selection
+        return (
+            f'INSERT INTO {CachedValue._meta.db_table} '
+            '(id, timestamp, object_type_id, object_id, field, type, weight, value) '
+            'SELECT gen_random_uuid(), now(), %s, r.id, f.field, f.type, f.weight, f.value '
+            f'FROM {HedgehogResource._meta.db_table} r '
+            f'CROSS JOIN LATERAL (VALUES {", ".join(self.fields)}) AS f(field, type, weight, value) '
+            f"WHERE ({where}) AND f.value <> ''",  # to_cache() leaves empty values out
+            [self.object_type, *self.parameters, *parameters],
+        )
 
 
-def insert_rows(fabric, rows):
-    """Insert `rows` (field dicts) with one COPY; returns the selection (SQL on alias r, parameters) of the rows
-    inserted, or None when there were none.
+def _insert(fabric, example, text):
+    """COPY `text` (rows shaped as the field dict `example`); returns the selection (SQL on alias r, parameters)
+    of the rows inserted.
 
-    The rows are told apart by the fabric and their creation time, this statement's (to the microsecond): every
-    write of a fabric's rows holds its lock, so no other statement gives one of them that time. Drawing their
-    keys from the sequence first, to name them by key, took a tenth of a second per 25,000 rows.
+    The database numbers them from the table's sequence: they are the fabric's rows numbered after the
+    sequence's last value before the COPY, up to the last number this session drew. Rows of other fabrics may
+    be numbered in between; no other row of this fabric (every write of a fabric's rows holds its lock).
+    Drawing the numbers first, to name the rows by them, took a tenth of a second per 25,000 rows.
     """
-    if not rows:
-        return None
     table = HedgehogResource._meta.db_table
-    now = timezone.now()
-    columns = ('created', 'last_updated', 'custom_field_data', 'fabric_id', *rows[0])
-    _copy(
-        table,
-        columns,
-        ((now, now, '{}', fabric.pk, *(_copy_text(name, value) for name, value in fields.items())) for fields in rows),
-    )
-    selection = 'r.fabric_id = %s AND r.created = %s'
-    if run_id := rows[0].get('last_run_id'):  # an ingestion's: its run's rows are found by their index
-        return f'{selection} AND r.last_run_id = %s', [fabric.pk, now, run_id]
-    return selection, [fabric.pk, now]
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT pg_get_serial_sequence(%s, %s)', [table, 'id'])
+        (sequence,) = cursor.fetchone()
+        # Not yet called: the sequence hands out its last value itself next.
+        cursor.execute(f'SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}')
+        (after,) = cursor.fetchone()
+        columns = ('created', 'last_updated', 'custom_field_data', 'fabric_id', *example)
+        with cursor.cursor.copy(f'COPY {table} ({", ".join(columns)}) FROM STDIN') as copy:
+            copy.write(text)
+        cursor.execute('SELECT currval(%s)', [sequence])
+        (last,) = cursor.fetchone()
+    return 'r.fabric_id = %s AND r.id > %s AND r.id <= %s', [fabric.pk, after, last]
 
 
-def _copy_text(name, value):
-    """JSON and arrays as COPY's text: what psycopg's adapters would produce, at a fraction of their cost."""
+# COPY's text format: a tab between values, a newline after each row, \N for NULL, these escaped.
+_COPY_ESCAPES = str.maketrans({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})
+
+
+def _copy_lines(fabric, rows):
+    """The COPY text of `rows` (field dicts of one shape), created now, for `_insert`."""
+    now = timezone.now().isoformat()
+    start = f'{now}\t{now}\t{{}}\t{fabric.pk}\t'
+    return ''.join(start + '\t'.join([_copy_value(name, value) for name, value in row.items()]) + '\n' for row in rows)
+
+
+def _copy_value(name, value):
+    """One value as COPY's text: JSON and arrays as psycopg's adapters would write them, at a fraction of their
+    cost."""
     if name == 'spec':
-        return json.dumps(value)
-    if name == 'reference_keys':  # an array literal; each element quoted, '"' and '\\' escaped as JSON does
-        return '{' + ','.join(json.dumps(key, ensure_ascii=False) for key in value) + '}'
-    return value
+        value = json.dumps(value)
+    elif name == 'reference_keys':  # an array literal; each element quoted, '"' and '\\' escaped as JSON does
+        value = '{' + ','.join(json.dumps(key, ensure_ascii=False) for key in value) + '}'
+    elif value is None:
+        return '\\N'
+    elif type(value) is int:
+        return str(value)
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def _copy(table, columns, rows):

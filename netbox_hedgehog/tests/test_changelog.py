@@ -1,14 +1,19 @@
 """A resource's Changelog tab: each create, update and delete of its index row, with the run (or re-index) that
 made it, though the rows are written in bulk (models/changelog.py)."""
 
+from unittest import mock
+
 from core.choices import ObjectChangeActionChoices
 from core.models import ObjectChange, ObjectType
 from django.urls import reverse
+from extras.models import CachedValue
 from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
 from netbox_hedgehog.models.changelog import run_request_id
+from netbox_hedgehog.search import HedgehogResourceIndex
+from netbox_hedgehog.services import index_store
 from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.services.reindex import reindex
 from netbox_hedgehog.services.removal import delete_managed_object
@@ -83,6 +88,33 @@ class RunChangelogTestCase(ChangelogMixin, TestCase):
         page = self.client.get(change.get_absolute_url())
         self.assertContains(page, 'first server')
         self.assertContains(page, run.get_absolute_url())
+
+    def test_rows_inserted_in_batches_each_get_their_change_record_and_search_entries(self):
+        # One row per COPY: each batch is described (change records, search entries) while the next is formatted.
+        # The file's name and a description hold what COPY's text format must escape.
+        name = 'rack \\ one\t"tab".yaml'
+        text = samples.WIRING.replace('description: leaf 1', 'description: "leaf \\\\ 1\\t\\n\\u00e9 \\"x\\""')
+        text += '---\n' + samples.NAMESPACES
+        with mock.patch.object(index_store, 'BATCH_MIN_ROWS', 1), mock.patch.object(index_store, 'BATCHES', 10):
+            run = self.ingest(text, name=name)
+        resources = HedgehogResource.objects.filter(fabric=self.fabric)
+        self.assertEqual(resources.count(), 5)
+        self.assertEqual(
+            sorted(
+                resource_changes(action=CREATE, related_object_id=run.pk).values_list('changed_object_id', flat=True)
+            ),
+            sorted(resources.values_list('pk', flat=True)),
+        )
+        for resource in resources:
+            self.assertEqual(resource.source_file, f'raw/{name}')
+            cached = CachedValue.objects.filter(object_id=resource.pk, object_type__model='hedgehogresource')
+            self.assertEqual(
+                set(cached.values_list('field', 'type', 'weight', 'value')),
+                set(HedgehogResourceIndex.to_cache(resource)),
+            )
+        switch = resources.get(kind='Switch')
+        self.assertEqual(switch.spec['description'], 'leaf \\ 1\t\n\u00e9 "x"')
+        self.assertEqual(switch.reference_keys, ['VLANNamespace/default'])
 
     def test_a_changed_document_records_an_update_with_the_change(self):
         first = self.ingest(samples.WIRING)
