@@ -5,6 +5,7 @@ the ingestion and the re-index both write through here.
 """
 
 import json
+import re
 from contextlib import contextmanager
 
 from core.models import ObjectType
@@ -192,27 +193,49 @@ def _insert(fabric, example, text):
 
 # COPY's text format: a tab between values, a newline after each row, \N for NULL, these escaped.
 _COPY_ESCAPES = str.maketrans({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})
+_NEEDS_ESCAPES = re.compile('[\\\\\t\n\r]')
 
 
 def _copy_lines(fabric, rows):
-    """The COPY text of `rows` (field dicts of one shape), created now, for `_insert`."""
+    """The COPY text of `rows` (field dicts of one shape), created now, for `_insert`: each value converted by
+    its field's converter (one call, no test of its name), about a third of what psycopg's adapters cost."""
     now = timezone.now().isoformat()
     start = f'{now}\t{now}\t{{}}\t{fabric.pk}\t'
-    return ''.join(start + '\t'.join([_copy_value(name, value) for name, value in row.items()]) + '\n' for row in rows)
+    converters = [_CONVERTERS.get(name, _text) for name in rows[0]]
+    return ''.join(
+        [
+            start + '\t'.join([convert(value) for convert, value in zip(converters, row.values(), strict=True)]) + '\n'
+            for row in rows
+        ]
+    )
 
 
-def _copy_value(name, value):
-    """One value as COPY's text: JSON and arrays as psycopg's adapters would write them, at a fraction of their
-    cost."""
-    if name == 'spec':
-        value = json.dumps(value)
-    elif name == 'reference_keys':  # an array literal; each element quoted, '"' and '\\' escaped as JSON does
-        value = '{' + ','.join(json.dumps(key, ensure_ascii=False) for key in value) + '}'
-    elif value is None:
+def _text(value):
+    if value is None:
         return '\\N'
-    elif type(value) is int:
-        return str(value)
-    return str(value).translate(_COPY_ESCAPES)
+    value = str(value)
+    # Looked for first: translate() looks each character up in a dict, a tenth of a second per 10,000 specs.
+    return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPES.search(value) else value
+
+
+def _json(value):
+    return json.dumps(value).replace('\\', '\\\\')  # JSON text holds no tab, newline or carriage return
+
+
+def _array(values):
+    """An array literal; each element quoted, '"' and '\\' escaped as JSON does."""
+    return _text('{' + ','.join([json.dumps(value, ensure_ascii=False) for value in values]) + '}')
+
+
+def _number(value):
+    return '\\N' if value is None else str(value)
+
+
+_CONVERTERS = {
+    'spec': _json,
+    'reference_keys': _array,
+    **dict.fromkeys(('file_size', 'file_mtime_ns', 'source_document', 'source_line', 'last_run_id'), _number),
+}
 
 
 def _copy(table, columns, rows):
