@@ -1,8 +1,9 @@
 """Every change an ingestion makes to the disk, and the writing of a run's output files beside its index work.
 
 The operations are counted, so crash tests can stop the process between any two of them
-(`CRASH_AFTER_ENV`, read only when set). Output files are written atomically: a temporary file
-beside the target, then a rename; one `os.sync()` after the last makes the whole run durable. Every
+(`CRASH_AFTER_ENV`, read only when set). Output files are written atomically: a file without a name,
+named once whole (or, over a file already there, a temporary file beside the target, then a rename); one
+`os.sync()` after the last makes the whole run durable. Every
 operation goes through the run's `treefs.Tree`, so none follows a symbolic link.
 
 A file that cannot be written (a full disk, an immutable folder or file, any OSError) is that file's
@@ -54,12 +55,25 @@ class FileOperations:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     def write_atomically(self, path, content, mtime_ns):
-        """Temporary file beside `path` (tree-relative), modified at `mtime_ns`, renamed over it."""
+        """`path` (tree-relative) holds `content`, modified at `mtime_ns`, whole or not at all: written without a
+        name, then named `path`; a `path` taken already (an update), or a file system without nameless files,
+        gets it through a temporary name beside it, renamed over it."""
         folder, _, name = path.rpartition('/')
         # The start of the name tells a person what a stale temporary was; all of it might not fit.
         temporary = f'{folder}/.{name[:TEMPORARY_NAME_PREFIX]}.{self.token}{TEMPORARY_SUFFIX}'
-        self.tree.write_new(temporary, content, mtime_ns=mtime_ns)
-        self._done()
+        with self.tree.nameless_file(path, content, mtime_ns=mtime_ns) as nameless:
+            if nameless is None:
+                self.tree.write_new(temporary, content, mtime_ns=mtime_ns)
+            else:
+                self._done()
+                try:
+                    self.tree.name_file(nameless, path)
+                    self._done()
+                    return
+                except FileExistsError:
+                    self.tree.name_file(nameless, temporary)
+        if nameless is None:
+            self._done()
         try:
             self.tree.replace(temporary, path)
         except BaseException:

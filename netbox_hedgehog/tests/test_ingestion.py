@@ -315,7 +315,8 @@ class IngestTest(IngestionTestMixin, TestCase):
         IngestionRun.objects.all().delete()
         raw = self.drop('wiring.yaml', samples.WIRING)
         full = OSError(errno.ENOSPC, 'No space left on device', '/server/path')
-        with mock.patch('os.replace', side_effect=full):
+        # Where a written file gets its name: a link (a new file), a rename (over a file, or without nameless files).
+        with mock.patch('os.link', side_effect=full), mock.patch('os.replace', side_effect=full):
             outcome = ingest(self.fabric, trigger='test')
         self.assertEqual((outcome.exit_code, outcome.written, outcome.removed), (1, [], []))
         self.assertEqual([path.name for path in (self.tree / 'managed' / 'switches').iterdir()], ['.gitkeep'])

@@ -12,7 +12,7 @@ import pytest
 from netbox_hedgehog.services import fileops
 from netbox_hedgehog.services.fileops import CRASH_AFTER_ENV, TEMPORARY_SUFFIX, FileOperations, writing
 from netbox_hedgehog.services.forking import other_threads
-from netbox_hedgehog.services.treefs import Tree
+from netbox_hedgehog.services.treefs import Tree, access
 
 STAMP = 1_700_000_000_123_456_789
 
@@ -111,14 +111,18 @@ def test_a_file_that_cannot_be_written_is_reported_by_path_and_errno_and_the_oth
 def test_a_failed_file_is_reported_alike_by_the_forked_writer_and_in_place(tmp_path, tree, monkeypatch, fork_min_files):
     monkeypatch.setattr(fileops, 'FORK_MIN_FILES', fork_min_files)
     files = outputs(tmp_path / 'vpcs')
-    real_replace = os.replace
 
-    def full_for_one(source, target, **dir_fds):
-        if target.endswith('object-07.yaml'):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
-        real_replace(source, target, **dir_fds)
+    def full_for_one(real):
+        def call(source, target, **options):
+            if target.endswith('object-07.yaml'):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
+            real(source, target, **options)
 
-    monkeypatch.setattr(os, 'replace', full_for_one)
+        return call
+
+    # Where a written file gets its name: a link (a new file), a rename (over a file, or without nameless files).
+    monkeypatch.setattr(os, 'link', full_for_one(os.link))
+    monkeypatch.setattr(os, 'replace', full_for_one(os.replace))
     with writing(FileOperations(tree), files, STAMP, lambda *report: None) as failed:
         pass
     assert {path: exc.errno for path, exc in failed.items()} == {files[7][0]: errno.ENOSPC}
@@ -145,7 +149,9 @@ def test_an_error_in_the_block_waits_for_the_writer_and_is_raised(tmp_path, tree
     assert len(contents(tmp_path / 'vpcs')) == 200
 
 
-def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path, tree):
+@pytest.mark.parametrize('nameless', [True, False], ids=['nameless files', 'temporary names'])
+def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path, tree, monkeypatch, nameless):
+    monkeypatch.setattr(access, '_NAMELESS', nameless and access._NAMELESS)
     files = outputs(tmp_path / 'vpcs')
     ingesting = os.fork()
     if ingesting == 0:  # the process under test: killed inside `writing`, or it exits with 3
@@ -159,9 +165,10 @@ def test_a_crash_point_in_the_writer_kills_the_ingesting_process_too(tmp_path, t
     _, status = os.waitpid(ingesting, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     names = os.listdir(tmp_path / 'vpcs')
-    # Five operations: three files created, two renamed; the third is left as a temporary file.
+    # Five operations: three files written, two of them named; the third is left as a temporary file, or, written
+    # without a name, is gone with the process.
     assert sorted(name for name in names if not name.startswith('.')) == ['object-00.yaml', 'object-01.yaml']
-    assert len([name for name in names if name.endswith(TEMPORARY_SUFFIX)]) == 1
+    assert len([name for name in names if name.endswith(TEMPORARY_SUFFIX)]) == (0 if access._NAMELESS else 1)
 
 
 def test_a_writer_that_dies_without_a_report_is_an_error(tmp_path, tree, monkeypatch):
@@ -185,6 +192,24 @@ def test_an_error_that_cannot_cross_the_pipe_arrives_by_its_name_and_message(tmp
     def refuse(*args, **kwargs):
         raise Unpicklable
 
+    monkeypatch.setattr(os, 'link', refuse)
     monkeypatch.setattr(os, 'replace', refuse)
     with pytest.raises(RuntimeError, match='Unpicklable: the disk said no'):
         write(tree, outputs(tmp_path / 'vpcs'))
+
+
+@pytest.mark.parametrize('nameless', [True, False], ids=['nameless files', 'temporary names'])
+def test_new_files_and_files_over_old_ones_are_written_whole_with_the_runs_time(tmp_path, tree, monkeypatch, nameless):
+    monkeypatch.setattr(access, '_NAMELESS', nameless and access._NAMELESS)
+    (tmp_path / 'vpcs').mkdir()
+    (tmp_path / 'vpcs' / 'old.yaml').write_bytes(b'kind: VPC\nold: true\n')
+    operations = FileOperations(tree)
+    operations.write_atomically('vpcs/old.yaml', b'kind: VPC\nnew: true\n', STAMP)
+    operations.write_atomically('vpcs/new.yaml', b'kind: VPC\n', STAMP)
+    assert contents(tmp_path / 'vpcs') == {'new.yaml': b'kind: VPC\n', 'old.yaml': b'kind: VPC\nnew: true\n'}
+    assert {(tmp_path / 'vpcs' / name).stat().st_mtime_ns for name in ('old.yaml', 'new.yaml')} == {STAMP}
+    assert operations.count == 4  # two operations a file, whichever way: what the crash tests count on
+    (tmp_path / 'vpcs' / 'taken.yaml').mkdir()
+    with pytest.raises(IsADirectoryError):  # a folder in the way is the file's failure, and leaves nothing behind
+        operations.write_atomically('vpcs/taken.yaml', b'kind: VPC\n', STAMP)
+    assert sorted(os.listdir(tmp_path / 'vpcs')) == ['new.yaml', 'old.yaml', 'taken.yaml']
