@@ -122,7 +122,7 @@ class IngestTest(IngestionTestMixin, TestCase):
             )
         row = HedgehogResource.objects.get(kind='Switch', name='leaf-01')
         cached = CachedValue.objects.filter(object_id=row.pk, object_type__model='hedgehogresource')
-        self.assertEqual(set(cached.values_list('value', flat=True)), {'leaf-01', row.managed_path})
+        self.assertEqual(list(cached.values_list('field', 'value')), [('name', 'leaf-01')])
         self.managed('switches', 'leaf-01').unlink()
         reindex(self.fabric)
         self.assertTrue(cached.exists())  # the row is kept (it holds the last copy), and so is its search entry

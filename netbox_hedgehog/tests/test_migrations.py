@@ -4,12 +4,14 @@ import tempfile
 from io import StringIO
 from pathlib import Path
 
+from core.models import ObjectType
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TestCase, TransactionTestCase
+from extras.models import CachedValue
 
-from netbox_hedgehog.models import HedgehogFabric, IngestedFile
+from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile
 from netbox_hedgehog.services.fabrics import onboard
 from netbox_hedgehog.services.health import check_credentials_configured
 from netbox_hedgehog.tests.git_helpers import GitHttpServer, git, make_bare_repository
@@ -49,6 +51,35 @@ class IngestedFileDocumentsAsTextTest(TransactionTestCase):
             MigrationExecutor(connection).migrate([self.after])
             migrate_to_latest()
         self.assertEqual(json.loads(IngestedFile.objects.get(fabric_id=fabric.pk).documents), records)
+
+
+class ResourceSearchByNameOnlyTest(TransactionTestCase):
+    """0013: resources' search-cache entries of other fields than the name (their managed file, their kind)
+    go; the name's entries, and other models' entries, stay."""
+
+    before = ('netbox_hedgehog', '0012_waiting_file_checks')
+    after = ('netbox_hedgehog', '0013_resource_search_by_name_only')
+
+    def test_only_the_names_entries_are_left(self):
+        resource, fabric = (ObjectType.objects.get_for_model(model) for model in (HedgehogResource, HedgehogFabric))
+        MigrationExecutor(connection).migrate([self.before])
+        try:
+            for object_type, field, value in (
+                (resource, 'name', 'leaf-01'),
+                (resource, 'managed_path', 'managed/switches/leaf-01.yaml'),
+                (resource, 'kind', 'Switch'),
+                (fabric, 'gitops_path', 'fabrics/dc1/gitops'),
+            ):
+                CachedValue.objects.create(
+                    object_type=object_type, object_id=1, field=field, type='str', weight=100, value=value
+                )
+        finally:
+            MigrationExecutor(connection).migrate([self.after])
+            migrate_to_latest()
+        self.assertEqual(
+            sorted(CachedValue.objects.values_list('field', 'value')),
+            [('gitops_path', 'fabrics/dc1/gitops'), ('name', 'leaf-01')],
+        )
 
 
 class LargeJsonCompressionTest(TestCase):
