@@ -2,13 +2,17 @@
 
 Parsing is most of the plan's first step and needs nothing but each file's bytes (core.yaml_reader's
 `read_documents` is pure), while the other core is idle until the plan is made: the output writer and
-the database only start after it. So the child parses the files of the second half (by bytes) and sends
-each file's result back pickled, through a pipe that this process drains between its own files, so no
-more than a few files' results wait in memory. The plan is the same either way: a file the child did not
+the database only start after it. So the child parses files too and sends each file's result back
+pickled, through a pipe that this process drains between its own files, so no more than a few files'
+results wait in memory. This process takes the files from the front of the list, the child from the back,
+until they meet (`_Claims`): a fixed half would leave one of them waiting for the other, as sending and
+receiving a result costs each side differently. The plan is the same either way: a file the child did not
 send (the child was killed, or failed) is simply parsed by the plan itself.
 """
 
 import fcntl
+import mmap
+import multiprocessing
 import os
 import pickle
 import struct
@@ -23,6 +27,7 @@ __all__ = ('PARALLEL_MIN_BYTES', 'parse_in_parallel')
 PARALLEL_MIN_BYTES = 2 << 20
 PIPE_BYTES = 1 << 20  # a larger pipe lets the child run a few files ahead of this process
 _LENGTH = struct.Struct('!Q')
+_COUNTERS = struct.Struct('qq')  # the next file from the front, the end of the files nobody has claimed
 
 
 def parse_in_parallel(raw_files, max_bytes):
@@ -31,10 +36,7 @@ def parse_in_parallel(raw_files, max_bytes):
     total = sum(len(raw.data) for raw in raw_files)
     if total < PARALLEL_MIN_BYTES or other_threads():
         return {}
-    mine, theirs, seen = [], [], 0
-    for raw in raw_files:
-        (mine if seen < total / 2 else theirs).append(raw)
-        seen += len(raw.data)
+    claims = _Claims(len(raw_files))
     reading, writing = os.pipe()
     with suppress(OSError):  # a larger pipe is an optimisation, refused above the system's maximum
         fcntl.fcntl(writing, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
@@ -42,12 +44,13 @@ def parse_in_parallel(raw_files, max_bytes):
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(reading)
-        _parse_in_child(theirs, max_bytes, writing, parent)
+        _parse_in_child(raw_files, claims, max_bytes, writing, parent)
     os.close(writing)
     received = _Received(reading)
     results = {}
     try:
-        for raw in mine:
+        while (index := claims.first()) is not None:
+            raw = raw_files[index]
             results[raw.path] = read_documents(raw.data, raw.path, max_bytes=max_bytes)
             results.update(received.available())
         results.update(received.rest())
@@ -57,13 +60,42 @@ def parse_in_parallel(raw_files, max_bytes):
     return results
 
 
-def _parse_in_child(raw_files, max_bytes, pipe, parent):
-    """Parse, send each result as (length, pickle), and leave with os._exit (nothing of the parent runs here)."""
+class _Claims:
+    """Which files each process parses: `first()` claims the first file nobody has (this process), `last()`
+    the last one (the child), None once they meet. Two counters in memory both processes share, under a lock
+    (a semaphore, made before the fork)."""
+
+    def __init__(self, count):
+        self.lock = multiprocessing.get_context('fork').Lock()
+        self.counters = mmap.mmap(-1, _COUNTERS.size)  # anonymous and shared: the child sees this very memory
+        _COUNTERS.pack_into(self.counters, 0, 0, count)
+
+    def first(self):
+        with self.lock:
+            front, back = _COUNTERS.unpack_from(self.counters)
+            if front >= back:
+                return None
+            _COUNTERS.pack_into(self.counters, 0, front + 1, back)
+            return front
+
+    def last(self):
+        with self.lock:
+            front, back = _COUNTERS.unpack_from(self.counters)
+            if front >= back:
+                return None
+            _COUNTERS.pack_into(self.counters, 0, front, back - 1)
+            return back - 1
+
+
+def _parse_in_child(raw_files, claims, max_bytes, pipe, parent):
+    """Parse the files claimed from the back, send each result as (length, pickle), and leave with os._exit
+    (nothing of the parent runs here)."""
     code = 1
     try:
-        for raw in raw_files:
+        while (index := claims.last()) is not None:
             if os.getppid() != parent:
                 return  # the parent is gone: nobody reads
+            raw = raw_files[index]
             frame = pickle.dumps((raw.path, read_documents(raw.data, raw.path, max_bytes=max_bytes)), protocol=5)
             data = memoryview(_LENGTH.pack(len(frame)) + frame)
             while data:
