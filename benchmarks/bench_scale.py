@@ -39,7 +39,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
-from django_setup import REPO, setup, temporary_gitops_root, vacuum_without_autovacuum
+from django_setup import REPO, change_records_removed, setup, temporary_gitops_root, vacuum_without_autovacuum
 from timing import best_of, file_creation_us, reset_peak_rss, rss_mb
 
 TARGETS = {'ingest': 4, 'reingest': 0.3, 'health': 0.5}
@@ -106,7 +106,7 @@ def main():
     from netbox_hedgehog.services.reindex import reindex
 
     print(f'load average at start: {" ".join(f"{v:.1f}" for v in os.getloadavg())} ({os.cpu_count()} cores)')
-    with temporary_gitops_root('bench-scale-'):
+    with temporary_gitops_root('bench-scale-'), change_records_removed():
         fabric = HedgehogFabric.objects.create(name=f'bench-scale-{int(time.time())}')
         user = User.objects.create(username=f'{fabric.name}-user', is_superuser=True)
         tree = fabric.layout().path

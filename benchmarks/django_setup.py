@@ -37,6 +37,29 @@ def temporary_gitops_root(prefix):
             yield root
 
 
+@contextmanager
+def change_records_removed():
+    """Delete, at the end of the block, the change records the block's work wrote for the plugin's models (its
+    fabric, runs and resources): a benchmark leaves nothing it made behind, and the next run writes its own change
+    records into a change log of the same size (seen: a 100,000-resource delete took 7.4 s instead of 4.6 s with
+    1.2 million records of earlier runs in the table, whose eight indexes every record goes into)."""
+    from core.models import ObjectChange
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.utils import timezone
+
+    started = timezone.now()
+    try:
+        yield
+    finally:
+        types = list(ContentType.objects.filter(app_label='netbox_hedgehog').values_list('pk', flat=True))
+        with connection.cursor() as cursor:  # in SQL: the ORM would load each record to delete it
+            cursor.execute(
+                f'DELETE FROM {ObjectChange._meta.db_table} WHERE time >= %s AND changed_object_type_id = ANY(%s)',
+                [started, types],
+            )
+
+
 # The tables an ingestion and a fabric's deletion write: their dead rows slow the next run's writes and scans.
 WRITTEN_TABLES = (
     'netbox_hedgehog_hedgehogresource',
