@@ -3,8 +3,8 @@
 The operations are counted, so crash tests can stop the process between any two of them
 (`CRASH_AFTER_ENV`, read only when set). Output files are written atomically: a file without a name,
 named once whole (or, over a file already there, a temporary file beside the target, then a rename); one
-`os.sync()` after the last makes the whole run durable. Every
-operation goes through the run's `treefs.Tree`, so none follows a symbolic link.
+`os.sync()` after the last makes the whole run durable. Every operation goes through the run's
+`treefs.Tree`, so none follows a symbolic link.
 
 A file that cannot be written (a full disk, an immutable folder or file, any OSError) is that file's
 failure, not the run's: the writer leaves no temporary file of it behind, goes on with the others and

@@ -54,6 +54,14 @@ def _renamed(exc, relative):
     return exc
 
 
+def _write_whole(descriptor, data, mtime_ns=None):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+    if mtime_ns is not None:
+        os.utime(descriptor, ns=(mtime_ns, mtime_ns))
+
+
 def _split(relative):
     folder, _, name = relative.rpartition('/')
     return folder, name
@@ -242,11 +250,7 @@ class Tree:
         with _named(relative):
             descriptor = os.open(name, _NEW, mode, dir_fd=self.folder(folder))
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(descriptor, view) :]
-                if mtime_ns is not None:
-                    os.utime(descriptor, ns=(mtime_ns, mtime_ns))
+                _write_whole(descriptor, data, mtime_ns)
                 if fsync:
                     os.fsync(descriptor)
             except BaseException:
@@ -277,11 +281,7 @@ class Tree:
             return
         try:
             with _named(relative):
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(descriptor, view) :]
-                if mtime_ns is not None:
-                    os.utime(descriptor, ns=(mtime_ns, mtime_ns))
+                _write_whole(descriptor, data, mtime_ns)
             yield descriptor
         finally:
             os.close(descriptor)
