@@ -17,9 +17,9 @@ here carry the tree-relative path too.
 `fileops.py`, which counts a run's operations for the crash tests and forks the output writer: that
 layer calls this one, as does everything else that touches a tree (health, upload, repair, onboarding).
 
-The package has two jobs: `access` opens, reads, writes, renames, lists and removes (the `Tree`), `rules` says what
-the layout allows in a tree (links that stop a writer, the one raw/ listing, the `.gitkeep` of an empty folder).
-Callers import both from here.
+The package has two jobs: `access` opens, reads, writes, renames, lists and removes (the `Tree`, built of the
+system calls in `calls`), `rules` says what the layout allows in a tree (links that stop a writer, the one raw/
+listing, the `.gitkeep` of an empty folder). Callers import both from here.
 """
 
 from netbox_hedgehog.services.treefs.access import *

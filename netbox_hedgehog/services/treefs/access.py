@@ -6,9 +6,19 @@ import stat
 import threading
 from contextlib import contextmanager, suppress
 
+from netbox_hedgehog.services.treefs.calls import (
+    LinkRefused,
+    NotRegularFile,
+    named,
+    open_folder,
+    read_all,
+    renamed,
+    split,
+    write_whole,
+)
+
 __all__ = ('LinkRefused', 'NotRegularFile', 'Tree', 'open_tree')
 
-_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO someone left in the tree must not hang the process; regular files ignore it.
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -18,53 +28,6 @@ _APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
 _NAMELESS = hasattr(os, 'O_TMPFILE') and os.path.isdir('/proc/self/fd')
 # What O_TMPFILE fails with where the file system (or an old kernel) makes no nameless file.
 _NO_NAMELESS = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL}
-
-
-class LinkRefused(OSError):
-    """A symbolic link where the tree needs a file or folder: refused, never followed. `filename` is the
-    path relative to the tree (relative to gitops_root for a link above the tree)."""
-
-    def __init__(self, relative):
-        super().__init__(errno.ELOOP, 'symbolic link refused', relative)
-
-
-class NotRegularFile(OSError):
-    """Something other than a regular file (a folder, a FIFO, a device) where a file is read."""
-
-    def __init__(self, relative):
-        super().__init__(errno.EINVAL, 'not a regular file', relative)
-
-
-@contextmanager
-def _named(relative):
-    """OSErrors leave with the tree-relative path as their filename (the OS gave only the last name)."""
-    try:
-        yield
-    except LinkRefused:
-        raise
-    except OSError as exc:
-        if exc.errno is not None:  # the OS's own error (one raised by Python code keeps its words)
-            exc.filename, exc.filename2 = relative, None
-        raise
-
-
-def _renamed(exc, relative):
-    """`exc` naming the tree-relative path (the OS gave only the last name)."""
-    exc.filename, exc.filename2 = relative, None
-    return exc
-
-
-def _write_whole(descriptor, data, mtime_ns=None):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view) :]
-    if mtime_ns is not None:
-        os.utime(descriptor, ns=(mtime_ns, mtime_ns))
-
-
-def _split(relative):
-    folder, _, name = relative.rpartition('/')
-    return folder, name
 
 
 class Tree:
@@ -115,20 +78,20 @@ class Tree:
             descriptor = self._open_tree(create)
         else:
             self._check(relative)
-            parent, name = _split(relative)
-            descriptor = _open_folder(self._open(parent, create), name, relative, create)
+            parent, name = split(relative)
+            descriptor = open_folder(self._open(parent, create), name, relative, create)
         self._folders[relative] = descriptor
         return descriptor
 
     def _open_tree(self, create):
-        with _named(self.path):
+        with named(self.path):
             descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             walked = []
             for part in self.path.split('/') if self.path else ():
                 walked.append(part)
                 # Above the tree, a refusal names the path from gitops_root: there is no tree to be relative to.
-                descriptor, parent = _open_folder(descriptor, part, '/'.join(walked), create), descriptor
+                descriptor, parent = open_folder(descriptor, part, '/'.join(walked), create), descriptor
                 os.close(parent)
         except BaseException:
             os.close(descriptor)
@@ -156,7 +119,7 @@ class Tree:
         try:
             return os.stat(name, dir_fd=parent, follow_symlinks=False)
         except OSError as exc:
-            raise _renamed(exc, relative) from None
+            raise renamed(exc, relative) from None
 
     def lstat_or_none(self, relative):
         try:
@@ -177,7 +140,7 @@ class Tree:
 
     def scandir(self, relative=''):
         """The entries of a folder (os.DirEntry: `is_dir(follow_symlinks=False)`, `is_symlink()`, ...)."""
-        with _named(relative), os.scandir(self.folder(relative)) as entries:
+        with named(relative), os.scandir(self.folder(relative)) as entries:
             return list(entries)
 
     def walk(self, relative, skip=()):
@@ -203,7 +166,7 @@ class Tree:
         try:
             descriptor = os.open(name, _READ, dir_fd=parent)
         except OSError as exc:
-            raise (LinkRefused(relative) if exc.errno == errno.ELOOP else _renamed(exc, relative)) from None
+            raise (LinkRefused(relative) if exc.errno == errno.ELOOP else renamed(exc, relative)) from None
         try:
             found = os.fstat(descriptor)
             if not stat.S_ISREG(found.st_mode):
@@ -217,7 +180,7 @@ class Tree:
         """The bytes of the regular file `relative`."""
         descriptor, found = self.open_file(relative)
         try:
-            return _read_all(descriptor, found.st_size, relative)
+            return read_all(descriptor, found.st_size, relative)
         finally:
             os.close(descriptor)
 
@@ -238,7 +201,7 @@ class Tree:
         shows as two different stats."""
         descriptor, before = self.open_file(relative)
         try:
-            return _read_all(descriptor, before.st_size, relative), before, os.fstat(descriptor)
+            return read_all(descriptor, before.st_size, relative), before, os.fstat(descriptor)
         finally:
             os.close(descriptor)
 
@@ -246,11 +209,11 @@ class Tree:
 
     def write_new(self, relative, data, *, mtime_ns=None, fsync=False, mode=0o644):
         """Create `relative` holding `data`; FileExistsError when the name is taken (by anything, a link too)."""
-        folder, name = _split(relative)
-        with _named(relative):
+        folder, name = split(relative)
+        with named(relative):
             descriptor = os.open(name, _NEW, mode, dir_fd=self.folder(folder))
             try:
-                _write_whole(descriptor, data, mtime_ns)
+                write_whole(descriptor, data, mtime_ns)
                 if fsync:
                     os.fsync(descriptor)
             except BaseException:
@@ -267,8 +230,8 @@ class Tree:
         None where the file system makes no such file (the caller writes under a temporary name instead)."""
         descriptor = None
         if _NAMELESS:
-            folder, _ = _split(relative)
-            with _named(relative):
+            folder, _ = split(relative)
+            with named(relative):
                 try:
                     descriptor = os.open(
                         '.', os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o644, dir_fd=self.folder(folder)
@@ -280,8 +243,8 @@ class Tree:
             yield None
             return
         try:
-            with _named(relative):
-                _write_whole(descriptor, data, mtime_ns)
+            with named(relative):
+                write_whole(descriptor, data, mtime_ns)
             yield descriptor
         finally:
             os.close(descriptor)
@@ -289,15 +252,15 @@ class Tree:
     def name_file(self, descriptor, relative):
         """Give the nameless file `descriptor` (nameless_file) the name `relative`; FileExistsError when taken
         (by anything, a link too: the new name is never followed)."""
-        folder, name = _split(relative)
-        with _named(relative):
+        folder, name = split(relative)
+        with named(relative):
             os.link(f'/proc/self/fd/{descriptor}', name, dst_dir_fd=self.folder(folder), follow_symlinks=True)
 
     def append(self, relative, data):
         """Append `data` to `relative` (created when missing) and fsync it; LinkRefused for a link."""
-        folder, name = _split(relative)
+        folder, name = split(relative)
         parent = self.folder(folder)
-        with _named(relative):
+        with named(relative):
             try:
                 descriptor = os.open(name, _APPEND, 0o644, dir_fd=parent)
             except OSError as exc:
@@ -332,8 +295,8 @@ class Tree:
     def _two_names(self, call, source, target, **options):
         """`call` (os.replace, os.link) from the name `source` to the name `target`, each given relative to its
         folder's descriptor; an OSError names `target`."""
-        (source_folder, source_name), (target_folder, target_name) = _split(source), _split(target)
-        with _named(target):
+        (source_folder, source_name), (target_folder, target_name) = split(source), split(target)
+        with named(target):
             call(
                 source_name,
                 target_name,
@@ -344,8 +307,8 @@ class Tree:
 
     def unlink(self, relative, *, missing_ok=False):
         """Remove the file (or link: the link itself) `relative`."""
-        folder, name = _split(relative)
-        with _named(relative):
+        folder, name = split(relative)
+        with named(relative):
             try:
                 os.unlink(name, dir_fd=self.folder(folder))
             except FileNotFoundError:
@@ -353,18 +316,18 @@ class Tree:
                     raise
 
     def mkdir(self, relative, mode=0o777):
-        folder, name = _split(relative)
-        with _named(relative):
+        folder, name = split(relative)
+        with named(relative):
             os.mkdir(name, mode, dir_fd=self.folder(folder))
 
     def rmdir(self, relative):
-        folder, name = _split(relative)
+        folder, name = split(relative)
         self.forget(relative)
-        with _named(relative):
+        with named(relative):
             os.rmdir(name, dir_fd=self.folder(folder))
 
     def fsync_folder(self, relative=''):
-        with _named(relative):
+        with named(relative):
             os.fsync(self.folder(relative))
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -378,45 +341,3 @@ class Tree:
 def open_tree(root, path):
     """A `Tree` for `<root>/<path>` (nothing is opened until first used)."""
     return Tree(root, path)
-
-
-def _open_folder(parent, name, relative, create):
-    """Open the folder `name` in `parent` without following a link; make it first with `create`."""
-    for attempt in (1, 2):
-        try:
-            return os.open(name, _FOLDER, dir_fd=parent)
-        except FileNotFoundError:
-            if not create or attempt == 2:
-                exc = FileNotFoundError(errno.ENOENT, 'No such file or directory', relative)
-                raise exc from None
-            with suppress(FileExistsError):
-                os.mkdir(name, dir_fd=parent)
-        except OSError as exc:
-            # O_DIRECTORY|O_NOFOLLOW on a link gives ENOTDIR (or ELOOP): which one is it?
-            if exc.errno in (errno.ENOTDIR, errno.ELOOP) and _is_link(parent, name):
-                raise LinkRefused(relative) from None
-            exc.filename, exc.filename2 = relative, None
-            raise
-    raise AssertionError('unreachable')
-
-
-def _is_link(parent, name):
-    try:
-        return stat.S_ISLNK(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
-    except OSError:
-        return False
-
-
-def _read_all(descriptor, size, relative):
-    """The file's bytes in one read when its size is still `size` (a regular file reads short only at its end),
-    more reads when it grew meanwhile."""
-    try:
-        data = os.read(descriptor, size + 1)
-        if len(data) <= size:
-            return data
-        chunks = [data]
-        while chunk := os.read(descriptor, 1 << 20):
-            chunks.append(chunk)
-        return b''.join(chunks)
-    except OSError as exc:
-        raise _renamed(exc, relative) from None
