@@ -64,16 +64,14 @@ class FileOperations:
         with self.tree.nameless_file(path, content, mtime_ns=mtime_ns) as nameless:
             if nameless is None:
                 self.tree.write_new(temporary, content, mtime_ns=mtime_ns)
-            else:
-                self._done()
+            self._done()
+            if nameless is not None:
                 try:
                     self.tree.name_file(nameless, path)
                     self._done()
                     return
-                except FileExistsError:
+                except FileExistsError:  # an update: named beside the old file, then renamed over it
                     self.tree.name_file(nameless, temporary)
-        if nameless is None:
-            self._done()
         try:
             self.tree.replace(temporary, path)
         except BaseException:

@@ -97,9 +97,10 @@ def write_rows(fabric, changes, creates, updates, meanwhile=lambda: None):
     delete_search_entries(HedgehogResource, updated)  # outdated; the new ones are made below
     batches = _batches(creates)
     text = _copy_lines(fabric, batches[0]) if batches else ''
+    sequence = _sequence() if batches else None
     last = None
     for number, batch in enumerate(batches, start=1):
-        inserted = _insert(fabric, batch[0], text)
+        inserted = _insert(fabric, batch[0], text, sequence)
         if number == len(batches):
             last = inserted
             break
@@ -167,9 +168,16 @@ class _SearchEntries:
         )
 
 
-def _insert(fabric, example, text):
+def _sequence():
+    """The name of the sequence that numbers the index rows."""
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT pg_get_serial_sequence(%s, %s)', [HedgehogResource._meta.db_table, 'id'])
+        return cursor.fetchone()[0]
+
+
+def _insert(fabric, example, text, sequence):
     """COPY `text` (rows shaped as the field dict `example`); returns the selection (SQL on alias r, parameters)
-    of the rows inserted.
+    of the rows inserted, which `sequence` numbered.
 
     The database numbers them from the table's sequence: they are the fabric's rows numbered after the
     sequence's last value before the COPY, up to the last number this session drew. Rows of other fabrics may
@@ -178,8 +186,6 @@ def _insert(fabric, example, text):
     """
     table = HedgehogResource._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute('SELECT pg_get_serial_sequence(%s, %s)', [table, 'id'])
-        (sequence,) = cursor.fetchone()
         # Not yet called: the sequence hands out its last value itself next.
         cursor.execute(f'SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}')
         (after,) = cursor.fetchone()
