@@ -213,3 +213,19 @@ def test_new_files_and_files_over_old_ones_are_written_whole_with_the_runs_time(
     with pytest.raises(IsADirectoryError):  # a folder in the way is the file's failure, and leaves nothing behind
         operations.write_atomically('vpcs/taken.yaml', b'kind: VPC\n', STAMP)
     assert sorted(os.listdir(tmp_path / 'vpcs')) == ['new.yaml', 'old.yaml', 'taken.yaml']
+
+
+def test_a_file_system_that_refuses_nameless_files_gets_them_under_a_temporary_name(tmp_path, tree, monkeypatch):
+    real_open = os.open
+
+    def no_tmpfile(path, flags, *args, **kwargs):
+        if flags & os.O_TMPFILE == os.O_TMPFILE:
+            raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, 'open', no_tmpfile)
+    (tmp_path / 'vpcs').mkdir()
+    operations = FileOperations(tree)
+    operations.write_atomically('vpcs/new.yaml', b'kind: VPC\n', STAMP)
+    assert contents(tmp_path / 'vpcs') == {'new.yaml': b'kind: VPC\n'}
+    assert operations.count == 2
