@@ -228,9 +228,20 @@ def _json(value):
     return json.dumps(value).replace('\\', '\\\\')  # JSON text holds no tab, newline or carriage return
 
 
+# Reference keys as they are ('<kind>/<name>', names RFC 1123): array elements that need no quotes (never empty,
+# never NULL: each holds a '/'), tested all at once on the joined text.
+_PLAIN_ELEMENTS = re.compile(r'[\w.:-]*/[\w./:-]*(?:,[\w.:-]*/[\w./:-]*)*', re.ASCII)
+
+
 def _array(values):
-    """An array literal; each element quoted, '"' and '\\' escaped as JSON does."""
-    return _text('{' + ','.join([json.dumps(value, ensure_ascii=False) for value in values]) + '}')
+    """An array literal: the elements as they are when none needs quoting, else each in double quotes with '"'
+    and '\\' escaped by a backslash (the array syntax has no other escape: JSON's \\t would arrive as 't')."""
+    plain = ','.join(values)
+    if _PLAIN_ELEMENTS.fullmatch(plain) and plain.count(',') == len(values) - 1:
+        return '{' + plain + '}'
+    return _text(
+        '{' + ','.join(['"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"' for value in values]) + '}'
+    )
 
 
 def _number(value):

@@ -11,7 +11,7 @@ from rest_framework import status
 from utilities.testing import APITestCase, TestCase
 
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
-from netbox_hedgehog.models.changelog import run_request_id
+from netbox_hedgehog.models.changelog import ResourceChanges, run_request_id
 from netbox_hedgehog.search import HedgehogResourceIndex
 from netbox_hedgehog.services import index_store
 from netbox_hedgehog.services.ingestion import ingest
@@ -115,6 +115,22 @@ class RunChangelogTestCase(ChangelogMixin, TestCase):
         switch = resources.get(kind='Switch')
         self.assertEqual(switch.spec['description'], 'leaf \\ 1\t\n\u00e9 "x"')
         self.assertEqual(switch.reference_keys, ['VLANNamespace/default'])
+
+    def test_reference_keys_reach_the_row_as_they_are_whatever_they_hold(self):
+        # Plain keys go into the array literal unquoted (index_store._array); any other element is quoted.
+        odd = ['Switch/leaf-01', 'VPC/a,b', 'X/"q"', 'NULL', '', 'Y/back\\slash', 'Z/tab\tand {brace}', 'V/é']
+        for keys in (['Switch/leaf-01', 'VLANNamespace/default'], odd, []):
+            with self.subTest(keys=keys):
+                HedgehogResource.objects.filter(fabric=self.fabric).delete()
+                fields = index_store.row_fields(
+                    {'apiVersion': 'wiring.githedgehog.com/v1beta1', 'kind': 'Switch', 'metadata': {'name': 's'}},
+                    'managed/switches/s.yaml',
+                    '0' * 64,
+                    keys,
+                )
+                fields.update(source_file='raw/a.yaml', source_document=0, source_line=1)
+                index_store.write_rows(self.fabric, ResourceChanges.of_reindex(self.fabric), [fields], [])
+                self.assertEqual(HedgehogResource.objects.get(fabric=self.fabric).reference_keys, keys)
 
     def test_a_changed_document_records_an_update_with_the_change(self):
         first = self.ingest(samples.WIRING)
