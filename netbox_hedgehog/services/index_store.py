@@ -5,11 +5,12 @@ the ingestion and the re-index both write through here.
 """
 
 import json
+import logging
 import re
 from contextlib import contextmanager
 
 from core.models import ObjectType
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from extras.models import CachedValue
 from netbox.search import get_indexer
@@ -22,7 +23,9 @@ from netbox_hedgehog.models import HedgehogResource, IngestedFile
 from netbox_hedgehog.models.changelog import ResourceChanges
 from netbox_hedgehog.models.deletion import delete_search_entries
 
-# Rows inserted at once from which the planner's statistics of the index table are refreshed at once.
+logger = logging.getLogger('netbox_hedgehog.index')
+
+# Rows written at once from which the planner's statistics of the index table are refreshed (statistics_refreshed).
 ANALYZE_AFTER_ROWS = 1000
 # A large insert goes in this many COPY statements (write_rows says why), none of fewer rows than this.
 BATCHES = 8
@@ -116,12 +119,46 @@ def write_rows(fabric, changes, creates, updates, meanwhile=lambda: None):
             update_rows(updates)
         if updated:
             _execute(*search.of(('r.id = ANY(%s)', [updated])))
-        if len(creates) >= ANALYZE_AFTER_ROWS:
-            # Autovacuum notices a large COPY only later: until then the planner believes a fabric holds a few
-            # rows and sorts all of them to show a page of its resources, where the unique index gives the page.
-            # Only the columns pages filter and sort by: the statistics of the specs took three times as long.
-            _execute(f'ANALYZE {HedgehogResource._meta.db_table} ({ANALYZED_COLUMNS})', [])
         return meanwhile()
+
+
+@contextmanager
+def statistics_refreshed(rows_written):
+    """After a commit that wrote `rows_written` index rows: the planner's statistics of the index table are
+    refreshed while the block runs (the caller's work after its commit), when they were many.
+
+    Autovacuum notices a large COPY only later: until then the planner believes a fabric holds a few rows and
+    sorts all of them to show a page of its resources, where the unique index gives the page. Only the columns
+    pages filter and sort by: the statistics of the specs took three times as long. After the commit, not in
+    it: nothing of the run waits for it, and a failure of it (logged) fails nothing but the refresh.
+    """
+    if rows_written < ANALYZE_AFTER_ROWS:
+        yield
+        return
+    statement = f'ANALYZE {HedgehogResource._meta.db_table} ({ANALYZED_COLUMNS})'
+    if connection.in_atomic_block:
+        # Within a caller's transaction (a test's): at once, in a savepoint, so that its failure leaves it usable.
+        try:
+            with transaction.atomic():
+                _execute(statement, [])
+        except DatabaseError as exc:
+            _not_refreshed(exc)
+        yield
+        return
+    done = False
+    try:
+        with _sent_without_waiting():
+            _execute(statement, [])
+            yield
+            done = True
+    except DatabaseError as exc:
+        if not done:  # the block's own error: psycopg raises it, not the statement's
+            raise
+        _not_refreshed(exc)
+
+
+def _not_refreshed(exc):
+    logger.warning('event=statistics_not_refreshed table=%s error=%s', HedgehogResource._meta.db_table, exc)
 
 
 @contextmanager

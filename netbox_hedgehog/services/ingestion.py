@@ -45,7 +45,12 @@ from netbox_hedgehog.core.tree import HNP, MANAGED, UNMANAGED
 from netbox_hedgehog.models import HedgehogFabric, IngestionRun
 from netbox_hedgehog.services import fileops, sync, treefs
 from netbox_hedgehog.services.faults import os_reason
-from netbox_hedgehog.services.index_store import ingested_file_records, record_ingested_files, update_index
+from netbox_hedgehog.services.index_store import (
+    ingested_file_records,
+    record_ingested_files,
+    statistics_refreshed,
+    update_index,
+)
 from netbox_hedgehog.services.lock import fabric_lock
 from netbox_hedgehog.services.outputs import Outputs
 from netbox_hedgehog.services.planner import Planner
@@ -175,9 +180,10 @@ class _Ingestion:
                 # Nothing of the run is indexed: what it created goes again; the documents are still in raw/.
                 self.outputs.remove_created(created)
                 raise
-            outcome.removed = self.raw.remove_ingested(plan, outcome)
-            if outcome.run.provenance:  # a run that ingested nothing leaves the log (and git) alone
-                self._append_provenance(outcome)
+            with statistics_refreshed(sum(target.startswith(f'{MANAGED}/') for target in outcome.written)):
+                outcome.removed = self.raw.remove_ingested(plan, outcome)
+                if outcome.run.provenance:  # a run that ingested nothing leaves the log (and git) alone
+                    self._append_provenance(outcome)
             record_late_findings(outcome)
             if unusable is not None:  # recorded with the run: it failed, though what it could do is done
                 raise unusable

@@ -16,7 +16,7 @@ from netbox_hedgehog.models.deletion import delete_resources
 from netbox_hedgehog.services import treefs
 from netbox_hedgehog.services.faults import os_reason
 from netbox_hedgehog.services.index import read_index
-from netbox_hedgehog.services.index_store import row_fields, update_rows, write_rows
+from netbox_hedgehog.services.index_store import row_fields, statistics_refreshed, update_rows, write_rows
 from netbox_hedgehog.services.lock import fabric_lock
 
 
@@ -116,6 +116,8 @@ def _reindex_files(fabric, files, drop_missing):
         if creates or updates:
             write_rows(fabric, changes, creates, updates)
         update_rows(restamped)
+    with statistics_refreshed(len(creates)):
+        pass  # nothing of a re-index follows its commit to do meanwhile
     return result
 
 

@@ -10,11 +10,12 @@ from unittest import mock
 
 from django.db import connection
 from django.test import TestCase, TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 
 from netbox_hedgehog.choices import IngestionStatusChoices
 from netbox_hedgehog.core.kinds import KINDS
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestionRun
-from netbox_hedgehog.services import fileops, treefs
+from netbox_hedgehog.services import fileops, index_store, treefs
 from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.services.raw_backlog import raw_backlog
 from netbox_hedgehog.services.reindex import reindex
@@ -250,6 +251,34 @@ class ProvenanceLogFaultTest(FaultTestMixin, TestCase):
         self.assertEqual(end_state(fabric, fabric.tree_path), self.expected)
 
 
+class StatisticsTest(FaultTestMixin, TestCase):
+    """The index table's statistics after a run that wrote many rows (index_store.statistics_refreshed), here
+    within the test's transaction: at once, in a savepoint."""
+
+    def analyzed(self, threshold, columns=index_store.ANALYZED_COLUMNS):
+        fabric = self.new_fabric(f'dc{threshold}')
+        with (
+            mock.patch.object(index_store, 'ANALYZE_AFTER_ROWS', threshold),
+            mock.patch.object(index_store, 'ANALYZED_COLUMNS', columns),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            outcome = ingest(fabric, trigger='test')
+        self.assertEqual(outcome.run.status, IngestionStatusChoices.COMPLETED)
+        return [query['sql'] for query in queries if query['sql'].startswith('ANALYZE')]
+
+    def test_a_run_that_wrote_as_many_rows_as_the_threshold_refreshes_them(self):
+        self.assertEqual(
+            self.analyzed(6), [f'ANALYZE netbox_hedgehog_hedgehogresource ({index_store.ANALYZED_COLUMNS})']
+        )
+        self.assertEqual(self.analyzed(7), [])  # the inputs hold six objects
+
+    def test_a_refresh_that_fails_leaves_the_callers_transaction_usable(self):
+        with self.assertLogs('netbox_hedgehog.index', 'WARNING') as logs:
+            self.assertEqual(len(self.analyzed(1, 'no_such_column')), 1)
+        self.assertIn('no_such_column', logs.output[0])
+        self.assertTrue(HedgehogResource.objects.exists())  # the transaction still answers
+
+
 class DatabaseFaultTest(FaultTestMixin, TransactionTestCase):
     def test_the_database_gone_mid_run_fails_it_cleanly_and_takes_back_the_files_it_created(self):
         def database_gone(*args):
@@ -307,6 +336,24 @@ class DatabaseFaultTest(FaultTestMixin, TransactionTestCase):
         self.assertEqual((run.status, run.error), (IngestionStatusChoices.FAILED, str(raised.exception)))
         self._drop_refusal()
         self.assert_rerun_ends_as_an_uninterrupted_run(fabric)
+
+    def test_statistics_that_cannot_be_refreshed_after_the_commit_fail_nothing(self):
+        # The ANALYZE is sent after the commit, while the raw files are removed: its failure is only logged.
+        fabric = self.new_fabric('dc1')
+        tree = fabric.tree_path
+        with (
+            mock.patch.object(index_store, 'ANALYZE_AFTER_ROWS', 1),
+            mock.patch.object(index_store, 'ANALYZED_COLUMNS', 'no_such_column'),
+            self.assertLogs('netbox_hedgehog.index', 'WARNING') as logs,
+        ):
+            outcome = ingest(fabric, trigger='test')
+        self.assertIn('event=statistics_not_refreshed', logs.output[0])
+        self.assertEqual(outcome.run.status, IngestionStatusChoices.COMPLETED)
+        self.assertEqual(IngestionRun.objects.get(pk=outcome.run.pk).status, IngestionStatusChoices.COMPLETED)
+        self.assertEqual(list((tree / 'raw').glob('*.yaml')), [])
+        managed = [target for target in outcome.written if target.startswith('managed/')]
+        self.assertEqual(HedgehogResource.objects.filter(fabric=fabric).count(), len(managed))
+        self.assertEqual(lost_documents(tree, INPUTS), [])
 
     def _drop_refusal(self):
         with connection.cursor() as cursor:
