@@ -51,6 +51,10 @@ def plan_raw(fabric, path=None, data=None):
         return Planner(fabric, files).plan(raw_files, ignored, links, unreadable, misnamed), identities
 
 
+# From this many targets in one folder, the folder is listed instead of looking at each (_current_sha256s).
+LIST_FOLDER_FROM = 64
+
+
 class Planner:
     """Plans raw files of `fabric` through the run's `Tree` (`files`). `output_stats` receives target ->
     (size, modification time) of each output it looked at: the run's index rows and records carry them."""
@@ -77,7 +81,7 @@ class Planner:
         }
         reading.settle(in_place)
         return reading.decide(
-            {target: self._current_sha256(target) for target in sorted(reading.targets())},
+            self._current_sha256s(reading.targets()),
             indexed_documents(self.fabric) if reading.needs_context else (),
             ignored=ignored,
             links=links,
@@ -98,6 +102,31 @@ class Planner:
             if (stat.st_size, stat.st_mtime_ns) == tuple(recorded) and S_ISREG(stat.st_mode):
                 return True
         return self._current_sha256(target) == record[RECORD_SHA256]
+
+    def _current_sha256s(self, targets):
+        """{target: its SHA-256 now} (see _current_sha256). A folder that many targets go to is listed once, and only
+        the targets found in it are looked at: a first ingest of 100,000 documents lists twelve folders instead of
+        failing 100,000 look-ups (half a second)."""
+        by_folder = {}
+        for target in sorted(targets):
+            by_folder.setdefault(target.rpartition('/')[0], []).append(target)
+        current = {}
+        for folder, in_folder in by_folder.items():
+            names = self._names(folder) if len(in_folder) >= LIST_FOLDER_FROM else None
+            for target in in_folder:
+                missing = names is not None and target.rpartition('/')[2] not in names
+                current[target] = None if missing else self._current_sha256(target)
+        return current
+
+    def _names(self, folder):
+        """The names in `folder`, none when it is missing; None when it cannot be listed (each target is looked at
+        then, for its own finding)."""
+        try:
+            return set(self.files.names(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return set()
+        except OSError:
+            return None
 
     def _current_sha256(self, target):
         """The file's hash: from the index when its size and modification time still match, else read."""

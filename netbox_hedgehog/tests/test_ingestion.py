@@ -13,12 +13,13 @@ from extras.models import CachedValue
 from netbox_hedgehog.choices import GitOpsStatusChoices, IngestionStatusChoices
 from netbox_hedgehog.models import HedgehogFabric, HedgehogResource, IngestedFile, IngestionRun
 from netbox_hedgehog.search import HedgehogResourceIndex
-from netbox_hedgehog.services import fileops
+from netbox_hedgehog.services import fileops, planner
 from netbox_hedgehog.services.fileops import TEMPORARY_SUFFIX
 from netbox_hedgehog.services.ingestion import ingest
 from netbox_hedgehog.services.raw_backlog import raw_backlog
 from netbox_hedgehog.services.reindex import reindex
 from netbox_hedgehog.services.run_records import PROVENANCE_LOG
+from netbox_hedgehog.services.treefs import Tree
 from netbox_hedgehog.tests import ingestion_samples as samples
 from netbox_hedgehog.tests.utils import TemporaryGitopsRootMixin, snapshot
 
@@ -342,3 +343,42 @@ class IngestTest(IngestionTestMixin, TestCase):
         self.assertEqual(stale.status, IngestionStatusChoices.FAILED)
         self.assertIn('interrupted', stale.error)
         self.assertFalse(temporary.exists())
+
+
+class ListedFolderTest(IngestionTestMixin, TestCase):
+    """A folder that many targets go to is listed once instead of looking at each target (planner.LIST_FOLDER_FROM):
+    here every folder is, and the plan tells a missing, a changed, an unchanged and a blocked target apart as
+    looking at each does."""
+
+    def setUp(self):
+        super().setUp()
+        listed = mock.patch.object(planner, 'LIST_FOLDER_FROM', 1)
+        listed.start()
+        self.addCleanup(listed.stop)
+
+    def plan_of_a_second_run(self):
+        self.drop('wiring.yaml', samples.WIRING)
+        ingest(self.fabric, trigger='test')
+        self.drop('wiring.yaml', samples.WIRING.replace('first server', 'renamed server'))
+        self.drop('vpc.yaml', samples.vpc())
+        self.drop('more.yaml', samples.NAMESPACES)
+        self.managed('vpcs', 'vpc-1').mkdir(parents=True)
+        outcome = ingest(self.fabric, trigger='test')
+        actions = {(d.kind, d.name): d.action for f in outcome.plan.files for d in f.documents}
+        errors = [(f.code, f.file) for f in outcome.plan.findings() if f.severity == 'error']
+        return actions, errors
+
+    def test_each_target_is_told_apart_in_a_listed_folder(self):
+        actions, errors = self.plan_of_a_second_run()
+        self.assertEqual(actions[('Server', 'server-01')], 'update')
+        self.assertEqual(actions[('Switch', 'leaf-01')], 'unchanged')
+        self.assertEqual(actions[('IPv4Namespace', 'default')], 'create')
+        self.assertEqual(errors, [('INGEST_TARGET_NOT_A_FILE', 'raw/vpc.yaml')])
+        self.assertIn('renamed server', self.managed('servers', 'server-01').read_text())
+
+    def test_a_folder_that_cannot_be_listed_has_its_targets_looked_at_one_by_one(self):
+        with mock.patch.object(Tree, 'names', side_effect=PermissionError(errno.EACCES, 'Permission denied')):
+            actions, errors = self.plan_of_a_second_run()
+        self.assertEqual(actions[('Server', 'server-01')], 'update')
+        self.assertEqual(actions[('Switch', 'leaf-01')], 'unchanged')
+        self.assertEqual(errors, [('INGEST_TARGET_NOT_A_FILE', 'raw/vpc.yaml')])

@@ -143,6 +143,11 @@ class Tree:
         with named(relative), os.scandir(self.folder(relative)) as entries:
             return list(entries)
 
+    def names(self, relative=''):
+        """The names in a folder: a large folder's at a fraction of `scandir`'s cost."""
+        with named(relative):
+            return os.listdir(self.folder(relative))
+
     def walk(self, relative, skip=()):
         """(tree-relative path, DirEntry) of every entry below `relative`, depth first; descends into real
         folders only (a link to a folder is an entry, never entered), and not into the folders `skip`
